@@ -1,0 +1,36 @@
+package org.icm4j;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+
+/**
+ * One batch of a run: its examples, every chain's outcome, and the chain kept (the one of highest
+ * U, chosen without labels). Immutable and thread-safe.
+ *
+ * @param index 0-based batch index
+ * @param exampleIds the batch's examples, in id order
+ * @param chains every chain's summary, in chain order
+ * @param bestChain index of the kept chain
+ * @param utility U of the kept labeling
+ * @param mutualPredictability P of the kept labeling
+ * @param inconsistency I of the kept labeling
+ * @param history the kept chain's iterations
+ * @param cancelled whether the batch was cut short by cancellation
+ */
+public record BatchSummary(
+    int index,
+    List<String> exampleIds,
+    List<ChainSummary> chains,
+    int bestChain,
+    double utility,
+    double mutualPredictability,
+    int inconsistency,
+    List<IterationRecord> history,
+    boolean cancelled) {
+  public BatchSummary {
+    exampleIds = List.copyOf(requireNonNull(exampleIds, "exampleIds"));
+    chains = List.copyOf(requireNonNull(chains, "chains"));
+    history = List.copyOf(requireNonNull(history, "history"));
+  }
+}

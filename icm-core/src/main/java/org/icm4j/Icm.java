@@ -1,0 +1,307 @@
+package org.icm4j;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkState;
+import static java.util.Objects.requireNonNull;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import org.icm4j.internal.Engine;
+import org.icm4j.spi.BatchHook;
+import org.icm4j.spi.ConsistencyRule;
+import org.icm4j.spi.ExampleSampler;
+import org.icm4j.spi.IcmListener;
+import org.icm4j.spi.LabelScorer;
+import org.icm4j.spi.SearchSettings;
+import org.icm4j.spi.SearchStrategy;
+import org.icm4j.spi.TemperatureSchedule;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An Internal Coherence Maximization pipeline: searches labels for unlabelled examples that
+ * maximize {@code U = alpha * P(D) - I(D)}, where P is how well the model predicts each label from
+ * all the other labelled examples and I counts violated consistency rules.
+ *
+ * <pre>{@code
+ * Icm icm = Icm.builder()
+ *     .scorer(myScorer)                  // a LabelScorer, e.g. from icm-djl
+ *     .rule(Rules.exactlyOne())          // candidate answers: exactly one is True
+ *     .seed(42)
+ *     .build();
+ * IcmResult result = icm.run(examples);  // result.labels(), result.utility(), ...
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe. {@link #run} owns no threads (chains run on the calling thread, or
+ * on the {@link Builder#executor executor} given) and may be called from several threads at once
+ * when the scorer is thread-safe and no checkpoint file is shared.
+ */
+public final class Icm {
+  /** Defaults of the official ICM code. */
+  public static final double DEFAULT_ALPHA = 50;
+
+  public static final int DEFAULT_ITERATIONS = 1000;
+  public static final int DEFAULT_INITIAL_LABELS = 8;
+  public static final int DEFAULT_FIX_ROUNDS = 10;
+  public static final double DEFAULT_T0 = 10;
+  public static final double DEFAULT_T_MIN = 0.01;
+  public static final double DEFAULT_GROUP_MATE_BOOST = 100;
+
+  private final Engine.Config config;
+
+  private Icm(Engine.Config config) {
+    this.config = config;
+  }
+
+  /** A builder with the official code's defaults; {@link Builder#scorer} and {@link Builder#seed} are required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Runs ICM on a data set.
+   *
+   * @param examples the unlabelled examples: non-empty, distinct ids; their order does not matter
+   * @return the labels and their energy; never partial unless the run was interrupted
+   * @throws IllegalArgumentException for an empty data set, duplicate ids, or K larger than it
+   * @throws IcmException when the scorer misbehaves or a checkpoint does not match
+   */
+  public IcmResult run(List<Example> examples) {
+    return run(examples, new CancellationToken());
+  }
+
+  /**
+   * Runs ICM; cancelling the token (or interrupting the thread) stops the run at the end of the
+   * current iteration and returns a partial result with status {@link RunStatus#CANCELLED}.
+   */
+  public IcmResult run(List<Example> examples, CancellationToken cancellation) {
+    return Engine.run(config, requireNonNull(examples, "examples"), requireNonNull(cancellation, "cancellation"));
+  }
+
+  /** The configuration as recorded in provenance. */
+  public Map<String, String> configuration() {
+    return config.describe();
+  }
+
+  /**
+   * Configures an {@link Icm}. Each setter checks its value at once; {@link #build()} checks the
+   * combination and leaves the builder unchanged. Not thread-safe.
+   */
+  public static final class Builder {
+    private @Nullable LabelScorer scorer;
+    private LabelSpace labelSpace = LabelSpace.binary();
+    private final List<ConsistencyRule> rules = new ArrayList<>();
+    private double alpha = DEFAULT_ALPHA;
+    private int iterations = DEFAULT_ITERATIONS;
+    private int initialLabels = DEFAULT_INITIAL_LABELS;
+    private int fixRounds = DEFAULT_FIX_ROUNDS;
+    private MutualPredictability measure = MutualPredictability.MEAN_SIGNED_LOG_ODDS;
+    private ProposalMode proposal = ProposalMode.ARGMAX;
+    private TemperatureSchedule schedule = TemperatureSchedule.officialLog(DEFAULT_T0, DEFAULT_T_MIN);
+    private ExampleSampler sampler = ExampleSampler.groupMatesFirst(DEFAULT_GROUP_MATE_BOOST);
+    private SearchStrategy search = Searches.annealing();
+    private boolean annealingOptionSet;
+    private int chains = 1;
+    private @Nullable Executor executor;
+    private int batchSize = Integer.MAX_VALUE;
+    private @Nullable BatchHook batchHook;
+    private IcmListener listener = new IcmListener() {};
+    private @Nullable Path checkpointFile;
+    private int checkpointEvery;
+    private @Nullable Long seed;
+
+    private Builder() {}
+
+    /** The model to ask (required). */
+    public Builder scorer(LabelScorer scorer) {
+      this.scorer = requireNonNull(scorer, "scorer");
+      return this;
+    }
+
+    /** The labels to choose from; default {@link LabelSpace#binary()}. */
+    public Builder labelSpace(LabelSpace labelSpace) {
+      this.labelSpace = requireNonNull(labelSpace, "labelSpace");
+      return this;
+    }
+
+    /** Adds a consistency rule (see {@link Rules} for built-ins). */
+    public Builder rule(ConsistencyRule rule) {
+      requireNonNull(rule, "rule");
+      checkArgument(
+          rules.stream().noneMatch(r -> r.name().equals(rule.name())),
+          "a rule named '%s' was already added",
+          rule.name());
+      rules.add(rule);
+      return this;
+    }
+
+    /** Adds consistency rules. */
+    public Builder rules(List<ConsistencyRule> rules) {
+      requireNonNull(rules, "rules").forEach(this::rule);
+      return this;
+    }
+
+    /** Weight of mutual predictability in U; default 50 (try 20-30 if the search stalls). */
+    public Builder alpha(double alpha) {
+      checkArgument(alpha > 0 && Double.isFinite(alpha), "alpha must be > 0 and finite, but was %s", alpha);
+      this.alpha = alpha;
+      return this;
+    }
+
+    /** N, annealing iterations per chain and batch; default 1000. */
+    public Builder iterations(int iterations) {
+      checkArgument(iterations >= 0, "iterations must be >= 0, but was %s", iterations);
+      this.iterations = iterations;
+      this.annealingOptionSet = true;
+      return this;
+    }
+
+    /** K, examples given random balanced labels at the start; default 8. */
+    public Builder initialLabels(int k) {
+      checkArgument(k >= 1, "initialLabels (K) must be >= 1, but was %s", k);
+      this.initialLabels = k;
+      this.annealingOptionSet = true;
+      return this;
+    }
+
+    /** M, ConsistencyFix rounds per iteration; default 10 (0 turns ConsistencyFix off). */
+    public Builder fixRounds(int m) {
+      checkArgument(m >= 0, "fixRounds (M) must be >= 0, but was %s", m);
+      this.fixRounds = m;
+      this.annealingOptionSet = true;
+      return this;
+    }
+
+    /** How P(D) is computed; default the official mean signed log-odds. */
+    public Builder mutualPredictability(MutualPredictability measure) {
+      this.measure = requireNonNull(measure, "measure");
+      return this;
+    }
+
+    /** How labels are proposed; default {@link ProposalMode#ARGMAX} (the paper's). */
+    public Builder proposal(ProposalMode proposal) {
+      this.proposal = requireNonNull(proposal, "proposal");
+      this.annealingOptionSet = true;
+      return this;
+    }
+
+    /** Temperature schedule; default {@code officialLog(10, 0.01)}. */
+    public Builder schedule(TemperatureSchedule schedule) {
+      this.schedule = requireNonNull(schedule, "schedule");
+      this.annealingOptionSet = true;
+      return this;
+    }
+
+    /** Example sampler; default {@code groupMatesFirst(100)}. */
+    public Builder sampler(ExampleSampler sampler) {
+      this.sampler = requireNonNull(sampler, "sampler");
+      this.annealingOptionSet = true;
+      return this;
+    }
+
+    /** Search strategy; default {@link Searches#annealing()}. */
+    public Builder search(SearchStrategy search) {
+      this.search = requireNonNull(search, "search");
+      return this;
+    }
+
+    /**
+     * Independent chains per batch (restarts with derived seeds); the one of highest U is kept,
+     * and every chain's U is reported. Default 1.
+     */
+    public Builder chains(int chains) {
+      checkArgument(chains >= 1, "chains must be >= 1, but was %s", chains);
+      this.chains = chains;
+      return this;
+    }
+
+    /**
+     * Runs the chains of a batch in parallel on this executor (the library creates no threads).
+     * The scorer and listener must then be thread-safe. Results do not depend on the executor.
+     */
+    public Builder executor(Executor executor) {
+      this.executor = requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Largest batch, in examples: the data set is split into batches of whole groups that are
+     * searched one after another (so that contexts fit the model). Default: one batch.
+     */
+    public Builder batchSize(int batchSize) {
+      checkArgument(batchSize >= 1, "batchSize must be >= 1, but was %s", batchSize);
+      this.batchSize = batchSize;
+      return this;
+    }
+
+    /** Called between batches; may swap the scorer (e.g. after fine-tuning). */
+    public Builder batchHook(BatchHook hook) {
+      this.batchHook = requireNonNull(hook, "hook");
+      return this;
+    }
+
+    /** Receives progress events. */
+    public Builder listener(IcmListener listener) {
+      this.listener = requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * Saves the run's state to {@code file} every {@code everyIterations} iterations of each chain
+     * (atomically: a reader never sees half a file), after each chain and batch, and on
+     * cancellation. If the file exists when {@link Icm#run} starts, the run resumes from it and
+     * continues exactly as the uninterrupted run would have; a file written by another
+     * configuration or data set is rejected.
+     */
+    public Builder checkpoint(Path file, int everyIterations) {
+      requireNonNull(file, "file");
+      checkArgument(
+          everyIterations >= 1, "checkpoint interval must be >= 1 iteration, but was %s", everyIterations);
+      this.checkpointFile = file;
+      this.checkpointEvery = everyIterations;
+      return this;
+    }
+
+    /** The seed (required): the same seed, data and scorer give the same result, bit for bit. */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /**
+     * Builds the pipeline.
+     *
+     * @throws IllegalStateException when the scorer or seed is missing, or annealing options were
+     *     set for another search strategy
+     */
+    public Icm build() {
+      checkState(scorer != null, "no scorer set: call scorer(LabelScorer), e.g. a DjlScorer from icm-djl");
+      checkState(seed != null, "no seed set: call seed(long); runs are reproducible by seed");
+      checkState(
+          search == Searches.annealing() || !annealingOptionSet,
+          "iterations/initialLabels/fixRounds/proposal/schedule/sampler configure annealing, but"
+              + " the search strategy is %s: remove those settings or use Searches.annealing()",
+          search);
+      SearchSettings settings =
+          new SearchSettings(
+              iterations, initialLabels, fixRounds, alpha, measure, proposal, schedule, sampler);
+      return new Icm(
+          new Engine.Config(
+              scorer,
+              labelSpace,
+              List.copyOf(rules),
+              settings,
+              search,
+              chains,
+              executor,
+              batchSize,
+              batchHook,
+              listener,
+              checkpointFile,
+              checkpointEvery,
+              seed));
+    }
+  }
+}

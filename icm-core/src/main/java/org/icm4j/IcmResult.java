@@ -1,0 +1,51 @@
+package org.icm4j;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The outcome of {@link Icm#run}. Immutable and thread-safe.
+ *
+ * <p>For a run in several batches, {@code utility} and {@code inconsistency} are sums over batches
+ * and {@code mutualPredictability} is the labelled-count weighted mean of the batches' values (for
+ * {@link MutualPredictability#SUM_LOG_PROB}: the sum).
+ *
+ * @param labels the labels found (examples of batches not reached when cancelled stay unlabelled)
+ * @param utility U = alpha * P - I
+ * @param mutualPredictability P
+ * @param inconsistency I
+ * @param status complete, or cancelled (partial)
+ * @param counts iterations, accepted moves, scorer calls, queries and tokens
+ * @param history the kept chains' iterations, batch after batch
+ * @param batches per-batch summaries, including every chain's U
+ * @param provenance library version, configuration, seed, Java, OS/arch
+ * @param elapsed wall-clock time of this call (excluding work restored from a checkpoint)
+ */
+public record IcmResult(
+    Labeling labels,
+    double utility,
+    double mutualPredictability,
+    int inconsistency,
+    RunStatus status,
+    RunCounts counts,
+    List<IterationRecord> history,
+    List<BatchSummary> batches,
+    Provenance provenance,
+    Duration elapsed) {
+  public IcmResult {
+    requireNonNull(labels, "labels");
+    requireNonNull(status, "status");
+    requireNonNull(counts, "counts");
+    history = List.copyOf(requireNonNull(history, "history"));
+    batches = List.copyOf(requireNonNull(batches, "batches"));
+    requireNonNull(provenance, "provenance");
+    requireNonNull(elapsed, "elapsed");
+  }
+
+  /** Whether the run completed (not cancelled). */
+  public boolean isComplete() {
+    return status == RunStatus.COMPLETE;
+  }
+}

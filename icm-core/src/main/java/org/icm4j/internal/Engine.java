@@ -1,0 +1,415 @@
+package org.icm4j.internal;
+
+import com.google.common.hash.Hasher;
+import com.google.common.hash.Hashing;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import org.icm4j.BatchSummary;
+import org.icm4j.CancellationToken;
+import org.icm4j.ChainSummary;
+import org.icm4j.Example;
+import org.icm4j.IcmException;
+import org.icm4j.IcmResult;
+import org.icm4j.IterationRecord;
+import org.icm4j.LabelSpace;
+import org.icm4j.Labeling;
+import org.icm4j.MutualPredictability;
+import org.icm4j.Provenance;
+import org.icm4j.RunCounts;
+import org.icm4j.RunStatus;
+import org.icm4j.spi.BatchHook;
+import org.icm4j.spi.ChainCheckpoint;
+import org.icm4j.spi.ChainOutcome;
+import org.icm4j.spi.ConsistencyRule;
+import org.icm4j.spi.IcmListener;
+import org.icm4j.spi.LabelScorer;
+import org.icm4j.spi.SearchSettings;
+import org.icm4j.spi.SearchState;
+import org.icm4j.spi.SearchStrategy;
+import org.jspecify.annotations.Nullable;
+
+/** Runs batches and chains, keeps checkpoints, and assembles the result. */
+public final class Engine {
+  private Engine() {}
+
+  /** Everything {@link org.icm4j.Icm.Builder} configures. Immutable. */
+  public record Config(
+      LabelScorer scorer,
+      LabelSpace labelSpace,
+      List<ConsistencyRule> rules,
+      SearchSettings settings,
+      SearchStrategy search,
+      int chains,
+      @Nullable Executor executor,
+      int batchSize,
+      @Nullable BatchHook batchHook,
+      IcmListener listener,
+      @Nullable Path checkpointFile,
+      int checkpointEvery,
+      long seed) {
+
+    /** The configuration, by name, for provenance and fingerprints. */
+    public Map<String, String> describe() {
+      Map<String, String> m = new TreeMap<>();
+      SearchSettings s = settings;
+      m.put("scorer", scorer.getClass().getName());
+      m.put("labelSpace", labelSpace.names().toString());
+      m.put("rules", rules.stream().map(ConsistencyRule::name).toList().toString());
+      m.put("search", search.toString());
+      m.put("alpha", Double.toString(s.alpha()));
+      m.put("mutualPredictability", s.measure().name());
+      m.put("iterations", Integer.toString(s.iterations()));
+      m.put("initialLabels", Integer.toString(s.initialLabels()));
+      m.put("fixRounds", Integer.toString(s.fixRounds()));
+      m.put("proposal", s.proposal().name());
+      m.put("schedule", s.schedule().toString());
+      m.put("sampler", s.sampler().toString());
+      m.put("chains", Integer.toString(chains));
+      m.put("batchSize", batchSize == Integer.MAX_VALUE ? "unbounded" : Integer.toString(batchSize));
+      m.put("seed", Long.toString(seed));
+      m.put("checkpointEvery", checkpointFile == null ? "off" : Integer.toString(checkpointEvery));
+      return m;
+    }
+  }
+
+  /** The outcome of one chain with its work. */
+  private record ChainRun(ChainSummary summary, SearchState state, List<IterationRecord> history, RunCounts counts) {}
+
+  public static IcmResult run(Config config, List<Example> examples, CancellationToken token) {
+    long started = System.nanoTime();
+    List<Example> sorted = validate(config, examples);
+    List<List<Example>> batches = Batches.partition(sorted, config.batchSize(), config.seed());
+    Thread caller = Thread.currentThread();
+    BooleanSupplier cancelled = () -> token.isCancelled() || caller.isInterrupted();
+    CheckpointStore store =
+        config.checkpointFile() == null
+            ? null
+            : CheckpointStore.open(config.checkpointFile(), fingerprint(config, sorted));
+
+    List<BatchSummary> summaries = new ArrayList<>();
+    Map<String, String> labels = new TreeMap<>();
+    RunCounts counts = RunCounts.zero();
+    int resumedBatches = 0;
+    if (store != null) {
+      for (CheckpointStore.FinishedBatch fb : store.finished()) {
+        collect(config.labelSpace(), batches.get(fb.summary().index()), fb.labels(), labels);
+        summaries.add(fb.summary());
+        counts = counts.plus(fb.counts());
+        resumedBatches++;
+      }
+    }
+    LabelScorer scorer = config.scorer();
+    boolean wasCancelled = false;
+    for (int b = resumedBatches; b < batches.size(); b++) {
+      List<Example> batch = batches.get(b);
+      config.listener().onBatchStart(b, batches.size(), batch.size());
+      GroupIndex index = new GroupIndex(batch, config.labelSpace(), config.rules());
+      List<ChainRun> runs = runChains(config, index, scorer, b, cancelled, store);
+      ChainRun best = runs.get(0);
+      for (ChainRun r : runs) {
+        if (r.state().utility() > best.state().utility()) {
+          best = r;
+        }
+      }
+      boolean batchCancelled = runs.stream().anyMatch(r -> r.summary().cancelled());
+      RunCounts batchCounts = RunCounts.zero();
+      for (ChainRun r : runs) {
+        batchCounts = batchCounts.plus(r.counts());
+      }
+      BatchSummary summary =
+          new BatchSummary(
+              b,
+              batch.stream().map(Example::id).toList(),
+              runs.stream().map(ChainRun::summary).toList(),
+              best.summary().chain(),
+              best.state().utility(),
+              best.state().mutualPredictability(),
+              best.state().inconsistency(),
+              best.history(),
+              batchCancelled);
+      int[] batchLabels = best.state().labels();
+      collect(config.labelSpace(), batch, batchLabels, labels);
+      summaries.add(summary);
+      counts = counts.plus(batchCounts);
+      config.listener().onBatchEnd(summary);
+      if (batchCancelled) {
+        wasCancelled = true;
+        break;
+      }
+      if (store != null) {
+        store.finishBatch(new CheckpointStore.FinishedBatch(summary, batchLabels, batchCounts));
+        config.listener().onCheckpoint(store.file());
+      }
+      if (config.batchHook() != null && b < batches.size() - 1) {
+        Labeling soFar = labeling(config.labelSpace(), sorted, labels);
+        scorer = java.util.Objects.requireNonNull(
+            config.batchHook().afterBatch(summary, soFar, scorer),
+            "the batch hook returned a null scorer");
+      }
+    }
+    return result(config, sorted, labels, summaries, counts, wasCancelled, started);
+  }
+
+  private static List<Example> validate(Config config, List<Example> examples) {
+    if (examples.isEmpty()) {
+      throw new IllegalArgumentException("the data set is empty: give at least one example to label");
+    }
+    Set<String> ids = new HashSet<>();
+    for (Example e : examples) {
+      java.util.Objects.requireNonNull(e, "examples must not contain null");
+      if (!ids.add(e.id())) {
+        throw new IllegalArgumentException(
+            "duplicate example id '" + e.id() + "': every example needs a unique id");
+      }
+    }
+    if (config.search() instanceof AnnealingSearch && config.settings().initialLabels() > examples.size()) {
+      throw new IllegalArgumentException(
+          "initialLabels (K="
+              + config.settings().initialLabels()
+              + ") is larger than the data set ("
+              + examples.size()
+              + " examples): lower K or add examples");
+    }
+    List<Example> sorted = new ArrayList<>(examples);
+    sorted.sort(Comparator.comparing(Example::id));
+    return sorted;
+  }
+
+  private static List<ChainRun> runChains(
+      Config config,
+      GroupIndex index,
+      LabelScorer scorer,
+      int batch,
+      BooleanSupplier cancelled,
+      @Nullable CheckpointStore store) {
+    int k = config.chains();
+    if (config.executor() == null) {
+      List<ChainRun> runs = new ArrayList<>(k);
+      for (int c = 0; c < k; c++) {
+        runs.add(runChain(config, index, scorer, batch, c, cancelled, store));
+        if (runs.get(c).summary().cancelled()) {
+          break;
+        }
+      }
+      return runs;
+    }
+    AtomicBoolean interrupted = new AtomicBoolean();
+    BooleanSupplier stop = () -> interrupted.get() || cancelled.getAsBoolean();
+    List<CompletableFuture<ChainRun>> futures = new ArrayList<>(k);
+    for (int c = 0; c < k; c++) {
+      int chain = c;
+      futures.add(
+          CompletableFuture.supplyAsync(
+              () -> runChain(config, index, scorer, batch, chain, stop, store), config.executor()));
+    }
+    List<ChainRun> runs = new ArrayList<>(k);
+    for (CompletableFuture<ChainRun> f : futures) {
+      while (true) {
+        try {
+          runs.add(f.get());
+          break;
+        } catch (InterruptedException e) {
+          interrupted.set(true);
+        } catch (ExecutionException e) {
+          Throwable cause = e.getCause();
+          if (cause instanceof RuntimeException re) {
+            throw re;
+          }
+          if (cause instanceof Error err) {
+            throw err;
+          }
+          throw new IcmException("a chain failed: " + cause, cause);
+        }
+      }
+    }
+    if (interrupted.get()) {
+      Thread.currentThread().interrupt();
+    }
+    return runs;
+  }
+
+  private static ChainRun runChain(
+      Config config,
+      GroupIndex index,
+      LabelScorer scorer,
+      int batch,
+      int chain,
+      BooleanSupplier cancelled,
+      @Nullable CheckpointStore store) {
+    long seed = SplitMix64.derive(config.seed(), batch, chain);
+    CheckpointStore.ChainData saved = store == null ? null : store.chain(batch, chain);
+    ChainCheckpoint resume =
+        saved == null
+            ? null
+            : new ChainCheckpoint(
+                saved.iteration(), saved.accepted(), saved.labels(), saved.mutualPredictability(), saved.history());
+    Problem.CheckpointSink sink =
+        store == null
+            ? (p, it, c) -> {}
+            : (p, it, supplier) -> {
+              if (it % config.checkpointEvery() == 0 || p.cancelled()) {
+                ChainCheckpoint cp = supplier.get();
+                long[] w = p.counters();
+                store.updateChain(
+                    batch,
+                    new CheckpointStore.ChainData(
+                        chain, seed, false, cp.iteration(), cp.accepted(), cp.labels(),
+                        cp.mutualPredictability(), cp.history(), p.random.state(), w[0], w[1], w[2]));
+                config.listener().onCheckpoint(store.file());
+              }
+            };
+    Problem problem =
+        new Problem(
+            index, config.settings(), scorer, seed, config.listener(), cancelled,
+            saved != null && !saved.done() ? resume : null, sink, batch, chain);
+    ChainOutcome outcome;
+    if (saved != null) {
+      problem.random.setState(saved.rng());
+      problem.setCounters(saved.calls(), saved.queries(), saved.tokens());
+    }
+    if (saved != null && saved.done()) {
+      outcome =
+          new ChainOutcome(problem.restore(resume), saved.iteration(), saved.accepted(), saved.history(), false);
+    } else {
+      outcome = config.search().search(problem);
+      if (outcome == null) {
+        throw new IllegalStateException("search strategy " + config.search() + " returned null");
+      }
+      config.listener().onChainEnd(batch, chain, outcome.state().utility(), outcome.cancelled());
+      if (store != null && !outcome.cancelled()) {
+        long[] w = problem.counters();
+        store.updateChain(
+            batch,
+            new CheckpointStore.ChainData(
+                chain, seed, true, outcome.iterations(), outcome.accepted(), outcome.state().labels(),
+                outcome.state().mutualPredictability(), outcome.history(), problem.random.state(),
+                w[0], w[1], w[2]));
+      }
+    }
+    long[] w = problem.counters();
+    SearchState s = outcome.state();
+    return new ChainRun(
+        new ChainSummary(
+            chain, seed, s.utility(), s.mutualPredictability(), s.inconsistency(), s.labelledCount(),
+            outcome.iterations(), outcome.accepted(), outcome.cancelled()),
+        s,
+        outcome.history(),
+        new RunCounts(outcome.iterations(), outcome.accepted(), w[0], w[1], w[2]));
+  }
+
+  private static void collect(LabelSpace space, List<Example> batch, int[] batchLabels, Map<String, String> into) {
+    for (int i = 0; i < batch.size(); i++) {
+      if (batchLabels[i] >= 0) {
+        into.put(batch.get(i).id(), space.name(batchLabels[i]));
+      }
+    }
+  }
+
+  private static Labeling labeling(LabelSpace space, List<Example> sorted, Map<String, String> labels) {
+    Set<String> unlabelled = new HashSet<>();
+    for (Example e : sorted) {
+      if (!labels.containsKey(e.id())) {
+        unlabelled.add(e.id());
+      }
+    }
+    return new Labeling(space, labels, unlabelled);
+  }
+
+  private static IcmResult result(
+      Config config,
+      List<Example> sorted,
+      Map<String, String> labels,
+      List<BatchSummary> summaries,
+      RunCounts counts,
+      boolean cancelled,
+      long started) {
+    double utility = 0;
+    double mp = 0;
+    int inconsistency = 0;
+    long labelledTotal = 0;
+    List<IterationRecord> history = new ArrayList<>();
+    for (BatchSummary s : summaries) {
+      utility += s.utility();
+      inconsistency += s.inconsistency();
+      ChainSummary best = s.chains().get(s.bestChain());
+      if (config.settings().measure() == MutualPredictability.SUM_LOG_PROB) {
+        mp += s.mutualPredictability();
+      } else {
+        mp += s.mutualPredictability() * best.labelled();
+        labelledTotal += best.labelled();
+      }
+      history.addAll(s.history());
+    }
+    if (config.settings().measure() == MutualPredictability.MEAN_SIGNED_LOG_ODDS && labelledTotal > 0) {
+      mp /= labelledTotal;
+    }
+    return new IcmResult(
+        labeling(config.labelSpace(), sorted, labels),
+        utility,
+        mp,
+        inconsistency,
+        cancelled ? RunStatus.CANCELLED : RunStatus.COMPLETE,
+        counts,
+        history,
+        summaries,
+        provenance(config),
+        Duration.ofNanos(System.nanoTime() - started));
+  }
+
+  static Provenance provenance(Config config) {
+    return new Provenance(
+        libraryVersion(),
+        config.describe(),
+        config.seed(),
+        System.getProperty("java.version", "unknown"),
+        System.getProperty("os.name", "unknown") + " " + System.getProperty("os.version", ""),
+        System.getProperty("os.arch", "unknown"));
+  }
+
+  /** icm4j's version, from the properties file Maven writes at build time. */
+  public static String libraryVersion() {
+    try (InputStream in = Engine.class.getResourceAsStream("/org/icm4j/icm4j.properties")) {
+      if (in == null) {
+        return "unknown";
+      }
+      Properties p = new Properties();
+      p.load(in);
+      return p.getProperty("version", "unknown");
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  /** Identifies configuration + seed + data, so a checkpoint is only resumed by the same run. */
+  static String fingerprint(Config config, List<Example> sorted) {
+    Hasher h = Hashing.sha256().newHasher();
+    Map<String, String> d = new LinkedHashMap<>(config.describe());
+    d.forEach((k, v) -> h.putString(k, StandardCharsets.UTF_8).putByte((byte) 0).putString(v, StandardCharsets.UTF_8).putByte((byte) 1));
+    for (Example e : sorted) {
+      h.putString(e.id(), StandardCharsets.UTF_8).putByte((byte) 0);
+      h.putString(e.prompt(), StandardCharsets.UTF_8).putByte((byte) 0);
+      h.putString(e.group(), StandardCharsets.UTF_8).putByte((byte) 0);
+      e.attributes().forEach((k, v) -> h.putString(k, StandardCharsets.UTF_8).putByte((byte) 2).putString(v, StandardCharsets.UTF_8).putByte((byte) 3));
+      h.putByte((byte) 4);
+    }
+    return h.hash().toString().substring(0, 32);
+  }
+
+}

@@ -1,0 +1,354 @@
+package org.icm4j.internal;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+import org.icm4j.Example;
+import org.icm4j.LabelSpace;
+import org.icm4j.LabelledExample;
+import org.icm4j.spi.ChainCheckpoint;
+import org.icm4j.spi.IcmListener;
+import org.icm4j.spi.LabelScorer;
+import org.icm4j.spi.ScoreRequest;
+import org.icm4j.spi.SearchProblem;
+import org.icm4j.spi.SearchSettings;
+import org.icm4j.spi.SearchState;
+import org.jspecify.annotations.Nullable;
+
+/** The engine's {@link SearchProblem}: one chain on one batch. Not thread-safe. */
+public final class Problem implements SearchProblem {
+  /** Above this many label assignments a witness's options are its single-label changes. */
+  static final int MAX_ENUMERATED_OPTIONS = 4096;
+
+  final GroupIndex index;
+  private final SearchSettings settings;
+  final Scoring scoring;
+  final SplitMix64 random;
+  private final IcmListener listener;
+  private final BooleanSupplier cancelled;
+  private final @Nullable ChainCheckpoint resumeFrom;
+  private final CheckpointSink sink;
+  private final int batchIndex;
+  private final int chainIndex;
+
+  /** Where offered checkpoints go. */
+  interface CheckpointSink {
+    void offer(Problem problem, int iteration, Supplier<ChainCheckpoint> checkpoint);
+  }
+
+  Problem(
+      GroupIndex index,
+      SearchSettings settings,
+      LabelScorer scorer,
+      long seed,
+      IcmListener listener,
+      BooleanSupplier cancelled,
+      @Nullable ChainCheckpoint resumeFrom,
+      CheckpointSink sink,
+      int batchIndex,
+      int chainIndex) {
+    this.index = index;
+    this.settings = settings;
+    this.scoring = new Scoring(scorer, index.space);
+    this.random = new SplitMix64(seed);
+    this.listener = listener;
+    this.cancelled = cancelled;
+    this.resumeFrom = resumeFrom;
+    this.sink = sink;
+    this.batchIndex = batchIndex;
+    this.chainIndex = chainIndex;
+  }
+
+  /** A problem for direct use (tests, tools): no listener, never cancelled, no checkpoints. */
+  public static Problem standalone(
+      List<Example> examples,
+      LabelSpace space,
+      List<org.icm4j.spi.ConsistencyRule> rules,
+      SearchSettings settings,
+      LabelScorer scorer,
+      long seed) {
+    List<Example> sorted = new ArrayList<>(examples);
+    sorted.sort(java.util.Comparator.comparing(Example::id));
+    return new Problem(
+        new GroupIndex(sorted, space, rules),
+        settings,
+        scorer,
+        seed,
+        new IcmListener() {},
+        () -> false,
+        null,
+        (p, it, c) -> {},
+        0,
+        0);
+  }
+
+  @Override
+  public int size() {
+    return index.size();
+  }
+
+  @Override
+  public LabelSpace labelSpace() {
+    return index.space;
+  }
+
+  @Override
+  public Example example(int i) {
+    return index.examples.get(i);
+  }
+
+  @Override
+  public RandomGenerator random() {
+    return random;
+  }
+
+  @Override
+  public SearchSettings settings() {
+    return settings;
+  }
+
+  /** Scorer work so far: calls, queries, tokens. */
+  public long[] counters() {
+    return new long[] {scoring.calls, scoring.queries, scoring.tokens};
+  }
+
+  void setCounters(long calls, long queries, long tokens) {
+    scoring.calls = calls;
+    scoring.queries = queries;
+    scoring.tokens = tokens;
+  }
+
+  @Override
+  public SearchState evaluate(int[] labels) {
+    int[] copy = checkLabels(labels);
+    return build(copy, mutualPredictability(copy));
+  }
+
+  /** A state of these labels (owned) with the given P; counts violations in every group. */
+  private State build(int[] labels, double mutualPredictability) {
+    int[] gv = new int[index.groupCount()];
+    int[] lpg = new int[index.groupCount()];
+    int total = 0;
+    int labelled = 0;
+    for (int i = 0; i < labels.length; i++) {
+      if (labels[i] >= 0) {
+        lpg[index.groupOf[i]]++;
+        labelled++;
+      }
+    }
+    for (int g = 0; g < gv.length; g++) {
+      gv[g] = index.groupViolations(g, labels);
+      total += gv[g];
+    }
+    return new State(labels, gv, lpg, total, labelled, mutualPredictability, settings.alpha());
+  }
+
+  @Override
+  public SearchState change(SearchState base, int[] indices, int[] newLabels) {
+    if (indices.length != newLabels.length) {
+      throw new IllegalArgumentException(
+          "indices and labels differ in length: " + indices.length + " vs " + newLabels.length);
+    }
+    State s = (State) base;
+    int[] labels = s.labels.clone();
+    boolean changed = false;
+    for (int k = 0; k < indices.length; k++) {
+      checkLabel(newLabels[k]);
+      if (labels[indices[k]] != newLabels[k]) {
+        labels[indices[k]] = newLabels[k];
+        changed = true;
+      }
+    }
+    if (!changed) {
+      return base;
+    }
+    int[] gv = s.groupViolations.clone();
+    int[] lpg = s.labelledPerGroup.clone();
+    int total = s.inconsistency;
+    int labelled = s.labelledCount;
+    boolean[] touched = new boolean[gv.length];
+    for (int i : indices) {
+      int g = index.groupOf[i];
+      boolean was = s.labels[i] >= 0;
+      boolean is = labels[i] >= 0;
+      if (was != is) {
+        lpg[g] += is ? 1 : -1;
+        labelled += is ? 1 : -1;
+      }
+      touched[g] = true;
+    }
+    for (int g = 0; g < gv.length; g++) {
+      if (touched[g]) {
+        total -= gv[g];
+        gv[g] = index.groupViolations(g, labels);
+        total += gv[g];
+      }
+    }
+    return new State(labels, gv, lpg, total, labelled, mutualPredictability(labels), settings.alpha());
+  }
+
+  private double mutualPredictability(int[] labels) {
+    List<LabelledExample> labelled = new ArrayList<>();
+    int[] ys = new int[labels.length];
+    for (int i = 0; i < labels.length; i++) {
+      if (labels[i] >= 0) {
+        ys[labelled.size()] = labels[i];
+        labelled.add(new LabelledExample(index.examples.get(i), index.space.name(labels[i])));
+      }
+    }
+    if (labelled.isEmpty()) {
+      return 0;
+    }
+    double[][] rows = scoring.leaveOneOut(labelled);
+    return Scoring.mutualPredictability(settings.measure(), rows, Arrays.copyOf(ys, rows.length));
+  }
+
+  @Override
+  public double[] predict(SearchState state, int i) {
+    State s = (State) state;
+    List<LabelledExample> context = new ArrayList<>(s.labelledCount);
+    for (int j = 0; j < s.labels.length; j++) {
+      if (j != i && s.labels[j] >= 0) {
+        context.add(new LabelledExample(index.examples.get(j), index.space.name(s.labels[j])));
+      }
+    }
+    return scoring.score(List.of(new ScoreRequest(index.examples.get(i), context)))[0];
+  }
+
+  @Override
+  public List<int[]> violations(SearchState state) {
+    State s = (State) state;
+    List<int[]> out = new ArrayList<>();
+    if (s.inconsistency == 0) {
+      return out;
+    }
+    for (int g = 0; g < s.groupViolations.length; g++) {
+      if (s.groupViolations[g] > 0) {
+        index.witnesses(g, s.labels, out);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public List<int[]> consistentOptions(SearchState state, int[] witness) {
+    State s = (State) state;
+    int k = index.space.size();
+    int m = witness.length;
+    int[] labels = s.labels.clone();
+    List<int[]> options = new ArrayList<>();
+    double combos = Math.pow(k, m);
+    if (combos <= MAX_ENUMERATED_OPTIONS) {
+      int[] digits = new int[m];
+      for (long c = 0; c < (long) combos; c++) {
+        long rest = c;
+        boolean same = true;
+        for (int p = m - 1; p >= 0; p--) {
+          digits[p] = (int) (rest % k);
+          rest /= k;
+          labels[witness[p]] = digits[p];
+          same &= digits[p] == s.labels[witness[p]];
+        }
+        if (!same && index.witnessConsistent(witness, labels)) {
+          options.add(digits.clone());
+        }
+      }
+    } else {
+      for (int p = 0; p < m; p++) {
+        for (int y = 0; y < k; y++) {
+          if (y == s.labels[witness[p]]) {
+            continue;
+          }
+          labels[witness[p]] = y;
+          if (index.witnessConsistent(witness, labels)) {
+            int[] option = new int[m];
+            for (int q = 0; q < m; q++) {
+              option[q] = labels[witness[q]];
+            }
+            options.add(option);
+          }
+          labels[witness[p]] = s.labels[witness[p]];
+        }
+      }
+    }
+    return options;
+  }
+
+  @Override
+  public org.icm4j.spi.SamplerView view(SearchState state) {
+    State s = (State) state;
+    return new org.icm4j.spi.SamplerView() {
+      @Override
+      public int size() {
+        return s.labels.length;
+      }
+
+      @Override
+      public int label(int i) {
+        return s.labels[i];
+      }
+
+      @Override
+      public boolean hasLabelledGroupMate(int i) {
+        int others = s.labelledPerGroup[index.groupOf[i]] - (s.labels[i] >= 0 ? 1 : 0);
+        return others > 0;
+      }
+    };
+  }
+
+  @Override
+  public boolean cancelled() {
+    return cancelled.getAsBoolean();
+  }
+
+  @Override
+  public IcmListener listener() {
+    return listener;
+  }
+
+  @Override
+  public @Nullable ChainCheckpoint resumeFrom() {
+    return resumeFrom;
+  }
+
+  @Override
+  public SearchState restore(ChainCheckpoint checkpoint) {
+    return build(checkLabels(checkpoint.labels()), checkpoint.mutualPredictability());
+  }
+
+  @Override
+  public void offerCheckpoint(int iteration, Supplier<ChainCheckpoint> checkpoint) {
+    sink.offer(this, iteration, checkpoint);
+  }
+
+  @Override
+  public int batchIndex() {
+    return batchIndex;
+  }
+
+  @Override
+  public int chainIndex() {
+    return chainIndex;
+  }
+
+  private int[] checkLabels(int[] labels) {
+    if (labels.length != index.size()) {
+      throw new IllegalArgumentException(
+          "expected " + index.size() + " labels, one per example, but got " + labels.length);
+    }
+    for (int y : labels) {
+      checkLabel(y);
+    }
+    return labels.clone();
+  }
+
+  private void checkLabel(int y) {
+    if (y < -1 || y >= index.space.size()) {
+      throw new IllegalArgumentException(
+          "label index must be -1 (unlabelled) or in [0, " + index.space.size() + "), but was " + y);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+package org.icm4j.spi;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+import org.icm4j.Example;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A logical constraint between the labels of examples of one group. ICM's inconsistency I(D) is
+ * the number of unordered pairs of labelled group-mates that violate at least one pair rule, plus
+ * one for each group rule a group violates.
+ *
+ * <p>A rule reads only the examples (prompt, group, attributes) and the labels: never gold labels.
+ * Rules are evaluated only within a group; pair rules must be symmetric (the engine checks each
+ * unordered pair once, the example with the smaller id first). Implementations must be immutable
+ * and thread-safe.
+ *
+ * <p>Write one as a lambda:
+ *
+ * <pre>{@code
+ * ConsistencyRule notBothTrue = ConsistencyRule.pairwise("not-both-true",
+ *     (a, la, b, lb) -> !(la.equals("True") && lb.equals("True")));
+ * }</pre>
+ */
+public interface ConsistencyRule {
+
+  /** A short name for provenance and messages. */
+  String name();
+
+  /**
+   * Whether labels {@code la} of {@code a} and {@code lb} of {@code b}, two labelled examples of one
+   * group, are consistent with this rule. The default relates no pair.
+   */
+  default boolean pairConsistent(Example a, String la, Example b, String lb) {
+    return true;
+  }
+
+  /**
+   * Whether the labelled members of one group are consistent with this rule as a whole (for
+   * constraints that no pair can express, such as "at least one True once all are labelled").
+   *
+   * @param members the group's examples, in id order
+   * @param labels their labels in the same order, {@code null} for unlabelled members
+   */
+  default boolean groupConsistent(List<Example> members, List<@Nullable String> labels) {
+    return true;
+  }
+
+  /** Whether this rule has a group-level part ({@link #groupConsistent}); lets the engine skip it. */
+  default boolean hasGroupPart() {
+    return false;
+  }
+
+  /** Whether this rule has a pair part ({@link #pairConsistent}); lets the engine skip it. */
+  default boolean hasPairPart() {
+    return true;
+  }
+
+  /** The pair test of a {@link #pairwise} rule. */
+  @FunctionalInterface
+  interface PairPredicate {
+    /** Whether the two labelled group-mates are consistent. */
+    boolean consistent(Example a, String la, Example b, String lb);
+  }
+
+  /** The group test of a {@link #group} rule. */
+  @FunctionalInterface
+  interface GroupPredicate {
+    /** Whether the group's labels ({@code null}: unlabelled) are consistent. */
+    boolean consistent(List<Example> members, List<@Nullable String> labels);
+  }
+
+  /** A rule relating pairs of group-mates. The predicate must be symmetric. */
+  static ConsistencyRule pairwise(String name, PairPredicate predicate) {
+    requireNonNull(name, "name");
+    requireNonNull(predicate, "predicate");
+    return new ConsistencyRule() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public boolean pairConsistent(Example a, String la, Example b, String lb) {
+        return predicate.consistent(a, la, b, lb);
+      }
+
+      @Override
+      public String toString() {
+        return name;
+      }
+    };
+  }
+
+  /** A rule on a whole group. */
+  static ConsistencyRule group(String name, GroupPredicate predicate) {
+    requireNonNull(name, "name");
+    requireNonNull(predicate, "predicate");
+    return new ConsistencyRule() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public boolean groupConsistent(List<Example> members, List<@Nullable String> labels) {
+        return predicate.consistent(members, labels);
+      }
+
+      @Override
+      public boolean hasGroupPart() {
+        return true;
+      }
+
+      @Override
+      public boolean hasPairPart() {
+        return false;
+      }
+
+      @Override
+      public String toString() {
+        return name;
+      }
+    };
+  }
+}

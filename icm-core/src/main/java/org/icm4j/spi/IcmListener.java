@@ -1,0 +1,49 @@
+package org.icm4j.spi;
+
+import org.icm4j.BatchSummary;
+import org.icm4j.IterationRecord;
+
+/**
+ * Receives events of a run, for progress bars, logging and monitoring. Every method has a no-op
+ * default. Called synchronously on the thread running the chain: keep it fast. When chains run in
+ * parallel on an executor, methods are called from several threads at once and must be
+ * thread-safe.
+ */
+public interface IcmListener {
+
+  /** A batch starts. */
+  default void onBatchStart(int batchIndex, int batchCount, int examples) {}
+
+  /**
+   * A label was proposed.
+   *
+   * @param batchIndex batch
+   * @param chainIndex chain within the batch
+   * @param iteration 1-based iteration
+   * @param exampleId the sampled example
+   * @param proposedLabel the proposed label
+   */
+  default void onProposal(
+      int batchIndex, int chainIndex, int iteration, String exampleId, String proposedLabel) {}
+
+  /**
+   * ConsistencyFix replaced the candidate by a better consistent option.
+   *
+   * @param utilityBefore U of the candidate before the fix
+   * @param utilityAfter U after
+   */
+  default void onFix(
+      int batchIndex, int chainIndex, int iteration, double utilityBefore, double utilityAfter) {}
+
+  /** An iteration ended: accepted or rejected, with the energy after the decision. */
+  default void onIteration(int batchIndex, int chainIndex, IterationRecord record) {}
+
+  /** A chain ended. */
+  default void onChainEnd(int batchIndex, int chainIndex, double utility, boolean cancelled) {}
+
+  /** A batch ended (best chain chosen). */
+  default void onBatchEnd(BatchSummary summary) {}
+
+  /** A checkpoint was written. */
+  default void onCheckpoint(java.nio.file.Path file) {}
+}

@@ -1,0 +1,54 @@
+package org.icm4j.spi;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.icm4j.LabelSpace;
+import org.icm4j.LabelledExample;
+
+/**
+ * Asks a model how likely each label is for an example, after a context of labelled examples:
+ * the only place ICM touches a language model.
+ *
+ * <p>Contract (checked by the shared {@code ScorerContract} test in {@code icm-core}'s test-jar):
+ * deterministic (the same requests give the same numbers, so that a seed fixes a run); one row per
+ * request, one finite value per label; the result of a request does not depend on the other
+ * requests of the batch; {@link #scoreLeaveOneOut} equals {@link #score} of the per-example
+ * requests it stands for.
+ *
+ * <p>Thread-safety is the implementation's to state. ICM calls a scorer from one thread per chain;
+ * when chains run in parallel on an executor the scorer must be thread-safe.
+ */
+public interface LabelScorer {
+
+  /**
+   * Scores a batch of requests.
+   *
+   * @param labels the label space; each row has {@code labels.size()} entries in its order
+   * @param requests the requests, non-empty
+   * @return one row per request, in order
+   */
+  ScoreResult score(LabelSpace labels, List<ScoreRequest> requests);
+
+  /**
+   * Leave-one-out scores of a labelling: for each {@code i}, the log-probabilities of the labels of
+   * {@code labelled.get(i).example()} given all other elements of {@code labelled}, in their order.
+   *
+   * <p>The default sends one request per example ({@code n} requests of {@code n-1} demonstrations,
+   * as the official ICM code does). Adapters override it to share work (e.g. reuse the keys and
+   * values of common prefixes); the result must equal the default's.
+   *
+   * @param labels the label space
+   * @param labelled the labelled examples, at least one
+   * @return one row per element of {@code labelled}, in order
+   */
+  default ScoreResult scoreLeaveOneOut(LabelSpace labels, List<LabelledExample> labelled) {
+    List<ScoreRequest> requests = new ArrayList<>(labelled.size());
+    for (int i = 0; i < labelled.size(); i++) {
+      List<LabelledExample> context = new ArrayList<>(labelled.size() - 1);
+      context.addAll(labelled.subList(0, i));
+      context.addAll(labelled.subList(i + 1, labelled.size()));
+      requests.add(new ScoreRequest(labelled.get(i).example(), context));
+    }
+    return score(labels, requests);
+  }
+}

@@ -1,0 +1,95 @@
+package org.icm4j.spi;
+
+import java.util.List;
+import java.util.random.RandomGenerator;
+import org.icm4j.Example;
+import org.icm4j.LabelSpace;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One batch of examples to label, as a {@link SearchStrategy} sees it: the energy, the model's
+ * leave-one-out predictions, the consistency rules and the chain's random generator. Examples are
+ * indexed {@code 0..size()-1} in id order. Not thread-safe: one per chain.
+ */
+public interface SearchProblem {
+
+  /** Number of examples in the batch. */
+  int size();
+
+  /** A view of a state for an {@link ExampleSampler}. */
+  SamplerView view(SearchState state);
+
+  /** The label space. */
+  LabelSpace labelSpace();
+
+  /** Example {@code i}. */
+  Example example(int i);
+
+  /** The chain's random generator; the only source of randomness a strategy may use. */
+  RandomGenerator random();
+
+  /** Settings a strategy reads: K, M, alpha, proposal mode, schedule, sampler. */
+  SearchSettings settings();
+
+  /** Evaluates a labeling from scratch ({@code -1}: unlabelled). Calls the scorer. */
+  SearchState evaluate(int[] labels);
+
+  /**
+   * Changes some labels of a state and evaluates the result, updating the inconsistency only in
+   * the groups touched (the mutual predictability is rescored: every context changed). Returns
+   * {@code base} itself when nothing changes.
+   *
+   * @param indices examples to change
+   * @param labels their new label indices ({@code -1} to unlabel), same length
+   */
+  SearchState change(SearchState base, int[] indices, int[] labels);
+
+  /**
+   * The model's log-probabilities over the label space for example {@code i} given all other
+   * labelled examples of {@code state} (its own label, if any, left out). Calls the scorer.
+   */
+  double[] predict(SearchState state, int i);
+
+  /**
+   * The current violations: each an array of example indices, a pair for a violated pair rule or
+   * the labelled members of a group for a violated group rule. Computed per group.
+   */
+  List<int[]> violations(SearchState state);
+
+  /**
+   * Every assignment of labels to the examples of {@code witness} (a violation) that makes it
+   * consistent, each an array parallel to {@code witness}. Excludes the current assignment.
+   */
+  List<int[]> consistentOptions(SearchState state, int[] witness);
+
+  /** Whether the run was cancelled (token or interrupt); a strategy stops and returns what it has. */
+  boolean cancelled();
+
+  /** The run's listener (a no-op when none was set). */
+  IcmListener listener();
+
+  /** The checkpoint this chain resumes from, when the run is being resumed. */
+  @Nullable ChainCheckpoint resumeFrom();
+
+  /**
+   * Rebuilds the state saved in a checkpoint without calling the scorer (the mutual
+   * predictability is taken from the checkpoint).
+   */
+  SearchState restore(ChainCheckpoint checkpoint);
+
+  /**
+   * Offers a checkpoint after an iteration; the engine calls {@code checkpoint} and writes the
+   * result when one is due (every N iterations, as configured, and when the run is cancelled) and
+   * ignores the offer otherwise, so offering after every iteration costs nothing.
+   *
+   * @param iteration iterations completed
+   * @param checkpoint builds the chain's state on demand
+   */
+  void offerCheckpoint(int iteration, java.util.function.Supplier<ChainCheckpoint> checkpoint);
+
+  /** Batch index and chain index, for events. */
+  int batchIndex();
+
+  /** Chain index within the batch. */
+  int chainIndex();
+}

@@ -1,0 +1,11 @@
+/**
+ * Extension points of icm4j: {@link org.icm4j.spi.LabelScorer scorers}, {@link
+ * org.icm4j.spi.ConsistencyRule consistency rules}, {@link org.icm4j.spi.SearchStrategy search
+ * strategies}, {@link org.icm4j.spi.TemperatureSchedule temperature schedules}, {@link
+ * org.icm4j.spi.ExampleSampler example samplers}, {@link org.icm4j.spi.IcmListener listeners} and
+ * the {@link org.icm4j.spi.BatchHook hook between batches}.
+ */
+@NullMarked
+package org.icm4j.spi;
+
+import org.jspecify.annotations.NullMarked;
