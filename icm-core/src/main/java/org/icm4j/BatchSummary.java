@@ -10,7 +10,8 @@ import java.util.List;
  *
  * @param index 0-based batch index
  * @param exampleIds the batch's examples, in id order
- * @param chains every chain's summary, in chain order
+ * @param chains every chain's summary, in chain order (after a cancellation without an executor,
+ *     only the chains that started)
  * @param bestChain index of the kept chain
  * @param utility U of the kept labeling
  * @param mutualPredictability P of the kept labeling

@@ -36,17 +36,25 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Immutable and thread-safe. {@link #run} owns no threads (chains run on the calling thread, or
  * on the {@link Builder#executor executor} given) and may be called from several threads at once
- * when the scorer is thread-safe and no checkpoint file is shared.
+ * when the scorer and listener are thread-safe and no checkpoint file is shared.
  */
 public final class Icm {
-  /** Defaults of the official ICM code. */
+  /** Default alpha, as in the paper's runs (the official script's argument default is 30). */
   public static final double DEFAULT_ALPHA = 50;
 
+  /** Default N per chain and batch (the official script's default is 3000). */
   public static final int DEFAULT_ITERATIONS = 1000;
+  /** Default K, as in the paper. */
   public static final int DEFAULT_INITIAL_LABELS = 8;
+
+  /** Default M. */
   public static final int DEFAULT_FIX_ROUNDS = 10;
+  /** Default initial temperature of the official schedule. */
   public static final double DEFAULT_T0 = 10;
+
+  /** Default final temperature of the official schedule. */
   public static final double DEFAULT_T_MIN = 0.01;
+  /** Default sampling weight of unlabelled examples with labelled group-mates. */
   public static final double DEFAULT_GROUP_MATE_BOOST = 100;
 
   private final Engine.Config config;
@@ -82,7 +90,7 @@ public final class Icm {
 
   /** The configuration as recorded in provenance. */
   public Map<String, String> configuration() {
-    return config.describe();
+    return java.util.Collections.unmodifiableMap(config.describe());
   }
 
   /**
@@ -103,6 +111,7 @@ public final class Icm {
     private ExampleSampler sampler = ExampleSampler.groupMatesFirst(DEFAULT_GROUP_MATE_BOOST);
     private SearchStrategy search = Searches.annealing();
     private boolean annealingOptionSet;
+    private boolean keepBest;
     private int chains = 1;
     private @Nullable Executor executor;
     private int batchSize = Integer.MAX_VALUE;
@@ -158,7 +167,10 @@ public final class Icm {
       return this;
     }
 
-    /** K, examples given random balanced labels at the start; default 8. */
+    /**
+     * K, examples given random balanced labels at the start; default 8. Checked against the data
+     * set's size; a batch smaller than K starts with all its examples labelled.
+     */
     public Builder initialLabels(int k) {
       checkArgument(k >= 1, "initialLabels (K) must be >= 1, but was %s", k);
       this.initialLabels = k;
@@ -197,6 +209,17 @@ public final class Icm {
     /** Example sampler; default {@code groupMatesFirst(100)}. */
     public Builder sampler(ExampleSampler sampler) {
       this.sampler = requireNonNull(sampler, "sampler");
+      this.annealingOptionSet = true;
+      return this;
+    }
+
+    /**
+     * Whether each chain returns the labeling of highest U it visited (true) or its final labeling
+     * (false, default, as in the paper). At the official schedule's temperatures (which stay near 1
+     * for hundreds of accepted moves) the final labeling can be a step away from the best one.
+     */
+    public Builder keepBest(boolean keepBest) {
+      this.keepBest = keepBest;
       this.annealingOptionSet = true;
       return this;
     }
@@ -253,7 +276,16 @@ public final class Icm {
      * (atomically: a reader never sees half a file), after each chain and batch, and on
      * cancellation. If the file exists when {@link Icm#run} starts, the run resumes from it and
      * continues exactly as the uninterrupted run would have; a file written by another
-     * configuration or data set is rejected.
+     * configuration or data set is rejected. Annealing chains offer a checkpoint after every
+     * iteration; a custom strategy saves nothing unless it offers checkpoints (the exhaustive one
+     * does not).
+     *
+     * <p>The configuration enters the file's fingerprint through each component's {@code
+     * toString()}: give custom schedules, samplers and strategies a stable {@code toString()} (a
+     * lambda's contains an identity hash, so its checkpoint is rejected by the next JVM). The
+     * scorer is not part of the fingerprint: resuming with another scorer is allowed (and needed
+     * when a {@link BatchHook} had swapped it: on resume, pass the scorer the hook had returned),
+     * but then the run is no longer identical to the uninterrupted one.
      */
     public Builder checkpoint(Path file, int everyIterations) {
       requireNonNull(file, "file");
@@ -281,12 +313,24 @@ public final class Icm {
       checkState(seed != null, "no seed set: call seed(long); runs are reproducible by seed");
       checkState(
           search == Searches.annealing() || !annealingOptionSet,
-          "iterations/initialLabels/fixRounds/proposal/schedule/sampler configure annealing, but"
+          "iterations/initialLabels/fixRounds/proposal/schedule/sampler/keepBest configure annealing,"
+              + " but"
               + " the search strategy is %s: remove those settings or use Searches.annealing()",
           search);
+      for (ConsistencyRule rule : rules) {
+        rule.validate(labelSpace);
+      }
       SearchSettings settings =
           new SearchSettings(
-              iterations, initialLabels, fixRounds, alpha, measure, proposal, schedule, sampler);
+              iterations,
+              initialLabels,
+              fixRounds,
+              alpha,
+              measure,
+              proposal,
+              schedule,
+              sampler,
+              keepBest);
       return new Icm(
           new Engine.Config(
               scorer,

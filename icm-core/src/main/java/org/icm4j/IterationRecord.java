@@ -7,7 +7,7 @@ import static java.util.Objects.requireNonNull;
  *
  * @param iteration 1-based iteration number within its chain
  * @param temperature the temperature used for the acceptance test
- * @param exampleId the sampled example
+ * @param exampleId the sampled example ({@link ProposalMode#MIRROR_ID} for a mirror move)
  * @param proposedLabel the label proposed for it
  * @param fixRounds ConsistencyFix rounds that changed the candidate
  * @param accepted whether the candidate replaced the current labeling (a candidate identical to

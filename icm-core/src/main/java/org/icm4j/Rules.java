@@ -3,17 +3,18 @@ package org.icm4j;
 import static java.util.Objects.requireNonNull;
 
 import java.util.List;
-import java.util.Objects;
 import org.icm4j.spi.ConsistencyRule;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Built-in consistency rules, each derived from the inputs only (groups and attributes), never from
- * gold labels. All are immutable and thread-safe. They use the label {@code "True"} unless given
- * another; other labels count as "not True". An example that lacks a rule's attribute is not
- * related by that rule.
+ * gold labels. All are immutable and thread-safe. Each refers to a "True" label, {@code "True"}
+ * unless given another (the builder checks it is in the label space); every other label counts as
+ * "not True". An example that lacks a rule's attribute is not related by that rule.
  */
 public final class Rules {
+  private static final String TRUE = "True";
+
   private Rules() {}
 
   /**
@@ -23,15 +24,15 @@ public final class Rules {
    * @param attribute the attribute holding the answer key (e.g. {@code "answer"})
    */
   public static ConsistencyRule answerKey(String attribute) {
-    return answerKey(attribute, "True");
+    return answerKey(attribute, TRUE);
   }
 
   /** {@link #answerKey(String)} with another name for the True label. */
   public static ConsistencyRule answerKey(String attribute, String trueLabel) {
     requireNonNull(attribute, "attribute");
-    requireNonNull(trueLabel, "trueLabel");
-    return ConsistencyRule.pairwise(
+    return pairRule(
         "answerKey(" + attribute + ")",
+        trueLabel,
         (a, la, b, lb) -> {
           String ka = a.attribute(attribute);
           String kb = b.attribute(attribute);
@@ -50,16 +51,22 @@ public final class Rules {
    * {@link #answerKey}).
    */
   public static ConsistencyRule exclusion(String attribute) {
+    return exclusion(attribute, TRUE);
+  }
+
+  /** {@link #exclusion(String)} with another name for the True label. */
+  public static ConsistencyRule exclusion(String attribute, String trueLabel) {
     requireNonNull(attribute, "attribute");
-    return ConsistencyRule.pairwise(
+    return pairRule(
         "exclusion(" + attribute + ")",
+        trueLabel,
         (a, la, b, lb) -> {
           String ka = a.attribute(attribute);
           String kb = b.attribute(attribute);
           return ka == null
               || kb == null
               || ka.equals(kb)
-              || !(la.equals("True") && lb.equals("True"));
+              || !(la.equals(trueLabel) && lb.equals(trueLabel));
         });
   }
 
@@ -80,8 +87,13 @@ public final class Rules {
    * String)} when a group holds more than one comparison.
    */
   public static ConsistencyRule asymmetry() {
-    return ConsistencyRule.pairwise(
-        "asymmetry", (a, la, b, lb) -> la.equals("True") != lb.equals("True"));
+    return asymmetryWith(TRUE);
+  }
+
+  /** {@link #asymmetry()} with another name for the True label. */
+  public static ConsistencyRule asymmetryWith(String trueLabel) {
+    return pairRule(
+        "asymmetry", trueLabel, (a, la, b, lb) -> la.equals(trueLabel) != lb.equals(trueLabel));
   }
 
   /**
@@ -90,10 +102,17 @@ public final class Rules {
    * is True.
    */
   public static ConsistencyRule asymmetry(String leftAttribute, String rightAttribute) {
+    return asymmetry(leftAttribute, rightAttribute, TRUE);
+  }
+
+  /** {@link #asymmetry(String, String)} with another name for the True label. */
+  public static ConsistencyRule asymmetry(
+      String leftAttribute, String rightAttribute, String trueLabel) {
     requireNonNull(leftAttribute, "leftAttribute");
     requireNonNull(rightAttribute, "rightAttribute");
-    return ConsistencyRule.pairwise(
+    return pairRule(
         "asymmetry(" + leftAttribute + "," + rightAttribute + ")",
+        trueLabel,
         (a, la, b, lb) -> {
           String al = a.attribute(leftAttribute);
           String ar = a.attribute(rightAttribute);
@@ -102,34 +121,101 @@ public final class Rules {
                   && ar != null
                   && al.equals(b.attribute(rightAttribute))
                   && ar.equals(b.attribute(leftAttribute));
-          return !reversed || la.equals("True") != lb.equals("True");
+          return !reversed || la.equals(trueLabel) != lb.equals(trueLabel);
         });
   }
 
   /** At most one True per group: two Trues in one group violate it. */
   public static ConsistencyRule atMostOne() {
-    return ConsistencyRule.pairwise(
-        "atMostOne", (a, la, b, lb) -> !(la.equals("True") && lb.equals("True")));
+    return atMostOne(TRUE);
+  }
+
+  /** {@link #atMostOne()} with another name for the True label. */
+  public static ConsistencyRule atMostOne(String trueLabel) {
+    return pairRule(
+        "atMostOne", trueLabel, (a, la, b, lb) -> !(la.equals(trueLabel) && lb.equals(trueLabel)));
   }
 
   /**
    * Exactly one True per group, for groups that hold every candidate answer to one question: two
-   * Trues violate it (one violation per pair), and so does a fully labelled group with no True (one
-   * violation). Removes the degenerate all-False labeling that {@link #atMostOne()} allows.
+   * Trues violate it (one violation per pair), and so does a fully labelled group of two or more
+   * with no True (one violation). Removes the degenerate all-False labeling that {@link
+   * #atMostOne()} allows. A group of one is never violated.
    */
   public static ConsistencyRule exactlyOne() {
-    return new ExactlyOne();
+    return exactlyOne(TRUE);
+  }
+
+  /** {@link #exactlyOne()} with another name for the True label. */
+  public static ConsistencyRule exactlyOne(String trueLabel) {
+    return new ExactlyOne(requireNonNull(trueLabel, "trueLabel"));
+  }
+
+  private static ConsistencyRule pairRule(
+      String name, String trueLabel, ConsistencyRule.PairPredicate predicate) {
+    requireNonNull(trueLabel, "trueLabel");
+    String fullName = trueLabel.equals(TRUE) ? name : name + "[" + trueLabel + "]";
+    ConsistencyRule pairwise = ConsistencyRule.pairwise(fullName, predicate);
+    return new ConsistencyRule() {
+      @Override
+      public String name() {
+        return fullName;
+      }
+
+      @Override
+      public void validate(LabelSpace labelSpace) {
+        checkTrueLabel(fullName, trueLabel, labelSpace);
+      }
+
+      @Override
+      public boolean pairConsistent(Example a, String la, Example b, String lb) {
+        return pairwise.pairConsistent(a, la, b, lb);
+      }
+
+      @Override
+      public String toString() {
+        return fullName;
+      }
+    };
+  }
+
+  private static void checkTrueLabel(String rule, String trueLabel, LabelSpace labelSpace) {
+    if (!labelSpace.contains(trueLabel)) {
+      throw new IllegalArgumentException(
+          "rule "
+              + rule
+              + " refers to the label '"
+              + trueLabel
+              + "', which the label space "
+              + labelSpace.names()
+              + " lacks: give the rule the label that means True, e.g. Rules.exactlyOne(\""
+              + labelSpace.name(0)
+              + "\")");
+    }
   }
 
   private static final class ExactlyOne implements ConsistencyRule {
+    private final String trueLabel;
+    private final String name;
+
+    ExactlyOne(String trueLabel) {
+      this.trueLabel = trueLabel;
+      this.name = trueLabel.equals(TRUE) ? "exactlyOne" : "exactlyOne[" + trueLabel + "]";
+    }
+
     @Override
     public String name() {
-      return "exactlyOne";
+      return name;
+    }
+
+    @Override
+    public void validate(LabelSpace labelSpace) {
+      checkTrueLabel(name, trueLabel, labelSpace);
     }
 
     @Override
     public boolean pairConsistent(Example a, String la, Example b, String lb) {
-      return !(la.equals("True") && lb.equals("True"));
+      return !(la.equals(trueLabel) && lb.equals(trueLabel));
     }
 
     @Override
@@ -138,7 +224,7 @@ public final class Rules {
         return true;
       }
       for (String l : labels) {
-        if (l == null || l.equals("True")) {
+        if (l == null || l.equals(trueLabel)) {
           return true;
         }
       }
@@ -152,11 +238,7 @@ public final class Rules {
 
     @Override
     public String toString() {
-      return name();
+      return name;
     }
-  }
-
-  static String describe(List<ConsistencyRule> rules) {
-    return rules.stream().map(ConsistencyRule::name).map(Objects::toString).toList().toString();
   }
 }

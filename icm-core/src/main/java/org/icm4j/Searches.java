@@ -18,7 +18,8 @@ public final class Searches {
 
   /**
    * Every complete labeling, the best kept: the exact optimum of U. Only for small batches (at
-   * most 2^20 labelings, e.g. 20 binary examples); iterations, K and the schedule are not used.
+   * most 2^20 labelings, e.g. 20 binary examples); the builder rejects the annealing settings
+   * (iterations, K, M, proposal, schedule, sampler, keepBest) with it.
    */
   public static SearchStrategy exhaustive() {
     return ExhaustiveSearch.INSTANCE;

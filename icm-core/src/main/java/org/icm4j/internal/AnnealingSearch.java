@@ -30,36 +30,54 @@ public final class AnnealingSearch implements SearchStrategy {
     int accepted;
     int start;
     List<IterationRecord> history;
+    SearchState best;
     ChainCheckpoint resume = p.resumeFrom();
     if (resume != null) {
       cur = p.restore(resume);
       accepted = resume.accepted();
       start = resume.iteration();
       history = new ArrayList<>(resume.history());
+      best =
+          resume.bestLabels().length == 0
+              ? cur
+              : p.restore(
+                  new ChainCheckpoint(
+                      start, accepted, resume.bestLabels(), resume.bestMutualPredictability(), List.of()));
     } else {
       cur = consistencyFix(p, p.evaluate(initialLabels(p, s.initialLabels(), rng)), 0).state;
       accepted = 0;
       start = 0;
       history = new ArrayList<>();
+      best = cur;
     }
     for (int it = start + 1; it <= s.iterations(); it++) {
       if (p.cancelled()) {
-        offer(p, it - 1, accepted, cur, history);
-        return new ChainOutcome(cur, it - 1, accepted, history, true);
+        offer(p, it - 1, accepted, cur, history, best);
+        return new ChainOutcome(s.keepBest() ? best : cur, it - 1, accepted, history, true);
       }
       double temperature = s.schedule().temperature(it, accepted);
-      int i = s.sampler().sample(p.view(cur), rng);
-      if (i < 0 || i >= p.size()) {
-        throw new IllegalStateException(
-            "sampler " + s.sampler() + " returned " + i + ", outside [0, " + p.size() + ")");
+      String exampleId;
+      String proposed;
+      SearchState proposal;
+      if (s.proposal() == ProposalMode.EXPLORE && rng.nextInt(p.size()) == 0) {
+        exampleId = ProposalMode.MIRROR_ID;
+        proposed = "(all labels shifted)";
+        proposal = mirror(p, cur);
+      } else {
+        int i = s.sampler().sample(p.view(cur), rng);
+        if (i < 0 || i >= p.size()) {
+          throw new IllegalStateException(
+              "sampler " + s.sampler() + " returned " + i + ", outside [0, " + p.size() + ")");
+        }
+        int y = propose(s.proposal(), p.predict(cur, i), cur.label(i), rng);
+        exampleId = p.example(i).id();
+        proposed = p.labelSpace().name(y);
+        proposal = p.change(cur, new int[] {i}, new int[] {y});
       }
-      int y = propose(s.proposal(), p.predict(cur, i), cur.label(i), rng);
-      String exampleId = p.example(i).id();
-      String proposed = p.labelSpace().name(y);
       p.listener().onProposal(p.batchIndex(), p.chainIndex(), it, exampleId, proposed);
       // Algorithm 1 repairs the candidate even when the proposal changed nothing: a labeling that
       // is its own leave-one-out argmax can still carry violations.
-      Fixed fixed = consistencyFix(p, p.change(cur, new int[] {i}, new int[] {y}), it);
+      Fixed fixed = consistencyFix(p, proposal, it);
       SearchState candidate = fixed.state;
       int fixRounds = fixed.rounds;
       boolean accept = false;
@@ -70,6 +88,9 @@ public final class AnnealingSearch implements SearchStrategy {
       if (accept) {
         cur = candidate;
         accepted++;
+        if (cur.utility() > best.utility()) {
+          best = cur;
+        }
       }
       IterationRecord record =
           new IterationRecord(
@@ -85,18 +106,46 @@ public final class AnnealingSearch implements SearchStrategy {
               cur.labelledCount());
       history.add(record);
       p.listener().onIteration(p.batchIndex(), p.chainIndex(), record);
-      offer(p, it, accepted, cur, history);
+      offer(p, it, accepted, cur, history, best);
     }
-    return new ChainOutcome(cur, Math.max(start, s.iterations()), accepted, history, false);
+    return new ChainOutcome(
+        s.keepBest() ? best : cur, Math.max(start, s.iterations()), accepted, history, false);
   }
 
   private static void offer(
-      SearchProblem p, int iteration, int accepted, SearchState state, List<IterationRecord> history) {
+      SearchProblem p,
+      int iteration,
+      int accepted,
+      SearchState state,
+      List<IterationRecord> history,
+      SearchState best) {
     p.offerCheckpoint(
         iteration,
         () ->
             new ChainCheckpoint(
-                iteration, accepted, state.labels(), state.mutualPredictability(), history));
+                iteration,
+                accepted,
+                state.labels(),
+                state.mutualPredictability(),
+                history,
+                best.labels(),
+                best.mutualPredictability()));
+  }
+
+  /** Every labelled example's label index y becomes (y + 1) mod k. */
+  static SearchState mirror(SearchProblem p, SearchState state) {
+    int k = p.labelSpace().size();
+    int[] labels = state.labels();
+    int[] indices = new int[state.labelledCount()];
+    int[] shifted = new int[indices.length];
+    int c = 0;
+    for (int i = 0; i < labels.length; i++) {
+      if (labels[i] >= 0) {
+        indices[c] = i;
+        shifted[c++] = (labels[i] + 1) % k;
+      }
+    }
+    return p.change(state, indices, shifted);
   }
 
   /** K random examples with labels balanced across the label space; the rest unlabelled. */
@@ -127,6 +176,7 @@ public final class AnnealingSearch implements SearchStrategy {
       case ARGMAX:
         return argmax(lp, -1);
       case ARGMAX_ELSE_NEXT:
+      case EXPLORE:
         {
           int best = argmax(lp, -1);
           return best == current ? argmax(lp, current) : best;
@@ -165,7 +215,8 @@ public final class AnnealingSearch implements SearchStrategy {
     return best;
   }
 
-  private record Fixed(SearchState state, int rounds) {}
+  /** A repaired state and the rounds that changed it. */
+  record Fixed(SearchState state, int rounds) {}
 
   /**
    * Algorithm 2: up to M rounds; each picks a random violation, tries every consistent option for

@@ -44,6 +44,8 @@ final class CheckpointStore {
       int[] labels,
       double mutualPredictability,
       List<IterationRecord> history,
+      int[] bestLabels,
+      double bestMutualPredictability,
       long rng,
       long calls,
       long queries,

@@ -81,6 +81,7 @@ public final class Engine {
       m.put("proposal", s.proposal().name());
       m.put("schedule", s.schedule().toString());
       m.put("sampler", s.sampler().toString());
+      m.put("keepBest", Boolean.toString(s.keepBest()));
       m.put("chains", Integer.toString(chains));
       m.put("batchSize", batchSize == Integer.MAX_VALUE ? "unbounded" : Integer.toString(batchSize));
       m.put("seed", Long.toString(seed));
@@ -259,7 +260,13 @@ public final class Engine {
         saved == null
             ? null
             : new ChainCheckpoint(
-                saved.iteration(), saved.accepted(), saved.labels(), saved.mutualPredictability(), saved.history());
+                saved.iteration(),
+                saved.accepted(),
+                saved.labels(),
+                saved.mutualPredictability(),
+                saved.history(),
+                saved.bestLabels(),
+                saved.bestMutualPredictability());
     Problem.CheckpointSink sink =
         store == null
             ? (p, it, c) -> {}
@@ -271,7 +278,8 @@ public final class Engine {
                     batch,
                     new CheckpointStore.ChainData(
                         chain, seed, false, cp.iteration(), cp.accepted(), cp.labels(),
-                        cp.mutualPredictability(), cp.history(), p.random.state(), w[0], w[1], w[2]));
+                        cp.mutualPredictability(), cp.history(), cp.bestLabels(),
+                        cp.bestMutualPredictability(), p.random.state(), w[0], w[1], w[2]));
                 config.listener().onCheckpoint(store.file());
               }
             };
@@ -299,8 +307,8 @@ public final class Engine {
             batch,
             new CheckpointStore.ChainData(
                 chain, seed, true, outcome.iterations(), outcome.accepted(), outcome.state().labels(),
-                outcome.state().mutualPredictability(), outcome.history(), problem.random.state(),
-                w[0], w[1], w[2]));
+                outcome.state().mutualPredictability(), outcome.history(), new int[0], 0,
+                problem.random.state(), w[0], w[1], w[2]));
       }
     }
     long[] w = problem.counters();
@@ -401,6 +409,8 @@ public final class Engine {
   static String fingerprint(Config config, List<Example> sorted) {
     Hasher h = Hashing.sha256().newHasher();
     Map<String, String> d = new LinkedHashMap<>(config.describe());
+    // The scorer is not part of it: a resumed run may pass the scorer a batch hook had returned.
+    d.remove("scorer");
     d.forEach((k, v) -> h.putString(k, StandardCharsets.UTF_8).putByte((byte) 0).putString(v, StandardCharsets.UTF_8).putByte((byte) 1));
     for (Example e : sorted) {
       h.putString(e.id(), StandardCharsets.UTF_8).putByte((byte) 0);

@@ -170,7 +170,11 @@ public final class Problem implements SearchProblem {
     int total = s.inconsistency;
     int labelled = s.labelledCount;
     boolean[] touched = new boolean[gv.length];
-    for (int i : indices) {
+    for (int k = 0; k < indices.length; k++) {
+      int i = indices[k];
+      if (appearsBefore(indices, k)) {
+        continue; // an index given twice: its last label counts, once
+      }
       int g = index.groupOf[i];
       boolean was = s.labels[i] >= 0;
       boolean is = labels[i] >= 0;
@@ -188,6 +192,15 @@ public final class Problem implements SearchProblem {
       }
     }
     return new State(labels, gv, lpg, total, labelled, mutualPredictability(labels), settings.alpha());
+  }
+
+  private static boolean appearsBefore(int[] indices, int k) {
+    for (int j = 0; j < k; j++) {
+      if (indices[j] == indices[k]) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private double mutualPredictability(int[] labels) {

@@ -31,6 +31,7 @@ public final class Scoring {
     } catch (RuntimeException e) {
       throw wrap(e, requests.get(0).query().id());
     }
+    requireResult(r, requests.get(0).query().id());
     calls++;
     queries += requests.size();
     tokens += r.tokens();
@@ -45,10 +46,23 @@ public final class Scoring {
     } catch (RuntimeException e) {
       throw wrap(e, labelled.get(0).example().id());
     }
+    requireResult(r, labelled.get(0).example().id());
     calls++;
     queries += labelled.size();
     tokens += r.tokens();
     return check(r, labelled.size(), i -> labelled.get(i).example().id());
+  }
+
+  private void requireResult(ScoreResult r, String firstId) {
+    if (r == null) {
+      throw new InvalidScoreException(
+          "the scorer "
+              + scorer.getClass().getName()
+              + " returned null for a batch starting with example '"
+              + firstId
+              + "': it must return a ScoreResult with one row per request",
+          firstId);
+    }
   }
 
   private static RuntimeException wrap(RuntimeException e, String firstId) {

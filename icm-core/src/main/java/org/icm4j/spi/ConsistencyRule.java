@@ -25,8 +25,16 @@ import org.jspecify.annotations.Nullable;
  */
 public interface ConsistencyRule {
 
-  /** A short name for provenance and messages. */
+  /** A short name for provenance and messages; distinct rules of one pipeline need distinct names. */
   String name();
+
+  /**
+   * Checks that this rule can work with a label space (e.g. that a label it refers to exists);
+   * called by {@link org.icm4j.Icm.Builder#build()}. The default accepts every space.
+   *
+   * @throws IllegalArgumentException naming the rule, the missing label and the space
+   */
+  default void validate(org.icm4j.LabelSpace labelSpace) {}
 
   /**
    * Whether labels {@code la} of {@code a} and {@code lb} of {@code b}, two labelled examples of one

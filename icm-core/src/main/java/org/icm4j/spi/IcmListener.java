@@ -27,7 +27,8 @@ public interface IcmListener {
       int batchIndex, int chainIndex, int iteration, String exampleId, String proposedLabel) {}
 
   /**
-   * ConsistencyFix replaced the candidate by a better consistent option.
+   * ConsistencyFix replaced the candidate by a better consistent option ({@code iteration} 0: the
+   * repair of the initial labeling).
    *
    * @param utilityBefore U of the candidate before the fix
    * @param utilityAfter U after

@@ -39,7 +39,7 @@ public interface SearchProblem {
    * the groups touched (the mutual predictability is rescored: every context changed). Returns
    * {@code base} itself when nothing changes.
    *
-   * @param indices examples to change
+   * @param indices examples to change (an index given twice takes its last label)
    * @param labels their new label indices ({@code -1} to unlabel), same length
    */
   SearchState change(SearchState base, int[] indices, int[] labels);
@@ -58,7 +58,9 @@ public interface SearchProblem {
 
   /**
    * Every assignment of labels to the examples of {@code witness} (a violation) that makes it
-   * consistent, each an array parallel to {@code witness}. Excludes the current assignment.
+   * consistent, each an array parallel to {@code witness}. Excludes the current assignment. When a
+   * witness has more than 4096 assignments (e.g. a group of 13 binary examples), only the
+   * consistent single-example changes are returned.
    */
   List<int[]> consistentOptions(SearchState state, int[] witness);
 

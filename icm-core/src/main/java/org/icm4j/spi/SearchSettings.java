@@ -17,6 +17,8 @@ import org.icm4j.ProposalMode;
  * @param proposal how a label is proposed
  * @param schedule the temperature schedule
  * @param sampler picks the example of each iteration
+ * @param keepBest return the best labeling a chain visited instead of its final one (the paper
+ *     returns the final one)
  */
 public record SearchSettings(
     int iterations,
@@ -26,11 +28,25 @@ public record SearchSettings(
     MutualPredictability measure,
     ProposalMode proposal,
     TemperatureSchedule schedule,
-    ExampleSampler sampler) {
+    ExampleSampler sampler,
+    boolean keepBest) {
   public SearchSettings {
     requireNonNull(measure, "measure");
     requireNonNull(proposal, "proposal");
     requireNonNull(schedule, "schedule");
     requireNonNull(sampler, "sampler");
+  }
+
+  /** Settings that return each chain's final labeling, as the paper does. */
+  public SearchSettings(
+      int iterations,
+      int initialLabels,
+      int fixRounds,
+      double alpha,
+      MutualPredictability measure,
+      ProposalMode proposal,
+      TemperatureSchedule schedule,
+      ExampleSampler sampler) {
+    this(iterations, initialLabels, fixRounds, alpha, measure, proposal, schedule, sampler, false);
   }
 }

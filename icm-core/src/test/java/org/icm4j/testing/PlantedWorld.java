@@ -22,7 +22,8 @@ import org.icm4j.spi.ScoreResult;
  * learner that predicts a query's label from the context labels of similar examples: each context
  * example has weight {@code exp(sum_j salience_j * [f_j(x) == f_j(query)])}; the learner compares
  * the query's mean similarity to the True and to the other context examples (each mean smoothed by
- * {@code pseudoCount} examples of weight 1, so it infers the rule rather than the share of Trues),
+ * {@code pseudoCount} examples of the query's mean similarity to the context, so it infers the rule
+ * rather than the share of Trues, and a class with few examples is uninformative),
  * adds a weak zero-shot hunch (right for {@code hunchAccuracy} of the examples, as a pretrained model
  * knows a little without context), and mixes in a {@code floor} of uniform guessing (so that no labeling is predicted with certainty). The concept
  * is the most salient feature, so its labeling is the most mutually predictable one among those the
@@ -144,6 +145,12 @@ public final class PlantedWorld {
         spec.floor());
   }
 
+  /** The same world with other gold labels (to show that gold labels never reach the search). */
+  public PlantedWorld withGold(GoldLabels otherGold) {
+    return new PlantedWorld(
+        examples, features, hunches, hunchLogit, otherGold, salience, pseudoCount, floor);
+  }
+
   /** The unlabelled examples (no feature or gold label is visible in them). */
   public List<Example> examples() {
     return examples;
@@ -212,9 +219,13 @@ public final class PlantedWorld {
         int trueCount,
         double totalWeight,
         int totalCount) {
-      double meanTrue = (trueWeight + pseudoCount) / (trueCount + pseudoCount);
+      // The prior examples have the query's mean similarity to the context: a class with few
+      // examples is uninformative rather than far away.
+      double prior = totalCount == 0 ? 1 : totalWeight / totalCount;
+      double meanTrue = (trueWeight + pseudoCount * prior) / (trueCount + pseudoCount);
       double meanFalse =
-          (totalWeight - trueWeight + pseudoCount) / (totalCount - trueCount + pseudoCount);
+          (totalWeight - trueWeight + pseudoCount * prior)
+              / (totalCount - trueCount + pseudoCount);
       double hunch = hunches.get(query.id()) ? hunchLogit : -hunchLogit;
       double vote = 1 / (1 + Math.exp(-(Math.log(meanTrue / meanFalse) + hunch)));
       double pt = (1 - floor) * vote + floor / 2;

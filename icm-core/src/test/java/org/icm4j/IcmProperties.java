@@ -1,0 +1,200 @@
+package org.icm4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.icm4j.eval.Evaluation;
+import org.icm4j.eval.GoldLabels;
+import org.icm4j.spi.ConsistencyRule;
+import org.icm4j.testing.PlantedWorld;
+import org.icm4j.testing.ReferenceEnergy;
+import org.junit.jupiter.api.Test;
+
+/** Invariants of whole runs, checked on random planted worlds with QuickTheories. */
+class IcmProperties {
+  private static final List<ConsistencyRule> RULES = List.of(Rules.exactlyOne(), Rules.answerKey("answer"));
+
+  private static Icm icm(PlantedWorld world, long seed, int iterations, boolean rules) {
+    Icm.Builder b = Icm.builder().scorer(world.scorer()).seed(seed).iterations(iterations);
+    if (rules) {
+      b.rules(RULES);
+    }
+    return b.build();
+  }
+
+  private static void assertSameRun(IcmResult a, IcmResult b) {
+    assertThat(b.labels()).isEqualTo(a.labels());
+    assertThat(b.utility()).isEqualTo(a.utility());
+    assertThat(b.mutualPredictability()).isEqualTo(a.mutualPredictability());
+    assertThat(b.inconsistency()).isEqualTo(a.inconsistency());
+    assertThat(b.history()).isEqualTo(a.history());
+    assertThat(b.counts()).isEqualTo(a.counts());
+    assertThat(b.batches()).isEqualTo(a.batches());
+  }
+
+  @Test
+  void sameSeed_givesIdenticalResult() {
+    qt().withExamples(40)
+        .forAll(integers().between(2, 8), longs().all(), longs().all(), integers().between(0, 1))
+        .checkAssert(
+            (groups, worldSeed, seed, rules) -> {
+              PlantedWorld w = PlantedWorld.generate(PlantedWorld.Spec.standard(groups, worldSeed));
+              IcmResult first = icm(w, seed, 40, rules == 1).run(w.examples());
+              IcmResult second = icm(w, seed, 40, rules == 1).run(w.examples());
+              assertSameRun(first, second);
+            });
+  }
+
+  @Test
+  void shuffledInputOrder_givesIdenticalResult() {
+    qt().withExamples(40)
+        .forAll(integers().between(2, 8), longs().all(), longs().all(), longs().all())
+        .checkAssert(
+            (groups, worldSeed, seed, shuffleSeed) -> {
+              PlantedWorld w = PlantedWorld.generate(PlantedWorld.Spec.standard(groups, worldSeed));
+              List<Example> shuffled = new ArrayList<>(w.examples());
+              Collections.shuffle(shuffled, new Random(shuffleSeed));
+              Icm icm =
+                  Icm.builder().scorer(w.scorer()).seed(seed).iterations(40).rules(RULES)
+                      .batchSize(9).chains(2).build();
+              assertSameRun(icm.run(w.examples()), icm.run(shuffled));
+            });
+  }
+
+  @Test
+  void resultEnergy_equalsReferenceEnergyOfTheReturnedLabels() {
+    qt().withExamples(30)
+        .forAll(integers().between(2, 6), longs().all(), longs().all())
+        .checkAssert(
+            (groups, worldSeed, seed) -> {
+              PlantedWorld w = PlantedWorld.generate(PlantedWorld.Spec.standard(groups, worldSeed));
+              IcmResult r = icm(w, seed, 30, true).run(w.examples());
+              List<Example> sorted = ReferenceEnergy.sorted(w.examples());
+              int[] labels = new int[sorted.size()];
+              for (int i = 0; i < labels.length; i++) {
+                labels[i] = r.labels().label(sorted.get(i).id()).map(LabelSpace.binary()::indexOf).orElse(-1);
+              }
+              assertThat(r.inconsistency())
+                  .isEqualTo(ReferenceEnergy.inconsistency(RULES, LabelSpace.binary(), sorted, labels));
+              assertThat(r.utility())
+                  .isCloseTo(
+                      ReferenceEnergy.utility(
+                          Icm.DEFAULT_ALPHA, w.referenceScorer(), RULES, LabelSpace.binary(), sorted, labels),
+                      within(1e-6));
+            });
+  }
+
+  @Test
+  void exhaustiveSearch_returnsTheBruteForceMaximumOfU() {
+    qt().withExamples(25)
+        .forAll(integers().between(1, 3), integers().between(2, 3), longs().all())
+        .checkAssert(
+            (groups, groupSize, worldSeed) -> {
+              PlantedWorld w =
+                  PlantedWorld.generate(
+                      new PlantedWorld.Spec(groups, groupSize, 2.0, new double[] {0.5, 0.3},
+                          new double[] {1.5, 1.0}, 1.0, 0.05, 0.6, 0.5, worldSeed));
+              IcmResult r =
+                  Icm.builder().scorer(w.scorer()).seed(1).rules(RULES)
+                      .search(Searches.exhaustive()).build().run(w.examples());
+              List<Example> sorted = ReferenceEnergy.sorted(w.examples());
+              int n = sorted.size();
+              double best = Double.NEGATIVE_INFINITY;
+              for (int c = 0; c < 1 << n; c++) {
+                int[] labels = new int[n];
+                for (int i = 0; i < n; i++) {
+                  labels[i] = (c >> i) & 1;
+                }
+                best = Math.max(best, ReferenceEnergy.utility(
+                    Icm.DEFAULT_ALPHA, w.referenceScorer(), RULES, LabelSpace.binary(), sorted, labels));
+              }
+              assertThat(r.labels().isComplete()).isTrue();
+              assertThat(r.utility()).isCloseTo(best, within(1e-6));
+            });
+  }
+
+  @Test
+  void permutingGoldLabels_changesNoSearchOutput_onlyTheEvaluation() {
+    qt().withExamples(20)
+        .forAll(integers().between(3, 8), longs().all(), longs().all())
+        .checkAssert(
+            (groups, worldSeed, permutationSeed) -> {
+              PlantedWorld w = PlantedWorld.generate(PlantedWorld.Spec.standard(groups, worldSeed));
+              GoldLabels permuted = permute(w.gold(), permutationSeed);
+              PlantedWorld other = w.withGold(permuted);
+
+              IcmResult original = icm(w, 3, 40, true).run(w.examples());
+              IcmResult withPermutedGold = icm(other, 3, 40, true).run(other.examples());
+
+              assertSameRun(original, withPermutedGold);
+              // The gold labels do matter where they should: in evaluation.
+              assertThat(Evaluation.agreement(withPermutedGold.labels(), permuted))
+                  .isEqualTo(agreementByHand(withPermutedGold.labels(), permuted));
+            });
+  }
+
+  private static GoldLabels permute(GoldLabels gold, long seed) {
+    List<String> ids = new ArrayList<>(gold.asMap().keySet());
+    List<String> values = new ArrayList<>(gold.asMap().values());
+    Collections.shuffle(values, new Random(seed));
+    Map<String, String> m = new HashMap<>();
+    for (int i = 0; i < ids.size(); i++) {
+      m.put(ids.get(i), values.get(i));
+    }
+    return GoldLabels.of(gold.labelSpace(), m);
+  }
+
+  private static double agreementByHand(Labeling labels, GoldLabels gold) {
+    int same = 0;
+    int total = 0;
+    for (Map.Entry<String, String> e : labels.asMap().entrySet()) {
+      total++;
+      if (e.getValue().equals(gold.label(e.getKey()).orElseThrow())) {
+        same++;
+      }
+    }
+    return (double) same / total;
+  }
+
+  @Test
+  void moreIterations_neverChangeTheStartOfTheHistory() {
+    qt().withExamples(20)
+        .forAll(integers().between(2, 6), longs().all(), longs().all())
+        .checkAssert(
+            (groups, worldSeed, seed) -> {
+              PlantedWorld w = PlantedWorld.generate(PlantedWorld.Spec.standard(groups, worldSeed));
+              IcmResult shorter = icm(w, seed, 20, true).run(w.examples());
+              IcmResult longer = icm(w, seed, 35, true).run(w.examples());
+              assertThat(longer.history().subList(0, 20)).isEqualTo(shorter.history());
+            });
+  }
+
+  @Test
+  void everyChainsUtility_isReported_andTheBestIsKept() {
+    qt().withExamples(20)
+        .forAll(integers().between(2, 8), longs().all(), integers().between(1, 5))
+        .checkAssert(
+            (groups, worldSeed, chains) -> {
+              PlantedWorld w = PlantedWorld.generate(PlantedWorld.Spec.standard(groups, worldSeed));
+              IcmResult r =
+                  Icm.builder().scorer(w.scorer()).seed(worldSeed).iterations(30).rules(RULES)
+                      .chains(chains).build().run(w.examples());
+              BatchSummary b = r.batches().get(0);
+              assertThat(b.chains()).hasSize(chains);
+              double max = b.chains().stream().mapToDouble(ChainSummary::utility).max().orElseThrow();
+              assertThat(r.utility()).isEqualTo(max);
+              assertThat(b.chains().get(b.bestChain()).utility()).isEqualTo(max);
+              assertThat(b.chains().stream().map(ChainSummary::seed).distinct().count()).isEqualTo((long) chains);
+            });
+  }
+
+}

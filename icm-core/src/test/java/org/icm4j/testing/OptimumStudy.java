@@ -1,0 +1,133 @@
+package org.icm4j.testing;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.icm4j.Icm;
+import org.icm4j.IcmResult;
+import org.icm4j.ProposalMode;
+import org.icm4j.Rules;
+import org.icm4j.Searches;
+
+/**
+ * How often annealing ends at the exact optimum of U on small random planted instances (n <= 12),
+ * for each proposal mode. {@link #main} prints the table of docs/benchmarks.md; the test {@code
+ * OptimumStudyTest} checks a smaller sample. Run with {@code mvn -q -pl icm-core -am test-compile
+ * exec:java -Dexec.classpathScope=test -Dexec.mainClass=org.icm4j.testing.OptimumStudy
+ * -Dexec.args="200"}.
+ */
+public final class OptimumStudy {
+  private OptimumStudy() {}
+
+  /** One random instance. */
+  public record Instance(PlantedWorld world, boolean rules, long seed) {}
+
+  /** Hit rate and gaps of one proposal mode. */
+  public record Outcome(ProposalMode mode, int instances, int hits, double meanGap, double maxGap) {
+    public double hitRate() {
+      return (double) hits / instances;
+    }
+  }
+
+  /** Random instances: 2-4 groups of 2-4 candidates (n <= 12), random saliences, rules or not. */
+  public static List<Instance> instances(int count, long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    List<Instance> out = new ArrayList<>();
+    while (out.size() < count) {
+      int groupSize = 2 + rng.nextInt(3);
+      int groups = 2 + rng.nextInt(3);
+      if (groups * groupSize > 12) {
+        continue;
+      }
+      int distractors = 1 + rng.nextInt(3);
+      double[] rates = new double[distractors];
+      double[] saliences = new double[distractors];
+      for (int j = 0; j < distractors; j++) {
+        rates[j] = 0.2 + 0.6 * rng.nextDouble();
+        saliences[j] = 0.5 + 2.5 * rng.nextDouble();
+      }
+      PlantedWorld.Spec spec =
+          new PlantedWorld.Spec(
+              groups,
+              groupSize,
+              1 + 2 * rng.nextDouble(),
+              rates,
+              saliences,
+              0.5 + 2 * rng.nextDouble(),
+              0.05,
+              0.5 + 0.3 * rng.nextDouble(),
+              rng.nextDouble(),
+              rng.nextLong());
+      out.add(new Instance(PlantedWorld.generate(spec), rng.nextBoolean(), rng.nextLong()));
+    }
+    return out;
+  }
+
+  static Icm.Builder builder(Instance in) {
+    Icm.Builder b = Icm.builder().scorer(in.world().scorer()).seed(in.seed());
+    if (in.rules()) {
+      b.rule(Rules.exactlyOne()).rule(Rules.answerKey("answer"));
+    }
+    return b;
+  }
+
+  /** The exact optimum's U. */
+  public static double optimum(Instance in) {
+    return builder(in).search(Searches.exhaustive()).build().run(in.world().examples()).utility();
+  }
+
+  /** Runs annealing on every instance in one mode and compares with the optima. */
+  public static Outcome compare(
+      List<Instance> instances,
+      double[] optima,
+      ProposalMode mode,
+      int iterations,
+      org.icm4j.spi.TemperatureSchedule schedule,
+      boolean keepBest) {
+    int hits = 0;
+    double gapSum = 0;
+    double maxGap = 0;
+    for (int i = 0; i < instances.size(); i++) {
+      Instance in = instances.get(i);
+      IcmResult r =
+          builder(in).proposal(mode).schedule(schedule).keepBest(keepBest).iterations(iterations).initialLabels(Math.min(8, in.world().examples().size()))
+              .build().run(in.world().examples());
+      double gap = Math.max(0, optima[i] - r.utility());
+      if (gap <= 1e-9) {
+        hits++;
+      }
+      gapSum += gap;
+      maxGap = Math.max(maxGap, gap);
+    }
+    return new Outcome(mode, instances.size(), hits, gapSum / instances.size(), maxGap);
+  }
+
+  public static void main(String[] args) {
+    int count = args.length > 0 ? Integer.parseInt(args[0]) : 200;
+    int iterations = args.length > 1 ? Integer.parseInt(args[1]) : 200;
+    String[] sched = (args.length > 2 ? args[2] : "official:10").split(":");
+    org.icm4j.spi.TemperatureSchedule schedule =
+        sched[0].equals("official")
+            ? org.icm4j.spi.TemperatureSchedule.officialLog(Double.parseDouble(sched[1]), 0.01)
+            : org.icm4j.spi.TemperatureSchedule.exponential(
+                Double.parseDouble(sched[1]), Double.parseDouble(sched[2]), 0.01);
+    List<Instance> instances = instances(count, 2025);
+    double[] optima = new double[count];
+    for (int i = 0; i < count; i++) {
+      optima[i] = optimum(instances.get(i));
+    }
+    System.out.printf(
+        "%d random planted instances (n <= 12), %d iterations, 1 chain, schedule %s%n",
+        count, iterations, schedule);
+    System.out.println("| proposal mode | returns | hit rate | mean gap in U | max gap |");
+    System.out.println("|---|---|---|---|---|");
+    for (boolean keepBest : new boolean[] {false, true}) {
+      for (ProposalMode mode : ProposalMode.values()) {
+        Outcome o = compare(instances, optima, mode, iterations, schedule, keepBest);
+        System.out.printf(
+            "| %s | %s | %.3f (%d/%d) | %.4f | %.3f |%n",
+            mode, keepBest ? "best" : "final", o.hitRate(), o.hits(), o.instances(), o.meanGap(), o.maxGap());
+      }
+    }
+  }
+}
