@@ -43,7 +43,7 @@ class IcmProperties {
 
   @Test
   void sameSeed_givesIdenticalResult() {
-    qt().withExamples(40)
+    qt()
         .forAll(integers().between(2, 8), longs().all(), longs().all(), integers().between(0, 1))
         .checkAssert(
             (groups, worldSeed, seed, rules) -> {
@@ -56,7 +56,7 @@ class IcmProperties {
 
   @Test
   void shuffledInputOrder_givesIdenticalResult() {
-    qt().withExamples(40)
+    qt()
         .forAll(integers().between(2, 8), longs().all(), longs().all(), longs().all())
         .checkAssert(
             (groups, worldSeed, seed, shuffleSeed) -> {
@@ -72,7 +72,7 @@ class IcmProperties {
 
   @Test
   void resultEnergy_equalsReferenceEnergyOfTheReturnedLabels() {
-    qt().withExamples(30)
+    qt()
         .forAll(integers().between(2, 6), longs().all(), longs().all())
         .checkAssert(
             (groups, worldSeed, seed) -> {
@@ -95,7 +95,7 @@ class IcmProperties {
 
   @Test
   void exhaustiveSearch_returnsTheBruteForceMaximumOfU() {
-    qt().withExamples(25)
+    qt()
         .forAll(integers().between(1, 3), integers().between(2, 3), longs().all())
         .checkAssert(
             (groups, groupSize, worldSeed) -> {
@@ -124,7 +124,7 @@ class IcmProperties {
 
   @Test
   void permutingGoldLabels_changesNoSearchOutput_onlyTheEvaluation() {
-    qt().withExamples(20)
+    qt()
         .forAll(integers().between(3, 8), longs().all(), longs().all())
         .checkAssert(
             (groups, worldSeed, permutationSeed) -> {
@@ -167,7 +167,7 @@ class IcmProperties {
 
   @Test
   void moreIterations_neverChangeTheStartOfTheHistory() {
-    qt().withExamples(20)
+    qt()
         .forAll(integers().between(2, 6), longs().all(), longs().all())
         .checkAssert(
             (groups, worldSeed, seed) -> {
@@ -180,7 +180,7 @@ class IcmProperties {
 
   @Test
   void everyChainsUtility_isReported_andTheBestIsKept() {
-    qt().withExamples(20)
+    qt()
         .forAll(integers().between(2, 8), longs().all(), integers().between(1, 5))
         .checkAssert(
             (groups, worldSeed, chains) -> {

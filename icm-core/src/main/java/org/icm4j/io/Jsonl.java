@@ -510,22 +510,23 @@ public final class Jsonl {
           }
         }
       }
-      Integer earlier = firstLine.putIfAbsent(id, line);
-      if (earlier != null) {
-        throw new MalformedInputException(
-            source,
-            line,
-            "duplicate id '"
-                + id
-                + "': first on line "
-                + earlier
-                + ", again on line "
-                + line
-                + " — every example needs its own id",
-            id,
-            null);
-      }
+      checkFirstOccurrence(firstLine, id, source, line, "every example needs its own id");
       examples.add(new Example(id, prompt, group, attributes));
+    }
+  }
+
+  /** Records the line of an id's first occurrence; a second one is an error naming both lines. */
+  private static void checkFirstOccurrence(
+      Map<String, Integer> firstLine, String id, String source, int line, String remedy) {
+    Integer earlier = firstLine.putIfAbsent(id, line);
+    if (earlier != null) {
+      throw new MalformedInputException(
+          source,
+          line,
+          "duplicate id '" + id + "': first on line " + earlier + ", again on line " + line
+              + " — " + remedy,
+          id,
+          null);
     }
   }
 
@@ -584,21 +585,7 @@ public final class Jsonl {
             id,
             null);
       }
-      Integer earlier = firstLine.putIfAbsent(id, line);
-      if (earlier != null) {
-        throw new MalformedInputException(
-            source,
-            line,
-            "duplicate id '"
-                + id
-                + "': first on line "
-                + earlier
-                + ", again on line "
-                + line
-                + " — give each id at most one label",
-            id,
-            null);
-      }
+      checkFirstOccurrence(firstLine, id, source, line, "give each id at most one label");
       labels.put(id, label);
     }
 

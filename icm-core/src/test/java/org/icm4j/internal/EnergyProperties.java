@@ -43,7 +43,7 @@ class EnergyProperties {
 
   @Test
   void incrementalEnergy_equalsEnergyRecomputedFromScratch() {
-    qt().withExamples(60)
+    qt()
         .forAll(integers().between(1, 8), longs().all(), longs().all())
         .checkAssert(
             (groups, worldSeed, seed) -> {
@@ -86,7 +86,7 @@ class EnergyProperties {
 
   @Test
   void consistencyFix_neverLowersU() {
-    qt().withExamples(60)
+    qt()
         .forAll(integers().between(1, 8), longs().all(), longs().all())
         .checkAssert(
             (groups, worldSeed, seed) -> {
@@ -103,7 +103,7 @@ class EnergyProperties {
 
   @Test
   void consistentOptions_makeTheirWitnessConsistent_andExcludeTheCurrentLabels() {
-    qt().withExamples(60)
+    qt()
         .forAll(integers().between(1, 8), longs().all(), longs().all())
         .checkAssert(
             (groups, worldSeed, seed) -> {

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.icm4j.Icm;
 import org.icm4j.IcmResult;
+import org.icm4j.LabelSpace;
+import org.icm4j.Labeling;
 import org.icm4j.ProposalMode;
 import org.icm4j.Rules;
 import org.icm4j.Searches;
@@ -22,8 +24,21 @@ public final class OptimumStudy {
   /** One random instance. */
   public record Instance(PlantedWorld world, boolean rules, long seed) {}
 
-  /** Hit rate and gaps of one proposal mode. */
-  public record Outcome(ProposalMode mode, int instances, int hits, double meanGap, double maxGap) {
+  /**
+   * Hit rate and gaps of one proposal mode, and why the misses missed.
+   *
+   * @param frozen misses whose every label equals its own leave-one-out argmax (ARGMAX proposes no
+   *     move there)
+   * @param mirrors misses that ended at the mirror (True and False swapped) of the optimum
+   */
+  public record Outcome(
+      ProposalMode mode,
+      int instances,
+      int hits,
+      double meanGap,
+      double maxGap,
+      int frozen,
+      int mirrors) {
     public double hitRate() {
       return (double) hits / instances;
     }
@@ -73,7 +88,49 @@ public final class OptimumStudy {
 
   /** The exact optimum's U. */
   public static double optimum(Instance in) {
-    return builder(in).search(Searches.exhaustive()).build().run(in.world().examples()).utility();
+    return optimalLabels(in).utility();
+  }
+
+  /** The exact optimum. */
+  public static IcmResult optimalLabels(Instance in) {
+    return builder(in).search(Searches.exhaustive()).build().run(in.world().examples());
+  }
+
+  /** Whether every label of a complete labeling equals its own leave-one-out argmax. */
+  static boolean frozen(Instance in, Labeling labels) {
+    List<org.icm4j.Example> sorted = ReferenceEnergy.sorted(in.world().examples());
+    int[] ys = new int[sorted.size()];
+    for (int i = 0; i < ys.length; i++) {
+      ys[i] = labels.label(sorted.get(i).id()).map(LabelSpace.binary()::indexOf).orElse(-1);
+    }
+    org.icm4j.internal.Problem p =
+        org.icm4j.internal.Problem.standalone(
+            in.world().examples(), LabelSpace.binary(), List.of(),
+            new org.icm4j.spi.SearchSettings(
+                1, 1, 0, Icm.DEFAULT_ALPHA, org.icm4j.MutualPredictability.MEAN_SIGNED_LOG_ODDS,
+                ProposalMode.ARGMAX, org.icm4j.spi.TemperatureSchedule.officialLog(10, 0.01),
+                org.icm4j.spi.ExampleSampler.uniform()),
+            in.world().scorer(), 0);
+    org.icm4j.spi.SearchState state = p.evaluate(ys);
+    for (int i = 0; i < ys.length; i++) {
+      double[] lp = p.predict(state, i);
+      if (ys[i] < 0 || (lp[0] >= lp[1] ? 0 : 1) != ys[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static boolean mirror(Labeling a, Labeling b) {
+    if (!a.isComplete() || !b.isComplete()) {
+      return false;
+    }
+    for (var e : a.asMap().entrySet()) {
+      if (e.getValue().equals(b.asMap().get(e.getKey()))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Runs annealing on every instance in one mode and compares with the optima. */
@@ -84,9 +141,23 @@ public final class OptimumStudy {
       int iterations,
       org.icm4j.spi.TemperatureSchedule schedule,
       boolean keepBest) {
+    return compare(instances, optima, null, mode, iterations, schedule, keepBest);
+  }
+
+  /** As above; with the optimal labelings, also counts frozen and mirrored misses. */
+  public static Outcome compare(
+      List<Instance> instances,
+      double[] optima,
+      @org.jspecify.annotations.Nullable List<Labeling> optimalLabelings,
+      ProposalMode mode,
+      int iterations,
+      org.icm4j.spi.TemperatureSchedule schedule,
+      boolean keepBest) {
     int hits = 0;
     double gapSum = 0;
     double maxGap = 0;
+    int frozen = 0;
+    int mirrors = 0;
     for (int i = 0; i < instances.size(); i++) {
       Instance in = instances.get(i);
       IcmResult r =
@@ -95,11 +166,15 @@ public final class OptimumStudy {
       double gap = Math.max(0, optima[i] - r.utility());
       if (gap <= 1e-9) {
         hits++;
+      } else if (optimalLabelings != null) {
+        frozen += r.labels().isComplete() && frozen(in, r.labels()) ? 1 : 0;
+        mirrors += mirror(r.labels(), optimalLabelings.get(i)) ? 1 : 0;
       }
       gapSum += gap;
       maxGap = Math.max(maxGap, gap);
     }
-    return new Outcome(mode, instances.size(), hits, gapSum / instances.size(), maxGap);
+    return new Outcome(
+        mode, instances.size(), hits, gapSum / instances.size(), maxGap, frozen, mirrors);
   }
 
   public static void main(String[] args) {
@@ -113,20 +188,26 @@ public final class OptimumStudy {
                 Double.parseDouble(sched[1]), Double.parseDouble(sched[2]), 0.01);
     List<Instance> instances = instances(count, 2025);
     double[] optima = new double[count];
+    List<Labeling> optimalLabelings = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      optima[i] = optimum(instances.get(i));
+      IcmResult best = optimalLabels(instances.get(i));
+      optima[i] = best.utility();
+      optimalLabelings.add(best.labels());
     }
     System.out.printf(
         "%d random planted instances (n <= 12), %d iterations, 1 chain, schedule %s%n",
         count, iterations, schedule);
-    System.out.println("| proposal mode | returns | hit rate | mean gap in U | max gap |");
-    System.out.println("|---|---|---|---|---|");
+    System.out.println(
+        "| proposal mode | returns | hit rate | mean gap in U | max gap | misses frozen |"
+            + " misses at the mirror |");
+    System.out.println("|---|---|---|---|---|---|---|");
     for (boolean keepBest : new boolean[] {false, true}) {
       for (ProposalMode mode : ProposalMode.values()) {
-        Outcome o = compare(instances, optima, mode, iterations, schedule, keepBest);
+        Outcome o = compare(instances, optima, optimalLabelings, mode, iterations, schedule, keepBest);
         System.out.printf(
-            "| %s | %s | %.3f (%d/%d) | %.4f | %.3f |%n",
-            mode, keepBest ? "best" : "final", o.hitRate(), o.hits(), o.instances(), o.meanGap(), o.maxGap());
+            "| %s | %s | %.3f (%d/%d) | %.4f | %.3f | %d | %d |%n",
+            mode, keepBest ? "best" : "final", o.hitRate(), o.hits(), o.instances(), o.meanGap(),
+            o.maxGap(), o.frozen(), o.mirrors());
       }
     }
   }
