@@ -31,17 +31,32 @@ public interface LabelScorer {
 
   /**
    * Leave-one-out scores of a labelling: for each {@code i}, the log-probabilities of the labels of
-   * {@code labelled.get(i).example()} given all other elements of {@code labelled}, in their order.
+   * {@code labelled.get(i).example()} given all other elements of {@code labelled} as context, in
+   * the order {@link #leaveOneOutRequests} gives.
    *
-   * <p>The default sends one request per example ({@code n} requests of {@code n-1} demonstrations,
-   * as the official ICM code does). Adapters override it to share work (e.g. reuse the keys and
-   * values of common prefixes); the result must equal the default's.
+   * <p>The default sends those requests ({@code n} requests of {@code n-1} demonstrations, as the
+   * official ICM code does). Adapters override it to share work (e.g. reuse the keys and values of
+   * common prefixes); the result must equal {@code score(labels, leaveOneOutRequests(labelled))}.
    *
    * @param labels the label space
    * @param labelled the labelled examples, at least one
    * @return one row per element of {@code labelled}, in order
    */
   default ScoreResult scoreLeaveOneOut(LabelSpace labels, List<LabelledExample> labelled) {
+    return score(labels, leaveOneOutRequests(labelled));
+  }
+
+  /**
+   * The explicit requests that {@link #scoreLeaveOneOut} stands for: request {@code i} queries
+   * {@code labelled.get(i).example()} with every other element of {@code labelled} as context. The
+   * default keeps their given order; a scorer that shares work may place the context in another
+   * order (e.g. the order its divide-and-conquer encodes them in) and says so here, so that its
+   * fast path can be checked against the plain one.
+   *
+   * @param labelled the labelled examples, at least one
+   * @return one request per element of {@code labelled}, in order
+   */
+  default List<ScoreRequest> leaveOneOutRequests(List<LabelledExample> labelled) {
     List<ScoreRequest> requests = new ArrayList<>(labelled.size());
     for (int i = 0; i < labelled.size(); i++) {
       List<LabelledExample> context = new ArrayList<>(labelled.size() - 1);
@@ -49,6 +64,6 @@ public interface LabelScorer {
       context.addAll(labelled.subList(i + 1, labelled.size()));
       requests.add(new ScoreRequest(labelled.get(i).example(), context));
     }
-    return score(labels, requests);
+    return requests;
   }
 }

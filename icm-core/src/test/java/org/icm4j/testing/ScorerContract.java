@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The contract every {@link LabelScorer} must meet, as one abstract JUnit 5 test: one row per
  * request with one finite value per label; deterministic; a request's row independent of the other
- * requests of its batch; an empty context accepted; {@link LabelScorer#scoreLeaveOneOut} equal to
- * {@link LabelScorer#score} of the per-example requests it stands for; any context order accepted.
+ * requests of its batch; an empty context accepted; {@link LabelScorer#leaveOneOutRequests} giving
+ * each example a context of exactly all the others; {@link LabelScorer#scoreLeaveOneOut} equal to
+ * {@link LabelScorer#score} of those requests; any context order accepted.
  *
  * <p>An adapter module runs it on its scorer by depending on {@code icm-core}'s test-jar
  *
@@ -218,11 +219,17 @@ public abstract class ScorerContract {
   }
 
   private void checkLeaveOneOut(List<LabelledExample> labelled) {
-    List<ScoreRequest> explicit = new ArrayList<>(labelled.size());
+    List<ScoreRequest> explicit = scorer.leaveOneOutRequests(labelled);
+    assertThat(explicit).as("leaveOneOutRequests for %s labelled examples", labelled.size())
+        .hasSize(labelled.size());
     for (int i = 0; i < labelled.size(); i++) {
-      List<LabelledExample> context = new ArrayList<>(labelled);
-      context.remove(i);
-      explicit.add(new ScoreRequest(labelled.get(i).example(), context));
+      List<LabelledExample> others = new ArrayList<>(labelled);
+      others.remove(i);
+      ScoreRequest r = explicit.get(i);
+      assertThat(r.query()).as("query of leave-one-out request %s", i)
+          .isEqualTo(labelled.get(i).example());
+      assertThat(r.context()).as("context of leave-one-out request %s: all the others", i)
+          .containsExactlyInAnyOrderElementsOf(others);
     }
 
     ScoreResult loo = scorer.scoreLeaveOneOut(space, labelled);
