@@ -1,0 +1,52 @@
+package org.icm4j.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A causal language model as icm-djl needs it: token ids and an optional cache of earlier tokens
+ * in, next-token logits and the extended cache out. Implementations: {@link TorchScriptLm} (a
+ * traced Hugging Face-style model, with or without {@code past_key_values}) and {@link BlockLm} (a
+ * model written as a DJL {@code Block}).
+ *
+ * <p>Not thread-safe: one instance per thread (a DJL model's native state is shared). Closing it
+ * releases the model.
+ */
+public interface CausalLm extends AutoCloseable {
+
+  /** Number of entries in the logits' last dimension. */
+  int vocabularySize();
+
+  /** The longest sequence (cached plus new tokens) the model accepts. */
+  int maxLength();
+
+  /**
+   * Whether {@link #forward} reuses the cache's keys and values (true) or reads the cached tokens
+   * again (false); either way the results are the same.
+   */
+  boolean reusesKeysAndValues();
+
+  /**
+   * Reads new tokens after the cached ones.
+   *
+   * @param manager owns the returned arrays (and the new cache)
+   * @param tokens the new token ids, at least one
+   * @param cache the state of the earlier tokens, or {@code null} when there are none
+   * @return logits {@code [tokens.length, vocabularySize()]} (row {@code j}: the distribution of
+   *     the token after {@code tokens[j]}) and the cache of all tokens read
+   * @throws IllegalArgumentException when cached plus new tokens exceed {@link #maxLength()}
+   */
+  Step forward(NDManager manager, long[] tokens, @Nullable KvCache cache);
+
+  /**
+   * The result of {@link #forward}.
+   *
+   * @param logits {@code [newTokens, vocabularySize]}
+   * @param cache the cache covering the earlier and the new tokens
+   */
+  record Step(NDArray logits, KvCache cache) {}
+
+  @Override
+  void close();
+}

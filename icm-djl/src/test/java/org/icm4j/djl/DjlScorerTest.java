@@ -1,0 +1,222 @@
+package org.icm4j.djl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
+
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.icm4j.Example;
+import org.icm4j.IcmException;
+import org.icm4j.LabelSpace;
+import org.icm4j.LabelledExample;
+import org.icm4j.spi.ScoreRequest;
+import org.icm4j.spi.ScoreResult;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+
+class DjlScorerTest {
+  private static final LabelSpace BINARY = LabelSpace.binary();
+
+  private static List<LabelledExample> randomlyLabelled(int n, long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    List<LabelledExample> out = new ArrayList<>();
+    for (Example e : ToyWorld.examples(n)) {
+      out.add(new LabelledExample(e, rng.nextBoolean() ? "True" : "False"));
+    }
+    return out;
+  }
+
+  private static void assertRowsClose(ScoreResult a, ScoreResult b, double tolerance) {
+    assertThat(a.size()).isEqualTo(b.size());
+    for (int i = 0; i < a.size(); i++) {
+      assertThat(a.row(i)).as("row %s", i).containsExactly(b.row(i), within(tolerance));
+    }
+  }
+
+  @Test
+  void divideAndConquer_equalsThePlainPathOnTheSamePerQueryContexts() {
+    qt().forAll(integers().between(1, 24), longs().all())
+        .checkAssert(
+            (n, seed) -> {
+              try (DjlScorer fast = ToyWorld.scorer(true, DjlScorer.LeaveOneOut.DIVIDE_AND_CONQUER);
+                  DjlScorer plain = ToyWorld.scorer(false, DjlScorer.LeaveOneOut.PLAIN)) {
+                List<LabelledExample> labelled = randomlyLabelled(n, seed);
+                List<ScoreRequest> contexts = fast.leaveOneOutRequests(labelled);
+                assertRowsClose(fast.scoreLeaveOneOut(BINARY, labelled), plain.score(BINARY, contexts), 1e-4);
+              }
+            });
+  }
+
+  @Test
+  void sharedPrefix_equalsThePlainPath() {
+    qt().forAll(integers().between(1, 20), longs().all())
+        .checkAssert(
+            (n, seed) -> {
+              try (DjlScorer prefix = ToyWorld.scorer(true, DjlScorer.LeaveOneOut.SHARED_PREFIX);
+                  DjlScorer plain = ToyWorld.scorer(false, DjlScorer.LeaveOneOut.PLAIN)) {
+                List<LabelledExample> labelled = randomlyLabelled(n, seed);
+                assertRowsClose(
+                    prefix.scoreLeaveOneOut(BINARY, labelled), plain.scoreLeaveOneOut(BINARY, labelled), 1e-4);
+              }
+            });
+  }
+
+  @Test
+  void divideAndConquerContexts_holdExactlyTheOtherExamples_inTheRecursionOrder() {
+    try (DjlScorer s = ToyWorld.scorer(true, DjlScorer.LeaveOneOut.DIVIDE_AND_CONQUER)) {
+      List<LabelledExample> l = randomlyLabelled(4, 1);
+      List<ScoreRequest> r = s.leaveOneOutRequests(l);
+      // n = 4: halves {0,1} and {2,3}; example 0 sees {2,3} then {1}
+      assertThat(r.get(0).context()).containsExactly(l.get(2), l.get(3), l.get(1));
+      assertThat(r.get(1).context()).containsExactly(l.get(2), l.get(3), l.get(0));
+      assertThat(r.get(2).context()).containsExactly(l.get(0), l.get(1), l.get(3));
+      assertThat(r.get(3).context()).containsExactly(l.get(0), l.get(1), l.get(2));
+    }
+  }
+
+  @Test
+  void tokenForwards_divideAndConquerEncodesEachExampleAtMostLog2nPlus1Times() {
+    WordTokenizer t = ToyWorld.tokenizer();
+    for (int n : new int[] {8, 32, 64}) {
+      List<LabelledExample> labelled = randomlyLabelled(n, n);
+      long demoTokens = 0;
+      long queryTokens = 0;
+      for (LabelledExample le : labelled) {
+        long prompt = t.encode(le.example().prompt()).length;
+        demoTokens += prompt + 1 + t.encode("\n\n").length;
+        queryTokens += prompt;
+      }
+      int log2 = 32 - Integer.numberOfLeadingZeros(n - 1);
+      try (DjlScorer dc = ToyWorld.scorer(true, DjlScorer.LeaveOneOut.DIVIDE_AND_CONQUER);
+          DjlScorer plain = ToyWorld.scorer(true, DjlScorer.LeaveOneOut.PLAIN)) {
+        long dcTokens = dc.scoreLeaveOneOut(BINARY, labelled).tokens();
+        long plainTokens = plain.scoreLeaveOneOut(BINARY, labelled).tokens();
+        assertThat(dcTokens).isLessThanOrEqualTo(log2 * demoTokens + queryTokens);
+        // the official pattern reads n - 1 demonstrations per query
+        assertThat(plainTokens).isEqualTo((n - 1) * demoTokens + queryTokens);
+        assertThat(dc.tokensForwarded()).isEqualTo(dcTokens);
+      }
+    }
+  }
+
+  @Test
+  void manyShotRequestsWithOneContext_readTheContextOnce() {
+    try (DjlScorer s = ToyWorld.scorer(true, DjlScorer.LeaveOneOut.DIVIDE_AND_CONQUER)) {
+      List<LabelledExample> context = randomlyLabelled(10, 3);
+      List<ScoreRequest> requests = new ArrayList<>();
+      for (Example e : ToyWorld.examples(15).subList(10, 15)) {
+        requests.add(new ScoreRequest(e, context));
+      }
+      long contextTokens = 0;
+      for (LabelledExample le : context) {
+        contextTokens += ToyWorld.tokenizer().encode(le.example().prompt()).length + 1 + 1;
+      }
+      ScoreResult r = s.score(BINARY, requests);
+      assertThat(r.tokens()).isLessThan(2 * contextTokens);
+    }
+  }
+
+  @Test
+  void contextLongerThanTheModel_failsWithTheNumbersAndTheRemedy() {
+    try (DjlScorer s =
+        DjlScorer.builder().model(new ToyLm(ToyWorld.VOCAB, 4, 50, true, 1))
+            .tokenizer(ToyWorld.tokenizer()).build()) {
+      List<LabelledExample> labelled = randomlyLabelled(10, 1);
+      assertThatThrownBy(() -> s.scoreLeaveOneOut(BINARY, labelled))
+          .isInstanceOf(IcmException.class)
+          .hasMessageContaining("limit of 50")
+          .hasMessageContaining("smaller batch");
+    }
+  }
+
+  @Test
+  void labelTheTokenizerCannotEncode_failsNamingTheLabel() {
+    WordTokenizer full = new WordTokenizer(ToyWorld.VOCAB);
+    for (Example e : ToyWorld.examples(35)) {
+      full.encode(e.prompt());
+    }
+    for (int i = 0; i < ToyWorld.VOCAB; i++) {
+      full.encode(" filler" + i); // fill the vocabulary so the labels map to <unk>
+    }
+    try (DjlScorer s = DjlScorer.builder().model(new ToyLm(ToyWorld.VOCAB, 4, 4096, true, 1)).tokenizer(full).build()) {
+      assertThatThrownBy(() -> s.scoreLeaveOneOut(BINARY, randomlyLabelled(3, 1)))
+          .isInstanceOf(IcmException.class)
+          .hasMessageContaining("label 'True'")
+          .hasMessageContaining("unknown token");
+    }
+  }
+
+  @Test
+  void labelThatTokenizesDifferentlyAfterItsPrompt_failsNamingTheExampleAndTheFix() {
+    Example spaced = new Example("x1", "I think this claim is ", "g", Map.of());
+    try (DjlScorer s = ToyWorld.scorer(true, DjlScorer.LeaveOneOut.DIVIDE_AND_CONQUER)) {
+      assertThatThrownBy(() -> s.score(BINARY, List.of(new ScoreRequest(spaced, List.of()))))
+          .isInstanceOf(IcmException.class)
+          .hasMessageContaining("example 'x1'")
+          .hasMessageContaining("tokenizes differently")
+          .hasMessageContaining("trailing space");
+    }
+  }
+
+  @Test
+  void modelReturningLogitsOfTheWrongShape_failsWithTheShape() {
+    CausalLm broken =
+        new CausalLm() {
+          private final ToyLm inner = new ToyLm(ToyWorld.VOCAB, 4, 4096, true, 1);
+
+          @Override
+          public int vocabularySize() {
+            return ToyWorld.VOCAB + 1;
+          }
+
+          @Override
+          public int maxLength() {
+            return 4096;
+          }
+
+          @Override
+          public boolean reusesKeysAndValues() {
+            return true;
+          }
+
+          @Override
+          public Step forward(NDManager manager, long[] tokens, @Nullable KvCache cache) {
+            return inner.forward(manager, tokens, cache);
+          }
+
+          @Override
+          public void close() {}
+        };
+    try (DjlScorer s = DjlScorer.builder().model(broken).tokenizer(ToyWorld.tokenizer()).build()) {
+      assertThatThrownBy(() -> s.scoreLeaveOneOut(BINARY, randomlyLabelled(3, 1)))
+          .isInstanceOf(IcmException.class)
+          .hasMessageContaining("shape")
+          .hasMessageContaining("expected (");
+    }
+  }
+
+  @Test
+  void closedScorer_refusesWork_andClosingTwiceIsHarmless() {
+    DjlScorer s = ToyWorld.scorer(true, DjlScorer.LeaveOneOut.PLAIN);
+    s.close();
+    s.close();
+    assertThatThrownBy(() -> s.scoreLeaveOneOut(BINARY, randomlyLabelled(2, 1)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+  }
+
+  @Test
+  void builder_requiresModelAndTokenizer() {
+    assertThatThrownBy(() -> DjlScorer.builder().tokenizer(ToyWorld.tokenizer()).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("model(");
+    assertThatThrownBy(() -> DjlScorer.builder().model(new ToyLm(8, 2, 10, true, 1)).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("tokenizer(");
+  }
+}
