@@ -1,0 +1,514 @@
+package org.icm4j.djl;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.Initializer;
+import ai.djl.util.PairList;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A small GPT written as a DJL {@link ai.djl.nn.Block}: token embedding plus learned position
+ * embedding, {@link GptConfig#layers()} pre-LayerNorm transformer blocks (causal multi-head
+ * self-attention, then a GELU MLP, each added to the residual stream), a final LayerNorm, and an
+ * output head <b>tied to the token embedding</b> (logits are the final hidden states times the
+ * transposed token-embedding matrix; there is no separate output matrix and no output bias). There
+ * is no dropout.
+ *
+ * <p><b>Training.</b> {@link #forward(ParameterStore, NDList, boolean)} maps {@code
+ * NDList(tokens [B, T] int64)} to {@code NDList(logits [B, T, vocabularySize])}, row {@code t}
+ * predicting token {@code t + 1}; it works with DJL's {@code Trainer} and {@code
+ * GradientCollector}. For the loss, flatten: DJL's {@code Loss.softmaxCrossEntropyLoss()} with
+ * sparse labels expects logits {@code [N, vocabularySize]} and labels {@code [N]}, so pass {@code
+ * logits.reshape(-1, vocabularySize)} and the next tokens {@code labels.reshape(-1)} (with {@code
+ * [B, T, V]} logits it fails with a reshape error).
+ *
+ * <p><b>Incremental decoding.</b> {@link #forwardWithCache} reads new tokens after cached ones:
+ * the new tokens attend to all cached tokens and causally among themselves, giving the same logits
+ * as reading the whole sequence at once (up to float rounding). The cache layout is that of {@link
+ * KvCache}: for each layer {@code l}, its keys then its values, {@code [k0, v0, k1, v1, ...]}, each
+ * array {@code [B, heads, length, headSize]}.
+ *
+ * <p><b>Initialization</b> is deterministic and does not use DJL's engine random generator: each
+ * parameter is drawn from its own {@link java.util.Random} seeded from {@link GptConfig#seed()}
+ * and the parameter's name (so the order of initialization and other users of the engine do not
+ * matter). Weights and embeddings are normal with standard deviation 0.02 (GPT-2's scheme); the two
+ * projections that write into the residual stream (attention output, MLP output) use {@code 0.02 /
+ * sqrt(2 * layers)}; biases and LayerNorm shifts are 0, LayerNorm scales 1. An initializer set on
+ * the block afterwards (for example through {@code DefaultTrainingConfig.optInitializer}) replaces
+ * this scheme for parameters not yet initialized.
+ *
+ * <p><b>Memory.</b> Every array a forward creates belongs to the {@link NDManager} of the {@code
+ * tokens} array (scope it with a sub-manager per step); nothing is added to the manager that owns
+ * the parameters. The constants of the attention (causal mask, scale) are created in that manager
+ * too, so they stay alive until a backward pass through the step is done.
+ *
+ * <p>Not thread-safe: a block and its parameters are used by one thread at a time.
+ */
+public final class GptBlock extends AbstractBlock {
+
+  private static final byte VERSION = 1;
+  private static final float LAYER_NORM_EPSILON = 1e-5f;
+  private static final float INIT_STD = 0.02f;
+  private static final float MASKED = -1e9f;
+
+  private final GptConfig config;
+  private final Parameter tokenEmbedding;
+  private final Parameter positionEmbedding;
+  private final List<LayerParameters> layers;
+  private final Parameter finalGamma;
+  private final Parameter finalBeta;
+
+  /**
+   * Creates an uninitialized block; its parameters get their arrays from {@link
+   * #initialize(NDManager, DataType, Shape...)} (or {@code Trainer.initialize}, or {@code
+   * loadParameters}).
+   *
+   * @param config the shape and seed of the model
+   */
+  public GptBlock(GptConfig config) {
+    super(VERSION);
+    this.config = requireNonNull(config, "config");
+    int d = config.embedding();
+    int hidden = config.mlpHidden();
+    float residualStd = (float) (INIT_STD / Math.sqrt(2.0 * config.layers()));
+    tokenEmbedding =
+        weight("token_embedding", new Shape(config.vocabularySize(), d), INIT_STD);
+    positionEmbedding =
+        weight("position_embedding", new Shape(config.maxLength(), d), INIT_STD);
+    List<LayerParameters> list = new ArrayList<>();
+    for (int l = 0; l < config.layers(); l++) {
+      String p = "layer" + l + "_";
+      list.add(
+          new LayerParameters(
+              constant(p + "ln1_gamma", Parameter.Type.GAMMA, d, 1f),
+              constant(p + "ln1_beta", Parameter.Type.BETA, d, 0f),
+              weight(p + "attention_qkv_weight", new Shape(3L * d, d), INIT_STD),
+              constant(p + "attention_qkv_bias", Parameter.Type.BIAS, 3 * d, 0f),
+              weight(p + "attention_out_weight", new Shape(d, d), residualStd),
+              constant(p + "attention_out_bias", Parameter.Type.BIAS, d, 0f),
+              constant(p + "ln2_gamma", Parameter.Type.GAMMA, d, 1f),
+              constant(p + "ln2_beta", Parameter.Type.BETA, d, 0f),
+              weight(p + "mlp_in_weight", new Shape(hidden, d), INIT_STD),
+              constant(p + "mlp_in_bias", Parameter.Type.BIAS, hidden, 0f),
+              weight(p + "mlp_out_weight", new Shape(d, hidden), residualStd),
+              constant(p + "mlp_out_bias", Parameter.Type.BIAS, d, 0f)));
+    }
+    layers = List.copyOf(list);
+    finalGamma = constant("final_ln_gamma", Parameter.Type.GAMMA, d, 1f);
+    finalBeta = constant("final_ln_beta", Parameter.Type.BETA, d, 0f);
+  }
+
+  /** The configuration this block was built from. */
+  public GptConfig config() {
+    return config;
+  }
+
+  /**
+   * Reads {@code tokens} as a whole sequence starting at position 0 (the training path).
+   *
+   * @param parameterStore gives the parameter arrays
+   * @param inputs one array, the token ids {@code [B, T]} (int64; other integer types are
+   *     converted), {@code 1 <= T <= maxLength}
+   * @param training whether this forward is part of a training step
+   * @param params unused
+   * @return one array, the logits {@code [B, T, vocabularySize]}
+   */
+  @Override
+  protected NDList forwardInternal(
+      ParameterStore parameterStore,
+      NDList inputs,
+      boolean training,
+      @Nullable PairList<String, Object> params) {
+    if (inputs.size() != 1) {
+      throw new IllegalArgumentException(
+          "GptBlock takes one input (token ids [batch, length]), but got " + inputs.size());
+    }
+    NDList out = run(parameterStore, inputs.head(), 0, null, training);
+    return new NDList(out.head());
+  }
+
+  /**
+   * Reads new tokens after {@code startPosition} cached ones, reusing their keys and values.
+   *
+   * @param parameterStore gives the parameter arrays (for inference, {@code new
+   *     ParameterStore(model.getNDManager(), false)})
+   * @param tokens the new token ids {@code [B, m]}, {@code m >= 1}, int64 (other integer types
+   *     are converted); the returned arrays belong to its manager
+   * @param startPosition the position of the first new token: the length of the cached sequence
+   *     (0 when there is none)
+   * @param past the cache of the first {@code startPosition} tokens ({@code 2 * layers} arrays
+   *     {@code [k0, v0, k1, v1, ...]}, each {@code [B, heads, startPosition, headSize]}), or
+   *     {@code null} (or empty) when {@code startPosition} is 0; it is neither changed nor closed
+   * @return {@code [logits, k0, v0, k1, v1, ...]}: logits {@code [B, m, vocabularySize]} (row
+   *     {@code j}: the distribution of the token after new token {@code j}), then each layer's
+   *     keys and values covering the cached and the new tokens, {@code [B, heads, startPosition +
+   *     m, headSize]}
+   * @throws IllegalArgumentException when {@code startPosition + m} exceeds {@link
+   *     GptConfig#maxLength()}, or {@code past} does not match {@code startPosition} or this
+   *     model's layout
+   */
+  public NDList forwardWithCache(
+      ParameterStore parameterStore, NDArray tokens, int startPosition, @Nullable NDList past) {
+    return run(parameterStore, tokens, startPosition, past, false);
+  }
+
+  /**
+   * Shapes of {@link #forward(ParameterStore, NDList, boolean)}'s output.
+   *
+   * @param inputShapes one shape {@code [B, T]}
+   * @return one shape {@code [B, T, vocabularySize]}
+   */
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    Shape in = inputShapes[0];
+    return new Shape[] {new Shape(in.get(0), in.get(1), config.vocabularySize())};
+  }
+
+  /** Number of arrays in a cache of this model: keys and values for each layer. */
+  public int cacheArrays() {
+    return 2 * config.layers();
+  }
+
+  /**
+   * Writes the input shapes and this block's configuration (without the seed) ahead of the
+   * parameters, so that loading into a block of another shape fails with a clear message.
+   *
+   * @param os the stream
+   */
+  @Override
+  protected void saveMetadata(DataOutputStream os) throws IOException {
+    super.saveMetadata(os);
+    for (int value : shapeSignature()) {
+      os.writeInt(value);
+    }
+  }
+
+  /**
+   * Reads what {@link #saveMetadata} wrote and checks that it matches {@link #config()}.
+   *
+   * @param loadVersion the version read from the stream
+   * @param is the stream
+   * @throws MalformedModelException when the version or the configuration differs
+   */
+  @Override
+  protected void loadMetadata(byte loadVersion, DataInputStream is)
+      throws IOException, MalformedModelException {
+    super.loadMetadata(loadVersion, is);
+    int[] expected = shapeSignature();
+    int[] saved = new int[expected.length];
+    for (int i = 0; i < saved.length; i++) {
+      saved[i] = is.readInt();
+    }
+    if (!Arrays.equals(saved, expected)) {
+      throw new MalformedModelException(
+          "the parameters were saved from a GPT with (vocabularySize, maxLength, layers, heads,"
+              + " embedding, mlpHidden) = "
+              + Arrays.toString(saved)
+              + ", but this block has "
+              + Arrays.toString(expected)
+              + ": build the block from the configuration saved with them");
+    }
+  }
+
+  private int[] shapeSignature() {
+    return new int[] {
+      config.vocabularySize(),
+      config.maxLength(),
+      config.layers(),
+      config.heads(),
+      config.embedding(),
+      config.mlpHidden()
+    };
+  }
+
+  private NDList run(
+      ParameterStore ps,
+      NDArray tokens,
+      int start,
+      @Nullable NDList past,
+      boolean training) {
+    requireNonNull(ps, "parameterStore");
+    requireNonNull(tokens, "tokens");
+    Shape shape = tokens.getShape();
+    if (shape.dimension() != 2 || shape.get(1) < 1) {
+      throw new IllegalArgumentException(
+          "tokens must have shape [batch, length] with length >= 1, but had shape " + shape);
+    }
+    long batch = shape.get(0);
+    int m = Math.toIntExact(shape.get(1));
+    if (start < 0) {
+      throw new IllegalArgumentException("startPosition must be >= 0, but was " + start);
+    }
+    int total = start + m;
+    if (total > config.maxLength()) {
+      throw new IllegalArgumentException(
+          "a sequence of "
+              + total
+              + " tokens ("
+              + start
+              + " cached + "
+              + m
+              + " new) exceeds the model's maxLength of "
+              + config.maxLength());
+    }
+    boolean hasPast = past != null && !past.isEmpty();
+    checkPast(hasPast ? past : null, batch, start);
+
+    NDManager step = tokens.getManager();
+    Device device = tokens.getDevice();
+    int d = config.embedding();
+    int heads = config.heads();
+    int headSize = config.headSize();
+    Shape normalized = new Shape(d);
+
+    NDArray ids =
+        tokens.getDataType() == DataType.INT64 ? tokens : tokens.toType(DataType.INT64, false);
+    NDArray x =
+        Embedding.embedding(ids, value(ps, tokenEmbedding, device, training), SparseFormat.DENSE)
+            .head();
+    NDArray positions = step.arange(start, total, 1, DataType.INT64);
+    NDArray positionVectors =
+        Embedding.embedding(
+                positions, value(ps, positionEmbedding, device, training), SparseFormat.DENSE)
+            .head();
+    x = x.add(positionVectors);
+    NDArray mask = causalMask(step, m, start);
+    NDArray scale = step.full(new Shape(), (float) (1.0 / Math.sqrt(headSize)), DataType.FLOAT32);
+
+    NDList presents = new NDList(cacheArrays());
+    for (int l = 0; l < layers.size(); l++) {
+      LayerParameters p = layers.get(l);
+      NDArray h =
+          LayerNorm.layerNorm(
+                  x,
+                  normalized,
+                  value(ps, p.ln1Gamma, device, training),
+                  value(ps, p.ln1Beta, device, training),
+                  LAYER_NORM_EPSILON)
+              .head();
+      NDArray qkv =
+          Linear.linear(
+                  h,
+                  value(ps, p.qkvWeight, device, training),
+                  value(ps, p.qkvBias, device, training))
+              .head();
+      NDList parts = qkv.split(3, 2);
+      NDArray q = splitHeads(parts.get(0), batch, m, heads, headSize);
+      NDArray k = splitHeads(parts.get(1), batch, m, heads, headSize);
+      NDArray v = splitHeads(parts.get(2), batch, m, heads, headSize);
+      if (hasPast) {
+        // The result of an op belongs to its first operand's manager: the concatenation would
+        // land in the cache's manager, so move it to this step's.
+        k = NDArrays.concat(new NDList(past.get(2 * l), k), 2);
+        k.attach(step);
+        v = NDArrays.concat(new NDList(past.get(2 * l + 1), v), 2);
+        v.attach(step);
+      }
+      presents.add(k);
+      presents.add(v);
+      NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(mask);
+      NDArray attended = scores.softmax(-1).matMul(v); // [B, heads, m, headSize]
+      NDArray merged = attended.transpose(0, 2, 1, 3).reshape(batch, m, d);
+      x =
+          x.add(
+              Linear.linear(
+                      merged,
+                      value(ps, p.outWeight, device, training),
+                      value(ps, p.outBias, device, training))
+                  .head());
+      NDArray h2 =
+          LayerNorm.layerNorm(
+                  x,
+                  normalized,
+                  value(ps, p.ln2Gamma, device, training),
+                  value(ps, p.ln2Beta, device, training),
+                  LAYER_NORM_EPSILON)
+              .head();
+      NDArray hidden =
+          Activation.gelu(
+              Linear.linear(
+                      h2,
+                      value(ps, p.mlpInWeight, device, training),
+                      value(ps, p.mlpInBias, device, training))
+                  .head());
+      x =
+          x.add(
+              Linear.linear(
+                      hidden,
+                      value(ps, p.mlpOutWeight, device, training),
+                      value(ps, p.mlpOutBias, device, training))
+                  .head());
+    }
+    NDArray out =
+        LayerNorm.layerNorm(
+                x,
+                normalized,
+                value(ps, finalGamma, device, training),
+                value(ps, finalBeta, device, training),
+                LAYER_NORM_EPSILON)
+            .head();
+    // Tied head: out [B, m, d] times token_embedding^T [d, V]. Linear.linear(input, weight) puts
+    // the result in the input's manager (a transpose of the parameter would land in the model's).
+    NDArray logits =
+        Linear.linear(out, value(ps, tokenEmbedding, device, training)).head();
+    NDList result = new NDList(1 + presents.size());
+    result.add(logits);
+    result.addAll(presents);
+    return result;
+  }
+
+  private void checkPast(@Nullable NDList past, long batch, int start) {
+    if (past == null) {
+      if (start != 0) {
+        throw new IllegalArgumentException(
+            "startPosition is "
+                + start
+                + " but no cache was given: pass the cache of those tokens");
+      }
+      return;
+    }
+    if (past.size() != cacheArrays()) {
+      throw new IllegalArgumentException(
+          "the cache holds "
+              + past.size()
+              + " arrays, but this model keeps "
+              + cacheArrays()
+              + " (keys and values of "
+              + config.layers()
+              + " layers): was it made by another model?");
+    }
+    Shape expected = new Shape(batch, config.heads(), start, config.headSize());
+    for (int i = 0; i < past.size(); i++) {
+      Shape actual = past.get(i).getShape();
+      if (!actual.equals(expected)) {
+        throw new IllegalArgumentException(
+            "cache array "
+                + i
+                + " has shape "
+                + actual
+                + ", but this model at startPosition "
+                + start
+                + " expects "
+                + expected);
+      }
+    }
+  }
+
+  private static NDArray splitHeads(NDArray a, long batch, int m, int heads, int headSize) {
+    return a.reshape(batch, m, heads, headSize).transpose(0, 2, 1, 3);
+  }
+
+  /** Additive mask {@code [m, start + m]}: new token i sees positions 0 .. start + i. */
+  private static NDArray causalMask(NDManager manager, int m, int start) {
+    int width = start + m;
+    float[] data = new float[m * width];
+    for (int i = 0; i < m; i++) {
+      for (int j = start + i + 1; j < width; j++) {
+        data[i * width + j] = MASKED;
+      }
+    }
+    // A copy in native memory, so no Java buffer has to outlive the array (see djl-facts).
+    try (NDArray wrapped = manager.create(data, new Shape(m, width))) {
+      return wrapped.duplicate();
+    }
+  }
+
+  private static NDArray value(
+      ParameterStore ps, Parameter parameter, Device device, boolean training) {
+    return ps.getValue(parameter, device, training);
+  }
+
+  private Parameter weight(String name, Shape shape, float std) {
+    return addParameter(
+        Parameter.builder()
+            .setName(name)
+            .setType(Parameter.Type.WEIGHT)
+            .optShape(shape)
+            .optInitializer(new SeededNormal(config.seed(), name, std))
+            .build());
+  }
+
+  private Parameter constant(String name, Parameter.Type type, int size, float value) {
+    return addParameter(
+        Parameter.builder()
+            .setName(name)
+            .setType(type)
+            .optShape(new Shape(size))
+            .optInitializer(value == 0f ? Initializer.ZEROS : Initializer.ONES)
+            .build());
+  }
+
+  /** Parameters of one transformer block. */
+  private record LayerParameters(
+      Parameter ln1Gamma,
+      Parameter ln1Beta,
+      Parameter qkvWeight,
+      Parameter qkvBias,
+      Parameter outWeight,
+      Parameter outBias,
+      Parameter ln2Gamma,
+      Parameter ln2Beta,
+      Parameter mlpInWeight,
+      Parameter mlpInBias,
+      Parameter mlpOutWeight,
+      Parameter mlpOutBias) {}
+
+  /**
+   * Normal(0, std) from a {@link Random} seeded by the model seed and the parameter name:
+   * reproducible bit for bit ({@code Random.nextGaussian} is specified exactly).
+   */
+  private static final class SeededNormal implements Initializer {
+    private final long seed;
+    private final float std;
+
+    SeededNormal(long modelSeed, String name, float std) {
+      this.seed = mix(modelSeed * 0x9E3779B97F4A7C15L + name.hashCode());
+      this.std = std;
+    }
+
+    @Override
+    public NDArray initialize(NDManager manager, Shape shape, DataType dataType) {
+      Random random = new Random(seed);
+      float[] data = new float[Math.toIntExact(shape.size())];
+      for (int i = 0; i < data.length; i++) {
+        data[i] = (float) (random.nextGaussian() * std);
+      }
+      try (NDArray wrapped = manager.create(data, shape)) {
+        if (dataType == DataType.FLOAT32) {
+          return wrapped.duplicate();
+        }
+        return wrapped.toType(dataType, true);
+      }
+    }
+
+    /** Stafford's variant 13 of the MurmurHash3 finalizer. */
+    private static long mix(long z) {
+      z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+      z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+      return z ^ (z >>> 31);
+    }
+  }
+}

@@ -1,0 +1,741 @@
+package org.icm4j.djl;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+import ai.djl.translate.TranslateException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import org.icm4j.IcmException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A {@link CausalLm} backed by a TorchScript model ({@code torch.jit.trace} / {@code
+ * torch.jit.script}) run by DJL's PyTorch engine, described by a {@code config.json} next to it.
+ *
+ * <p>The model directory holds the model file and a {@code config.json} with these fields:
+ *
+ * <ul>
+ *   <li>{@code vocab_size}: the logits' last dimension (required);
+ *   <li>{@code max_length}: the number of positions the model has (required);
+ *   <li>{@code interface}: how the model is called (required), one of
+ *       <ul>
+ *         <li>{@code "plain"}: {@code forward(input_ids [1,T] int64, attention_mask [1,T] int64)
+ *             -> logits [1,T,V]}. The cache holds the token ids read so far (one int64 {@code
+ *             [length]} array) and every call reads the whole sequence again;
+ *         <li>{@code "gpt2-past-key-values"}: the GPT-2 interface of DJL's {@code
+ *             ai.djl.modality.nlp.generate}: {@code forward(input_ids [1,T] int64, position_ids
+ *             [1,T] int64, attention_mask [1,P+T] int64, past_key_values ((k_0, v_0), ..., (k_{L-1},
+ *             v_{L-1})))} returning {@code (logits [1,T,V], ((k_0', v_0'), ...), hidden)}, where
+ *             each past key or value is a float {@code [1, n_head, P, n_embd / n_head]} array and
+ *             each present one is {@code [1, n_head, P+T, n_embd / n_head]}. The position ids are
+ *             {@code P .. P+T-1} and the attention mask is all ones. When there is no cache the
+ *             past arrays have {@code P = 0}, so the trace must accept zero-length pasts (a model
+ *             that concatenates past and new keys does). The cache holds the presents: keys then
+ *             values, layer by layer ({@code k_0, v_0, k_1, v_1, ...});
+ *       </ul>
+ *   <li>{@code n_layer}, {@code n_head}, {@code n_embd}: required for {@code
+ *       "gpt2-past-key-values"}, ignored otherwise.
+ * </ul>
+ *
+ * <p>The model file is, unless {@link Builder#modelFile} names another, {@code <directory
+ * name>.pt} or else {@code model.pt}. Loading runs the model once on one token to check that its
+ * outputs have the shapes {@code config.json} promises.
+ *
+ * <pre>{@code
+ * try (TorchScriptLm lm = TorchScriptLm.load(Path.of("models/gpt2-kv"));
+ *     NDManager manager = NDManager.newBaseManager()) {
+ *   CausalLm.Step prefix = lm.forward(manager, new long[] {464, 3290}, null);
+ *   CausalLm.Step next = lm.forward(manager, new long[] {318}, prefix.cache());
+ *   NDArray logits = next.logits(); // [1, vocabularySize()]
+ * }
+ * }</pre>
+ *
+ * <p>Errors: a bad argument (a missing directory, model file or {@code config.json}, a {@code
+ * config.json} with a missing or wrong field or an unknown interface, a {@code maxLength} beyond
+ * the model's, too many tokens, a token id outside the vocabulary, a cache made by another model)
+ * throws {@link IllegalArgumentException}; a model that cannot be loaded or run, or that returns
+ * arrays of the wrong shape, throws {@link IcmException}. Every message names the file involved
+ * and what to change.
+ *
+ * <p>Not thread-safe: one instance per thread (it holds one DJL {@link Predictor}). The returned
+ * arrays live on the model's device and belong to the caller's manager. Closing the instance
+ * releases the model; arrays it returned stay valid until their manager is closed.
+ */
+public final class TorchScriptLm implements CausalLm {
+
+  /** How a TorchScript model is called; the {@code interface} field of {@code config.json}. */
+  public enum Interface {
+    /** {@code forward(input_ids, attention_mask) -> logits}; the cache holds the token ids. */
+    PLAIN("plain"),
+    /**
+     * {@code forward(input_ids, position_ids, attention_mask, past_key_values) -> (logits,
+     * presents, hidden)}; the cache holds each layer's keys and values.
+     */
+    GPT2_PAST_KEY_VALUES("gpt2-past-key-values");
+
+    private final String configName;
+
+    Interface(String configName) {
+      this.configName = configName;
+    }
+
+    /** The value of {@code config.json}'s {@code interface} field that selects this interface. */
+    public String configName() {
+      return configName;
+    }
+
+    static Interface fromConfig(String name, Path config) {
+      for (Interface value : values()) {
+        if (value.configName.equals(name)) {
+          return value;
+        }
+      }
+      throw new IllegalArgumentException(
+          "unknown interface \""
+              + name
+              + "\" in "
+              + config
+              + ": set \"interface\" to \"plain\" (forward(input_ids, attention_mask) -> logits) or"
+              + " \"gpt2-past-key-values\" (forward(input_ids, position_ids, attention_mask,"
+              + " past_key_values) -> (logits, presents, hidden))");
+    }
+  }
+
+  private static final String CONFIG_FILE = "config.json";
+  private static final String TOO_LONG_REMEDY = "use a smaller batch (Icm.Builder.batchSize)";
+
+  private final Path modelFile;
+  private final Path configFile;
+  private final Interface modelInterface;
+  private final int vocabularySize;
+  private final int maxLength;
+  private final int layers;
+  private final int heads;
+  private final int headSize;
+  private final Device device;
+  private final String pastName;
+  // Kept referenced for the lifetime of this object: a collected model releases its native handle.
+  private final ZooModel<NDList, NDList> model;
+  private final Predictor<NDList, NDList> predictor;
+  private boolean closed;
+
+  private TorchScriptLm(Builder builder, Config config, Path modelFile) {
+    this.modelFile = modelFile;
+    this.configFile = config.file;
+    this.modelInterface = config.modelInterface;
+    this.vocabularySize = config.vocabularySize;
+    this.layers = config.layers;
+    this.heads = config.heads;
+    this.headSize = config.headSize;
+    this.device = builder.device;
+    if (builder.maxLength != null && builder.maxLength > config.maxLength) {
+      throw new IllegalArgumentException(
+          "maxLength "
+              + builder.maxLength
+              + " exceeds max_length "
+              + config.maxLength
+              + " of "
+              + config.file
+              + ": give a maxLength between 1 and "
+              + config.maxLength);
+    }
+    this.maxLength = builder.maxLength != null ? builder.maxLength : config.maxLength;
+    this.pastName = "past_key_values(" + layers + ",2)";
+    this.model = loadModel(modelFile, device);
+    this.predictor = model.newPredictor();
+    try {
+      probe();
+    } catch (RuntimeException e) {
+      predictor.close();
+      model.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Loads the model in {@code modelDir} on the CPU with the file name and maximum length {@code
+   * config.json} gives; the same as {@code builder(modelDir).build()}.
+   *
+   * @param modelDir the directory holding {@code config.json} and the TorchScript file
+   * @return the loaded model; close it when done
+   * @throws IllegalArgumentException when the directory, the model file or {@code config.json} is
+   *     missing, or {@code config.json} is invalid
+   * @throws IcmException when the model cannot be loaded or returns arrays of the wrong shape
+   */
+  public static TorchScriptLm load(Path modelDir) {
+    return builder(modelDir).build();
+  }
+
+  /**
+   * A builder for a model in {@code modelDir}, for choosing the model file, device or maximum
+   * length.
+   *
+   * @param modelDir the directory holding {@code config.json} and the TorchScript file
+   * @return a new builder with the defaults: file {@code <directory name>.pt} (or {@code
+   *     model.pt}), {@link Device#cpu()}, {@code max_length} from {@code config.json}
+   */
+  public static Builder builder(Path modelDir) {
+    return new Builder(requireNonNull(modelDir, "modelDir"));
+  }
+
+  /**
+   * Options for loading a {@link TorchScriptLm}. Each setter checks its value at once; {@link
+   * #build()} checks the files. Not thread-safe; {@link #build()} does not change the builder.
+   */
+  public static final class Builder {
+    private final Path modelDir;
+    private @Nullable String modelFile;
+    private Device device = Device.cpu();
+    private @Nullable Integer maxLength;
+
+    private Builder(Path modelDir) {
+      this.modelDir = modelDir;
+    }
+
+    /**
+     * The name of the TorchScript file inside the model directory (default {@code <directory
+     * name>.pt}, else {@code model.pt}).
+     *
+     * @param fileName a plain file name such as {@code "gpt2.pt"}, not a path
+     * @return this builder
+     * @throws IllegalArgumentException when the name is empty or holds a path separator
+     */
+    public Builder modelFile(String fileName) {
+      requireNonNull(fileName, "fileName");
+      if (fileName.isBlank() || fileName.contains("/") || fileName.contains("\\")) {
+        throw new IllegalArgumentException(
+            "modelFile must be a file name inside the model directory, but was \""
+                + fileName
+                + "\"");
+      }
+      this.modelFile = fileName;
+      return this;
+    }
+
+    /**
+     * The device to run the model on (default {@link Device#cpu()}); a GPU needs DJL's CUDA native
+     * library on the class path.
+     *
+     * @param device the device
+     * @return this builder
+     */
+    public Builder device(Device device) {
+      this.device = requireNonNull(device, "device");
+      return this;
+    }
+
+    /**
+     * The longest sequence (cached plus new tokens) to accept, at most {@code config.json}'s
+     * {@code max_length} (default: that value).
+     *
+     * @param maxLength at least 1
+     * @return this builder
+     * @throws IllegalArgumentException when {@code maxLength < 1}
+     */
+    public Builder maxLength(int maxLength) {
+      if (maxLength < 1) {
+        throw new IllegalArgumentException("maxLength must be >= 1, but was " + maxLength);
+      }
+      this.maxLength = maxLength;
+      return this;
+    }
+
+    /**
+     * Loads the model.
+     *
+     * @return the loaded model; close it when done
+     * @throws IllegalArgumentException when the directory, the model file or {@code config.json}
+     *     is missing, {@code config.json} is invalid, or {@code maxLength} exceeds its {@code
+     *     max_length}
+     * @throws IcmException when the model cannot be loaded or returns arrays of the wrong shape
+     */
+    public TorchScriptLm build() {
+      if (!Files.isDirectory(modelDir)) {
+        throw new IllegalArgumentException(
+            "model directory "
+                + modelDir
+                + " does not exist or is not a directory: give the directory that holds"
+                + " config.json and the TorchScript (.pt) file");
+      }
+      Path config = modelDir.resolve(CONFIG_FILE);
+      if (!Files.isRegularFile(config)) {
+        throw new IllegalArgumentException(
+            "no config.json in model directory "
+                + modelDir
+                + " (looked for "
+                + config
+                + "): write one with vocab_size, max_length and interface (\"plain\" or"
+                + " \"gpt2-past-key-values\"; for the latter also n_layer, n_head, n_embd)");
+      }
+      Config parsed = Config.read(config);
+      return new TorchScriptLm(this, parsed, findModelFile());
+    }
+
+    private Path findModelFile() {
+      if (modelFile != null) {
+        Path file = modelDir.resolve(modelFile);
+        if (!Files.isRegularFile(file)) {
+          throw new IllegalArgumentException(
+              "model file "
+                  + file
+                  + " does not exist: put the TorchScript file there or pass its name to"
+                  + " TorchScriptLm.builder(dir).modelFile(name)");
+        }
+        return file;
+      }
+      Path fileName = modelDir.toAbsolutePath().normalize().getFileName();
+      Path byDirName = modelDir.resolve((fileName == null ? "model" : fileName.toString()) + ".pt");
+      Path byDefault = modelDir.resolve("model.pt");
+      if (Files.isRegularFile(byDirName)) {
+        return byDirName;
+      }
+      if (Files.isRegularFile(byDefault)) {
+        return byDefault;
+      }
+      throw new IllegalArgumentException(
+          "no model file in "
+              + modelDir
+              + ": looked for "
+              + byDirName.getFileName()
+              + " and model.pt; put the TorchScript file there or pass its name to"
+              + " TorchScriptLm.builder(dir).modelFile(name)");
+    }
+  }
+
+  /** The parsed {@code config.json}. */
+  private static final class Config {
+    final Path file;
+    final Interface modelInterface;
+    final int vocabularySize;
+    final int maxLength;
+    final int layers;
+    final int heads;
+    final int headSize;
+
+    private Config(Path file, JsonNode root) {
+      this.file = file;
+      JsonNode iface = root.get("interface");
+      if (iface == null || !iface.isTextual()) {
+        throw new IllegalArgumentException(
+            "missing or non-text field \"interface\" in "
+                + file
+                + ": set it to \"plain\" or \"gpt2-past-key-values\"");
+      }
+      this.modelInterface = Interface.fromConfig(iface.asText(), file);
+      this.vocabularySize = positive(root, "vocab_size", file);
+      this.maxLength = positive(root, "max_length", file);
+      if (modelInterface == Interface.GPT2_PAST_KEY_VALUES) {
+        this.layers = positive(root, "n_layer", file);
+        this.heads = positive(root, "n_head", file);
+        int embedding = positive(root, "n_embd", file);
+        if (embedding % heads != 0) {
+          throw new IllegalArgumentException(
+              "n_embd "
+                  + embedding
+                  + " is not divisible by n_head "
+                  + heads
+                  + " in "
+                  + file
+                  + ": give the model's real widths");
+        }
+        this.headSize = embedding / heads;
+      } else {
+        this.layers = 0;
+        this.heads = 0;
+        this.headSize = 0;
+      }
+    }
+
+    static Config read(Path file) {
+      JsonNode root;
+      try {
+        root = new ObjectMapper().readTree(file.toFile());
+      } catch (IOException e) {
+        throw new IllegalArgumentException(
+            "cannot read " + file + " as JSON (" + e.getMessage() + "): fix or rewrite the file",
+            e);
+      }
+      if (root == null || !root.isObject()) {
+        throw new IllegalArgumentException(
+            file + " is not a JSON object: write {\"vocab_size\": ..., \"max_length\": ...,"
+                + " \"interface\": ...}");
+      }
+      return new Config(file, root);
+    }
+
+    private static int positive(JsonNode root, String field, Path file) {
+      JsonNode node = root.get(field);
+      if (node == null || !node.canConvertToInt() || !node.isIntegralNumber() || node.asInt() < 1) {
+        throw new IllegalArgumentException(
+            "field \""
+                + field
+                + "\" in "
+                + file
+                + " must be a positive integer, but was "
+                + (node == null ? "missing" : node.toString())
+                + ": set it to the model's value");
+      }
+      return node.asInt();
+    }
+  }
+
+  private static ZooModel<NDList, NDList> loadModel(Path modelFile, Device device) {
+    Criteria<NDList, NDList> criteria =
+        Criteria.builder()
+            .setTypes(NDList.class, NDList.class)
+            .optModelPath(modelFile.getParent())
+            .optModelName(String.valueOf(modelFile.getFileName()))
+            .optEngine("PyTorch")
+            .optDevice(device)
+            .optTranslator(new NoopTranslator())
+            .optOption("mapLocation", "true")
+            .build();
+    try {
+      return criteria.loadModel();
+    } catch (IOException | MalformedModelException | ModelNotFoundException | RuntimeException e) {
+      throw new IcmException(
+          "cannot load TorchScript model "
+              + modelFile
+              + " ("
+              + e.getMessage()
+              + "): it must be a file written by torch.jit.save (re-export it with torch.jit.trace"
+              + " and torch.jit.save), and DJL's PyTorch engine (ai.djl.pytorch:pytorch-engine with"
+              + " its native library) must be on the class path",
+          e);
+    }
+  }
+
+  /** Runs one token through the model so that a wrong interface or shape fails at load time. */
+  private void probe() {
+    try (NDManager manager = NDManager.newBaseManager(device)) {
+      forward(manager, new long[] {0}, null);
+    }
+  }
+
+  /** Which interface {@code config.json} declared. */
+  public Interface modelInterface() {
+    return modelInterface;
+  }
+
+  /** The TorchScript file this model was loaded from. */
+  public Path modelFile() {
+    return modelFile;
+  }
+
+  /** The device the model runs on; returned arrays live there. */
+  public Device device() {
+    return device;
+  }
+
+  /** {@inheritDoc} The {@code vocab_size} of {@code config.json}. */
+  @Override
+  public int vocabularySize() {
+    return vocabularySize;
+  }
+
+  /**
+   * {@inheritDoc} The {@code max_length} of {@code config.json}, or the smaller value given to
+   * {@link Builder#maxLength}.
+   */
+  @Override
+  public int maxLength() {
+    return maxLength;
+  }
+
+  /** {@inheritDoc} True for {@link Interface#GPT2_PAST_KEY_VALUES}, false for {@link Interface#PLAIN}. */
+  @Override
+  public boolean reusesKeysAndValues() {
+    return modelInterface == Interface.GPT2_PAST_KEY_VALUES;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The logits and the new cache's arrays are attached to {@code manager} (on this model's
+   * device); intermediate arrays are closed before this method returns. The given cache is not
+   * changed.
+   *
+   * @throws IllegalArgumentException when {@code tokens} is empty, a token id is outside {@code [0,
+   *     vocabularySize())}, cached plus new tokens exceed {@link #maxLength()}, or the cache was not
+   *     made by a model of this shape and interface
+   * @throws IcmException when the model fails or returns arrays of the wrong shape
+   * @throws IllegalStateException when this model is closed
+   */
+  @Override
+  public Step forward(NDManager manager, long[] tokens, @Nullable KvCache cache) {
+    requireNonNull(manager, "manager");
+    requireNonNull(tokens, "tokens");
+    if (closed) {
+      throw new IllegalStateException("TorchScriptLm for " + modelFile + " is closed");
+    }
+    if (tokens.length == 0) {
+      throw new IllegalArgumentException("tokens must hold at least one id, but was empty");
+    }
+    for (int i = 0; i < tokens.length; i++) {
+      if (tokens[i] < 0 || tokens[i] >= vocabularySize) {
+        throw new IllegalArgumentException(
+            "token id "
+                + tokens[i]
+                + " at index "
+                + i
+                + " is outside the vocabulary [0, "
+                + vocabularySize
+                + ") of "
+                + modelFile
+                + ": use the tokenizer that belongs to this model");
+      }
+    }
+    int cached = cache == null ? 0 : cache.length();
+    if ((long) cached + tokens.length > maxLength) {
+      throw new IllegalArgumentException(
+          "cached ("
+              + cached
+              + ") plus new ("
+              + tokens.length
+              + ") tokens = "
+              + ((long) cached + tokens.length)
+              + " exceed maxLength "
+              + maxLength
+              + " of "
+              + modelFile
+              + ": "
+              + TOO_LONG_REMEDY
+              + " or shorter examples");
+    }
+    return modelInterface == Interface.PLAIN
+        ? forwardPlain(manager, tokens, cache)
+        : forwardPast(manager, tokens, cache);
+  }
+
+  private Step forwardPlain(NDManager manager, long[] tokens, @Nullable KvCache cache) {
+    long[] earlier = new long[0];
+    if (cache != null) {
+      NDList arrays = cache.arrays();
+      if (arrays.size() != 1
+          || arrays.get(0).getDataType() != DataType.INT64
+          || !arrays.get(0).getShape().equals(new Shape(cache.length()))) {
+        throw foreignCache(cache, "one int64 [" + cache.length() + "] array of token ids");
+      }
+      earlier = arrays.get(0).toLongArray();
+    }
+    long[] all = Arrays.copyOf(earlier, earlier.length + tokens.length);
+    System.arraycopy(tokens, 0, all, earlier.length, tokens.length);
+    int length = all.length;
+    try (NDManager scratch = manager.newSubManager(device)) {
+      NDArray ids = scratch.create(all);
+      NDList inputs =
+          new NDList(ids.reshape(1, length), scratch.ones(new Shape(1, length), DataType.INT64));
+      NDList outputs = run(inputs);
+      NDArray logits = outputs.get(0);
+      checkLogits(logits, length);
+      NDArray result = logits.get(new NDIndex("0, {}:", earlier.length)).duplicate();
+      result.attach(manager);
+      ids.attach(manager);
+      return new Step(result, new KvCache(new NDList(ids), length));
+    }
+  }
+
+  private Step forwardPast(NDManager manager, long[] tokens, @Nullable KvCache cache) {
+    int past = cache == null ? 0 : cache.length();
+    if (cache != null) {
+      NDList arrays = cache.arrays();
+      Shape want = new Shape(1, heads, past, headSize);
+      boolean ok = arrays.size() == 2 * layers;
+      for (int i = 0; ok && i < arrays.size(); i++) {
+        ok = arrays.get(i).getShape().equals(want);
+      }
+      if (!ok) {
+        throw foreignCache(cache, 2 * layers + " arrays (keys then values per layer) of " + want);
+      }
+    }
+    int total = past + tokens.length;
+    long[] positions = new long[tokens.length];
+    for (int i = 0; i < positions.length; i++) {
+      positions[i] = past + i;
+    }
+    try (NDManager scratch = manager.newSubManager(device)) {
+      NDList inputs =
+          new NDList(
+              scratch.create(tokens, new Shape(1, tokens.length)),
+              scratch.create(positions, new Shape(1, tokens.length)),
+              scratch.ones(new Shape(1, total), DataType.INT64));
+      @Nullable String[] names = new @Nullable String[2 * layers];
+      for (int i = 0; i < 2 * layers; i++) {
+        NDArray array =
+            cache == null
+                ? scratch.zeros(new Shape(1, heads, 0, headSize), DataType.FLOAT32)
+                : cache.arrays().get(i);
+        names[i] = array.getName();
+        // DJL groups arrays named "name(L,2)" into the nested tuple ((k_0, v_0), ..., (k_L-1, v_L-1)).
+        array.setName(pastName);
+        inputs.add(array);
+      }
+      NDList outputs;
+      try {
+        outputs = run(inputs);
+      } finally {
+        for (int i = 0; i < 2 * layers; i++) {
+          inputs.get(3 + i).setName(names[i]);
+        }
+      }
+      if (outputs.size() < 1 + 2 * layers) {
+        throw new IcmException(
+            "model "
+                + modelFile
+                + " returned "
+                + outputs.size()
+                + " arrays, but the gpt2-past-key-values interface needs logits and "
+                + 2 * layers
+                + " present keys and values (n_layer "
+                + layers
+                + " in "
+                + configFile
+                + "): fix n_layer or re-export the model to return (logits, presents, hidden)");
+      }
+      NDArray logits = outputs.get(0);
+      checkLogits(logits, tokens.length);
+      Shape present = new Shape(1, heads, total, headSize);
+      NDList presents = new NDList(2 * layers);
+      for (int i = 1; i <= 2 * layers; i++) {
+        NDArray array = outputs.get(i);
+        if (!array.getShape().equals(present)) {
+          throw new IcmException(
+              "model "
+                  + modelFile
+                  + " returned a present key/value of shape "
+                  + array.getShape()
+                  + " at output "
+                  + i
+                  + ", expected "
+                  + present
+                  + " from n_head and n_embd in "
+                  + configFile
+                  + ": set them to the model's values or re-export it with past keys/values"
+                  + " shaped [1, heads, length, head_dim]");
+        }
+        array.setName(null);
+        presents.add(array);
+      }
+      NDArray result = logits.reshape(tokens.length, vocabularySize);
+      result.attach(manager);
+      presents.attach(manager);
+      return new Step(result, new KvCache(presents, total));
+    }
+  }
+
+  private NDList run(NDList inputs) {
+    try {
+      return predictor.predict(inputs);
+    } catch (TranslateException | RuntimeException e) {
+      throw new IcmException(
+          "running TorchScript model "
+              + modelFile
+              + " failed ("
+              + lastLine(e)
+              + "): check that its forward signature matches the \""
+              + modelInterface.configName()
+              + "\" interface declared in "
+              + configFile
+              + (modelInterface == Interface.GPT2_PAST_KEY_VALUES
+                  ? " and that its n_layer, n_head and n_embd there are the model's"
+                  : "")
+              + " (the cause holds the full TorchScript trace)",
+          e);
+    }
+  }
+
+  /** The last non-blank line of the innermost message: PyTorch puts the error itself there. */
+  private static String lastLine(Throwable e) {
+    Throwable inner = e;
+    while (inner.getCause() != null && inner.getCause() != inner) {
+      inner = inner.getCause();
+    }
+    String message = String.valueOf(inner.getMessage()).strip();
+    String line = message.substring(message.lastIndexOf('\n') + 1).strip();
+    return line.length() > 300 ? line.substring(0, 300) + "..." : line;
+  }
+
+  private void checkLogits(NDArray logits, int length) {
+    Shape shape = logits.getShape();
+    if (shape.dimension() != 3
+        || shape.get(0) != 1
+        || shape.get(1) != length
+        || shape.get(2) != vocabularySize) {
+      throw new IcmException(
+          "model "
+              + modelFile
+              + " returned logits of shape "
+              + shape
+              + " for "
+              + length
+              + " tokens, expected (1, "
+              + length
+              + ", "
+              + vocabularySize
+              + ") with vocab_size "
+              + vocabularySize
+              + " from "
+              + configFile
+              + ": set vocab_size to the model's vocabulary size (the logits' last dimension) or"
+              + " re-export the model");
+    }
+  }
+
+  private IllegalArgumentException foreignCache(KvCache cache, String expected) {
+    return new IllegalArgumentException(
+        "cache of length "
+            + cache.length()
+            + " with "
+            + cache.arrays().size()
+            + " arrays of shapes "
+            + Arrays.toString(cache.arrays().getShapes())
+            + " was not made by this model ("
+            + modelFile
+            + ", interface "
+            + modelInterface.configName()
+            + "), which expects "
+            + expected
+            + ": pass a cache returned by this model's forward");
+  }
+
+  /** Releases the predictor and the model; later calls to {@link #forward} fail. Idempotent. */
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      predictor.close();
+      model.close();
+    }
+  }
+
+  /** The model file and its interface, vocabulary size and maximum length. */
+  @Override
+  public String toString() {
+    return String.format(
+        Locale.ROOT,
+        "TorchScriptLm[%s, interface=%s, vocabularySize=%d, maxLength=%d, device=%s]",
+        modelFile,
+        modelInterface.configName(),
+        vocabularySize,
+        maxLength,
+        device);
+  }
+}
