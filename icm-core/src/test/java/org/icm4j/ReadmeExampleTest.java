@@ -18,7 +18,7 @@ class ReadmeExampleTest {
 
     // --- begin README example ---
     Icm icm = Icm.builder()
-        .scorer(scorer)                      // your LabelScorer (icm-djl will provide one for DJL models)
+        .scorer(scorer)                      // your LabelScorer, e.g. icm-djl's DjlScorer
         .rule(Rules.exactlyOne())            // candidate answers to one question: exactly one is True
         .seed(42)
         .build();

@@ -22,8 +22,10 @@ import org.icm4j.spi.ScoreResult;
  * leave-one-out rescore in each {@link DjlScorer.LeaveOneOut} mode for n = 32 .. 256 labelled
  * examples of about 11 tokens each, on a randomly initialized {@link BlockLm} (4 layers, d = 128,
  * about 1.3M parameters); the model's forward throughput as a fraction of a float matmul's
- * GFLOP/s measured in the same run; and RSS before and after 10,000 scoring calls (after 1,000
- * warm-up calls). The plain path above n = 128 is timed on 128 of its queries and scaled. Run with
+ * GFLOP/s measured in the same run; and RSS before and after 10,000 scoring calls (after 3,000
+ * warm-up calls; alone with {@code -Dexec.args=rss}, best with a fixed heap: {@code
+ * MAVEN_OPTS="-Xms1g -Xmx1g"}). The plain path above n = 128 is timed on 128 of its queries and
+ * scaled. Run with
  * {@code mvn -B -q -pl icm-djl -am test-compile && mvn -B -q -pl icm-djl exec:java
  * -Dexec.mainClass=org.icm4j.djl.LeaveOneOutBenchmark} (add {@code -Dexec.args="32 64"} for fewer
  * sizes).
@@ -34,6 +36,12 @@ public final class LeaveOneOutBenchmark {
   static final GptConfig CONFIG = new GptConfig(ToyWorld.VOCAB, 4096, 4, 4, 128, 512, 42);
 
   public static void main(String[] args) throws IOException {
+    if (args.length > 0 && args[0].equals("rss")) {
+      try (BlockLm lm = BlockLm.create(CONFIG, Device.cpu())) {
+        rss(lm);
+      }
+      return;
+    }
     int[] sizes =
         args.length == 0 ? new int[] {32, 64, 128, 256} : Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
     System.out.printf("model: BlockLm %s, %d parameters, CPU threads %s%n",
@@ -162,26 +170,40 @@ public final class LeaveOneOutBenchmark {
     }
   }
 
+  /** Calls before the first RSS reading: the JIT, allocator arenas and caches settle by then. */
+  static final int WARM_UP_CALLS = 3000;
+
   static void rss(CausalLm lm) throws IOException {
     try (DjlScorer s =
         DjlScorer.builder().model(lm).tokenizer(ToyWorld.tokenizer()).ownsResources(false).build()) {
       List<LabelledExample> context = labelled(8);
       List<ScoreRequest> one = List.of(new ScoreRequest(ToyWorld.examples(20).get(15), context));
-      for (int i = 0; i < 1000; i++) {
+      for (int i = 0; i < WARM_UP_CALLS; i++) {
         s.score(LabelSpace.binary(), one);
       }
       System.gc();
       long before = rssKb();
+      long min = before;
+      long max = before;
+      StringBuilder trace = new StringBuilder();
       long t = System.nanoTime();
-      for (int i = 0; i < 10_000; i++) {
+      for (int i = 1; i <= 10_000; i++) {
         s.score(LabelSpace.binary(), one);
+        if (i % 2000 == 0) {
+          long now = rssKb();
+          min = Math.min(min, now);
+          max = Math.max(max, now);
+          trace.append(' ').append(now / 1024);
+        }
       }
       double secs = (System.nanoTime() - t) / 1e9;
-      System.gc();
       long after = rssKb();
       System.out.printf(
-          "RSS over 10,000 scoring calls (8 demonstrations + query each, %.1f s): before %d MB, after %d MB (%+.1f%%)%n",
-          secs, before / 1024, after / 1024, 100.0 * (after - before) / before);
+          "RSS over 10,000 scoring calls (8 demonstrations + query each, %.1f s, after %d warm-up"
+              + " calls): before %d MB, after %d MB (%+.1f%%); every 2,000 calls:%s MB; max-min %.1f%%"
+              + " of before%n",
+          secs, WARM_UP_CALLS, before / 1024, after / 1024, 100.0 * (after - before) / before, trace,
+          100.0 * (max - min) / before);
     }
   }
 

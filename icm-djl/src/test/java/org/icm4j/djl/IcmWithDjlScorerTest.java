@@ -1,0 +1,41 @@
+package org.icm4j.djl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.icm4j.Example;
+import org.icm4j.Icm;
+import org.icm4j.IcmResult;
+import org.icm4j.Rules;
+import org.junit.jupiter.api.Test;
+
+/** ICM end to end on a real (tiny, random) TorchScript model: the run is complete and reproducible. */
+class IcmWithDjlScorerTest {
+
+  private static IcmResult run(List<Example> examples, DjlScorer.LeaveOneOut mode) {
+    try (DjlScorer scorer = ModelScorerContractTest.torchScript("gpt2-kv", mode)) {
+      return Icm.builder()
+          .scorer(scorer)
+          .rule(Rules.exactlyOne())
+          .iterations(25)
+          .initialLabels(4)
+          .fixRounds(2)
+          .seed(9)
+          .build()
+          .run(examples);
+    }
+  }
+
+  @Test
+  void icmRun_isCompleteReproducibleAndCountsTheModelsWork() {
+    List<Example> examples = ModelScorerContractTest.claims(10);
+    IcmResult first = run(examples, DjlScorer.LeaveOneOut.DIVIDE_AND_CONQUER);
+    IcmResult again = run(examples, DjlScorer.LeaveOneOut.DIVIDE_AND_CONQUER);
+
+    assertThat(first.isComplete()).isTrue();
+    assertThat(first.labels().labelledCount()).isGreaterThanOrEqualTo(4);
+    assertThat(first.counts().tokens()).isPositive();
+    assertThat(again.labels()).isEqualTo(first.labels());
+    assertThat(again.history()).isEqualTo(first.history());
+  }
+}
