@@ -202,6 +202,12 @@ public final class BlockLm implements CausalLm {
     return config;
   }
 
+  /** The device the parameters live on. */
+  @Override
+  public Device device() {
+    return model.getNDManager().getDevice();
+  }
+
   /** {@inheritDoc} */
   @Override
   public int vocabularySize() {

@@ -1,5 +1,6 @@
 package org.icm4j.djl;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.jspecify.annotations.Nullable;
@@ -14,6 +15,9 @@ import org.jspecify.annotations.Nullable;
  * releases the model.
  */
 public interface CausalLm extends AutoCloseable {
+
+  /** The device the model runs on; callers create their arrays there. */
+  Device device();
 
   /** Number of entries in the logits' last dimension. */
   int vocabularySize();

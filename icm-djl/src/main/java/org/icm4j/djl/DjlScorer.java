@@ -79,7 +79,7 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
     this.template = b.template;
     this.mode = b.mode;
     this.ownsResources = b.ownsResources;
-    this.base = NDManager.newBaseManager();
+    this.base = NDManager.newBaseManager(model.device());
     this.separatorTokens = tokenizer.encode(template.separator());
   }
 

@@ -441,6 +441,7 @@ public final class TorchScriptLm implements CausalLm {
   }
 
   /** The device the model runs on; returned arrays live there. */
+  @Override
   public Device device() {
     return device;
   }

@@ -172,6 +172,11 @@ class DjlScorerTest {
           private final ToyLm inner = new ToyLm(ToyWorld.VOCAB, 4, 4096, true, 1);
 
           @Override
+          public ai.djl.Device device() {
+            return inner.device();
+          }
+
+          @Override
           public int vocabularySize() {
             return ToyWorld.VOCAB + 1;
           }
@@ -199,6 +204,93 @@ class DjlScorerTest {
           .isInstanceOf(IcmException.class)
           .hasMessageContaining("shape")
           .hasMessageContaining("expected (");
+    }
+  }
+
+  @Test
+  void multiTokenLabel_isTheSumOfItsTokensLogProbabilities_overTheFullVocabulary() {
+    WordTokenizer tok = ToyWorld.tokenizer();
+    PromptTemplate twoWords =
+        new PromptTemplate(java.util.Map.of("True", " quite true", "False", " quite false"), "\n\n");
+    ToyLm lm = new ToyLm(ToyWorld.VOCAB, 8, 4096, true, 7);
+    List<LabelledExample> context = randomlyLabelled(3, 2);
+    Example query = ToyWorld.examples(5).get(4);
+    double[] row;
+    try (DjlScorer s = DjlScorer.builder().model(lm).tokenizer(tok).template(twoWords)
+        .ownsResources(false).build()) {
+      row = s.score(BINARY, List.of(new ScoreRequest(query, context))).row(0);
+    }
+    // by hand: the whole sequence, then log-softmax at the two label positions
+    long[] seq = new long[0];
+    for (LabelledExample d : context) {
+      seq = cat(seq, tok.encode(d.example().prompt()), tok.encode(twoWords.verbalize(d.label())), tok.encode("\n\n"));
+    }
+    seq = cat(seq, tok.encode(query.prompt()));
+    for (int k = 0; k < 2; k++) {
+      long[] label = tok.encode(twoWords.verbalize(BINARY.name(k)));
+      assertThat(label).hasSize(2);
+      long[] all = cat(seq, label);
+      try (NDManager m = NDManager.newBaseManager()) {
+        float[] logits = lm.forward(m, all, null).logits().toFloatArray();
+        double expected = 0;
+        for (int j = 0; j < 2; j++) {
+          int pos = seq.length - 1 + j;
+          expected += logSoftmaxAt(logits, pos, ToyWorld.VOCAB, (int) label[j]);
+        }
+        assertThat(row[k]).as("label %s", BINARY.name(k)).isCloseTo(expected, within(1e-4));
+      }
+    }
+  }
+
+  private static long[] cat(long[]... parts) {
+    int n = 0;
+    for (long[] p : parts) {
+      n += p.length;
+    }
+    long[] out = new long[n];
+    int at = 0;
+    for (long[] p : parts) {
+      System.arraycopy(p, 0, out, at, p.length);
+      at += p.length;
+    }
+    return out;
+  }
+
+  private static double logSoftmaxAt(float[] logits, int row, int vocab, int token) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int v = 0; v < vocab; v++) {
+      max = Math.max(max, logits[row * vocab + v]);
+    }
+    double z = 0;
+    for (int v = 0; v < vocab; v++) {
+      z += Math.exp(logits[row * vocab + v] - max);
+    }
+    return logits[row * vocab + token] - max - Math.log(z);
+  }
+
+  @Test
+  void promptWithoutTokens_failsNamingTheExample() {
+    TextTokenizer blankless =
+        new TextTokenizer() {
+          private final WordTokenizer inner = ToyWorld.tokenizer();
+
+          @Override
+          public long[] encode(String text) {
+            return text.isBlank() ? new long[0] : inner.encode(text);
+          }
+
+          @Override
+          public boolean isUnknown(long id) {
+            return inner.isUnknown(id);
+          }
+        };
+    Example blank = new Example("blank-1", "   ", "g", java.util.Map.of());
+    try (DjlScorer s = DjlScorer.builder().model(new ToyLm(ToyWorld.VOCAB, 4, 4096, true, 1))
+        .tokenizer(blankless).build()) {
+      assertThatThrownBy(() -> s.score(BINARY, List.of(new ScoreRequest(blank, List.of()))))
+          .isInstanceOf(IcmException.class)
+          .hasMessageContaining("example 'blank-1'")
+          .hasMessageContaining("no tokens");
     }
   }
 

@@ -44,6 +44,11 @@ final class ToyLm implements CausalLm {
   }
 
   @Override
+  public ai.djl.Device device() {
+    return ai.djl.Device.cpu();
+  }
+
+  @Override
   public int vocabularySize() {
     return vocab;
   }
