@@ -15,6 +15,7 @@ import org.icm4j.BatchSummary;
 import org.icm4j.CheckpointException;
 import org.icm4j.IterationRecord;
 import org.icm4j.RunCounts;
+import org.icm4j.spi.ChainCheckpoint;
 import org.jspecify.annotations.Nullable;
 
 /** A run's checkpoint file: read at start, rewritten atomically as chains progress. Thread-safe. */
@@ -49,7 +50,17 @@ final class CheckpointStore {
       long rng,
       long calls,
       long queries,
-      long tokens) {}
+      long tokens) {
+
+    /** A chain's entry from what its strategy saved, its generator's state and its counters. */
+    static ChainData of(
+        int chain, long seed, boolean done, ChainCheckpoint cp, long rng, long[] counters) {
+      return new ChainData(
+          chain, seed, done, cp.iteration(), cp.accepted(), cp.labels(), cp.mutualPredictability(),
+          cp.history(), cp.bestLabels(), cp.bestMutualPredictability(), rng, counters[0],
+          counters[1], counters[2]);
+    }
+  }
 
   private final Path file;
   private final String fingerprint;

@@ -272,14 +272,10 @@ public final class Engine {
             ? (p, it, c) -> {}
             : (p, it, supplier) -> {
               if (it % config.checkpointEvery() == 0 || p.cancelled()) {
-                ChainCheckpoint cp = supplier.get();
-                long[] w = p.counters();
                 store.updateChain(
                     batch,
-                    new CheckpointStore.ChainData(
-                        chain, seed, false, cp.iteration(), cp.accepted(), cp.labels(),
-                        cp.mutualPredictability(), cp.history(), cp.bestLabels(),
-                        cp.bestMutualPredictability(), p.random.state(), w[0], w[1], w[2]));
+                    CheckpointStore.ChainData.of(
+                        chain, seed, false, supplier.get(), p.random.state(), p.counters()));
                 config.listener().onCheckpoint(store.file());
               }
             };
@@ -302,13 +298,14 @@ public final class Engine {
       }
       config.listener().onChainEnd(batch, chain, outcome.state().utility(), outcome.cancelled());
       if (store != null && !outcome.cancelled()) {
-        long[] w = problem.counters();
+        ChainCheckpoint done =
+            new ChainCheckpoint(
+                outcome.iterations(), outcome.accepted(), outcome.state().labels(),
+                outcome.state().mutualPredictability(), outcome.history());
         store.updateChain(
             batch,
-            new CheckpointStore.ChainData(
-                chain, seed, true, outcome.iterations(), outcome.accepted(), outcome.state().labels(),
-                outcome.state().mutualPredictability(), outcome.history(), new int[0], 0,
-                problem.random.state(), w[0], w[1], w[2]));
+            CheckpointStore.ChainData.of(
+                chain, seed, true, done, problem.random.state(), problem.counters()));
       }
     }
     long[] w = problem.counters();
