@@ -1,0 +1,411 @@
+package org.icm4j.examples;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.icm4j.Example;
+import org.icm4j.LabelSpace;
+import org.icm4j.Rules;
+import org.icm4j.djl.TextTokenizer;
+import org.icm4j.eval.GoldLabels;
+
+/**
+ * A synthetic world whose text teaches a small causal LM (a) facts about entities, (b) to infer
+ * from the labels in its context which rule labels a document's claims, and (c) nothing about a
+ * control concept. It follows the lessons of {@code toy-world-findings.md} (world 4):
+ *
+ * <ul>
+ *   <li><b>Facts</b>: each of {@value #ENTITIES} entities has a colour and a home (6 values each)
+ *       and a hidden size rank; knowledge documents state true facts, {@code "e12 colour red ."} and
+ *       {@code "e3 bigger e7 ."}: the relation is named, so every fact line pays for learning it.
+ *   <li><b>Labelled documents</b> are built exactly like ICM contexts: question groups of 3
+ *       candidate claims ({@code "e12 colour red :"} + label), one of them true, shuffled. One rule
+ *       labels a whole document: <i>truth</i>, or one of three <i>value-set rules</i> ("the value is
+ *       one of two fixed values"; the three sets partition the six values of a relation). Every rule
+ *       gives about a third of the claims the label True, so the True share does not reveal the
+ *       rule; the value-set rules break "exactly one True per question" in about 40% of groups,
+ *       which ICM's consistency rule can see. No rule is one-True-per-group by construction.
+ *       Comparison documents hold both orders of pairs ({@code "e3 bigger e7 :"}) labelled by truth
+ *       or by an entity-set rule (which breaks the asymmetry).
+ *   <li><b>Control</b>: {@link #controlTask} labels relation claims by a value set that no training
+ *       document uses.
+ * </ul>
+ *
+ * <p>Immutable and thread-safe; everything is a function of the world seed and the seeds passed.
+ */
+public final class SyntheticWorld {
+  /** Number of entities. */
+  public static final int ENTITIES = 48;
+
+  static final List<String> COLOURS = List.of("red", "blue", "green", "yellow", "white", "black");
+  static final List<String> HOMES = List.of("sea", "hill", "wood", "town", "cave", "farm");
+  static final List<String> RELATIONS = List.of("colour", "home");
+  static final String NEWLINE = "\n";
+
+  /** Share of knowledge documents in the corpus; the rest are labelled documents. */
+  static final double KNOWLEDGE_SHARE = 0.4;
+
+  /** Share of labelled documents about comparisons; the rest are about relations. */
+  static final double COMPARISON_SHARE = 0.25;
+
+  private final long seed;
+  private final Map<String, String[]> values; // relation -> value per entity
+  private final int[] size; // hidden size rank per entity
+  private final List<List<Set<String>>> valueSets; // per relation: the 3 training value sets
+  private final List<Set<String>> controlSets; // per relation: a set no document uses
+  private final List<Set<Integer>> entitySets; // comparison surface rules
+  private final List<String> vocabulary;
+
+  private SyntheticWorld(long seed) {
+    this.seed = seed;
+    SplittableRandom rng = new SplittableRandom(seed);
+    values = new LinkedHashMap<>();
+    for (String r : RELATIONS) {
+      List<String> vs = values(r);
+      String[] v = new String[ENTITIES];
+      for (int e = 0; e < ENTITIES; e++) {
+        v[e] = vs.get(rng.nextInt(vs.size()));
+      }
+      values.put(r, v);
+    }
+    List<Integer> order = new ArrayList<>();
+    for (int e = 0; e < ENTITIES; e++) {
+      order.add(e);
+    }
+    shuffle(order, rng);
+    size = new int[ENTITIES];
+    for (int i = 0; i < ENTITIES; i++) {
+      size[order.get(i)] = i;
+    }
+    valueSets = new ArrayList<>();
+    controlSets = new ArrayList<>();
+    for (String r : RELATIONS) {
+      List<String> vs = new ArrayList<>(values(r));
+      shuffle(vs, rng);
+      // three disjoint pairs for training; the control pairs a value of the first with one of the
+      // second training pair, so it equals no training set
+      valueSets.add(List.of(Set.of(vs.get(0), vs.get(1)), Set.of(vs.get(2), vs.get(3)), Set.of(vs.get(4), vs.get(5))));
+      controlSets.add(Set.of(vs.get(0), vs.get(2)));
+    }
+    entitySets = new ArrayList<>();
+    for (int k = 0; k < 2; k++) {
+      List<Integer> es = new ArrayList<>(order);
+      shuffle(es, rng);
+      entitySets.add(Set.copyOf(es.subList(0, ENTITIES / 2)));
+    }
+    List<String> vocab = new ArrayList<>(List.of("<pad>", NEWLINE, ".", ":", "True", "False", "bigger"));
+    vocab.addAll(RELATIONS);
+    vocab.addAll(COLOURS);
+    vocab.addAll(HOMES);
+    for (int e = 0; e < ENTITIES; e++) {
+      vocab.add(entity(e));
+    }
+    vocabulary = List.copyOf(vocab);
+  }
+
+  /** The world of the examples module, facts drawn from {@code seed}. */
+  public static SyntheticWorld defaultWorld(long seed) {
+    return new SyntheticWorld(seed);
+  }
+
+  /** The world seed. */
+  public long seed() {
+    return seed;
+  }
+
+  static List<String> values(String relation) {
+    return relation.equals("colour") ? COLOURS : HOMES;
+  }
+
+  static String entity(int e) {
+    return "e" + e;
+  }
+
+  private static <T> void shuffle(List<T> list, SplittableRandom rng) {
+    for (int i = list.size() - 1; i > 0; i--) {
+      Collections.swap(list, i, rng.nextInt(i + 1));
+    }
+  }
+
+  /** The words of the world, in id order (id 0 is padding). */
+  public List<String> vocabulary() {
+    return vocabulary;
+  }
+
+  /** The true value of a relation for an entity. */
+  public String value(String relation, int entity) {
+    return values.get(relation)[entity];
+  }
+
+  /** Whether entity {@code a} is bigger than entity {@code b}. */
+  public boolean bigger(int a, int b) {
+    return size[a] > size[b];
+  }
+
+  /** A word-level tokenizer over {@link #vocabulary()}: words split at spaces, newline its own token. */
+  public TextTokenizer tokenizer() {
+    Map<String, Long> ids = new HashMap<>();
+    for (int i = 0; i < vocabulary.size(); i++) {
+      ids.put(vocabulary.get(i), (long) i);
+    }
+    return new TextTokenizer() {
+      @Override
+      public long[] encode(String text) {
+        List<Long> out = new ArrayList<>();
+        StringBuilder word = new StringBuilder();
+        for (int i = 0; i <= text.length(); i++) {
+          char c = i < text.length() ? text.charAt(i) : ' ';
+          if (c == ' ' || c == '\n') {
+            if (word.length() > 0) {
+              Long id = ids.get(word.toString());
+              if (id == null) {
+                throw new IllegalArgumentException(
+                    "word '" + word + "' is not in the world's vocabulary of " + ids.size()
+                        + " words");
+              }
+              out.add(id);
+              word.setLength(0);
+            }
+            if (c == '\n') {
+              out.add(ids.get(NEWLINE));
+            }
+          } else {
+            word.append(c);
+          }
+        }
+        return out.stream().mapToLong(Long::longValue).toArray();
+      }
+
+      @Override
+      public boolean isUnknown(long id) {
+        return false;
+      }
+
+      @Override
+      public String toString() {
+        return "SyntheticWorld.tokenizer(" + ids.size() + " words)";
+      }
+    };
+  }
+
+  // ------------------------------------------------------------------ documents
+
+  /** A rule that labels relation claims. */
+  interface RelationRule {
+    boolean label(int entity, String relation, String value);
+  }
+
+  RelationRule truth() {
+    return (e, r, v) -> value(r, e).equals(v);
+  }
+
+  RelationRule valueSetRule(int k) {
+    return (e, r, v) -> valueSets.get(RELATIONS.indexOf(r)).get(k).contains(v);
+  }
+
+  RelationRule controlRule() {
+    return (e, r, v) -> controlSets.get(RELATIONS.indexOf(r)).contains(v);
+  }
+
+  /** The 3 candidates of a question: the true value and two others, shuffled. */
+  List<String> candidates(int entity, String relation, SplittableRandom rng) {
+    List<String> others = new ArrayList<>(values(relation));
+    others.remove(value(relation, entity));
+    shuffle(others, rng);
+    List<String> c = new ArrayList<>(List.of(value(relation, entity), others.get(0), others.get(1)));
+    shuffle(c, rng);
+    return c;
+  }
+
+  static String relationClaim(int entity, String relation, String value) {
+    return entity(entity) + " " + relation + " " + value + " :";
+  }
+
+  static String comparisonClaim(int a, int b) {
+    return entity(a) + " bigger " + entity(b) + " :";
+  }
+
+  /** A knowledge document: {@code lines} true facts, one per line. */
+  String knowledgeDocument(SplittableRandom rng, int lines) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < lines; i++) {
+      int e = rng.nextInt(ENTITIES);
+      if (rng.nextInt(3) < 2) {
+        String r = RELATIONS.get(rng.nextInt(RELATIONS.size()));
+        sb.append(entity(e)).append(' ').append(r).append(' ').append(value(r, e)).append(" .\n");
+      } else {
+        int b = rng.nextInt(ENTITIES - 1);
+        b = b >= e ? b + 1 : b;
+        int big = bigger(e, b) ? e : b;
+        int small = big == e ? b : e;
+        sb.append(entity(big)).append(" bigger ").append(entity(small)).append(" .\n");
+      }
+    }
+    return sb.toString();
+  }
+
+  /**
+   * A labelled document like an ICM context: {@code groups} question groups of one relation rule
+   * (truth with probability {@code truthShare}, else one of the three value-set rules), lines
+   * shuffled.
+   */
+  String relationDocument(SplittableRandom rng, int groups, double truthShare) {
+    RelationRule rule = rng.nextDouble() < truthShare ? truth() : valueSetRule(rng.nextInt(3));
+    List<String> lines = new ArrayList<>();
+    for (int g = 0; g < groups; g++) {
+      int e = rng.nextInt(ENTITIES);
+      String r = RELATIONS.get(rng.nextInt(RELATIONS.size()));
+      for (String v : candidates(e, r, rng)) {
+        lines.add(relationClaim(e, r, v) + " " + (rule.label(e, r, v) ? "True" : "False"));
+      }
+    }
+    shuffle(lines, rng);
+    return String.join("\n", lines) + "\n";
+  }
+
+  /**
+   * A labelled comparison document: {@code pairs} pairs in both orders, labelled by truth (with
+   * probability {@code truthShare}) or by "the first entity is in set k", lines shuffled.
+   */
+  String comparisonDocument(SplittableRandom rng, int pairs, double truthShare) {
+    int rule = rng.nextDouble() < truthShare ? -1 : rng.nextInt(entitySets.size());
+    List<String> lines = new ArrayList<>();
+    for (int p = 0; p < pairs; p++) {
+      int a = rng.nextInt(ENTITIES);
+      int b = rng.nextInt(ENTITIES - 1);
+      b = b >= a ? b + 1 : b;
+      for (int[] o : new int[][] {{a, b}, {b, a}}) {
+        boolean label = rule < 0 ? bigger(o[0], o[1]) : entitySets.get(rule).contains(o[0]);
+        lines.add(comparisonClaim(o[0], o[1]) + " " + (label ? "True" : "False"));
+      }
+    }
+    shuffle(lines, rng);
+    return String.join("\n", lines) + "\n";
+  }
+
+  /** Default share of truth among labelled documents (the rest: the surface rules, evenly). */
+  static final double TRUTH_SHARE = 0.25;
+
+  /** One random training document. */
+  String document(SplittableRandom rng) {
+    if (rng.nextDouble() < KNOWLEDGE_SHARE) {
+      return knowledgeDocument(rng, 8 + rng.nextInt(40));
+    }
+    if (rng.nextDouble() < COMPARISON_SHARE) {
+      return comparisonDocument(rng, 2 + rng.nextInt(20), TRUTH_SHARE);
+    }
+    return relationDocument(rng, 2 + rng.nextInt(25), TRUTH_SHARE);
+  }
+
+  /**
+   * The training corpus: documents drawn at random and concatenated (separated by a blank line),
+   * cut into windows.
+   */
+  public Corpus corpus() {
+    TextTokenizer tok = tokenizer();
+    long newline = vocabulary.indexOf(NEWLINE);
+    int vocab = vocabulary.size();
+    return new Corpus() {
+      @Override
+      public int vocabularySize() {
+        return vocab;
+      }
+
+      @Override
+      public long[] window(SplittableRandom rng, int length) {
+        long[] out = new long[length];
+        int at = 0;
+        while (at < length) {
+          long[] doc = tok.encode(document(rng));
+          for (int i = 0; i < doc.length && at < length; i++) {
+            out[at++] = doc[i];
+          }
+          if (at < length) {
+            out[at++] = newline;
+          }
+        }
+        return out;
+      }
+    };
+  }
+
+  // ------------------------------------------------------------------ tasks
+
+  /**
+   * Task 1: {@code questions} questions ({@code (entity, relation)} pairs drawn without repetition
+   * with {@code seed}), each with 3 candidate claims, exactly one true. Rule: exactly one True per
+   * question.
+   */
+  public ClaimSet truthTask(int questions, long seed) {
+    return relationTask(questions, seed, truth(), "truth");
+  }
+
+  /** Task 3, the control: the same claims labelled by a value set that no training document uses. */
+  public ClaimSet controlTask(int questions, long seed) {
+    return relationTask(questions, seed, controlRule(), "control");
+  }
+
+  private ClaimSet relationTask(int questions, long seed, RelationRule rule, String name) {
+    int all = ENTITIES * RELATIONS.size();
+    checkArgument(
+        questions >= 1 && questions <= all,
+        "questions must be in [1, %s], but was %s", all, questions);
+    SplittableRandom rng = new SplittableRandom(seed);
+    List<Integer> picks = new ArrayList<>();
+    for (int i = 0; i < all; i++) {
+      picks.add(i);
+    }
+    shuffle(picks, rng);
+    List<Example> examples = new ArrayList<>();
+    Map<String, String> gold = new HashMap<>();
+    for (int q = 0; q < questions; q++) {
+      int e = picks.get(q) / RELATIONS.size();
+      String r = RELATIONS.get(picks.get(q) % RELATIONS.size());
+      String group = name + "-" + entity(e) + "-" + r;
+      List<String> cs = candidates(e, r, rng);
+      for (int c = 0; c < cs.size(); c++) {
+        String id = group + "-" + c;
+        examples.add(new Example(id, relationClaim(e, r, cs.get(c)), group, Map.of()));
+        gold.put(id, rule.label(e, r, cs.get(c)) ? "True" : "False");
+      }
+    }
+    return new ClaimSet(
+        examples, GoldLabels.of(LabelSpace.binary(), gold), List.of(Rules.exactlyOne()), 0);
+  }
+
+  /**
+   * Task 2: {@code pairs} comparisons, each as two claims ("a bigger b", "b bigger a") in one group.
+   * Rule: asymmetry (exactly one of the two is True).
+   */
+  public ClaimSet comparisonTask(int pairs, long seed) {
+    int all = ENTITIES * (ENTITIES - 1) / 2;
+    checkArgument(pairs >= 1 && pairs <= all, "pairs must be in [1, %s], but was %s", all, pairs);
+    SplittableRandom rng = new SplittableRandom(seed);
+    Set<Long> used = new java.util.HashSet<>();
+    List<Example> examples = new ArrayList<>();
+    Map<String, String> gold = new HashMap<>();
+    while (used.size() < pairs) {
+      int a = rng.nextInt(ENTITIES);
+      int b = rng.nextInt(ENTITIES - 1);
+      b = b >= a ? b + 1 : b;
+      if (!used.add((long) Math.min(a, b) * ENTITIES + Math.max(a, b))) {
+        continue;
+      }
+      String group = "cmp-" + entity(Math.min(a, b)) + "-" + entity(Math.max(a, b));
+      for (int[] o : new int[][] {{a, b}, {b, a}}) {
+        String id = group + "-" + entity(o[0]);
+        examples.add(new Example(id, comparisonClaim(o[0], o[1]), group, Map.of()));
+        gold.put(id, bigger(o[0], o[1]) ? "True" : "False");
+      }
+    }
+    return new ClaimSet(
+        examples, GoldLabels.of(LabelSpace.binary(), gold), List.of(Rules.asymmetry()), 0);
+  }
+}

@@ -1,0 +1,242 @@
+package org.icm4j.examples;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.LongFunction;
+import org.icm4j.IcmException;
+import org.icm4j.djl.GptConfig;
+import org.icm4j.examples.LmTrainer.TrainingOptions;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Trains a small GPT ({@link org.icm4j.djl.BlockLm}) on the synthetic world's corpus with {@link
+ * LmTrainer}, printing progress and writing a resumable checkpoint directory.
+ *
+ * <pre>{@code
+ * java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -cp ... \
+ *     org.icm4j.examples.TrainCommand --out runs/world --steps 3000 --seed 42
+ * # run the same command again to continue an interrupted run from its last checkpoint
+ * }</pre>
+ *
+ * <p>When {@code --out} holds a checkpoint, the run resumes from it: the model shape options are
+ * then ignored (the saved configuration is used), and {@code --seed}, {@code --batch} and {@code
+ * --context} must equal the checkpoint's. {@code --seed} seeds the corpus, the batches and the
+ * initial weights. The model reads {@code --context} tokens ({@code maxLength} = context);
+ * its vocabulary is the corpus's.
+ *
+ * <p>Every {@code --log-every} steps it prints one line, {@code step 120/2000 loss 1.8345 tok/s
+ * 17650 lr 1.998e-03 eta 1:52:10}, where the loss is the mean over the steps since the previous
+ * line; {@value LmTrainer#LOG_FILE} in the directory gets the same numbers (format in {@link
+ * LmTrainer}). Exit codes: 0 done, 1 the run failed, 2 bad options.
+ *
+ * <p><b>Corpus.</b> The corpus comes from {@link #corpusFactory}, which maps the seed to a {@link
+ * Corpus}: {@code seed -> SyntheticWorld.defaultWorld(seed).corpus()}. Tests replace it with their
+ * own corpus.
+ *
+ * <p>Not thread-safe: an instance holds the parsed options of one run, and {@link
+ * #corpusFactory} is a mutable static.
+ */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    version = "icm4j train 0.1.0-SNAPSHOT",
+    sortOptions = false,
+    description = {
+      "Trains a small GPT on the synthetic world's corpus, writing a resumable checkpoint to --out"
+          + " (run again to resume)."
+    })
+public final class TrainCommand implements Callable<Integer> {
+
+  /** Exit code when the run failed. */
+  public static final int EXIT_RUN_FAILED = 1;
+
+  /** Exit code for bad options. */
+  public static final int EXIT_USAGE = 2;
+
+  /**
+   * Maps the seed to the training corpus: the synthetic world of that seed. Package-private and
+   * mutable so that a test can plug in its own corpus.
+   */
+  static LongFunction<Corpus> corpusFactory = seed -> SyntheticWorld.defaultWorld(seed).corpus();
+
+  @Spec @Nullable CommandSpec spec;
+
+  @Option(names = "--out", required = true, paramLabel = "DIR",
+      description = "Checkpoint directory; resumes if it holds a checkpoint.")
+  @Nullable Path out;
+
+  @Option(names = "--steps", defaultValue = "2000", description = "Total steps (default ${DEFAULT-VALUE}).")
+  int steps;
+
+  @Option(names = "--batch", defaultValue = "8", description = "Windows per step (default ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(names = "--context", defaultValue = "256",
+      description = "Tokens per window and model maxLength (default ${DEFAULT-VALUE}).")
+  int context;
+
+  @Option(names = "--lr", defaultValue = "2e-3", description = "Peak learning rate (default ${DEFAULT-VALUE}).")
+  double lr;
+
+  @Option(names = "--warmup", defaultValue = "200", description = "Warm-up steps (default ${DEFAULT-VALUE}).")
+  int warmup;
+
+  @Option(names = "--final-lr", defaultValue = "2e-4",
+      description = "Learning rate at the last step, after cosine decay (default ${DEFAULT-VALUE}).")
+  double finalLr;
+
+  @Option(names = "--clip", defaultValue = "1.0",
+      description = "Largest global L2 norm of the gradients (default ${DEFAULT-VALUE}).")
+  double clip;
+
+  @Option(names = "--seed", defaultValue = "42",
+      description = "Seed of the corpus, the batches and the initial weights (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--log-every", defaultValue = "50", description = "Steps per progress line (default ${DEFAULT-VALUE}).")
+  int logEvery;
+
+  @Option(names = "--checkpoint-every", defaultValue = "500",
+      description = "Steps per checkpoint, 0 for only at the end (default ${DEFAULT-VALUE}).")
+  int checkpointEvery;
+
+  @Option(names = "--layers", defaultValue = "4", description = "Transformer blocks (default ${DEFAULT-VALUE}).")
+  int layers;
+
+  @Option(names = "--heads", defaultValue = "4", description = "Attention heads (default ${DEFAULT-VALUE}).")
+  int heads;
+
+  @Option(names = "--embedding", defaultValue = "128", description = "Model width (default ${DEFAULT-VALUE}).")
+  int embedding;
+
+  @Option(names = "--mlp", defaultValue = "512", description = "MLP hidden width (default ${DEFAULT-VALUE}).")
+  int mlp;
+
+  /** A command with no options set; picocli fills them in. */
+  public TrainCommand() {}
+
+  /**
+   * Runs the command and exits with its code.
+   *
+   * @param args the command line; {@code --help} lists the options
+   */
+  public static void main(String[] args) {
+    if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
+      System.setProperty("ai.djl.offline", "true");
+    }
+    System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+  }
+
+  /**
+   * Runs the command with the given output streams, without exiting.
+   *
+   * @param out receives progress
+   * @param err receives errors and usage help for bad options
+   * @param args the command line
+   * @return 0 on success, {@value #EXIT_RUN_FAILED} when the run failed, {@value #EXIT_USAGE} for
+   *     bad options
+   */
+  public static int execute(PrintWriter out, PrintWriter err, String... args) {
+    int code = new CommandLine(new TrainCommand()).setOut(out).setErr(err).execute(args);
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  /** Trains and prints progress; called by picocli. */
+  @Override
+  public Integer call() {
+    CommandSpec s = requireNonNull(spec, "spec");
+    Path dir = requireNonNull(out, "out");
+    PrintWriter stdout = s.commandLine().getOut();
+    PrintWriter err = s.commandLine().getErr();
+    TrainingOptions options;
+    try {
+      options =
+          new TrainingOptions(
+              steps, batch, context, lr, warmup, finalLr, clip, seed, logEvery, checkpointEvery);
+    } catch (IllegalArgumentException e) {
+      return usage(err, e.getMessage());
+    }
+    Corpus corpus;
+    try {
+      corpus = requireNonNull(corpusFactory.apply(seed), "corpusFactory returned null");
+    } catch (RuntimeException e) {
+      err.println("train: cannot build the corpus: " + e.getMessage());
+      return EXIT_RUN_FAILED;
+    }
+    GptConfig shape;
+    try {
+      shape = new GptConfig(corpus.vocabularySize(), context, layers, heads, embedding, mlp, seed);
+    } catch (IllegalArgumentException e) {
+      return usage(err, e.getMessage());
+    }
+    boolean resuming = LmTrainer.hasCheckpoint(dir);
+    try (LmTrainer trainer = LmTrainer.open(dir, shape, corpus, options)) {
+      GptConfig model = trainer.model().config();
+      stdout.printf(
+          Locale.ROOT,
+          "%s at step %d of %d in %s: %s, %d parameters, %d tokens per step%n",
+          resuming ? "resuming" : "starting",
+          trainer.step(),
+          options.steps(),
+          dir,
+          model,
+          model.parameterCount(),
+          options.tokensPerStep());
+      stdout.flush();
+      LmTrainer.Result result =
+          trainer.train(
+              p -> {
+                stdout.printf(
+                    Locale.ROOT,
+                    "step %d/%d loss %.4f tok/s %.0f lr %.3e eta %s%n",
+                    p.step(),
+                    p.totalSteps(),
+                    p.loss(),
+                    p.tokensPerSecond(),
+                    p.learningRate(),
+                    format(p.remaining(options.tokensPerStep())));
+                stdout.flush();
+              });
+      stdout.printf(
+          Locale.ROOT,
+          "done: step %d, %d steps in %s (%.0f tokens/s)%s; checkpoint in %s%n",
+          result.step(),
+          result.stepsThisRun(),
+          format(result.elapsed()),
+          result.tokensPerSecond(),
+          trainer.flushesDenormals() ? ", denormals flushed to zero" : "",
+          dir);
+      return 0;
+    } catch (IllegalArgumentException e) {
+      return usage(err, e.getMessage());
+    } catch (IcmException | UncheckedIOException | IllegalStateException e) {
+      err.println("train: " + e.getMessage());
+      return EXIT_RUN_FAILED;
+    }
+  }
+
+  private static int usage(PrintWriter err, @Nullable String message) {
+    err.println("train: " + message);
+    err.println("Try --help for the options.");
+    return EXIT_USAGE;
+  }
+
+  static String format(Duration d) {
+    long seconds = d.toSeconds();
+    return String.format(
+        Locale.ROOT, "%d:%02d:%02d", seconds / 3600, (seconds / 60) % 60, seconds % 60);
+  }
+}
