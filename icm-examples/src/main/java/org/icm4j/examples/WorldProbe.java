@@ -1,0 +1,117 @@
+package org.icm4j.examples;
+
+import ai.djl.Device;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.icm4j.Example;
+import org.icm4j.LabelSpace;
+import org.icm4j.LabelledExample;
+import org.icm4j.djl.BlockLm;
+import org.icm4j.djl.DjlScorer;
+import org.icm4j.djl.PromptTemplate;
+import org.icm4j.eval.Evaluation;
+import org.icm4j.eval.GoldLabels;
+import org.icm4j.spi.ScoreResult;
+
+/**
+ * Checks a trained world model before any ICM run (toy-world-findings: judge in-context learning
+ * by its gain over context-free baselines, and check that truth ranks first on mutual
+ * predictability): zero-shot, many-shot with gold, random and each surface rule's labels, on
+ * held-out truth-task claims; and the mean leave-one-out signed log-odds (the mutual
+ * predictability of ICM) of each rule's labeling of one batch. Run with {@code java ...
+ * org.icm4j.examples.WorldProbe CHECKPOINT_DIR [worldSeed] [contextClaims]}.
+ */
+public final class WorldProbe {
+  private WorldProbe() {}
+
+  /** The layout of the world's labelled lines: {@code "e12 colour red : True\n"}. */
+  public static PromptTemplate template() {
+    return new PromptTemplate(Map.of("True", " True", "False", " False"), "\n");
+  }
+
+  public static void main(String[] args) {
+    Path dir = Path.of(args[0]);
+    long worldSeed = args.length > 1 ? Long.parseLong(args[1]) : 42;
+    int contextClaims = args.length > 2 ? Integer.parseInt(args[2]) : 30;
+    SyntheticWorld world = SyntheticWorld.defaultWorld(worldSeed);
+    LabelSpace space = LabelSpace.binary();
+    try (DjlScorer scorer =
+        DjlScorer.builder()
+            .model(BlockLm.load(dir, Device.cpu()))
+            .tokenizer(world.tokenizer())
+            .template(template())
+            .build()) {
+      ClaimSet train = world.truthTask(10, 1001);
+      ClaimSet test = world.truthTask(40, 2002);
+      List<Example> testExamples = new ArrayList<>(test.examples());
+      // held-out questions only: no test question is asked in the context
+      testExamples.removeIf(e -> train.examples().stream().anyMatch(t -> t.group().equals(e.group())));
+      List<Example> ctx = train.examples().subList(0, Math.min(contextClaims, train.size()));
+      System.out.printf("test claims %d, context claims %d%n", testExamples.size(), ctx.size());
+      System.out.printf("zero-shot accuracy (truth): %.3f%n",
+          Evaluation.zeroShotAccuracy(scorer, space, testExamples, test.gold()));
+      System.out.printf("many-shot, gold truth labels: %.3f%n",
+          Evaluation.manyShotAccuracy(scorer, space, labelled(ctx, train.gold()), testExamples, test.gold()));
+      System.out.printf("many-shot, random labels: %.3f%n",
+          Evaluation.randomLabelManyShotAccuracy(scorer, space, ctx, testExamples, test.gold(), 5));
+      for (int k = 0; k < 3; k++) {
+        SyntheticWorld.RelationRule rule = world.valueSetRule(k);
+        GoldLabels ruleTrain = relabel(train.examples(), rule);
+        GoldLabels ruleTest = relabel(testExamples, rule);
+        System.out.printf("many-shot with value-set rule %d labels, accuracy vs that rule: %.3f%n",
+            k, Evaluation.manyShotAccuracy(scorer, space, labelled(ctx, ruleTrain), testExamples, ruleTest));
+      }
+      // mutual predictability of each rule's labeling of one batch
+      List<Example> batch = world.truthTask(13, 3003).examples();
+      Map<String, GoldLabels> labelings = new java.util.LinkedHashMap<>();
+      labelings.put("truth", world.truthTask(13, 3003).gold());
+      for (int k = 0; k < 3; k++) {
+        labelings.put("valueSet" + k, relabel(batch, world.valueSetRule(k)));
+      }
+      labelings.put("control", relabel(batch, world.controlRule()));
+      labelings.put("random", randomLabels(batch, 9));
+      for (Map.Entry<String, GoldLabels> l : labelings.entrySet()) {
+        List<LabelledExample> ls = labelled(batch, l.getValue());
+        ScoreResult r = scorer.scoreLeaveOneOut(space, ls);
+        double mp = 0;
+        for (int i = 0; i < ls.size(); i++) {
+          double[] lp = r.row(i);
+          int y = space.indexOf(ls.get(i).label());
+          mp += lp[y] - lp[1 - y];
+        }
+        System.out.printf("mutual predictability (mean LOO signed log-odds, %d claims) of %s: %.3f%n",
+            ls.size(), l.getKey(), mp / ls.size());
+      }
+    }
+  }
+
+  static List<LabelledExample> labelled(List<Example> examples, GoldLabels labels) {
+    List<LabelledExample> out = new ArrayList<>();
+    for (Example e : examples) {
+      out.add(new LabelledExample(e, labels.label(e.id()).orElseThrow()));
+    }
+    return out;
+  }
+
+  static GoldLabels relabel(List<Example> examples, SyntheticWorld.RelationRule rule) {
+    Map<String, String> m = new HashMap<>();
+    for (Example e : examples) {
+      String[] w = e.prompt().split(" ");
+      m.put(e.id(), rule.label(Integer.parseInt(w[0].substring(1)), w[1], w[2]) ? "True" : "False");
+    }
+    return GoldLabels.of(LabelSpace.binary(), m);
+  }
+
+  static GoldLabels randomLabels(List<Example> examples, long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    Map<String, String> m = new HashMap<>();
+    for (Example e : examples) {
+      m.put(e.id(), rng.nextBoolean() ? "True" : "False");
+    }
+    return GoldLabels.of(LabelSpace.binary(), m);
+  }
+}

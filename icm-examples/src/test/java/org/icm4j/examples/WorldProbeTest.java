@@ -1,0 +1,42 @@
+package org.icm4j.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.icm4j.djl.BlockLm;
+import org.icm4j.djl.GptConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WorldProbeTest {
+  @TempDir Path dir;
+
+  @Test
+  void probe_reportsBaselinesAndTheMutualPredictabilityOfEveryRule() {
+    int vocab = SyntheticWorld.defaultWorld(42).vocabulary().size();
+    try (BlockLm lm = BlockLm.create(new GptConfig(vocab, 256, 1, 2, 16, 32, 1), Device.cpu())) {
+      lm.save(dir);
+    }
+    PrintStream old = System.out;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+    try {
+      WorldProbe.main(new String[] {dir.toString(), "42", "12"});
+    } finally {
+      System.setOut(old);
+    }
+    String out = buf.toString(StandardCharsets.UTF_8);
+    assertThat(out)
+        .contains("zero-shot accuracy (truth)")
+        .contains("many-shot, gold truth labels")
+        .contains("many-shot, random labels")
+        .contains("value-set rule 2 labels");
+    for (String labeling : new String[] {"truth", "valueSet0", "valueSet1", "valueSet2", "control", "random"}) {
+      assertThat(out).containsPattern("mutual predictability .* of " + labeling + ": -?\\d+\\.\\d{3}");
+    }
+  }
+}
