@@ -45,6 +45,10 @@ public final class WorldProbe {
             .tokenizer(world.tokenizer())
             .template(template())
             .build()) {
+      for (String relation : SyntheticWorld.RELATIONS) {
+        System.out.printf("fact recall (argmax of the value after \"eN %s\", %d entities): %.3f%n",
+            relation, SyntheticWorld.ENTITIES, factRecall(world, dir, relation));
+      }
       ClaimSet train = world.truthTask(10, 1001);
       ClaimSet test = world.truthTask(40, 2002);
       List<Example> testExamples = new ArrayList<>(test.examples());
@@ -86,6 +90,40 @@ public final class WorldProbe {
         System.out.printf("mutual predictability (mean LOO signed log-odds, %d claims) of %s: %.3f%n",
             ls.size(), l.getKey(), mp / ls.size());
       }
+    }
+  }
+
+  /** Share of entities whose most likely next token after "eN relation" is their true value. */
+  static double factRecall(SyntheticWorld world, Path dir, String relation) {
+    List<String> values = SyntheticWorld.values(relation);
+    LabelSpace space = new LabelSpace(values);
+    Map<String, String> verbalizers = new HashMap<>();
+    for (String v : values) {
+      verbalizers.put(v, " " + v);
+    }
+    try (DjlScorer scorer =
+        DjlScorer.builder()
+            .model(BlockLm.load(dir, Device.cpu()))
+            .tokenizer(world.tokenizer())
+            .template(new PromptTemplate(verbalizers, "\n"))
+            .build()) {
+      List<org.icm4j.spi.ScoreRequest> requests = new ArrayList<>();
+      for (int e = 0; e < SyntheticWorld.ENTITIES; e++) {
+        requests.add(
+            new org.icm4j.spi.ScoreRequest(
+                Example.of("fact-" + e, SyntheticWorld.entity(e) + " " + relation), List.of()));
+      }
+      ScoreResult r = scorer.score(space, requests);
+      int right = 0;
+      for (int e = 0; e < SyntheticWorld.ENTITIES; e++) {
+        double[] row = r.row(e);
+        int best = 0;
+        for (int k = 1; k < row.length; k++) {
+          best = row[k] > row[best] ? k : best;
+        }
+        right += values.get(best).equals(world.value(relation, e)) ? 1 : 0;
+      }
+      return (double) right / SyntheticWorld.ENTITIES;
     }
   }
 

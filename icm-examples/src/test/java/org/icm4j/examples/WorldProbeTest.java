@@ -31,6 +31,7 @@ class WorldProbeTest {
     }
     String out = buf.toString(StandardCharsets.UTF_8);
     assertThat(out)
+        .contains("fact recall (argmax of the value after \"eN colour\"")
         .contains("zero-shot accuracy (truth)")
         .contains("many-shot, gold truth labels")
         .contains("many-shot, random labels")
