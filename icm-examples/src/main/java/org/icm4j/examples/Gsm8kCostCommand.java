@@ -26,7 +26,6 @@ import org.icm4j.djl.TorchScriptLm;
 import org.icm4j.eval.Evaluation;
 import org.icm4j.io.Jsonl;
 import org.jspecify.annotations.Nullable;
-import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -195,9 +194,7 @@ public final class Gsm8kCostCommand implements Callable<Integer> {
    * @param args the command line; {@code --help} lists the options
    */
   public static void main(String[] args) {
-    if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
-      System.setProperty("ai.djl.offline", "true");
-    }
+    Commands.defaultToOffline();
     System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
   }
 
@@ -211,10 +208,7 @@ public final class Gsm8kCostCommand implements Callable<Integer> {
    *     bad options
    */
   public static int execute(PrintWriter out, PrintWriter err, String... args) {
-    int code = new CommandLine(new Gsm8kCostCommand()).setOut(out).setErr(err).execute(args);
-    out.flush();
-    err.flush();
-    return code;
+    return Commands.execute(new Gsm8kCostCommand(), out, err, args);
   }
 
   /** Runs ICM and prints the report; called by picocli. */

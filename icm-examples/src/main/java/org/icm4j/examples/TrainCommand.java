@@ -13,7 +13,6 @@ import org.icm4j.IcmException;
 import org.icm4j.djl.GptConfig;
 import org.icm4j.examples.LmTrainer.TrainingOptions;
 import org.jspecify.annotations.Nullable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -132,9 +131,7 @@ public final class TrainCommand implements Callable<Integer> {
    * @param args the command line; {@code --help} lists the options
    */
   public static void main(String[] args) {
-    if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
-      System.setProperty("ai.djl.offline", "true");
-    }
+    Commands.defaultToOffline();
     System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
   }
 
@@ -148,10 +145,7 @@ public final class TrainCommand implements Callable<Integer> {
    *     bad options
    */
   public static int execute(PrintWriter out, PrintWriter err, String... args) {
-    int code = new CommandLine(new TrainCommand()).setOut(out).setErr(err).execute(args);
-    out.flush();
-    err.flush();
-    return code;
+    return Commands.execute(new TrainCommand(), out, err, args);
   }
 
   /** Trains and prints progress; called by picocli. */
