@@ -126,6 +126,53 @@ class RunBehaviourTest {
   }
 
   @Test
+  void labelObservingListener_seesEachIterationsLabeling_theLastEqualsTheResult() {
+    List<Labeling> seen = new ArrayList<>();
+    List<IterationRecord> records = new ArrayList<>();
+    IcmListener listener =
+        new IcmListener() {
+          @Override
+          public boolean observesLabels() {
+            return true;
+          }
+
+          @Override
+          public void onIteration(int b, int c, IterationRecord record) {
+            records.add(record);
+          }
+
+          @Override
+          public void onLabels(int b, int c, int iteration, Labeling labels) {
+            assertThat(iteration).isEqualTo(records.get(records.size() - 1).iteration());
+            seen.add(labels);
+          }
+        };
+    IcmResult r = builder().listener(listener).build().run(WORLD.examples());
+    assertThat(seen).hasSize(50);
+    for (int i = 0; i < seen.size(); i++) {
+      // the labeling agrees with the record's labelled count, and changes only on accepted moves
+      assertThat(seen.get(i).asMap()).hasSize(records.get(i).labelled());
+      if (i > 0 && !records.get(i).accepted()) {
+        assertThat(seen.get(i).asMap()).isEqualTo(seen.get(i - 1).asMap());
+      }
+    }
+    assertThat(seen.get(seen.size() - 1).asMap()).isEqualTo(r.labels().asMap());
+    // a listener that does not observe labels is never given them
+    AtomicInteger calls = new AtomicInteger();
+    builder()
+        .listener(
+            new IcmListener() {
+              @Override
+              public void onLabels(int b, int c, int iteration, Labeling labels) {
+                calls.incrementAndGet();
+              }
+            })
+        .build()
+        .run(WORLD.examples());
+    assertThat(calls).hasValue(0);
+  }
+
+  @Test
   void chainsOnAnExecutor_giveTheSameResultAsSequentialChains() {
     ExecutorService pool = Executors.newFixedThreadPool(3);
     try {

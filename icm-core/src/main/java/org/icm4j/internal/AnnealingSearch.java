@@ -2,9 +2,14 @@ package org.icm4j.internal;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.random.RandomGenerator;
 import org.icm4j.IterationRecord;
+import org.icm4j.Labeling;
 import org.icm4j.ProposalMode;
 import org.icm4j.spi.ChainCheckpoint;
 import org.icm4j.spi.ChainOutcome;
@@ -50,6 +55,7 @@ public final class AnnealingSearch implements SearchStrategy {
       history = new ArrayList<>();
       best = cur;
     }
+    boolean observesLabels = p.listener().observesLabels();
     for (int it = start + 1; it <= s.iterations(); it++) {
       if (p.cancelled()) {
         offer(p, it - 1, accepted, cur, history, best);
@@ -106,10 +112,27 @@ public final class AnnealingSearch implements SearchStrategy {
               cur.labelledCount());
       history.add(record);
       p.listener().onIteration(p.batchIndex(), p.chainIndex(), record);
+      if (observesLabels) {
+        p.listener().onLabels(p.batchIndex(), p.chainIndex(), it, labeling(p, cur));
+      }
       offer(p, it, accepted, cur, history, best);
     }
     return new ChainOutcome(
         s.keepBest() ? best : cur, Math.max(start, s.iterations()), accepted, history, false);
+  }
+
+  private static Labeling labeling(SearchProblem p, SearchState state) {
+    Map<String, String> labels = new HashMap<>();
+    Set<String> unlabelled = new HashSet<>();
+    for (int i = 0; i < p.size(); i++) {
+      int y = state.label(i);
+      if (y < 0) {
+        unlabelled.add(p.example(i).id());
+      } else {
+        labels.put(p.example(i).id(), p.labelSpace().name(y));
+      }
+    }
+    return new Labeling(p.labelSpace(), labels, unlabelled);
   }
 
   private static void offer(

@@ -39,6 +39,29 @@ public interface IcmListener {
   /** An iteration ended: accepted or rejected, with the energy after the decision. */
   default void onIteration(int batchIndex, int chainIndex, IterationRecord record) {}
 
+  /**
+   * Whether this listener wants {@link #onLabels} after every iteration. Building the labeling
+   * costs time proportional to the batch size, so the engine only does it when this returns {@code
+   * true}. Asked once per chain.
+   *
+   * @return {@code false} by default
+   */
+  default boolean observesLabels() {
+    return false;
+  }
+
+  /**
+   * The chain's current labeling after an iteration, right after {@link #onIteration}; only called
+   * when {@link #observesLabels()} is {@code true}. For progress plots (for example agreement with
+   * gold labels the search never sees); the labeling must not be fed back into the search.
+   *
+   * @param batchIndex batch
+   * @param chainIndex chain within the batch
+   * @param iteration 1-based iteration
+   * @param labels the current labeling of the batch's examples
+   */
+  default void onLabels(int batchIndex, int chainIndex, int iteration, org.icm4j.Labeling labels) {}
+
   /** A chain ended. */
   default void onChainEnd(int batchIndex, int chainIndex, double utility, boolean cancelled) {}
 
