@@ -19,23 +19,27 @@ import org.icm4j.eval.GoldLabels;
 /**
  * A synthetic world whose text teaches a small causal LM (a) facts about entities, (b) to infer
  * from the labels in its context which rule labels a document's claims, and (c) nothing about a
- * control concept. It follows the lessons of {@code toy-world-findings.md} (world 4):
+ * control concept. World 5 of {@code toy-world-findings.md} and {@code icm-examples/TRAINING.md}:
  *
  * <ul>
  *   <li><b>Facts</b>: each of {@value #ENTITIES} entities has a colour and a home (6 values each)
  *       and a hidden size rank; knowledge documents state true facts, {@code "e12 colour red ."} and
  *       {@code "e3 bigger e7 ."}: the relation is named, so every fact line pays for learning it.
- *   <li><b>Labelled documents</b> are built exactly like ICM contexts: question groups of 3
- *       candidate claims ({@code "e12 colour red :"} + label), one of them true, shuffled. One rule
- *       labels a whole document: <i>truth</i>, or one of three <i>value-set rules</i> ("the value is
- *       one of two fixed values"; the three sets partition the six values of a relation). Every rule
- *       gives about a third of the claims the label True, so the True share does not reveal the
- *       rule; the value-set rules break "exactly one True per question" in about 40% of groups,
- *       which ICM's consistency rule can see. No rule is one-True-per-group by construction.
- *       Comparison documents hold both orders of pairs ({@code "e3 bigger e7 :"}) labelled by truth
- *       or by an entity-set rule (which breaks the asymmetry).
- *   <li><b>Control</b>: {@link #controlTask} labels relation claims by a value set that no training
- *       document uses.
+ *   <li><b>Labelled documents</b> are built exactly like ICM contexts: questions with 2 candidate
+ *       claims ({@code "e12 colour red :"} + label), one of them true, lines shuffled. One rule
+ *       labels a whole document: <i>truth</i> ({@value #TRUTH_SHARE} of the documents) or the
+ *       <i>value-set rule</i> "the value is one of three fixed values of its relation", whose labels
+ *       are flipped with probability {@value #SURFACE_NOISE}. Both rules label half of the claims
+ *       True, so the True share does not reveal the rule; the value-set rule is the more common
+ *       one, so a model without context leans to it (zero-shot is not truth), it breaks "exactly
+ *       one True per question" in half of the questions, and it is noisier than truth, so truth is
+ *       the most mutually predictable labeling. Comparison documents hold both orders of pairs
+ *       ({@code "e3 bigger e7 :"}) labelled by truth or by a noisy entity-set rule ("the first
+ *       entity is one of a fixed half"). Half of the labelled documents open with a line naming
+ *       their rule ({@code "@truth"}, {@code "@sets"}), which teaches the features both rules need;
+ *       the rest, like ICM contexts, do not.
+ *   <li><b>Control</b>: {@link #controlTask} labels relation claims by another value set that no
+ *       training document uses.
  * </ul>
  *
  * <p>Immutable and thread-safe; everything is a function of the world seed and the seeds passed.
@@ -49,18 +53,33 @@ public final class SyntheticWorld {
   static final List<String> RELATIONS = List.of("colour", "home");
   static final String NEWLINE = "\n";
 
+  /** Candidate claims per question: the true value and one other. */
+  public static final int CANDIDATES = 2;
+
   /** Share of knowledge documents in the corpus; the rest are labelled documents. */
-  static final double KNOWLEDGE_SHARE = 0.4;
+  static final double KNOWLEDGE_SHARE = 0.35;
 
   /** Share of labelled documents about comparisons; the rest are about relations. */
   static final double COMPARISON_SHARE = 0.25;
 
+  /** Share of labelled documents labelled by truth; the rest follow the surface rule. */
+  public static final double TRUTH_SHARE = 0.35;
+
+  /** Probability that the surface rule's label of a claim is flipped. */
+  public static final double SURFACE_NOISE = 0.1;
+
+  /** Share of labelled documents that open with a line naming their rule. */
+  static final double HEADER_SHARE = 0.5;
+
+  static final String TRUTH_HEADER = "@truth";
+  static final String SURFACE_HEADER = "@sets";
+
   private final long seed;
   private final Map<String, String[]> values; // relation -> value per entity
   private final int[] size; // hidden size rank per entity
-  private final List<List<Set<String>>> valueSets; // per relation: the 3 training value sets
-  private final List<Set<String>> controlSets; // per relation: a set no document uses
-  private final List<Set<Integer>> entitySets; // comparison surface rules
+  private final List<Set<String>> valueSets; // per relation: the surface rule's 3 values
+  private final List<Set<String>> controlSets; // per relation: 3 values no document uses
+  private final Set<Integer> entitySet; // comparison surface rule: half of the entities
   private final List<String> vocabulary;
 
   private SyntheticWorld(long seed) {
@@ -89,18 +108,17 @@ public final class SyntheticWorld {
     for (String r : RELATIONS) {
       List<String> vs = new ArrayList<>(values(r));
       shuffle(vs, rng);
-      // three disjoint pairs for training; the control pairs a value of the first with one of the
-      // second training pair, so it equals no training set
-      valueSets.add(List.of(Set.of(vs.get(0), vs.get(1)), Set.of(vs.get(2), vs.get(3)), Set.of(vs.get(4), vs.get(5))));
-      controlSets.add(Set.of(vs.get(0), vs.get(2)));
+      // the surface set is 3 values; the control shares one of them and takes two others, so it
+      // is neither the surface rule nor its negation
+      valueSets.add(Set.of(vs.get(0), vs.get(1), vs.get(2)));
+      controlSets.add(Set.of(vs.get(0), vs.get(3), vs.get(4)));
     }
-    entitySets = new ArrayList<>();
-    for (int k = 0; k < 2; k++) {
-      List<Integer> es = new ArrayList<>(order);
-      shuffle(es, rng);
-      entitySets.add(Set.copyOf(es.subList(0, ENTITIES / 2)));
-    }
-    List<String> vocab = new ArrayList<>(List.of("<pad>", NEWLINE, ".", ":", "True", "False", "bigger"));
+    List<Integer> es = new ArrayList<>(order);
+    shuffle(es, rng);
+    entitySet = Set.copyOf(es.subList(0, ENTITIES / 2));
+    List<String> vocab =
+        new ArrayList<>(
+            List.of("<pad>", NEWLINE, ".", ":", "True", "False", "bigger", TRUTH_HEADER, SURFACE_HEADER));
     vocab.addAll(RELATIONS);
     vocab.addAll(COLOURS);
     vocab.addAll(HOMES);
@@ -206,20 +224,20 @@ public final class SyntheticWorld {
     return (e, r, v) -> value(r, e).equals(v);
   }
 
-  RelationRule valueSetRule(int k) {
-    return (e, r, v) -> valueSets.get(RELATIONS.indexOf(r)).get(k).contains(v);
+  /** The surface rule: the value is one of three fixed values of its relation (noise-free). */
+  RelationRule valueSetRule() {
+    return (e, r, v) -> valueSets.get(RELATIONS.indexOf(r)).contains(v);
   }
 
   RelationRule controlRule() {
     return (e, r, v) -> controlSets.get(RELATIONS.indexOf(r)).contains(v);
   }
 
-  /** The 3 candidates of a question: the true value and two others, shuffled. */
+  /** The candidates of a question: the true value and one other, shuffled. */
   List<String> candidates(int entity, String relation, SplittableRandom rng) {
     List<String> others = new ArrayList<>(values(relation));
     others.remove(value(relation, entity));
-    shuffle(others, rng);
-    List<String> c = new ArrayList<>(List.of(value(relation, entity), others.get(0), others.get(1)));
+    List<String> c = new ArrayList<>(List.of(value(relation, entity), others.get(rng.nextInt(others.size()))));
     shuffle(c, rng);
     return c;
   }
@@ -252,46 +270,56 @@ public final class SyntheticWorld {
   }
 
   /**
-   * A labelled document like an ICM context: {@code groups} question groups of one relation rule
-   * (truth with probability {@code truthShare}, else one of the three value-set rules), lines
-   * shuffled.
+   * A labelled document like an ICM context: {@code groups} questions of one relation rule (truth
+   * with probability {@code truthShare}, else the noisy value-set rule), lines shuffled, with a
+   * header line naming the rule with probability {@value #HEADER_SHARE}.
    */
   String relationDocument(SplittableRandom rng, int groups, double truthShare) {
-    RelationRule rule = rng.nextDouble() < truthShare ? truth() : valueSetRule(rng.nextInt(3));
+    boolean truth = rng.nextDouble() < truthShare;
+    RelationRule rule = truth ? truth() : valueSetRule();
     List<String> lines = new ArrayList<>();
     for (int g = 0; g < groups; g++) {
       int e = rng.nextInt(ENTITIES);
       String r = RELATIONS.get(rng.nextInt(RELATIONS.size()));
       for (String v : candidates(e, r, rng)) {
-        lines.add(relationClaim(e, r, v) + " " + (rule.label(e, r, v) ? "True" : "False"));
+        boolean label = rule.label(e, r, v) ^ (!truth && rng.nextDouble() < SURFACE_NOISE);
+        lines.add(relationClaim(e, r, v) + " " + (label ? "True" : "False"));
       }
     }
-    shuffle(lines, rng);
-    return String.join("\n", lines) + "\n";
+    return document(rng, lines, truth);
   }
 
   /**
    * A labelled comparison document: {@code pairs} pairs in both orders, labelled by truth (with
-   * probability {@code truthShare}) or by "the first entity is in set k", lines shuffled.
+   * probability {@code truthShare}) or by the noisy "the first entity is in the entity set" rule,
+   * lines shuffled, with a header line naming the rule with probability {@value #HEADER_SHARE}.
    */
   String comparisonDocument(SplittableRandom rng, int pairs, double truthShare) {
-    int rule = rng.nextDouble() < truthShare ? -1 : rng.nextInt(entitySets.size());
+    boolean truth = rng.nextDouble() < truthShare;
     List<String> lines = new ArrayList<>();
     for (int p = 0; p < pairs; p++) {
       int a = rng.nextInt(ENTITIES);
       int b = rng.nextInt(ENTITIES - 1);
       b = b >= a ? b + 1 : b;
       for (int[] o : new int[][] {{a, b}, {b, a}}) {
-        boolean label = rule < 0 ? bigger(o[0], o[1]) : entitySets.get(rule).contains(o[0]);
+        boolean label =
+            truth
+                ? bigger(o[0], o[1])
+                : entitySet.contains(o[0]) ^ rng.nextDouble() < SURFACE_NOISE;
         lines.add(comparisonClaim(o[0], o[1]) + " " + (label ? "True" : "False"));
       }
     }
-    shuffle(lines, rng);
-    return String.join("\n", lines) + "\n";
+    return document(rng, lines, truth);
   }
 
-  /** Default share of truth among labelled documents (the rest: the surface rules, evenly). */
-  static final double TRUTH_SHARE = 0.25;
+  private static String document(SplittableRandom rng, List<String> lines, boolean truth) {
+    shuffle(lines, rng);
+    String text = String.join("\n", lines) + "\n";
+    if (rng.nextDouble() < HEADER_SHARE) {
+      text = (truth ? TRUTH_HEADER : SURFACE_HEADER) + "\n" + text;
+    }
+    return text;
+  }
 
   /** One random training document. */
   String document(SplittableRandom rng) {
@@ -299,9 +327,9 @@ public final class SyntheticWorld {
       return knowledgeDocument(rng, 8 + rng.nextInt(40));
     }
     if (rng.nextDouble() < COMPARISON_SHARE) {
-      return comparisonDocument(rng, 2 + rng.nextInt(20), TRUTH_SHARE);
+      return comparisonDocument(rng, 2 + rng.nextInt(19), TRUTH_SHARE);
     }
-    return relationDocument(rng, 2 + rng.nextInt(25), TRUTH_SHARE);
+    return relationDocument(rng, 2 + rng.nextInt(19), TRUTH_SHARE);
   }
 
   /**
@@ -340,7 +368,7 @@ public final class SyntheticWorld {
 
   /**
    * Task 1: {@code questions} questions ({@code (entity, relation)} pairs drawn without repetition
-   * with {@code seed}), each with 3 candidate claims, exactly one true. Rule: exactly one True per
+   * with {@code seed}), each with {@value #CANDIDATES} candidate claims, exactly one true. Rule: exactly one True per
    * question.
    */
   public ClaimSet truthTask(int questions, long seed) {

@@ -36,7 +36,7 @@ public final class WorldProbe {
   public static void main(String[] args) {
     Path dir = Path.of(args[0]);
     long worldSeed = args.length > 1 ? Long.parseLong(args[1]) : 42;
-    int contextClaims = args.length > 2 ? Integer.parseInt(args[2]) : 30;
+    int contextClaims = args.length > 2 ? Integer.parseInt(args[2]) : 32;
     SyntheticWorld world = SyntheticWorld.defaultWorld(worldSeed);
     LabelSpace space = LabelSpace.binary();
     try (DjlScorer scorer =
@@ -49,8 +49,8 @@ public final class WorldProbe {
         System.out.printf("fact recall (argmax of the value after \"eN %s\", %d entities): %.3f%n",
             relation, SyntheticWorld.ENTITIES, factRecall(world, dir, relation));
       }
-      ClaimSet train = world.truthTask(10, 1001);
-      ClaimSet test = world.truthTask(40, 2002);
+      ClaimSet train = world.truthTask(contextClaims / SyntheticWorld.CANDIDATES, 1001);
+      ClaimSet test = world.truthTask(60, 2002);
       List<Example> testExamples = new ArrayList<>(test.examples());
       // held-out questions only: no test question is asked in the context
       testExamples.removeIf(e -> train.examples().stream().anyMatch(t -> t.group().equals(e.group())));
@@ -62,20 +62,19 @@ public final class WorldProbe {
           Evaluation.manyShotAccuracy(scorer, space, labelled(ctx, train.gold()), testExamples, test.gold()));
       System.out.printf("many-shot, random labels: %.3f%n",
           Evaluation.randomLabelManyShotAccuracy(scorer, space, ctx, testExamples, test.gold(), 5));
-      for (int k = 0; k < 3; k++) {
-        SyntheticWorld.RelationRule rule = world.valueSetRule(k);
-        GoldLabels ruleTrain = relabel(train.examples(), rule);
-        GoldLabels ruleTest = relabel(testExamples, rule);
-        System.out.printf("many-shot with value-set rule %d labels, accuracy vs that rule: %.3f%n",
-            k, Evaluation.manyShotAccuracy(scorer, space, labelled(ctx, ruleTrain), testExamples, ruleTest));
-      }
+      SyntheticWorld.RelationRule rule = world.valueSetRule();
+      GoldLabels ruleTrain = relabel(train.examples(), rule);
+      GoldLabels ruleTest = relabel(testExamples, rule);
+      System.out.printf("zero-shot agreement with the value-set rule: %.3f%n",
+          Evaluation.zeroShotAccuracy(scorer, space, testExamples, ruleTest));
+      System.out.printf("many-shot with value-set rule labels, accuracy vs that rule: %.3f%n",
+          Evaluation.manyShotAccuracy(scorer, space, labelled(ctx, ruleTrain), testExamples, ruleTest));
       // mutual predictability of each rule's labeling of one batch
-      List<Example> batch = world.truthTask(13, 3003).examples();
+      ClaimSet batchSet = world.truthTask(contextClaims / SyntheticWorld.CANDIDATES, 3003);
+      List<Example> batch = batchSet.examples();
       Map<String, GoldLabels> labelings = new java.util.LinkedHashMap<>();
-      labelings.put("truth", world.truthTask(13, 3003).gold());
-      for (int k = 0; k < 3; k++) {
-        labelings.put("valueSet" + k, relabel(batch, world.valueSetRule(k)));
-      }
+      labelings.put("truth", batchSet.gold());
+      labelings.put("valueSet", relabel(batch, world.valueSetRule()));
       labelings.put("control", relabel(batch, world.controlRule()));
       labelings.put("random", randomLabels(batch, 9));
       for (Map.Entry<String, GoldLabels> l : labelings.entrySet()) {
