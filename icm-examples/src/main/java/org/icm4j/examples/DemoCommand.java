@@ -1,0 +1,364 @@
+package org.icm4j.examples;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.djl.Device;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.icm4j.IcmException;
+import org.icm4j.IterationRecord;
+import org.icm4j.djl.BlockLm;
+import org.icm4j.djl.CausalLm;
+import org.icm4j.djl.DjlScorer;
+import org.icm4j.djl.TextTokenizer;
+import org.icm4j.djl.TorchScriptLm;
+import org.icm4j.examples.WorldExperiment.Outcome;
+import org.icm4j.examples.WorldExperiment.Settings;
+import org.icm4j.examples.WorldExperiment.Task;
+import org.icm4j.io.Jsonl;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The main job: ICM on a task of the synthetic world with the embedded model, then the paper's
+ * comparison for that run (zero-shot, many-shot with random, gold and ICM labels, ICM's agreement,
+ * ICM without rules), the labels as JSON Lines and a PNG plot of U and agreement over iterations.
+ *
+ * <pre>{@code
+ * mvn -B -q install -DskipTests && mvn -B -q -pl icm-examples exec:java
+ * mvn -B -q -pl icm-examples exec:java -Dexec.args="--task control --seed 2"
+ * }</pre>
+ *
+ * <p>The embedded model is the {@link BlockLm} in this module's resources ({@value #MODEL_RESOURCE}),
+ * trained by {@link TrainCommand} on {@code SyntheticWorld.defaultWorld(42)}; its log is in {@code
+ * icm-examples/training/}. {@code --model-dir} takes a user's {@link TorchScriptLm} directory
+ * instead (config.json, the .pt file and tokenizer.json; the claims are plain text such as {@code
+ * "e12 colour red :"}), {@code --block-model} a {@link BlockLm} saved by {@link TrainCommand}.
+ *
+ * <p>Exit codes: 0 done, 1 the run failed, 2 bad options. Not thread-safe: an instance holds the
+ * parsed options of one run.
+ */
+@Command(
+    name = "icm-demo",
+    mixinStandardHelpOptions = true,
+    version = "icm4j icm-demo 0.1.0-SNAPSHOT",
+    sortOptions = false,
+    description = {
+      "Runs ICM on a task of the synthetic world with the embedded model and prints the paper's"
+          + " comparison for the run; writes labels.jsonl, curve.csv, table.md and plot.png to --out."
+    })
+public final class DemoCommand implements Callable<Integer> {
+
+  /** Exit code when the run failed. */
+  public static final int EXIT_RUN_FAILED = 1;
+
+  /** Exit code for bad options. */
+  public static final int EXIT_USAGE = 2;
+
+  /** Class-path folder of the embedded model. */
+  static final String MODEL_RESOURCE = "org/icm4j/examples/world-model/";
+
+  @Spec @Nullable CommandSpec spec;
+
+  @Option(names = "--task", defaultValue = "truth", paramLabel = "TASK",
+      description = "truth (task 1), comparison (task 2) or control (task 3); default ${DEFAULT-VALUE}.")
+  String task = "truth";
+
+  @Option(names = "--seed", defaultValue = "1",
+      description = "Seed of the claim draw and of ICM (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--alpha", defaultValue = "50",
+      description = "Weight of mutual predictability in U (default ${DEFAULT-VALUE}).")
+  double alpha;
+
+  @Option(names = "--iterations", defaultValue = "" + DEFAULT_ITERATIONS,
+      description = "Annealing iterations per chain (default ${DEFAULT-VALUE}).")
+  int iterations;
+
+  @Option(names = "--chains", defaultValue = "" + DEFAULT_CHAINS,
+      description = "Annealing restarts; the best by U is kept, without labels (default ${DEFAULT-VALUE}).")
+  int chains;
+
+  @Option(names = "--batch-size", defaultValue = "" + DEFAULT_BATCH, paramLabel = "N",
+      description = "Training claims ICM labels, one batch; each leave-one-out context holds them"
+          + " all (default ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Option(names = "--test-claims", defaultValue = "" + DEFAULT_TEST, paramLabel = "N",
+      description = "Held-out claims for the accuracies (default ${DEFAULT-VALUE}).")
+  int testClaims;
+
+  @Option(names = "--model-dir", paramLabel = "DIR",
+      description = "Use your own TorchScriptLm directory (config.json, the .pt file,"
+          + " tokenizer.json) instead of the embedded model.")
+  @Nullable Path modelDir;
+
+  @Option(names = "--block-model", paramLabel = "DIR",
+      description = "Use a BlockLm saved by TrainCommand (config.json, gpt.params) instead of the"
+          + " embedded model.")
+  @Nullable Path blockModel;
+
+  @Option(names = "--out", defaultValue = "icm-demo-out", paramLabel = "DIR",
+      description = "Output directory (default ${DEFAULT-VALUE}).")
+  Path out = Path.of("icm-demo-out");
+
+  static final int DEFAULT_ITERATIONS = 300;
+  static final int DEFAULT_CHAINS = 2;
+  static final int DEFAULT_BATCH = 32;
+  static final int DEFAULT_TEST = 64;
+
+  /** A command with no options set; picocli fills them in. */
+  public DemoCommand() {}
+
+  /**
+   * Runs the command and exits with its code.
+   *
+   * @param args the command line; {@code --help} lists the options
+   */
+  public static void main(String[] args) {
+    Commands.defaultToOffline();
+    System.setProperty("java.awt.headless", "true");
+    System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+  }
+
+  /**
+   * Runs the command with the given output streams, without exiting.
+   *
+   * @return 0 on success, {@value #EXIT_RUN_FAILED} when the run failed, {@value #EXIT_USAGE} for
+   *     bad options
+   */
+  public static int execute(PrintWriter out, PrintWriter err, String... args) {
+    return Commands.execute(new DemoCommand(), out, err, args);
+  }
+
+  @Override
+  public Integer call() {
+    CommandSpec s = requireNonNull(spec, "spec");
+    PrintWriter stdout = s.commandLine().getOut();
+    PrintWriter err = s.commandLine().getErr();
+    Settings settings;
+    try {
+      settings = new Settings(parseTask(task), seed, alpha, iterations, chains, batchSize, testClaims);
+      if (modelDir != null && blockModel != null) {
+        throw new IllegalArgumentException("give --model-dir or --block-model, not both");
+      }
+    } catch (IllegalArgumentException e) {
+      err.println("icm-demo: " + e.getMessage());
+      err.println("Try --help for the options.");
+      return EXIT_USAGE;
+    }
+    SyntheticWorld world = SyntheticWorld.defaultWorld(WorldExperiment.WORLD_SEED);
+    try {
+      Model model = Model.open(modelDir, blockModel, world);
+      stdout.printf(Locale.ROOT, "model: %s%n", model.name());
+      stdout.printf(
+          Locale.ROOT,
+          "task %s, seed %d: ICM labels %d training claims (alpha %s, %d iterations x %d chains),"
+              + " accuracies on %d held-out claims%n",
+          settings.task().lowerName(), seed, batchSize, alpha, iterations, chains, testClaims);
+      stdout.flush();
+      Outcome o;
+      try (DjlScorer scorer = model.scorer()) {
+        o = WorldExperiment.run(world, scorer, settings, new Bar(stdout));
+      }
+      stdout.println();
+      String table = table(o);
+      stdout.print(table);
+      Files.createDirectories(out);
+      Jsonl.writeLabels(out.resolve("labels.jsonl"), o.icm().result().labels());
+      Files.writeString(out.resolve("table.md"), table);
+      writeCurve(out.resolve("curve.csv"), o);
+      CurvePlot.write(
+          out.resolve("plot.png"),
+          "ICM on the " + settings.task().lowerName() + " task, seed " + seed + ": U and agreement with gold",
+          List.of(
+              new CurvePlot.Series("ICM (consistency rules)", CurvePlot.ICM, o.icm().curve()),
+              new CurvePlot.Series("ICM without rules", CurvePlot.NO_RULES, o.icmWithoutRules().curve())));
+      stdout.printf(
+          Locale.ROOT,
+          "wrote %s (ICM labels), %s, %s, %s in %s%n",
+          out.resolve("labels.jsonl"), out.resolve("table.md"), out.resolve("curve.csv"),
+          out.resolve("plot.png"), format(o.elapsed()));
+      stdout.flush();
+      return 0;
+    } catch (IcmException | IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+      stdout.println();
+      err.println("icm-demo: " + e.getMessage());
+      return EXIT_RUN_FAILED;
+    } catch (IOException e) {
+      err.println("icm-demo: " + e.getMessage());
+      return EXIT_RUN_FAILED;
+    }
+  }
+
+  /** A world model and the scorer that owns it. */
+  record Model(DjlScorer scorer, String name) {
+    /**
+     * Opens the embedded model, or a user's TorchScript directory, or a saved BlockLm.
+     *
+     * @throws IOException if the embedded model cannot be copied out of the class path
+     */
+    static Model open(@Nullable Path modelDir, @Nullable Path blockModel, SyntheticWorld world)
+        throws IOException {
+      CausalLm lm;
+      TextTokenizer tokenizer;
+      String name;
+      if (modelDir != null) {
+        lm = TorchScriptLm.load(modelDir);
+        try {
+          tokenizer = TextTokenizer.huggingFace(modelDir.resolve("tokenizer.json"));
+        } catch (RuntimeException e) {
+          lm.close();
+          throw e;
+        }
+        name = "TorchScript model " + modelDir;
+      } else {
+        BlockLm block;
+        if (blockModel != null) {
+          block = BlockLm.load(blockModel, Device.cpu());
+        } else {
+          Path dir = extractEmbeddedModel();
+          try {
+            block = BlockLm.load(dir, Device.cpu());
+          } finally {
+            deleteQuietly(dir);
+          }
+        }
+        lm = block;
+        tokenizer = world.tokenizer();
+        name = (blockModel == null ? "embedded model " : "BlockLm " + blockModel + " ")
+            + block.config() + ", " + block.config().parameterCount() + " parameters";
+      }
+      DjlScorer scorer =
+          DjlScorer.builder().model(lm).tokenizer(tokenizer).template(WorldProbe.template()).build();
+      return new Model(scorer, name);
+    }
+  }
+
+  static Task parseTask(String name) {
+    for (Task t : Task.values()) {
+      if (t.lowerName().equals(name)) {
+        return t;
+      }
+    }
+    throw new IllegalArgumentException(
+        "--task must be truth, comparison or control, but was '" + name + "'");
+  }
+
+  /** The row of the table for this run, as Markdown. */
+  static String table(Outcome o) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format(Locale.ROOT,
+        "| %s task, seed %d (%d training, %d test claims) | accuracy |%n|---|---|%n",
+        o.settings().task().lowerName(), o.settings().seed(), o.trainClaims(), o.testClaims()));
+    row(sb, "zero-shot (test)", o.zeroShot());
+    row(sb, "many-shot, random labels (test, mean of " + WorldExperiment.RANDOM_DRAWS + ")", o.randomManyShot());
+    row(sb, "many-shot, gold labels (test)", o.goldManyShot());
+    row(sb, "many-shot, ICM labels (test)", o.icm().manyShot());
+    row(sb, "ICM agreement with gold (its training claims)", o.icm().agreement());
+    row(sb, "many-shot, labels of ICM without rules (test)", o.icmWithoutRules().manyShot());
+    row(sb, "ICM without rules: agreement with gold", o.icmWithoutRules().agreement());
+    sb.append(String.format(Locale.ROOT,
+        "%nICM: U %.2f, P %.3f, I %d; without rules: U %.2f, P %.3f, I %d%n",
+        o.icm().result().utility(), o.icm().result().mutualPredictability(),
+        o.icm().result().inconsistency(), o.icmWithoutRules().result().utility(),
+        o.icmWithoutRules().result().mutualPredictability(), o.icmWithoutRules().result().inconsistency()));
+    return sb.toString();
+  }
+
+  private static void row(StringBuilder sb, String name, double v) {
+    sb.append(String.format(Locale.ROOT, "| %s | %.1f%% |%n", name, 100 * v));
+  }
+
+  private static void writeCurve(Path file, Outcome o) throws IOException {
+    List<String> lines = new ArrayList<>();
+    lines.add("run,chain,iteration,utility,agreement");
+    for (WorldExperiment.Point p : o.icm().curve()) {
+      lines.add(String.format(Locale.ROOT, "icm,%d,%d,%.4f,%.4f", p.chain(), p.iteration(), p.utility(), p.agreement()));
+    }
+    for (WorldExperiment.Point p : o.icmWithoutRules().curve()) {
+      lines.add(String.format(Locale.ROOT, "no-rules,%d,%d,%.4f,%.4f", p.chain(), p.iteration(), p.utility(), p.agreement()));
+    }
+    Files.write(file, lines);
+  }
+
+  /** Copies the embedded model out of the class path into a temporary directory. */
+  static Path extractEmbeddedModel() throws IOException {
+    Path dir = Files.createTempDirectory("icm4j-world-model");
+    for (String name : List.of(BlockLm.CONFIG_FILE, BlockLm.PARAMETERS_FILE)) {
+      try (InputStream in = DemoCommand.class.getClassLoader().getResourceAsStream(MODEL_RESOURCE + name)) {
+        if (in == null) {
+          deleteQuietly(dir);
+          throw new IllegalStateException(
+              "the embedded model file " + MODEL_RESOURCE + name + " is not on the class path:"
+                  + " build icm-examples again (mvn -B -q install -DskipTests)");
+        }
+        Files.copy(in, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+    return dir;
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (var files = Files.list(dir)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Files.deleteIfExists(f);
+      }
+      Files.deleteIfExists(dir);
+    } catch (IOException ignored) {
+      // A temporary copy of the model: nothing to report if it cannot be removed.
+    }
+  }
+
+  static String format(Duration d) {
+    return TrainCommand.format(d);
+  }
+
+  /** A text progress bar: redrawn in place on a terminal, a line per tenth otherwise. */
+  static final class Bar implements WorldExperiment.Progress {
+    private final PrintWriter out;
+    private final boolean terminal = System.console() != null;
+    private final long start = System.nanoTime();
+    private long lastDraw;
+    private int lastTenth = -1;
+
+    Bar(PrintWriter out) {
+      this.out = out;
+    }
+
+    @Override
+    public void update(int done, int total, String run, IterationRecord r, double agreement) {
+      long now = System.nanoTime();
+      int tenth = 10 * done / total;
+      if (terminal ? now - lastDraw < 100_000_000L && done < total : tenth == lastTenth) {
+        return;
+      }
+      lastDraw = now;
+      lastTenth = tenth;
+      int width = 30;
+      int filled = width * done / total;
+      long elapsed = now - start;
+      Duration left = Duration.ofNanos(done == 0 ? 0 : elapsed / done * (total - done));
+      String line = String.format(Locale.ROOT,
+          "[%s%s] %3d%% %d/%d %-13s U %8.2f agreement %.2f  %s left",
+          "#".repeat(filled), ".".repeat(width - filled), 100 * done / total, done, total, run,
+          r.utility(), agreement, format(left));
+      out.print(terminal ? "\r" + line : line + System.lineSeparator());
+      out.flush();
+    }
+  }
+}

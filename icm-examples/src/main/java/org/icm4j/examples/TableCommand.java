@@ -1,0 +1,221 @@
+package org.icm4j.examples;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.ToDoubleFunction;
+import org.icm4j.IcmException;
+import org.icm4j.djl.DjlScorer;
+import org.icm4j.examples.WorldExperiment.Outcome;
+import org.icm4j.examples.WorldExperiment.Settings;
+import org.icm4j.examples.WorldExperiment.Task;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The table of {@code docs/results.md}: {@link WorldExperiment} on every task for several seeds,
+ * each column as mean ± sample standard deviation over the seeds, with the per-seed rows below.
+ *
+ * <pre>{@code
+ * mvn -B -q install -DskipTests
+ * mvn -B -q -pl icm-examples exec:java -Dexec.mainClass=org.icm4j.examples.TableCommand
+ * }</pre>
+ *
+ * <p>Exit codes: 0 done, 1 a run failed, 2 bad options. Not thread-safe.
+ */
+@Command(
+    name = "icm-table",
+    mixinStandardHelpOptions = true,
+    version = "icm4j icm-table 0.1.0-SNAPSHOT",
+    sortOptions = false,
+    description = {
+      "Runs the world experiment on every task for several seeds and prints the table (mean"
+          + " +- sd over seeds) as Markdown."
+    })
+public final class TableCommand implements Callable<Integer> {
+
+  @Spec @Nullable CommandSpec spec;
+
+  @Option(names = "--tasks", split = ",", defaultValue = "truth,comparison,control",
+      description = "Tasks (default ${DEFAULT-VALUE}).")
+  List<String> tasks = List.of();
+
+  @Option(names = "--seeds", split = ",", defaultValue = "1,2,3",
+      description = "Seeds (default ${DEFAULT-VALUE}).")
+  List<Long> seeds = List.of();
+
+  @Option(names = "--alpha", defaultValue = "50", description = "Default ${DEFAULT-VALUE}.")
+  double alpha;
+
+  @Option(names = "--iterations", defaultValue = "" + DemoCommand.DEFAULT_ITERATIONS,
+      description = "Default ${DEFAULT-VALUE}.")
+  int iterations;
+
+  @Option(names = "--chains", defaultValue = "" + DemoCommand.DEFAULT_CHAINS,
+      description = "Default ${DEFAULT-VALUE}.")
+  int chains;
+
+  @Option(names = "--batch-size", defaultValue = "" + DemoCommand.DEFAULT_BATCH,
+      description = "Training claims (default ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Option(names = "--test-claims", defaultValue = "" + DemoCommand.DEFAULT_TEST,
+      description = "Default ${DEFAULT-VALUE}.")
+  int testClaims;
+
+  @Option(names = "--block-model", paramLabel = "DIR",
+      description = "A BlockLm saved by TrainCommand instead of the embedded model.")
+  @Nullable Path blockModel;
+
+  @Option(names = "--out", paramLabel = "FILE", description = "Also write the table to FILE.")
+  @Nullable Path out;
+
+  /** A command with no options set; picocli fills them in. */
+  public TableCommand() {}
+
+  /** Runs the command and exits with its code. */
+  public static void main(String[] args) {
+    Commands.defaultToOffline();
+    System.exit(Commands.execute(new TableCommand(), new PrintWriter(System.out, true),
+        new PrintWriter(System.err, true), args));
+  }
+
+  @Override
+  public Integer call() {
+    CommandSpec s = requireNonNull(spec, "spec");
+    PrintWriter stdout = s.commandLine().getOut();
+    PrintWriter err = s.commandLine().getErr();
+    List<Settings> runs = new ArrayList<>();
+    try {
+      for (String t : tasks) {
+        Task task = DemoCommand.parseTask(t);
+        for (long seed : seeds) {
+          runs.add(new Settings(task, seed, alpha, iterations, chains, batchSize, testClaims));
+        }
+      }
+      if (runs.isEmpty()) {
+        throw new IllegalArgumentException("give at least one task and one seed");
+      }
+    } catch (IllegalArgumentException e) {
+      err.println("icm-table: " + e.getMessage());
+      return DemoCommand.EXIT_USAGE;
+    }
+    SyntheticWorld world = SyntheticWorld.defaultWorld(WorldExperiment.WORLD_SEED);
+    List<Outcome> outcomes = new ArrayList<>();
+    try {
+      DemoCommand.Model model = DemoCommand.Model.open(null, blockModel, world);
+      stdout.printf(Locale.ROOT, "model: %s%n", model.name());
+      try (DjlScorer scorer = model.scorer()) {
+        for (Settings r : runs) {
+          Outcome o = WorldExperiment.run(world, scorer, r, (done, total, run, rec, agreement) -> {});
+          outcomes.add(o);
+          stdout.printf(Locale.ROOT, "%s seed %d done in %s: ICM many-shot %.3f, gold %.3f%n",
+              r.task().lowerName(), r.seed(), DemoCommand.format(o.elapsed()), o.icm().manyShot(),
+              o.goldManyShot());
+          stdout.flush();
+        }
+      }
+    } catch (IcmException | IllegalArgumentException | IllegalStateException | UncheckedIOException
+        | IOException e) {
+      err.println("icm-table: " + e.getMessage());
+      return DemoCommand.EXIT_RUN_FAILED;
+    }
+    String table = table(outcomes, seeds.size());
+    stdout.print(table);
+    if (out != null) {
+      try {
+        Files.writeString(out, table);
+      } catch (IOException e) {
+        err.println("icm-table: cannot write " + out + ": " + e.getMessage());
+        return DemoCommand.EXIT_RUN_FAILED;
+      }
+    }
+    return 0;
+  }
+
+  private static final List<String> COLUMNS =
+      List.of(
+          "zero-shot",
+          "many-shot, random labels",
+          "many-shot, gold labels",
+          "many-shot, ICM labels",
+          "ICM agreement (train)",
+          "many-shot, ICM without rules",
+          "agreement, ICM without rules");
+
+  private static final List<ToDoubleFunction<Outcome>> VALUES =
+      List.of(
+          Outcome::zeroShot,
+          Outcome::randomManyShot,
+          Outcome::goldManyShot,
+          o -> o.icm().manyShot(),
+          o -> o.icm().agreement(),
+          o -> o.icmWithoutRules().manyShot(),
+          o -> o.icmWithoutRules().agreement());
+
+  /** Mean ± sd per task, then one row per run; accuracies in percent. */
+  static String table(List<Outcome> outcomes, int seedsPerTask) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("| task | ").append(String.join(" | ", COLUMNS)).append(" |\n|---");
+    sb.append("|---".repeat(COLUMNS.size())).append("|\n");
+    List<Task> order = new ArrayList<>();
+    for (Outcome o : outcomes) {
+      if (!order.contains(o.settings().task())) {
+        order.add(o.settings().task());
+      }
+    }
+    for (Task t : order) {
+      List<Outcome> mine = outcomes.stream().filter(o -> o.settings().task() == t).toList();
+      sb.append("| ").append(t.lowerName()).append(" (").append(mine.size()).append(" seeds)");
+      for (ToDoubleFunction<Outcome> f : VALUES) {
+        double[] v = mine.stream().mapToDouble(f).toArray();
+        sb.append(String.format(Locale.ROOT, " | %.1f ± %.1f", 100 * mean(v), 100 * sd(v)));
+      }
+      sb.append(" |\n");
+    }
+    sb.append("\nPer run:\n\n| task | seed");
+    sb.append(" | ").append(String.join(" | ", COLUMNS)).append(" | ICM U | no-rules U | time |\n|---|---");
+    sb.append("|---".repeat(COLUMNS.size() + 3)).append("|\n");
+    for (Outcome o : outcomes) {
+      sb.append("| ").append(o.settings().task().lowerName()).append(" | ").append(o.settings().seed());
+      for (ToDoubleFunction<Outcome> f : VALUES) {
+        sb.append(String.format(Locale.ROOT, " | %.1f", 100 * f.applyAsDouble(o)));
+      }
+      sb.append(String.format(Locale.ROOT, " | %.1f | %.1f | %s |%n", o.icm().result().utility(),
+          o.icmWithoutRules().result().utility(), DemoCommand.format(o.elapsed())));
+    }
+    return sb.toString();
+  }
+
+  static double mean(double[] v) {
+    double s = 0;
+    for (double x : v) {
+      s += x;
+    }
+    return s / v.length;
+  }
+
+  /** Sample standard deviation (n - 1); 0 for a single value. */
+  static double sd(double[] v) {
+    if (v.length < 2) {
+      return 0;
+    }
+    double m = mean(v);
+    double s = 0;
+    for (double x : v) {
+      s += (x - m) * (x - m);
+    }
+    return Math.sqrt(s / (v.length - 1));
+  }
+}

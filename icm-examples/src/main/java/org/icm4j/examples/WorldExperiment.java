@@ -1,0 +1,198 @@
+package org.icm4j.examples;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.icm4j.Example;
+import org.icm4j.Icm;
+import org.icm4j.IcmResult;
+import org.icm4j.IterationRecord;
+import org.icm4j.LabelSpace;
+import org.icm4j.Labeling;
+import org.icm4j.eval.Evaluation;
+import org.icm4j.eval.GoldLabels;
+import org.icm4j.spi.IcmListener;
+import org.icm4j.spi.LabelScorer;
+
+/**
+ * The paper's experiment (Fig. 3 in miniature) on one task of the {@link SyntheticWorld}: ICM on
+ * the training claims, with and without consistency rules, then test-set accuracy of zero-shot,
+ * many-shot with random, gold and ICM labels, and ICM's agreement with gold on its own training
+ * claims.
+ *
+ * <p>Gold labels are used only to measure: the search sees the examples, the rules and the scorer.
+ * The agreement curve comes from {@link IcmListener#onLabels}, which reads the search's labels
+ * without feeding anything back.
+ *
+ * <p>Not thread-safe (one run at a time per scorer, which serializes its calls anyway).
+ */
+final class WorldExperiment {
+  private WorldExperiment() {}
+
+  /** The world seed the embedded model was trained on. */
+  static final long WORLD_SEED = 42;
+
+  /** Random-label contexts averaged for the random many-shot baseline. */
+  static final int RANDOM_DRAWS = 3;
+
+  /** A task of the world. */
+  enum Task {
+    /** Task 1: two candidate values per question, exactly one true. */
+    TRUTH,
+    /** Task 2: pairs in both orders, asymmetry. */
+    COMPARISON,
+    /** Task 3: the truth-task claims labelled by a concept no document used. */
+    CONTROL;
+
+    String lowerName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * What to run.
+   *
+   * @param task the task
+   * @param seed seed of the claim draw and of ICM
+   * @param alpha weight of mutual predictability
+   * @param iterations annealing iterations per chain
+   * @param chains annealing restarts (the best by U is kept, without labels)
+   * @param trainClaims claims ICM labels (one batch; a multiple of 2)
+   * @param testClaims held-out claims (a multiple of 2)
+   */
+  record Settings(
+      Task task, long seed, double alpha, int iterations, int chains, int trainClaims, int testClaims) {
+    Settings {
+      requireNonNull(task, "task");
+      checkArgument(alpha > 0 && Double.isFinite(alpha), "alpha must be > 0 and finite, but was %s", alpha);
+      checkArgument(iterations >= 1, "iterations must be >= 1, but was %s", iterations);
+      checkArgument(chains >= 1, "chains must be >= 1, but was %s", chains);
+      checkArgument(
+          trainClaims >= 4 && trainClaims % 2 == 0,
+          "the batch must be an even number of claims >= 4 (questions have 2 claims), but was %s",
+          trainClaims);
+      checkArgument(
+          testClaims >= 2 && testClaims % 2 == 0,
+          "test claims must be an even number >= 2, but was %s",
+          testClaims);
+      int max = task == Task.COMPARISON ? 2 * 1128 : 2 * 96;
+      checkArgument(
+          trainClaims + testClaims <= max,
+          "the %s task has %s claims, but %s training + %s test claims were asked for",
+          task.lowerName(), max, trainClaims, testClaims);
+    }
+  }
+
+  /** One point of a chain's curve. */
+  record Point(int chain, int iteration, double utility, double agreement) {}
+
+  /** One ICM run (with or without rules) and how it did. */
+  record IcmRun(IcmResult result, double agreement, double manyShot, List<Point> curve) {}
+
+  /** The measured row of the table. */
+  record Outcome(
+      Settings settings,
+      int trainClaims,
+      int testClaims,
+      double zeroShot,
+      double randomManyShot,
+      double goldManyShot,
+      IcmRun icm,
+      IcmRun icmWithoutRules,
+      Duration elapsed) {}
+
+  /** The task's claims, the first {@code trainClaims} for ICM, the rest held out. */
+  static ClaimSet claims(SyntheticWorld world, Settings s) {
+    int all = s.trainClaims() + s.testClaims();
+    return switch (s.task()) {
+      case TRUTH -> world.truthTask(all / 2, s.seed());
+      case CONTROL -> world.controlTask(all / 2, s.seed());
+      case COMPARISON -> world.comparisonTask(all / 2, s.seed());
+    };
+  }
+
+  /** Receives progress: one call per iteration of every chain of both runs. */
+  interface Progress {
+    void update(int done, int total, String run, IterationRecord record, double agreement);
+  }
+
+  static Outcome run(SyntheticWorld world, LabelScorer scorer, Settings s, Progress progress) {
+    long start = System.nanoTime();
+    ClaimSet claims = claims(world, s);
+    List<Example> train = claims.examples().subList(0, s.trainClaims());
+    List<Example> test = claims.examples().subList(s.trainClaims(), claims.size());
+    GoldLabels gold = claims.gold();
+    LabelSpace space = LabelSpace.binary();
+    int total = 2 * s.chains() * s.iterations();
+    int[] done = {0};
+    IcmRun withRules = icm(scorer, s, claims, train, test, true, progress, done, total);
+    IcmRun withoutRules = icm(scorer, s, claims, train, test, false, progress, done, total);
+    double zeroShot = Evaluation.zeroShotAccuracy(scorer, space, test, gold);
+    double random = 0;
+    for (int d = 0; d < RANDOM_DRAWS; d++) {
+      random += Evaluation.randomLabelManyShotAccuracy(scorer, space, train, test, gold, s.seed() + d);
+    }
+    random /= RANDOM_DRAWS;
+    double goldShot =
+        Evaluation.manyShotAccuracy(scorer, space, WorldProbe.labelled(train, gold), test, gold);
+    return new Outcome(
+        s, train.size(), test.size(), zeroShot, random, goldShot, withRules, withoutRules,
+        Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  private static IcmRun icm(
+      LabelScorer scorer,
+      Settings s,
+      ClaimSet claims,
+      List<Example> train,
+      List<Example> test,
+      boolean rules,
+      Progress progress,
+      int[] done,
+      int total) {
+    GoldLabels gold = claims.gold();
+    String name = rules ? "ICM" : "ICM, no rules";
+    List<Point> curve = new ArrayList<>();
+    IterationRecord[] last = {null};
+    IcmListener listener =
+        new IcmListener() {
+          @Override
+          public void onIteration(int batchIndex, int chainIndex, IterationRecord record) {
+            last[0] = record;
+          }
+
+          @Override
+          public boolean observesLabels() {
+            return true;
+          }
+
+          @Override
+          public void onLabels(int batchIndex, int chainIndex, int iteration, Labeling labels) {
+            double agreement = labels.labelledCount() == 0 ? Double.NaN : Evaluation.agreement(labels, gold);
+            IterationRecord r = requireNonNull(last[0], "onIteration precedes onLabels");
+            curve.add(new Point(chainIndex, iteration, r.utility(), agreement));
+            progress.update(++done[0], total, name, r, agreement);
+          }
+        };
+    IcmResult result =
+        Icm.builder()
+            .scorer(scorer)
+            .rules(rules ? claims.rules() : List.of())
+            .alpha(s.alpha())
+            .iterations(s.iterations())
+            .chains(s.chains())
+            .seed(s.seed())
+            .listener(listener)
+            .build()
+            .run(train);
+    double agreement = Evaluation.agreement(result.labels(), gold);
+    double manyShot =
+        Evaluation.manyShotAccuracy(
+            scorer, LabelSpace.binary(), Evaluation.context(train, result.labels()), test, gold);
+    return new IcmRun(result, agreement, manyShot, curve);
+  }
+}

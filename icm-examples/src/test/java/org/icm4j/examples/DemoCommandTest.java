@@ -1,0 +1,122 @@
+package org.icm4j.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import javax.imageio.ImageIO;
+import org.icm4j.Example;
+import org.icm4j.LabelSpace;
+import org.icm4j.Labeling;
+import org.icm4j.djl.BlockLm;
+import org.icm4j.djl.GptConfig;
+import org.icm4j.io.Jsonl;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The main job end to end on a tiny random-weight BlockLm of the world's vocabulary. */
+class DemoCommandTest {
+  @TempDir static Path tmp;
+  private static Path model;
+
+  private record Run(int code, String out, String err) {}
+
+  @BeforeAll
+  static void tinyModel() {
+    model = tmp.resolve("tiny");
+    int vocab = SyntheticWorld.defaultWorld(WorldExperiment.WORLD_SEED).vocabulary().size();
+    try (BlockLm lm = BlockLm.create(new GptConfig(vocab, 256, 1, 2, 16, 32, 3), Device.cpu())) {
+      lm.save(model);
+    }
+  }
+
+  private static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = DemoCommand.execute(new PrintWriter(out), new PrintWriter(err), args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void run_printsTheTable_andWritesLabelsCurveAndPlot() throws IOException {
+    Path out = tmp.resolve("out");
+    Run r =
+        run("--block-model", model.toString(), "--iterations", "6", "--chains", "2",
+            "--batch-size", "12", "--test-claims", "8", "--seed", "4", "--out", out.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out())
+        .contains("task truth, seed 4: ICM labels 12 training claims")
+        .contains("| zero-shot (test) |")
+        .contains("| many-shot, random labels (test, mean of 3) |")
+        .contains("| many-shot, gold labels (test) |")
+        .contains("| many-shot, ICM labels (test) |")
+        .contains("| ICM agreement with gold (its training claims) |")
+        .contains("| many-shot, labels of ICM without rules (test) |")
+        // the progress bar ends full: 2 runs x 2 chains x 6 iterations
+        .contains("100% 24/24");
+    // the labels are those of the 12 training claims the task draws with this seed
+    SyntheticWorld world = SyntheticWorld.defaultWorld(WorldExperiment.WORLD_SEED);
+    List<Example> train = world.truthTask(10, 4).examples().subList(0, 12);
+    Labeling labels = Jsonl.readLabels(out.resolve("labels.jsonl"), LabelSpace.binary(), train);
+    Set<String> ids = new HashSet<>();
+    train.forEach(e -> ids.add(e.id()));
+    assertThat(labels.asMap().keySet()).isSubsetOf(ids).isNotEmpty();
+    // one curve line per iteration and chain of both runs, plus the header
+    assertThat(Files.readAllLines(out.resolve("curve.csv"))).hasSize(1 + 24);
+    BufferedImage png = ImageIO.read(out.resolve("plot.png").toFile());
+    assertThat(png).isNotNull();
+    assertThat(png.getWidth()).isGreaterThan(500);
+    assertThat(Files.readString(out.resolve("table.md"))).contains("| many-shot, ICM labels (test) |");
+  }
+
+  @Test
+  void sameSeed_sameLabels() throws IOException {
+    String[] args = {"--block-model", model.toString(), "--iterations", "5", "--chains", "1",
+        "--batch-size", "8", "--test-claims", "4", "--task", "control", "--seed", "9"};
+    Path a = tmp.resolve("a");
+    Path b = tmp.resolve("b");
+    assertThat(run(concat(args, "--out", a.toString())).code()).isZero();
+    assertThat(run(concat(args, "--out", b.toString())).code()).isZero();
+    assertThat(Files.readString(a.resolve("labels.jsonl"))).isEqualTo(Files.readString(b.resolve("labels.jsonl")));
+  }
+
+  @Test
+  void badOptions_exitWithUsage_quotingTheValue() {
+    Run task = run("--task", "poems");
+    assertThat(task.code()).isEqualTo(DemoCommand.EXIT_USAGE);
+    assertThat(task.err()).contains("'poems'").contains("truth, comparison or control");
+    Run odd = run("--batch-size", "7");
+    assertThat(odd.code()).isEqualTo(DemoCommand.EXIT_USAGE);
+    assertThat(odd.err()).contains("even number").contains("7");
+    Run big = run("--batch-size", "150", "--test-claims", "64");
+    assertThat(big.code()).isEqualTo(DemoCommand.EXIT_USAGE);
+    assertThat(big.err()).contains("192 claims").contains("150 training + 64 test");
+    Run both = run("--block-model", model.toString(), "--model-dir", model.toString());
+    assertThat(both.code()).isEqualTo(DemoCommand.EXIT_USAGE);
+    assertThat(both.err()).contains("not both");
+  }
+
+  @Test
+  void missingModelDirectory_failsNamingIt() {
+    Run r = run("--block-model", tmp.resolve("nowhere").toString(), "--iterations", "1",
+        "--out", tmp.resolve("o").toString());
+    assertThat(r.code()).isEqualTo(DemoCommand.EXIT_RUN_FAILED);
+    assertThat(r.err()).contains("nowhere");
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] out = new String[a.length + b.length];
+    System.arraycopy(a, 0, out, 0, a.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+}
