@@ -67,6 +67,8 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
   private final LeaveOneOut mode;
   private final boolean ownsResources;
   private final NDManager base;
+  // keyed by the prompt text and the label names checked against it, not by example id: two
+  // examples (of two data sets, say) may share an id and differ in prompt
   private final Map<String, long[]> promptTokens = new HashMap<>();
   private final Map<String, long[]> labelTokens = new HashMap<>();
   private final long[] separatorTokens;
@@ -120,11 +122,12 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
   }
 
   private long[] promptTokens(Example e, LabelSpace space) {
-    long[] cached = promptTokens.get(e.id());
+    String prompt = template.query(e);
+    String key = prompt + '\u0000' + String.join("\u0000", space.names());
+    long[] cached = promptTokens.get(key);
     if (cached != null) {
       return cached;
     }
-    String prompt = template.query(e);
     long[] ids = tokenizer.encode(prompt);
     if (ids.length == 0) {
       throw new IcmException(
@@ -152,7 +155,7 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
             null);
       }
     }
-    promptTokens.put(e.id(), ids);
+    promptTokens.put(key, ids);
     return ids;
   }
 

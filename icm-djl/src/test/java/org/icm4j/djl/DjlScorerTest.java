@@ -107,6 +107,22 @@ class DjlScorerTest {
   }
 
   @Test
+  void twoExamplesWithOneIdAndOtherPrompts_areScoredByTheirOwnPrompts() {
+    List<Example> examples = ToyWorld.examples(2);
+    Example first = examples.get(0);
+    // same id, the other example's prompt (e.g. "q1" of another data set)
+    Example renamed = new Example(first.id(), examples.get(1).prompt(), first.group(), first.attributes());
+    try (DjlScorer reused = ToyWorld.scorer(true, DjlScorer.LeaveOneOut.DIVIDE_AND_CONQUER);
+        DjlScorer fresh = ToyWorld.scorer(true, DjlScorer.LeaveOneOut.DIVIDE_AND_CONQUER)) {
+      ScoreResult before = reused.score(BINARY, List.of(new ScoreRequest(first, List.of())));
+      ScoreResult after = reused.score(BINARY, List.of(new ScoreRequest(renamed, List.of())));
+      ScoreResult expected = fresh.score(BINARY, List.of(new ScoreRequest(renamed, List.of())));
+      assertRowsClose(after, expected, 1e-6);
+      assertThat(after.row(0)).isNotEqualTo(before.row(0));
+    }
+  }
+
+  @Test
   void manyShotRequestsWithOneContext_readTheContextOnce() {
     try (DjlScorer s = ToyWorld.scorer(true, DjlScorer.LeaveOneOut.DIVIDE_AND_CONQUER)) {
       List<LabelledExample> context = randomlyLabelled(10, 3);
