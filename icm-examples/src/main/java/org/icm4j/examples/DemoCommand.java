@@ -162,8 +162,7 @@ public final class DemoCommand implements Callable<Integer> {
       return EXIT_USAGE;
     }
     SyntheticWorld world = SyntheticWorld.defaultWorld(WorldExperiment.WORLD_SEED);
-    try {
-      Model model = Model.open(modelDir, blockModel, world);
+    try (Model model = Model.open(modelDir, blockModel, world)) {
       stdout.printf(Locale.ROOT, "model: %s%n", model.name());
       stdout.printf(
           Locale.ROOT,
@@ -205,8 +204,26 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  /** A world model and the scorer that owns it. */
-  record Model(DjlScorer scorer, String name) {
+  /**
+   * A world model, its tokenizer and a description; {@link #close} frees the model. Scorers made
+   * by {@link #scorer} share the model and do not own it.
+   */
+  record Model(CausalLm lm, TextTokenizer tokenizer, String name) implements AutoCloseable {
+    /** A scorer with the world's prompt layout over this model. */
+    DjlScorer scorer() {
+      return DjlScorer.builder()
+          .model(lm)
+          .tokenizer(tokenizer)
+          .template(WorldProbe.template())
+          .ownsResources(false)
+          .build();
+    }
+
+    @Override
+    public void close() {
+      lm.close();
+    }
+
     /**
      * Opens the embedded model, or a user's TorchScript directory, or a saved BlockLm.
      *
@@ -243,9 +260,7 @@ public final class DemoCommand implements Callable<Integer> {
         name = (blockModel == null ? "embedded model " : "BlockLm " + blockModel + " ")
             + block.config() + ", " + block.config().parameterCount() + " parameters";
       }
-      DjlScorer scorer =
-          DjlScorer.builder().model(lm).tokenizer(tokenizer).template(WorldProbe.template()).build();
-      return new Model(scorer, name);
+      return new Model(lm, tokenizer, name);
     }
   }
 

@@ -48,7 +48,8 @@ import picocli.CommandLine.Spec;
  * java -Dai.djl.offline=true -cp ... org.icm4j.examples.Gsm8kCostCommand --model-dir models/gpt2
  *
  * # a tiny smoke run on icm-djl's random-weight test model (context: 512 tokens, byte-level BPE)
- * mvn -q -pl icm-examples exec:java -Dexec.args="--model-dir
+ * mvn -q -pl icm-examples exec:java -Dexec.mainClass=org.icm4j.examples.Gsm8kCostCommand
+ *     -Dexec.args="--model-dir
  *     icm-djl/src/test/resources/fixtures/gpt2-kv --tokenizer
  *     icm-djl/src/test/resources/fixtures/tokenizer.json --questions 3 --batch-size 4
  *     --max-claim-chars 30 --iterations 10"

@@ -113,8 +113,7 @@ public final class TableCommand implements Callable<Integer> {
     }
     SyntheticWorld world = SyntheticWorld.defaultWorld(WorldExperiment.WORLD_SEED);
     List<Outcome> outcomes = new ArrayList<>();
-    try {
-      DemoCommand.Model model = DemoCommand.Model.open(null, blockModel, world);
+    try (DemoCommand.Model model = DemoCommand.Model.open(null, blockModel, world)) {
       stdout.printf(Locale.ROOT, "model: %s%n", model.name());
       try (DjlScorer scorer = model.scorer()) {
         for (Settings r : runs) {

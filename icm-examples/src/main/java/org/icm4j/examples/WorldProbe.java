@@ -33,21 +33,17 @@ public final class WorldProbe {
     return new PromptTemplate(Map.of("True", " True", "False", " False"), "\n");
   }
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws java.io.IOException {
     Path dir = Path.of(args[0]);
     long worldSeed = args.length > 1 ? Long.parseLong(args[1]) : 42;
     int contextClaims = args.length > 2 ? Integer.parseInt(args[2]) : 32;
     SyntheticWorld world = SyntheticWorld.defaultWorld(worldSeed);
     LabelSpace space = LabelSpace.binary();
-    try (DjlScorer scorer =
-        DjlScorer.builder()
-            .model(BlockLm.load(dir, Device.cpu()))
-            .tokenizer(world.tokenizer())
-            .template(template())
-            .build()) {
+    try (DemoCommand.Model model = DemoCommand.Model.open(null, dir, world);
+        DjlScorer scorer = model.scorer()) {
       for (String relation : SyntheticWorld.RELATIONS) {
         System.out.printf("fact recall (argmax of the value after \"eN %s\", %d entities): %.3f%n",
-            relation, SyntheticWorld.ENTITIES, factRecall(world, dir, relation));
+            relation, SyntheticWorld.ENTITIES, factRecall(world, model, relation));
       }
       ClaimSet train = world.truthTask(contextClaims / SyntheticWorld.CANDIDATES, 1001);
       ClaimSet test = world.truthTask(60, 2002);
@@ -58,6 +54,14 @@ public final class WorldProbe {
       System.out.printf("test claims %d, context claims %d%n", testExamples.size(), ctx.size());
       System.out.printf("zero-shot accuracy (truth): %.3f%n",
           Evaluation.zeroShotAccuracy(scorer, space, testExamples, test.gold()));
+      for (String header : List.of(SyntheticWorld.TRUTH_HEADER, SyntheticWorld.SURFACE_HEADER)) {
+        List<Example> headed = new ArrayList<>();
+        for (Example e : testExamples) {
+          headed.add(new Example(e.id(), header + "\n" + e.prompt(), e.group(), e.attributes()));
+        }
+        System.out.printf("zero-shot after the header line %s, accuracy (truth): %.3f%n", header,
+            Evaluation.zeroShotAccuracy(scorer, space, headed, test.gold()));
+      }
       System.out.printf("many-shot, gold truth labels: %.3f%n",
           Evaluation.manyShotAccuracy(scorer, space, labelled(ctx, train.gold()), testExamples, test.gold()));
       System.out.printf("many-shot, random labels: %.3f%n",
@@ -93,7 +97,7 @@ public final class WorldProbe {
   }
 
   /** Share of entities whose most likely next token after "eN relation" is their true value. */
-  static double factRecall(SyntheticWorld world, Path dir, String relation) {
+  static double factRecall(SyntheticWorld world, DemoCommand.Model model, String relation) {
     List<String> values = SyntheticWorld.values(relation);
     LabelSpace space = new LabelSpace(values);
     Map<String, String> verbalizers = new HashMap<>();
@@ -102,9 +106,10 @@ public final class WorldProbe {
     }
     try (DjlScorer scorer =
         DjlScorer.builder()
-            .model(BlockLm.load(dir, Device.cpu()))
-            .tokenizer(world.tokenizer())
+            .model(model.lm())
+            .tokenizer(model.tokenizer())
             .template(new PromptTemplate(verbalizers, "\n"))
+            .ownsResources(false)
             .build()) {
       List<org.icm4j.spi.ScoreRequest> requests = new ArrayList<>();
       for (int e = 0; e < SyntheticWorld.ENTITIES; e++) {

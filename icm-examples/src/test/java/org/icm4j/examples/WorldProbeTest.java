@@ -16,7 +16,7 @@ class WorldProbeTest {
   @TempDir Path dir;
 
   @Test
-  void probe_reportsBaselinesAndTheMutualPredictabilityOfEveryRule() {
+  void probe_reportsBaselinesAndTheMutualPredictabilityOfEveryRule() throws Exception {
     int vocab = SyntheticWorld.defaultWorld(42).vocabulary().size();
     try (BlockLm lm = BlockLm.create(new GptConfig(vocab, 256, 1, 2, 16, 32, 1), Device.cpu())) {
       lm.save(dir);
