@@ -102,6 +102,10 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Held-out claims for the accuracies (default ${DEFAULT-VALUE}).")
   int testClaims;
 
+  @Option(names = "--leave-one-out", paramLabel = "MODE", defaultValue = "DIVIDE_AND_CONQUER",
+      description = "DjlScorer leave-one-out mode: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+  DjlScorer.LeaveOneOut leaveOneOut = DjlScorer.LeaveOneOut.DIVIDE_AND_CONQUER;
+
   @Option(names = "--model-dir", paramLabel = "DIR",
       description = "Use your own TorchScriptLm directory (config.json, the .pt file,"
           + " tokenizer.json) instead of the embedded model.")
@@ -171,9 +175,12 @@ public final class DemoCommand implements Callable<Integer> {
           settings.task().lowerName(), seed, batchSize, alpha, iterations, chains, testClaims);
       stdout.flush();
       Outcome o;
-      try (DjlScorer scorer = model.scorer()) {
+      try (DjlScorer scorer = model.scorer(leaveOneOut)) {
         o = WorldExperiment.run(world, scorer, settings, new Bar(stdout));
       }
+      stdout.printf(Locale.ROOT, "%nscorer: %d calls, %d queries, %d token-forwards (ICM with rules)",
+          o.icm().result().counts().scorerCalls(), o.icm().result().counts().scoredQueries(),
+          o.icm().result().counts().tokens());
       stdout.println();
       String table = table(o);
       stdout.print(table);
@@ -211,10 +218,16 @@ public final class DemoCommand implements Callable<Integer> {
   record Model(CausalLm lm, TextTokenizer tokenizer, String name) implements AutoCloseable {
     /** A scorer with the world's prompt layout over this model. */
     DjlScorer scorer() {
+      return scorer(DjlScorer.LeaveOneOut.DIVIDE_AND_CONQUER);
+    }
+
+    /** A scorer with the world's prompt layout over this model and the given leave-one-out mode. */
+    DjlScorer scorer(DjlScorer.LeaveOneOut mode) {
       return DjlScorer.builder()
           .model(lm)
           .tokenizer(tokenizer)
           .template(WorldProbe.template())
+          .leaveOneOut(mode)
           .ownsResources(false)
           .build();
     }
