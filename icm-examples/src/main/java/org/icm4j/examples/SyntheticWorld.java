@@ -27,7 +27,7 @@ import org.icm4j.eval.GoldLabels;
  *       {@code "e3 bigger e7 ."}: the relation is named, so every fact line pays for learning it.
  *   <li><b>Labelled documents</b> are built exactly like ICM contexts: questions with 2 candidate
  *       claims ({@code "e12 colour red :"} + label), one of them true, lines shuffled. One rule
- *       labels a whole document: <i>truth</i> ({@value #TRUTH_SHARE} of the documents) or the
+ *       labels a whole document: <i>truth</i> ({@value #TRUTH_SHARE}-0.4 of the documents) or the
  *       <i>value-set rule</i> "the value is one of three fixed values of its relation", whose labels
  *       are flipped with probability {@value #SURFACE_NOISE}. Both rules label half of the claims
  *       True, so the True share does not reveal the rule; the value-set rule is the more common
@@ -35,9 +35,10 @@ import org.icm4j.eval.GoldLabels;
  *       one True per question" in half of the questions, and it is noisier than truth, so truth is
  *       the most mutually predictable labeling. Comparison documents hold both orders of pairs
  *       ({@code "e3 bigger e7 :"}) labelled by truth or by a noisy entity-set rule ("the first
- *       entity is one of a fixed half"). Half of the labelled documents open with a line naming
+ *       entity is one of a fixed half"). Some labelled documents open with a line naming
  *       their rule ({@code "@truth"}, {@code "@sets"}), which teaches the features both rules need;
- *       the rest, like ICM contexts, do not.
+ *       the rest, like ICM contexts, do not. {@link Mixture} sets the shares of the two training
+ *       phases (fewer headers and more labelled documents in phase 2).
  *   <li><b>Control</b>: {@link #controlTask} labels relation claims by another value set that no
  *       training document uses.
  * </ul>
@@ -56,20 +57,47 @@ public final class SyntheticWorld {
   /** Candidate claims per question: the true value and one other. */
   public static final int CANDIDATES = 2;
 
-  /** Share of knowledge documents in the corpus; the rest are labelled documents. */
-  static final double KNOWLEDGE_SHARE = 0.35;
-
-  /** Share of labelled documents about comparisons; the rest are about relations. */
-  static final double COMPARISON_SHARE = 0.25;
-
-  /** Share of labelled documents labelled by truth; the rest follow the surface rule. */
+  /** Share of labelled documents labelled by truth in the first training phase. */
   public static final double TRUTH_SHARE = 0.35;
 
   /** Probability that the surface rule's label of a claim is flipped. */
   public static final double SURFACE_NOISE = 0.1;
 
-  /** Share of labelled documents that open with a line naming their rule. */
-  static final double HEADER_SHARE = 0.5;
+  /**
+   * The shares of document kinds in the corpus.
+   *
+   * @param knowledge share of knowledge documents; the rest are labelled documents
+   * @param comparison share of labelled documents about comparisons; the rest are about relations
+   * @param truth share of labelled documents labelled by truth; the rest follow the surface rules
+   * @param header share of labelled documents that open with a line naming their rule
+   */
+  public record Mixture(double knowledge, double comparison, double truth, double header) {
+    /** Phase 1: facts and rule features (many knowledge documents, half the documents headed). */
+    public static final Mixture PHASE_1 = new Mixture(0.35, 0.25, TRUTH_SHARE, 0.5);
+
+    /**
+     * Phase 2: inferring the rule from labels (more labelled relation documents, three in four
+     * without a header; truth stays below half, so a context-free answer still leans to the
+     * surface rule).
+     */
+    public static final Mixture PHASE_2 = new Mixture(0.15, 0.15, 0.4, 0.25);
+
+    public Mixture {
+      for (double share : new double[] {knowledge, comparison, truth, header}) {
+        checkArgument(share >= 0 && share <= 1, "shares must be in [0, 1], but one was %s", share);
+      }
+    }
+
+    /** The mixture named {@code phase1} or {@code phase2}. */
+    public static Mixture named(String name) {
+      return switch (name) {
+        case "phase1" -> PHASE_1;
+        case "phase2" -> PHASE_2;
+        default -> throw new IllegalArgumentException(
+            "the corpus mixture must be phase1 or phase2, but was '" + name + "'");
+      };
+    }
+  }
 
   static final String TRUTH_HEADER = "@truth";
   static final String SURFACE_HEADER = "@sets";
@@ -271,11 +299,11 @@ public final class SyntheticWorld {
 
   /**
    * A labelled document like an ICM context: {@code groups} questions of one relation rule (truth
-   * with probability {@code truthShare}, else the noisy value-set rule), lines shuffled, with a
-   * header line naming the rule with probability {@value #HEADER_SHARE}.
+   * with probability {@code m.truth()}, else the noisy value-set rule), lines shuffled, with a
+   * header line naming the rule with probability {@code m.header()}.
    */
-  String relationDocument(SplittableRandom rng, int groups, double truthShare) {
-    boolean truth = rng.nextDouble() < truthShare;
+  String relationDocument(SplittableRandom rng, int groups, Mixture m) {
+    boolean truth = rng.nextDouble() < m.truth();
     RelationRule rule = truth ? truth() : valueSetRule();
     List<String> lines = new ArrayList<>();
     for (int g = 0; g < groups; g++) {
@@ -286,16 +314,16 @@ public final class SyntheticWorld {
         lines.add(relationClaim(e, r, v) + " " + (label ? "True" : "False"));
       }
     }
-    return document(rng, lines, truth);
+    return document(rng, lines, truth, m);
   }
 
   /**
    * A labelled comparison document: {@code pairs} pairs in both orders, labelled by truth (with
-   * probability {@code truthShare}) or by the noisy "the first entity is in the entity set" rule,
-   * lines shuffled, with a header line naming the rule with probability {@value #HEADER_SHARE}.
+   * probability {@code m.truth()}) or by the noisy "the first entity is in the entity set" rule,
+   * lines shuffled, with a header line naming the rule with probability {@code m.header()}.
    */
-  String comparisonDocument(SplittableRandom rng, int pairs, double truthShare) {
-    boolean truth = rng.nextDouble() < truthShare;
+  String comparisonDocument(SplittableRandom rng, int pairs, Mixture m) {
+    boolean truth = rng.nextDouble() < m.truth();
     List<String> lines = new ArrayList<>();
     for (int p = 0; p < pairs; p++) {
       int a = rng.nextInt(ENTITIES);
@@ -309,27 +337,27 @@ public final class SyntheticWorld {
         lines.add(comparisonClaim(o[0], o[1]) + " " + (label ? "True" : "False"));
       }
     }
-    return document(rng, lines, truth);
+    return document(rng, lines, truth, m);
   }
 
-  private static String document(SplittableRandom rng, List<String> lines, boolean truth) {
+  private static String document(SplittableRandom rng, List<String> lines, boolean truth, Mixture m) {
     shuffle(lines, rng);
     String text = String.join("\n", lines) + "\n";
-    if (rng.nextDouble() < HEADER_SHARE) {
+    if (rng.nextDouble() < m.header()) {
       text = (truth ? TRUTH_HEADER : SURFACE_HEADER) + "\n" + text;
     }
     return text;
   }
 
   /** One random training document. */
-  String document(SplittableRandom rng) {
-    if (rng.nextDouble() < KNOWLEDGE_SHARE) {
+  String document(SplittableRandom rng, Mixture m) {
+    if (rng.nextDouble() < m.knowledge()) {
       return knowledgeDocument(rng, 8 + rng.nextInt(40));
     }
-    if (rng.nextDouble() < COMPARISON_SHARE) {
-      return comparisonDocument(rng, 2 + rng.nextInt(19), TRUTH_SHARE);
+    if (rng.nextDouble() < m.comparison()) {
+      return comparisonDocument(rng, 2 + rng.nextInt(19), m);
     }
-    return relationDocument(rng, 2 + rng.nextInt(19), TRUTH_SHARE);
+    return relationDocument(rng, 2 + rng.nextInt(19), m);
   }
 
   /**
@@ -337,6 +365,11 @@ public final class SyntheticWorld {
    * cut into windows.
    */
   public Corpus corpus() {
+    return corpus(Mixture.PHASE_1);
+  }
+
+  /** The training corpus with the given mixture of documents. */
+  public Corpus corpus(Mixture mixture) {
     TextTokenizer tok = tokenizer();
     long newline = vocabulary.indexOf(NEWLINE);
     int vocab = vocabulary.size();
@@ -351,7 +384,7 @@ public final class SyntheticWorld {
         long[] out = new long[length];
         int at = 0;
         while (at < length) {
-          long[] doc = tok.encode(document(rng));
+          long[] doc = tok.encode(document(rng, mixture));
           for (int i = 0; i < doc.length && at < length; i++) {
             out[at++] = doc[i];
           }

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.function.LongFunction;
+import java.util.function.BiFunction;
 import org.icm4j.IcmException;
 import org.icm4j.djl.GptConfig;
 import org.icm4j.examples.LmTrainer.TrainingOptions;
@@ -40,7 +40,7 @@ import picocli.CommandLine.Spec;
  * LmTrainer}). Exit codes: 0 done, 1 the run failed, 2 bad options.
  *
  * <p><b>Corpus.</b> The corpus comes from {@link #corpusFactory}, which maps the seed to a {@link
- * Corpus}: {@code seed -> SyntheticWorld.defaultWorld(seed).corpus()}. Tests replace it with their
+ * Corpus}: {@code (seed, mixture) -> SyntheticWorld.defaultWorld(seed).corpus(mixture)}. Tests replace it with their
  * own corpus.
  *
  * <p>Not thread-safe: an instance holds the parsed options of one run, and {@link
@@ -67,7 +67,8 @@ public final class TrainCommand implements Callable<Integer> {
    * Maps the seed to the training corpus: the synthetic world of that seed. Package-private and
    * mutable so that a test can plug in its own corpus.
    */
-  static LongFunction<Corpus> corpusFactory = seed -> SyntheticWorld.defaultWorld(seed).corpus();
+  static BiFunction<Long, SyntheticWorld.Mixture, Corpus> corpusFactory =
+      (seed, mixture) -> SyntheticWorld.defaultWorld(seed).corpus(mixture);
 
   @Spec @Nullable CommandSpec spec;
 
@@ -109,6 +110,11 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--checkpoint-every", defaultValue = "500",
       description = "Steps per checkpoint, 0 for only at the end (default ${DEFAULT-VALUE}).")
   int checkpointEvery;
+
+  @Option(names = "--mixture", defaultValue = "phase1", paramLabel = "NAME",
+      description = "Corpus mixture: phase1 (facts and rule features) or phase2 (inferring the rule"
+          + " from labels); may change when a run resumes (default ${DEFAULT-VALUE}).")
+  String mixture = "phase1";
 
   @Option(names = "--layers", defaultValue = "4", description = "Transformer blocks (default ${DEFAULT-VALUE}).")
   int layers;
@@ -165,7 +171,13 @@ public final class TrainCommand implements Callable<Integer> {
     }
     Corpus corpus;
     try {
-      corpus = requireNonNull(corpusFactory.apply(seed), "corpusFactory returned null");
+      SyntheticWorld.Mixture m;
+      try {
+        m = SyntheticWorld.Mixture.named(mixture);
+      } catch (IllegalArgumentException e) {
+        return usage(err, e.getMessage());
+      }
+      corpus = requireNonNull(corpusFactory.apply(seed, m), "corpusFactory returned null");
     } catch (RuntimeException e) {
       err.println("train: cannot build the corpus: " + e.getMessage());
       return EXIT_RUN_FAILED;

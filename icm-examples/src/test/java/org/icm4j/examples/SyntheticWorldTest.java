@@ -19,7 +19,7 @@ class SyntheticWorldTest {
   @Test
   void sameSeed_sameWorldDocumentsAndTasks() {
     SyntheticWorld again = SyntheticWorld.defaultWorld(1);
-    assertThat(again.document(new SplittableRandom(5))).isEqualTo(WORLD.document(new SplittableRandom(5)));
+    assertThat(again.document(new SplittableRandom(5), SyntheticWorld.Mixture.PHASE_1)).isEqualTo(WORLD.document(new SplittableRandom(5), SyntheticWorld.Mixture.PHASE_1));
     assertThat(again.truthTask(20, 3).examples()).isEqualTo(WORLD.truthTask(20, 3).examples());
     // another world has other facts: the same questions get other candidate values
     assertThat(SyntheticWorld.defaultWorld(2).truthTask(20, 3).examples())
@@ -83,7 +83,7 @@ class SyntheticWorldTest {
     int docs = 0;
     int headed = 0;
     for (int i = 0; i < 3000; i++) {
-      String doc = WORLD.relationDocument(rng, 10, SyntheticWorld.TRUTH_SHARE);
+      String doc = WORLD.relationDocument(rng, 10, SyntheticWorld.Mixture.PHASE_1);
       List<String> lines = new java.util.ArrayList<>(List.of(doc.split("\n")));
       String header = lines.get(0).startsWith("@") ? lines.remove(0) : null;
       headed += header == null ? 0 : 1;
@@ -148,7 +148,7 @@ class SyntheticWorldTest {
     TextTokenizer tok = WORLD.tokenizer();
     SplittableRandom rng = new SplittableRandom(3);
     for (int i = 0; i < 200; i++) {
-      for (long id : tok.encode(WORLD.document(rng))) {
+      for (long id : tok.encode(WORLD.document(rng, SyntheticWorld.Mixture.PHASE_2))) {
         assertThat(id).isBetween(0L, (long) WORLD.vocabulary().size() - 1);
       }
     }

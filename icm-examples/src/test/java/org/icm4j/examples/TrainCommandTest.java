@@ -6,7 +6,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.function.LongFunction;
+import java.util.function.BiFunction;
 import org.icm4j.djl.BlockLm;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -15,14 +15,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 class TrainCommandTest {
 
-  private LongFunction<Corpus> original = TrainCommand.corpusFactory;
+  private BiFunction<Long, SyntheticWorld.Mixture, Corpus> original = TrainCommand.corpusFactory;
   private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
 
   @BeforeEach
   void useTestCorpus() {
     original = TrainCommand.corpusFactory;
-    TrainCommand.corpusFactory = seed -> new LmTrainerTest.PatternCorpus();
+    TrainCommand.corpusFactory = (seed, mixture) -> new LmTrainerTest.PatternCorpus();
   }
 
   @AfterEach
@@ -82,7 +82,7 @@ class TrainCommandTest {
   @Test
   void failingCorpusFactoryExitsWith1(@TempDir Path dir) {
     TrainCommand.corpusFactory =
-        seed -> {
+        (seed, mixture) -> {
           throw new IllegalStateException("no corpus");
         };
     assertThat(run(args(dir))).isEqualTo(TrainCommand.EXIT_RUN_FAILED);
