@@ -120,7 +120,7 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Output directory (default ${DEFAULT-VALUE}).")
   Path out = Path.of("icm-demo-out");
 
-  static final int DEFAULT_ITERATIONS = 300;
+  static final int DEFAULT_ITERATIONS = 150;
   static final int DEFAULT_CHAINS = 2;
   static final int DEFAULT_BATCH = 32;
   static final int DEFAULT_TEST = 64;

@@ -82,19 +82,26 @@ public final class SyntheticWorld {
      */
     public static final Mixture PHASE_2 = new Mixture(0.15, 0.15, 0.4, 0.25);
 
+    /**
+     * Phase 3: almost only unheaded labelled relation documents, where the rule must be inferred
+     * from the labels (a few knowledge and headed documents keep the facts and the features).
+     */
+    public static final Mixture PHASE_3 = new Mixture(0.1, 0.1, 0.4, 0.1);
+
     public Mixture {
       for (double share : new double[] {knowledge, comparison, truth, header}) {
         checkArgument(share >= 0 && share <= 1, "shares must be in [0, 1], but one was %s", share);
       }
     }
 
-    /** The mixture named {@code phase1} or {@code phase2}. */
+    /** The mixture named {@code phase1}, {@code phase2} or {@code phase3}. */
     public static Mixture named(String name) {
       return switch (name) {
         case "phase1" -> PHASE_1;
         case "phase2" -> PHASE_2;
+        case "phase3" -> PHASE_3;
         default -> throw new IllegalArgumentException(
-            "the corpus mixture must be phase1 or phase2, but was '" + name + "'");
+            "the corpus mixture must be phase1, phase2 or phase3, but was '" + name + "'");
       };
     }
   }

@@ -11,8 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.ToDoubleFunction;
-import org.icm4j.IcmException;
 import org.icm4j.djl.DjlScorer;
 import org.icm4j.examples.WorldExperiment.Outcome;
 import org.icm4j.examples.WorldExperiment.Settings;
@@ -78,6 +81,11 @@ public final class TableCommand implements Callable<Integer> {
       description = "A BlockLm saved by TrainCommand instead of the embedded model.")
   @Nullable Path blockModel;
 
+  @Option(names = "--parallel", defaultValue = "1", paramLabel = "N",
+      description = "Runs at once, each with its own copy of the model (default ${DEFAULT-VALUE});"
+          + " results do not depend on it.")
+  int parallel;
+
   @Option(names = "--out", paramLabel = "FILE", description = "Also write the table to FILE.")
   @Nullable Path out;
 
@@ -111,24 +119,30 @@ public final class TableCommand implements Callable<Integer> {
       err.println("icm-table: " + e.getMessage());
       return DemoCommand.EXIT_USAGE;
     }
+    if (parallel < 1) {
+      err.println("icm-table: --parallel must be >= 1, but was " + parallel);
+      return DemoCommand.EXIT_USAGE;
+    }
     SyntheticWorld world = SyntheticWorld.defaultWorld(WorldExperiment.WORLD_SEED);
     List<Outcome> outcomes = new ArrayList<>();
-    try (DemoCommand.Model model = DemoCommand.Model.open(null, blockModel, world)) {
-      stdout.printf(Locale.ROOT, "model: %s%n", model.name());
-      try (DjlScorer scorer = model.scorer()) {
-        for (Settings r : runs) {
-          Outcome o = WorldExperiment.run(world, scorer, r, (done, total, run, rec, agreement) -> {});
-          outcomes.add(o);
-          stdout.printf(Locale.ROOT, "%s seed %d done in %s: ICM many-shot %.3f, gold %.3f%n",
-              r.task().lowerName(), r.seed(), DemoCommand.format(o.elapsed()), o.icm().manyShot(),
-              o.goldManyShot());
-          stdout.flush();
-        }
+    ExecutorService pool = Executors.newFixedThreadPool(parallel);
+    try {
+      List<Future<Outcome>> futures = new ArrayList<>();
+      for (Settings r : runs) {
+        futures.add(pool.submit(() -> runOne(world, r, stdout)));
       }
-    } catch (IcmException | IllegalArgumentException | IllegalStateException | UncheckedIOException
-        | IOException e) {
-      err.println("icm-table: " + e.getMessage());
+      for (Future<Outcome> f : futures) {
+        outcomes.add(f.get());
+      }
+    } catch (ExecutionException e) {
+      err.println("icm-table: " + e.getCause().getMessage());
       return DemoCommand.EXIT_RUN_FAILED;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      err.println("icm-table: interrupted");
+      return DemoCommand.EXIT_RUN_FAILED;
+    } finally {
+      pool.shutdownNow();
     }
     String table = table(outcomes, seeds.size());
     stdout.print(table);
@@ -141,6 +155,22 @@ public final class TableCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** One run with its own copy of the model, so that runs on several threads share nothing. */
+  private Outcome runOne(SyntheticWorld world, Settings r, PrintWriter stdout) throws IOException {
+    try (DemoCommand.Model model = DemoCommand.Model.open(null, blockModel, world);
+        DjlScorer scorer = model.scorer()) {
+      Outcome o = WorldExperiment.run(world, scorer, r, (done, total, run, rec, agreement) -> {});
+      synchronized (stdout) {
+        stdout.printf(Locale.ROOT, "%s seed %d done in %s (%s): ICM many-shot %.3f, agreement %.3f,"
+                + " gold many-shot %.3f%n",
+            r.task().lowerName(), r.seed(), DemoCommand.format(o.elapsed()), model.name(),
+            o.icm().manyShot(), o.icm().agreement(), o.goldManyShot());
+        stdout.flush();
+      }
+      return o;
+    }
   }
 
   private static final List<String> COLUMNS =

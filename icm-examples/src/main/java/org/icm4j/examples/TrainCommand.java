@@ -112,8 +112,9 @@ public final class TrainCommand implements Callable<Integer> {
   int checkpointEvery;
 
   @Option(names = "--mixture", defaultValue = "phase1", paramLabel = "NAME",
-      description = "Corpus mixture: phase1 (facts and rule features) or phase2 (inferring the rule"
-          + " from labels); may change when a run resumes (default ${DEFAULT-VALUE}).")
+      description = "Corpus mixture: phase1 (facts and rule features), phase2 or phase3 (more"
+          + " weight on inferring the rule from labels); may change when a run resumes (default"
+          + " ${DEFAULT-VALUE}).")
   String mixture = "phase1";
 
   @Option(names = "--layers", defaultValue = "4", description = "Transformer blocks (default ${DEFAULT-VALUE}).")

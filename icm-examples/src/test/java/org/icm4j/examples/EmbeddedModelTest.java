@@ -1,0 +1,84 @@
+package org.icm4j.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.icm4j.Example;
+import org.icm4j.LabelSpace;
+import org.icm4j.LabelledExample;
+import org.icm4j.djl.DjlScorer;
+import org.icm4j.eval.Evaluation;
+import org.icm4j.eval.GoldLabels;
+import org.icm4j.spi.ScoreResult;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the committed world model holds (measured in icm-examples/TRAINING.md): every fact; the truth
+ * of a claim, which it applies after an {@code @truth} header; a context-free lean to the surface
+ * rule; and a truth labeling far more mutually predictable than the control concept's. The bounds
+ * sit below the measured values, so that a retrained or corrupted model that lost a property fails.
+ */
+class EmbeddedModelTest {
+  private static final SyntheticWorld WORLD = SyntheticWorld.defaultWorld(WorldExperiment.WORLD_SEED);
+  private static final LabelSpace SPACE = LabelSpace.binary();
+  private static DemoCommand.Model model;
+  private static DjlScorer scorer;
+
+  @BeforeAll
+  static void load() throws IOException {
+    model = DemoCommand.Model.open(null, null, WORLD);
+    scorer = model.scorer();
+  }
+
+  @AfterAll
+  static void close() {
+    scorer.close();
+    model.close();
+  }
+
+  @Test
+  void knowsEveryFact() {
+    for (String relation : SyntheticWorld.RELATIONS) {
+      assertThat(WorldProbe.factRecall(WORLD, model, relation)).as(relation).isGreaterThanOrEqualTo(0.95);
+    }
+  }
+
+  @Test
+  void afterTheTruthHeader_labelsByTruth_andWithoutContext_followsTheSurfaceRule() {
+    ClaimSet claims = WORLD.truthTask(32, 11);
+    List<Example> test = claims.examples();
+    List<Example> headed = new ArrayList<>();
+    for (Example e : test) {
+      headed.add(new Example(e.id(), SyntheticWorld.TRUTH_HEADER + "\n" + e.prompt(), e.group(), e.attributes()));
+    }
+    assertThat(Evaluation.zeroShotAccuracy(scorer, SPACE, headed, claims.gold())).isGreaterThanOrEqualTo(0.95);
+    GoldLabels surface = WorldProbe.relabel(test, WORLD.valueSetRule());
+    assertThat(Evaluation.zeroShotAccuracy(scorer, SPACE, test, surface)).isGreaterThanOrEqualTo(0.85);
+  }
+
+  @Test
+  void truthLabeling_isFarMoreMutuallyPredictableThanTheControlConcept() {
+    ClaimSet batch = WORLD.truthTask(16, 12);
+    double truth = mutualPredictability(WorldProbe.labelled(batch.examples(), batch.gold()));
+    double control =
+        mutualPredictability(
+            WorldProbe.labelled(batch.examples(), WorldProbe.relabel(batch.examples(), WORLD.controlRule())));
+    double random =
+        mutualPredictability(WorldProbe.labelled(batch.examples(), WorldProbe.randomLabels(batch.examples(), 3)));
+    assertThat(truth).isGreaterThan(control + 1).isGreaterThan(random + 1);
+  }
+
+  private static double mutualPredictability(List<LabelledExample> labelled) {
+    ScoreResult r = scorer.scoreLeaveOneOut(SPACE, labelled);
+    double sum = 0;
+    for (int i = 0; i < labelled.size(); i++) {
+      int y = SPACE.indexOf(labelled.get(i).label());
+      sum += r.row(i)[y] - r.row(i)[1 - y];
+    }
+    return sum / labelled.size();
+  }
+}
