@@ -121,7 +121,7 @@ public final class DemoCommand implements Callable<Integer> {
   Path out = Path.of("icm-demo-out");
 
   static final int DEFAULT_ITERATIONS = 150;
-  static final int DEFAULT_CHAINS = 2;
+  static final int DEFAULT_CHAINS = 4;
   static final int DEFAULT_BATCH = 32;
   static final int DEFAULT_TEST = 64;
 
