@@ -129,6 +129,13 @@ class SyntheticWorldTest {
       // neither the rule nor its negation: agreement far from 0 and from 1
       assertThat((double) same / control.size()).as("agreement with %s", rule).isBetween(0.2, 0.8);
     }
+    // both candidates of a question share the control label, so truth (one True per question)
+    // agrees with it on exactly half of the claims
+    int same = 0;
+    for (Example e : control.examples()) {
+      same += control.gold().label(e.id()).equals(truth.gold().label(truth.examples().get(control.examples().indexOf(e)).id())) ? 1 : 0;
+    }
+    assertThat(2 * same).isEqualTo(control.size());
   }
 
   @Test
