@@ -1,6 +1,8 @@
 package org.icm4j.examples;
 
 import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Locale;
 import picocli.CommandLine;
 
 /** What the example commands share: offline DJL by default, and running picocli on given streams. */
@@ -12,6 +14,13 @@ final class Commands {
     if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
       System.setProperty("ai.djl.offline", "true");
     }
+  }
+
+  /** A duration as {@code h:mm:ss}. */
+  static String format(Duration d) {
+    long seconds = d.toSeconds();
+    return String.format(
+        Locale.ROOT, "%d:%02d:%02d", seconds / 3600, (seconds / 60) % 60, seconds % 60);
   }
 
   /** Runs a picocli command on the given streams, flushes them and returns its exit code. */

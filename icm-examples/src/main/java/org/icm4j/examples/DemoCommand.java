@@ -198,14 +198,12 @@ public final class DemoCommand implements Callable<Integer> {
           Locale.ROOT,
           "wrote %s (ICM labels), %s, %s, %s in %s%n",
           out.resolve("labels.jsonl"), out.resolve("table.md"), out.resolve("curve.csv"),
-          out.resolve("plot.png"), format(o.elapsed()));
+          out.resolve("plot.png"), Commands.format(o.elapsed()));
       stdout.flush();
       return 0;
-    } catch (IcmException | IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+    } catch (IcmException | IllegalArgumentException | IllegalStateException | UncheckedIOException
+        | IOException e) {
       stdout.println();
-      err.println("icm-demo: " + e.getMessage());
-      return EXIT_RUN_FAILED;
-    } catch (IOException e) {
       err.println("icm-demo: " + e.getMessage());
       return EXIT_RUN_FAILED;
     }
@@ -315,13 +313,16 @@ public final class DemoCommand implements Callable<Integer> {
   private static void writeCurve(Path file, Outcome o) throws IOException {
     List<String> lines = new ArrayList<>();
     lines.add("run,chain,iteration,utility,agreement");
-    for (WorldExperiment.Point p : o.icm().curve()) {
-      lines.add(String.format(Locale.ROOT, "icm,%d,%d,%.4f,%.4f", p.chain(), p.iteration(), p.utility(), p.agreement()));
-    }
-    for (WorldExperiment.Point p : o.icmWithoutRules().curve()) {
-      lines.add(String.format(Locale.ROOT, "no-rules,%d,%d,%.4f,%.4f", p.chain(), p.iteration(), p.utility(), p.agreement()));
-    }
+    curveLines(lines, "icm", o.icm().curve());
+    curveLines(lines, "no-rules", o.icmWithoutRules().curve());
     Files.write(file, lines);
+  }
+
+  private static void curveLines(List<String> lines, String run, List<WorldExperiment.Point> curve) {
+    for (WorldExperiment.Point p : curve) {
+      lines.add(String.format(Locale.ROOT, "%s,%d,%d,%.4f,%.4f",
+          run, p.chain(), p.iteration(), p.utility(), p.agreement()));
+    }
   }
 
   /** Copies the embedded model out of the class path into a temporary directory. */
@@ -352,10 +353,6 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  static String format(Duration d) {
-    return TrainCommand.format(d);
-  }
-
   /** A text progress bar: redrawn in place on a terminal, a line per tenth otherwise. */
   static final class Bar implements WorldExperiment.Progress {
     private final PrintWriter out;
@@ -384,7 +381,7 @@ public final class DemoCommand implements Callable<Integer> {
       String line = String.format(Locale.ROOT,
           "[%s%s] %3d%% %d/%d %-13s U %8.2f agreement %.2f  %s left",
           "#".repeat(filled), ".".repeat(width - filled), 100 * done / total, done, total, run,
-          r.utility(), agreement, format(left));
+          r.utility(), agreement, Commands.format(left));
       out.print(terminal ? "\r" + line : line + System.lineSeparator());
       out.flush();
     }

@@ -165,7 +165,7 @@ public final class TableCommand implements Callable<Integer> {
       synchronized (stdout) {
         stdout.printf(Locale.ROOT, "%s seed %d done in %s (%s): ICM many-shot %.3f, agreement %.3f,"
                 + " gold many-shot %.3f%n",
-            r.task().lowerName(), r.seed(), DemoCommand.format(o.elapsed()), model.name(),
+            r.task().lowerName(), r.seed(), Commands.format(o.elapsed()), model.name(),
             o.icm().manyShot(), o.icm().agreement(), o.goldManyShot());
         stdout.flush();
       }
@@ -222,7 +222,7 @@ public final class TableCommand implements Callable<Integer> {
         sb.append(String.format(Locale.ROOT, " | %.1f", 100 * f.applyAsDouble(o)));
       }
       sb.append(String.format(Locale.ROOT, " | %.1f | %.1f | %s |%n", o.icm().result().utility(),
-          o.icmWithoutRules().result().utility(), DemoCommand.format(o.elapsed())));
+          o.icmWithoutRules().result().utility(), Commands.format(o.elapsed())));
     }
     return sb.toString();
   }

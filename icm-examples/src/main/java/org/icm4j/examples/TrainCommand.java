@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.BiFunction;
@@ -214,7 +213,7 @@ public final class TrainCommand implements Callable<Integer> {
                     p.loss(),
                     p.tokensPerSecond(),
                     p.learningRate(),
-                    format(p.remaining(options.tokensPerStep())));
+                    Commands.format(p.remaining(options.tokensPerStep())));
                 stdout.flush();
               });
       stdout.printf(
@@ -222,7 +221,7 @@ public final class TrainCommand implements Callable<Integer> {
           "done: step %d, %d steps in %s (%.0f tokens/s)%s; checkpoint in %s%n",
           result.step(),
           result.stepsThisRun(),
-          format(result.elapsed()),
+          Commands.format(result.elapsed()),
           result.tokensPerSecond(),
           trainer.flushesDenormals() ? ", denormals flushed to zero" : "",
           dir);
@@ -239,11 +238,5 @@ public final class TrainCommand implements Callable<Integer> {
     err.println("train: " + message);
     err.println("Try --help for the options.");
     return EXIT_USAGE;
-  }
-
-  static String format(Duration d) {
-    long seconds = d.toSeconds();
-    return String.format(
-        Locale.ROOT, "%d:%02d:%02d", seconds / 3600, (seconds / 60) % 60, seconds % 60);
   }
 }

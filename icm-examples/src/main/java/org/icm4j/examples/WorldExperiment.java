@@ -79,7 +79,11 @@ final class WorldExperiment {
           testClaims >= 2 && testClaims % 2 == 0,
           "test claims must be an even number >= 2, but was %s",
           testClaims);
-      int max = task == Task.COMPARISON ? 2 * 1128 : 2 * 96;
+      int entities = SyntheticWorld.ENTITIES;
+      int max =
+          task == Task.COMPARISON
+              ? entities * (entities - 1) // each unordered pair in both orders
+              : SyntheticWorld.CANDIDATES * entities * SyntheticWorld.RELATIONS.size();
       checkArgument(
           trainClaims + testClaims <= max,
           "the %s task has %s claims, but %s training + %s test claims were asked for",

@@ -15,6 +15,7 @@ import org.icm4j.djl.DjlScorer;
 import org.icm4j.djl.PromptTemplate;
 import org.icm4j.eval.Evaluation;
 import org.icm4j.eval.GoldLabels;
+import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreResult;
 
 /**
@@ -55,10 +56,7 @@ public final class WorldProbe {
       System.out.printf("zero-shot accuracy (truth): %.3f%n",
           Evaluation.zeroShotAccuracy(scorer, space, testExamples, test.gold()));
       for (String header : List.of(SyntheticWorld.TRUTH_HEADER, SyntheticWorld.SURFACE_HEADER)) {
-        List<Example> headed = new ArrayList<>();
-        for (Example e : testExamples) {
-          headed.add(new Example(e.id(), header + "\n" + e.prompt(), e.group(), e.attributes()));
-        }
+        List<Example> headed = withHeader(testExamples, header);
         System.out.printf("zero-shot after the header line %s, accuracy (truth): %.3f%n", header,
             Evaluation.zeroShotAccuracy(scorer, space, headed, test.gold()));
       }
@@ -83,15 +81,8 @@ public final class WorldProbe {
       labelings.put("random", randomLabels(batch, 9));
       for (Map.Entry<String, GoldLabels> l : labelings.entrySet()) {
         List<LabelledExample> ls = labelled(batch, l.getValue());
-        ScoreResult r = scorer.scoreLeaveOneOut(space, ls);
-        double mp = 0;
-        for (int i = 0; i < ls.size(); i++) {
-          double[] lp = r.row(i);
-          int y = space.indexOf(ls.get(i).label());
-          mp += lp[y] - lp[1 - y];
-        }
         System.out.printf("mutual predictability (mean LOO signed log-odds, %d claims) of %s: %.3f%n",
-            ls.size(), l.getKey(), mp / ls.size());
+            ls.size(), l.getKey(), mutualPredictability(scorer, ls));
       }
     }
   }
@@ -129,6 +120,30 @@ public final class WorldProbe {
       }
       return (double) right / SyntheticWorld.ENTITIES;
     }
+  }
+
+  /** The examples with {@code header} as a line before each prompt (a rule header, say). */
+  static List<Example> withHeader(List<Example> examples, String header) {
+    List<Example> out = new ArrayList<>();
+    for (Example e : examples) {
+      out.add(new Example(e.id(), header + "\n" + e.prompt(), e.group(), e.attributes()));
+    }
+    return out;
+  }
+
+  /**
+   * ICM's mutual predictability of a binary labeling: the mean leave-one-out signed log-odds
+   * {@code log P(label) - log P(other label)}.
+   */
+  static double mutualPredictability(LabelScorer scorer, List<LabelledExample> labelled) {
+    LabelSpace space = LabelSpace.binary();
+    ScoreResult r = scorer.scoreLeaveOneOut(space, labelled);
+    double sum = 0;
+    for (int i = 0; i < labelled.size(); i++) {
+      int y = space.indexOf(labelled.get(i).label());
+      sum += r.row(i)[y] - r.row(i)[1 - y];
+    }
+    return sum / labelled.size();
   }
 
   static List<LabelledExample> labelled(List<Example> examples, GoldLabels labels) {

@@ -3,7 +3,6 @@ package org.icm4j.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import org.icm4j.Example;
 import org.icm4j.LabelSpace;
@@ -11,7 +10,6 @@ import org.icm4j.LabelledExample;
 import org.icm4j.djl.DjlScorer;
 import org.icm4j.eval.Evaluation;
 import org.icm4j.eval.GoldLabels;
-import org.icm4j.spi.ScoreResult;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,10 +49,7 @@ class EmbeddedModelTest {
   void afterTheTruthHeader_labelsByTruth_andWithoutContext_followsTheSurfaceRule() {
     ClaimSet claims = WORLD.truthTask(32, 11);
     List<Example> test = claims.examples();
-    List<Example> headed = new ArrayList<>();
-    for (Example e : test) {
-      headed.add(new Example(e.id(), SyntheticWorld.TRUTH_HEADER + "\n" + e.prompt(), e.group(), e.attributes()));
-    }
+    List<Example> headed = WorldProbe.withHeader(test, SyntheticWorld.TRUTH_HEADER);
     assertThat(Evaluation.zeroShotAccuracy(scorer, SPACE, headed, claims.gold())).isGreaterThanOrEqualTo(0.95);
     GoldLabels surface = WorldProbe.relabel(test, WORLD.valueSetRule());
     assertThat(Evaluation.zeroShotAccuracy(scorer, SPACE, test, surface)).isGreaterThanOrEqualTo(0.85);
@@ -73,12 +68,6 @@ class EmbeddedModelTest {
   }
 
   private static double mutualPredictability(List<LabelledExample> labelled) {
-    ScoreResult r = scorer.scoreLeaveOneOut(SPACE, labelled);
-    double sum = 0;
-    for (int i = 0; i < labelled.size(); i++) {
-      int y = SPACE.indexOf(labelled.get(i).label());
-      sum += r.row(i)[y] - r.row(i)[1 - y];
-    }
-    return sum / labelled.size();
+    return WorldProbe.mutualPredictability(scorer, labelled);
   }
 }
