@@ -74,28 +74,42 @@ public final class SyntheticWorld {
    * @param comparison share of labelled documents about comparisons; the rest are about relations
    * @param truth share of labelled documents labelled by truth; the rest follow the surface rules
    * @param header share of labelled documents that open with a line naming their rule
+   * @param rateCue share of surface-rule relation documents whose value set has 2 or 4 values
+   *     instead of 3 (half each), so that their share of True labels (1/3 or 2/3) tells them from
+   *     truth documents (1/2): a cue readable from the labels alone, which makes attending to the
+   *     labels in the context pay before the rule itself can be read from them
    */
-  public record Mixture(double knowledge, double comparison, double truth, double header) {
+  public record Mixture(double knowledge, double comparison, double truth, double header, double rateCue) {
     /** Phase 1: facts and rule features (many knowledge documents, half the documents headed). */
-    public static final Mixture PHASE_1 = new Mixture(0.35, 0.25, TRUTH_SHARE, 0.5);
+    public static final Mixture PHASE_1 = new Mixture(0.35, 0.25, TRUTH_SHARE, 0.5, 0);
 
     /**
      * Phase 2: inferring the rule from labels (more labelled relation documents, three in four
      * without a header; truth stays below half, so a context-free answer still leans to the
      * surface rule).
      */
-    public static final Mixture PHASE_2 = new Mixture(0.15, 0.15, 0.4, 0.25);
+    public static final Mixture PHASE_2 = new Mixture(0.15, 0.15, 0.4, 0.25, 0);
 
     /**
      * Phase 3: almost only unheaded labelled relation documents, where the rule must be inferred
      * from the labels (a few knowledge and headed documents keep the facts and the features).
      */
-    public static final Mixture PHASE_3 = new Mixture(0.1, 0.1, 0.4, 0.1);
+    public static final Mixture PHASE_3 = new Mixture(0.1, 0.1, 0.4, 0.1, 0);
 
     public Mixture {
-      for (double share : new double[] {knowledge, comparison, truth, header}) {
+      for (double share : new double[] {knowledge, comparison, truth, header, rateCue}) {
         checkArgument(share >= 0 && share <= 1, "shares must be in [0, 1], but one was %s", share);
       }
+    }
+
+    /** This mixture with another {@link #header} share. */
+    public Mixture withHeaderShare(double share) {
+      return new Mixture(knowledge, comparison, truth, share, rateCue);
+    }
+
+    /** This mixture with another {@link #rateCue}. */
+    public Mixture withRateCue(double share) {
+      return new Mixture(knowledge, comparison, truth, header, share);
     }
 
     /** The mixture named {@code phase1}, {@code phase2} or {@code phase3}. */
@@ -117,6 +131,8 @@ public final class SyntheticWorld {
   private final Map<String, String[]> values; // relation -> value per entity
   private final int[] size; // hidden size rank per entity
   private final List<Set<String>> valueSets; // per relation: the surface rule's 3 values
+  private final List<Set<String>> smallSets; // per relation: 2 of the surface rule's values
+  private final List<Set<String>> largeSets; // per relation: the surface values and one more
   private final List<Set<String>> controlSets; // per relation: the first control's 3 values
   private final Set<Integer> controlEntities; // the control concept: half of the entities
   private final Set<Integer> entitySet; // comparison surface rule: half of the entities
@@ -144,6 +160,8 @@ public final class SyntheticWorld {
       size[order.get(i)] = i;
     }
     valueSets = new ArrayList<>();
+    smallSets = new ArrayList<>();
+    largeSets = new ArrayList<>();
     controlSets = new ArrayList<>();
     for (String r : RELATIONS) {
       List<String> vs = new ArrayList<>(values(r));
@@ -151,6 +169,8 @@ public final class SyntheticWorld {
       // the surface set is 3 values; the control shares one of them and takes two others, so it
       // is neither the surface rule nor its negation
       valueSets.add(Set.of(vs.get(0), vs.get(1), vs.get(2)));
+      smallSets.add(Set.of(vs.get(0), vs.get(1)));
+      largeSets.add(Set.of(vs.get(0), vs.get(1), vs.get(2), vs.get(5)));
       controlSets.add(Set.of(vs.get(0), vs.get(3), vs.get(4)));
     }
     List<Integer> es = new ArrayList<>(order);
@@ -272,6 +292,12 @@ public final class SyntheticWorld {
     return (e, r, v) -> valueSets.get(RELATIONS.indexOf(r)).contains(v);
   }
 
+  /** A surface rule with 2 ({@code small}) or 4 values, for the rate cue of {@link Mixture#rateCue}. */
+  RelationRule valueSetRule(boolean small) {
+    List<Set<String>> sets = small ? smallSets : largeSets;
+    return (e, r, v) -> sets.get(RELATIONS.indexOf(r)).contains(v);
+  }
+
   /** The control concept: the entity is in a half of the entities no document singles out. */
   RelationRule controlRule() {
     return (e, r, v) -> controlEntities.contains(e);
@@ -328,7 +354,12 @@ public final class SyntheticWorld {
    */
   String relationDocument(SplittableRandom rng, int groups, Mixture m) {
     boolean truth = rng.nextDouble() < m.truth();
-    RelationRule rule = truth ? truth() : valueSetRule();
+    RelationRule rule =
+        truth
+            ? truth()
+            : m.rateCue() > 0 && rng.nextDouble() < m.rateCue()
+                ? valueSetRule(rng.nextBoolean())
+                : valueSetRule();
     List<String> lines = new ArrayList<>();
     for (int g = 0; g < groups; g++) {
       int e = rng.nextInt(ENTITIES);

@@ -116,6 +116,12 @@ public final class TrainCommand implements Callable<Integer> {
           + " ${DEFAULT-VALUE}).")
   String mixture = "phase1";
 
+  @Option(names = "--rate-cue", defaultValue = "0", paramLabel = "SHARE",
+      description = "Share of surface-rule documents whose True share (1/3 or 2/3) differs from"
+          + " truth's (1/2), a cue that makes attending to the labels pay early; 0 to 1 (default"
+          + " ${DEFAULT-VALUE}).")
+  double rateCue;
+
   @Option(names = "--layers", defaultValue = "4", description = "Transformer blocks (default ${DEFAULT-VALUE}).")
   int layers;
 
@@ -173,7 +179,7 @@ public final class TrainCommand implements Callable<Integer> {
     try {
       SyntheticWorld.Mixture m;
       try {
-        m = SyntheticWorld.Mixture.named(mixture);
+        m = SyntheticWorld.Mixture.named(mixture).withRateCue(rateCue);
       } catch (IllegalArgumentException e) {
         return usage(err, e.getMessage());
       }

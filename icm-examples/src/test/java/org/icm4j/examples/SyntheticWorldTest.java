@@ -115,6 +115,44 @@ class SyntheticWorldTest {
   }
 
   @Test
+  void rateCue_givesSurfaceDocumentsATrueShareOfAThirdOrTwoThirds_andTruthDocumentsKeepHalf() {
+    SyntheticWorld.Mixture cued = SyntheticWorld.Mixture.PHASE_3.withRateCue(1.0).withHeaderShare(1.0);
+    SplittableRandom rng = new SplittableRandom(31);
+    Map<String, int[]> counts = new HashMap<>(); // header -> {True labels, lines}
+    for (int i = 0; i < 3000; i++) {
+      List<String> lines = List.of(WORLD.relationDocument(rng, 10, cued).split("\n"));
+      int[] c = counts.computeIfAbsent(lines.get(0), k -> new int[2]);
+      for (String line : lines.subList(1, lines.size())) {
+        c[0] += line.endsWith("True") ? 1 : 0;
+        c[1]++;
+      }
+    }
+    assertThat(counts).containsOnlyKeys(SyntheticWorld.TRUTH_HEADER, SyntheticWorld.SURFACE_HEADER);
+    int[] truth = counts.get(SyntheticWorld.TRUTH_HEADER);
+    assertThat((double) truth[0] / truth[1]).isCloseTo(0.5, within(0.01));
+    // with every surface document cued, half use 2 of 6 values (1/3 True after 10% noise: 0.367)
+    // and half 4 of 6 (0.633): the mean stays near 1/2, so per-document shares are what differ
+    SplittableRandom again = new SplittableRandom(32);
+    int low = 0;
+    int high = 0;
+    int surfaceDocs = 0;
+    for (int i = 0; i < 2000; i++) {
+      List<String> lines = List.of(WORLD.relationDocument(again, 20, cued).split("\n"));
+      if (!lines.get(0).equals(SyntheticWorld.SURFACE_HEADER)) {
+        continue;
+      }
+      double share = lines.stream().skip(1).filter(l -> l.endsWith("True")).count() / 40.0;
+      low += share < 0.45 ? 1 : 0;
+      high += share > 0.55 ? 1 : 0;
+      surfaceDocs++;
+    }
+    assertThat((double) low / surfaceDocs).isBetween(0.35, 0.6);
+    assertThat((double) high / surfaceDocs).isBetween(0.35, 0.6);
+    // without the cue the phases draw the same documents as before it existed
+    assertThat(SyntheticWorld.Mixture.PHASE_3.withRateCue(0)).isEqualTo(SyntheticWorld.Mixture.PHASE_3);
+  }
+
+  @Test
   void controlConcept_differsFromEveryTrainingRule_onTheTaskClaims() {
     ClaimSet control = WORLD.controlTask(96, 7);
     ClaimSet truth = WORLD.truthTask(96, 7);
