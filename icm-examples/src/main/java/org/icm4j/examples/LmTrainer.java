@@ -1,5 +1,6 @@
 package org.icm4j.examples;
 
+import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 
 import ai.djl.Device;
@@ -33,8 +34,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.zip.CRC32;
@@ -344,6 +347,80 @@ public final class LmTrainer implements AutoCloseable {
       lm.close();
       throw e;
     }
+  }
+
+  /**
+   * Starts a new run in {@code dir} (which must hold no checkpoint) from the weights of {@code
+   * initial}, with fresh optimizer state at step 0. The trainer takes ownership of {@code initial}
+   * (it is closed with the trainer, or at once when this method throws).
+   *
+   * @param dir the checkpoint directory (created if needed)
+   * @param initial the model to train on; closed with the trainer
+   * @param corpus the training text; its vocabulary must equal the model's
+   * @param options the settings
+   * @return the trainer; close it when done
+   * @throws IllegalArgumentException when {@code dir} already holds a checkpoint, or the corpus,
+   *     model and options do not fit together
+   */
+  public static LmTrainer start(Path dir, BlockLm initial, Corpus corpus, TrainingOptions options) {
+    requireNonNull(dir, "dir");
+    requireNonNull(initial, "initial");
+    requireNonNull(corpus, "corpus");
+    requireNonNull(options, "options");
+    try {
+      checkArgument(
+          !hasCheckpoint(dir),
+          "%s already holds a checkpoint: resume it, or start from other weights in an empty"
+              + " directory",
+          dir);
+      checkFit(initial.config(), corpus, options);
+      Files.createDirectories(dir);
+      return new LmTrainer(dir, initial, corpus, options, 0);
+    } catch (IOException e) {
+      initial.close();
+      throw new UncheckedIOException("cannot create directory " + dir, e);
+    } catch (RuntimeException e) {
+      initial.close();
+      throw e;
+    }
+  }
+
+  /**
+   * A copy of {@code source} with {@code layers} transformer blocks: its layers first, then new
+   * ones whose two projections into the residual stream (attention output, MLP output) are zero,
+   * so the grown model computes exactly what {@code source} does until training changes them.
+   *
+   * @param source the model to grow (not changed, not closed)
+   * @param layers the number of layers of the copy, at least that of {@code source}
+   * @return the grown model on the CPU; close it when done
+   */
+  public static BlockLm grow(BlockLm source, int layers) {
+    requireNonNull(source, "source");
+    GptConfig c = source.config();
+    checkArgument(
+        layers >= c.layers(),
+        "a model of %s layers cannot be grown to %s layers: give at least %s",
+        c.layers(), layers, c.layers());
+    GptConfig shape =
+        new GptConfig(
+            c.vocabularySize(), c.maxLength(), layers, c.heads(), c.embedding(), c.mlpHidden(), c.seed());
+    BlockLm grown = BlockLm.create(shape, Device.cpu());
+    Map<String, Parameter> from = new HashMap<>();
+    for (Pair<String, Parameter> p : source.block().getParameters()) {
+      from.put(p.getValue().getName(), p.getValue());
+    }
+    for (Pair<String, Parameter> p : grown.block().getParameters()) {
+      Parameter target = p.getValue();
+      Parameter old = from.get(target.getName());
+      NDArray array = target.getArray();
+      if (old != null) {
+        array.set(FloatBuffer.wrap(old.getArray().toFloatArray()));
+      } else if (target.getName().endsWith("attention_out_weight")
+          || target.getName().endsWith("mlp_out_weight")) {
+        array.set(FloatBuffer.wrap(new float[Math.toIntExact(array.size())]));
+      }
+    }
+    return grown;
   }
 
   /**

@@ -78,38 +78,49 @@ public final class SyntheticWorld {
    *     instead of 3 (half each), so that their share of True labels (1/3 or 2/3) tells them from
    *     truth documents (1/2): a cue readable from the labels alone, which makes attending to the
    *     labels in the context pay before the rule itself can be read from them
+   * @param graded share of labelled relation documents whose lines carry a grade after the label,
+   *     {@code "e12 colour red : False True"}: True when the label agrees with the truth of the
+   *     claim. Predicting the grade makes the model compute, at each label, whether it agrees with
+   *     truth, the feature that inferring the rule from a context of labels needs; the documents
+   *     ICM builds never have grades
    */
-  public record Mixture(double knowledge, double comparison, double truth, double header, double rateCue) {
+  public record Mixture(
+      double knowledge, double comparison, double truth, double header, double rateCue, double graded) {
     /** Phase 1: facts and rule features (many knowledge documents, half the documents headed). */
-    public static final Mixture PHASE_1 = new Mixture(0.35, 0.25, TRUTH_SHARE, 0.5, 0);
+    public static final Mixture PHASE_1 = new Mixture(0.35, 0.25, TRUTH_SHARE, 0.5, 0, 0);
 
     /**
      * Phase 2: inferring the rule from labels (more labelled relation documents, three in four
      * without a header; truth stays below half, so a context-free answer still leans to the
      * surface rule).
      */
-    public static final Mixture PHASE_2 = new Mixture(0.15, 0.15, 0.4, 0.25, 0);
+    public static final Mixture PHASE_2 = new Mixture(0.15, 0.15, 0.4, 0.25, 0, 0);
 
     /**
      * Phase 3: almost only unheaded labelled relation documents, where the rule must be inferred
      * from the labels (a few knowledge and headed documents keep the facts and the features).
      */
-    public static final Mixture PHASE_3 = new Mixture(0.1, 0.1, 0.4, 0.1, 0);
+    public static final Mixture PHASE_3 = new Mixture(0.1, 0.1, 0.4, 0.1, 0, 0);
 
     public Mixture {
-      for (double share : new double[] {knowledge, comparison, truth, header, rateCue}) {
+      for (double share : new double[] {knowledge, comparison, truth, header, rateCue, graded}) {
         checkArgument(share >= 0 && share <= 1, "shares must be in [0, 1], but one was %s", share);
       }
     }
 
     /** This mixture with another {@link #header} share. */
     public Mixture withHeaderShare(double share) {
-      return new Mixture(knowledge, comparison, truth, share, rateCue);
+      return new Mixture(knowledge, comparison, truth, share, rateCue, graded);
     }
 
     /** This mixture with another {@link #rateCue}. */
     public Mixture withRateCue(double share) {
-      return new Mixture(knowledge, comparison, truth, header, share);
+      return new Mixture(knowledge, comparison, truth, header, share, graded);
+    }
+
+    /** This mixture with another {@link #graded} share. */
+    public Mixture withGraded(double share) {
+      return new Mixture(knowledge, comparison, truth, header, rateCue, share);
     }
 
     /** The mixture named {@code phase1}, {@code phase2} or {@code phase3}. */
@@ -360,13 +371,18 @@ public final class SyntheticWorld {
             : m.rateCue() > 0 && rng.nextDouble() < m.rateCue()
                 ? valueSetRule(rng.nextBoolean())
                 : valueSetRule();
+    boolean graded = m.graded() > 0 && rng.nextDouble() < m.graded();
     List<String> lines = new ArrayList<>();
     for (int g = 0; g < groups; g++) {
       int e = rng.nextInt(ENTITIES);
       String r = RELATIONS.get(rng.nextInt(RELATIONS.size()));
       for (String v : candidates(e, r, rng)) {
         boolean label = rule.label(e, r, v) ^ (!truth && rng.nextDouble() < SURFACE_NOISE);
-        lines.add(relationClaim(e, r, v) + " " + (label ? "True" : "False"));
+        String line = relationClaim(e, r, v) + " " + (label ? "True" : "False");
+        if (graded) {
+          line += label == truth().label(e, r, v) ? " True" : " False";
+        }
+        lines.add(line);
       }
     }
     return document(rng, lines, truth, m);

@@ -2,6 +2,7 @@ package org.icm4j.examples;
 
 import static java.util.Objects.requireNonNull;
 
+import ai.djl.Device;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -9,6 +10,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.BiFunction;
 import org.icm4j.IcmException;
+import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.GptConfig;
 import org.icm4j.examples.LmTrainer.TrainingOptions;
 import org.jspecify.annotations.Nullable;
@@ -122,6 +124,17 @@ public final class TrainCommand implements Callable<Integer> {
           + " ${DEFAULT-VALUE}).")
   double rateCue;
 
+  @Option(names = "--graded", defaultValue = "0", paramLabel = "SHARE",
+      description = "Share of labelled relation documents whose lines carry a grade after the"
+          + " label (True when the label agrees with the truth of the claim); 0 to 1 (default"
+          + " ${DEFAULT-VALUE}).")
+  double graded;
+
+  @Option(names = "--grow-from", paramLabel = "DIR",
+      description = "Start a new run from the model saved in DIR, grown to --layers layers (new"
+          + " layers start as the identity); ignored when --out holds a checkpoint.")
+  @Nullable Path growFrom;
+
   @Option(names = "--layers", defaultValue = "4", description = "Transformer blocks (default ${DEFAULT-VALUE}).")
   int layers;
 
@@ -161,6 +174,17 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   /** Trains and prints progress; called by picocli. */
+
+  private LmTrainer openTrainer(
+      Path dir, GptConfig shape, Corpus corpus, TrainingOptions options, boolean resuming) {
+    if (resuming || growFrom == null) {
+      return LmTrainer.open(dir, shape, corpus, options);
+    }
+    try (BlockLm source = BlockLm.load(growFrom, Device.cpu())) {
+      return LmTrainer.start(dir, LmTrainer.grow(source, layers), corpus, options);
+    }
+  }
+
   @Override
   public Integer call() {
     CommandSpec s = requireNonNull(spec, "spec");
@@ -179,7 +203,7 @@ public final class TrainCommand implements Callable<Integer> {
     try {
       SyntheticWorld.Mixture m;
       try {
-        m = SyntheticWorld.Mixture.named(mixture).withRateCue(rateCue);
+        m = SyntheticWorld.Mixture.named(mixture).withRateCue(rateCue).withGraded(graded);
       } catch (IllegalArgumentException e) {
         return usage(err, e.getMessage());
       }
@@ -195,7 +219,7 @@ public final class TrainCommand implements Callable<Integer> {
       return usage(err, e.getMessage());
     }
     boolean resuming = LmTrainer.hasCheckpoint(dir);
-    try (LmTrainer trainer = LmTrainer.open(dir, shape, corpus, options)) {
+    try (LmTrainer trainer = openTrainer(dir, shape, corpus, options, resuming)) {
       GptConfig model = trainer.model().config();
       stdout.printf(
           Locale.ROOT,

@@ -16,6 +16,7 @@ import org.icm4j.djl.PromptTemplate;
 import org.icm4j.eval.Evaluation;
 import org.icm4j.eval.GoldLabels;
 import org.icm4j.spi.LabelScorer;
+import org.icm4j.spi.ScoreRequest;
 import org.icm4j.spi.ScoreResult;
 
 /**
@@ -64,6 +65,15 @@ public final class WorldProbe {
           Evaluation.manyShotAccuracy(scorer, space, labelled(ctx, train.gold()), testExamples, test.gold()));
       System.out.printf("many-shot, random labels: %.3f%n",
           Evaluation.randomLabelManyShotAccuracy(scorer, space, ctx, testExamples, test.gold(), 5));
+      System.out.printf(
+          "label sensitivity (mean |change of log-odds| when every context label is flipped): %.3f%n",
+          labelSensitivity(scorer, labelled(ctx, train.gold()), testExamples));
+      GoldLabels smallTrain = relabel(train.examples(), world.valueSetRule(true));
+      GoldLabels smallTest = relabel(testExamples, world.valueSetRule(true));
+      System.out.printf(
+          "rate-cue rule (2 values): zero-shot %.3f, many-shot with its labels %.3f (accuracy vs it)%n",
+          Evaluation.zeroShotAccuracy(scorer, space, testExamples, smallTest),
+          Evaluation.manyShotAccuracy(scorer, space, labelled(ctx, smallTrain), testExamples, smallTest));
       SyntheticWorld.RelationRule rule = world.valueSetRule();
       GoldLabels ruleTrain = relabel(train.examples(), rule);
       GoldLabels ruleTest = relabel(testExamples, rule);
@@ -79,12 +89,66 @@ public final class WorldProbe {
       labelings.put("valueSet", relabel(batch, world.valueSetRule()));
       labelings.put("control", relabel(batch, world.controlRule()));
       labelings.put("random", randomLabels(batch, 9));
+      // where does the truth labeling's predictability come from: claims where truth and the
+      // surface rule agree, and where they part (zero-shot and leave-one-out signed log-odds)
+      List<ScoreRequest> alone = new ArrayList<>();
+      for (Example e : batch) {
+        alone.add(new ScoreRequest(e, List.of()));
+      }
+      ScoreResult zero = scorer.score(space, alone);
+      ScoreResult loo = scorer.scoreLeaveOneOut(space, labelled(batch, batchSet.gold()));
+      GoldLabels surface = labelings.get("valueSet");
+      for (boolean agree : new boolean[] {true, false}) {
+        double z = 0;
+        double l = 0;
+        int n = 0;
+        for (int i = 0; i < batch.size(); i++) {
+          String t = batchSet.gold().label(batch.get(i).id()).orElseThrow();
+          if (t.equals(surface.label(batch.get(i).id()).orElseThrow()) == agree) {
+            int y = space.indexOf(t);
+            z += zero.row(i)[y] - zero.row(i)[1 - y];
+            l += loo.row(i)[y] - loo.row(i)[1 - y];
+            n++;
+          }
+        }
+        System.out.printf(
+            "signed log-odds of the truth label, %d batch claims where truth and the value-set rule"
+                + " %s: zero-shot %.3f, leave-one-out %.3f%n",
+            n, agree ? "agree" : "differ", z / n, l / n);
+      }
       for (Map.Entry<String, GoldLabels> l : labelings.entrySet()) {
         List<LabelledExample> ls = labelled(batch, l.getValue());
         System.out.printf("mutual predictability (mean LOO signed log-odds, %d claims) of %s: %.3f%n",
             ls.size(), l.getKey(), mutualPredictability(scorer, ls));
       }
     }
+  }
+
+  /**
+   * How much the labels of a context move the model: the mean over {@code queries} of the absolute
+   * change of the signed log-odds {@code log P(True) - log P(False)} when every label of {@code
+   * context} is flipped. 0 means the model ignores the labels of its context.
+   */
+  static double labelSensitivity(
+      LabelScorer scorer, List<LabelledExample> context, List<Example> queries) {
+    LabelSpace space = LabelSpace.binary();
+    List<LabelledExample> flipped = new ArrayList<>();
+    for (LabelledExample le : context) {
+      flipped.add(new LabelledExample(le.example(), space.name(1 - space.indexOf(le.label()))));
+    }
+    List<ScoreRequest> asGiven = new ArrayList<>();
+    List<ScoreRequest> asFlipped = new ArrayList<>();
+    for (Example q : queries) {
+      asGiven.add(new ScoreRequest(q, context));
+      asFlipped.add(new ScoreRequest(q, flipped));
+    }
+    ScoreResult a = scorer.score(space, asGiven);
+    ScoreResult b = scorer.score(space, asFlipped);
+    double sum = 0;
+    for (int i = 0; i < queries.size(); i++) {
+      sum += Math.abs((a.row(i)[0] - a.row(i)[1]) - (b.row(i)[0] - b.row(i)[1]));
+    }
+    return sum / queries.size();
   }
 
   /** Share of entities whose most likely next token after "eN relation" is their true value. */
@@ -102,10 +166,10 @@ public final class WorldProbe {
             .template(new PromptTemplate(verbalizers, "\n"))
             .ownsResources(false)
             .build()) {
-      List<org.icm4j.spi.ScoreRequest> requests = new ArrayList<>();
+      List<ScoreRequest> requests = new ArrayList<>();
       for (int e = 0; e < SyntheticWorld.ENTITIES; e++) {
         requests.add(
-            new org.icm4j.spi.ScoreRequest(
+            new ScoreRequest(
                 Example.of("fact-" + e, SyntheticWorld.entity(e) + " " + relation), List.of()));
       }
       ScoreResult r = scorer.score(space, requests);

@@ -44,6 +44,35 @@ class LmTrainerTest {
   }
 
   @Test
+  void grow_addsLayersThatStartAsTheIdentity_thenTrainFromTheSourceWeights(@TempDir Path dir) {
+    long[] tokens = {3, 4, 5, 6, 7, 0, 1};
+    try (LmTrainer source = LmTrainer.open(dir.resolve("a"), TINY, new PatternCorpus(), options(20, 0))) {
+      source.train(p -> {});
+      try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+        float[] before = source.model().forward(m, tokens, null).logits().toFloatArray();
+        BlockLm grown = LmTrainer.grow(source.model(), 3);
+        assertThat(grown.config().layers()).isEqualTo(3);
+        float[] after = grown.forward(m, tokens, null).logits().toFloatArray();
+        assertThat(after).containsExactly(before, within(1e-5f));
+        try (LmTrainer trainer = LmTrainer.start(dir.resolve("b"), grown, new PatternCorpus(), options(3, 0))) {
+          assertThat(trainer.step()).isZero();
+          trainer.train(p -> {});
+          // training moves the new layers away from the identity
+          float[] trained = trainer.model().forward(m, tokens, null).logits().toFloatArray();
+          assertThat(trained).isNotEqualTo(before);
+        }
+      }
+      assertThatThrownBy(() -> LmTrainer.grow(source.model(), 0))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("1 layers cannot be grown to 0 layers");
+      assertThatThrownBy(
+              () -> LmTrainer.start(dir.resolve("b"), LmTrainer.grow(source.model(), 2), new PatternCorpus(), options(3, 0)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("already holds a checkpoint");
+    }
+  }
+
+  @Test
   void train_lowersTheLossOnARepeatingPattern(@TempDir Path dir) {
     List<Progress> seen = new ArrayList<>();
     try (LmTrainer trainer = LmTrainer.open(dir, TINY, new PatternCorpus(), options(40, 0))) {

@@ -153,6 +153,34 @@ class SyntheticWorldTest {
   }
 
   @Test
+  void gradedDocuments_markEachLabelTrueExactlyWhenItAgreesWithTruth() {
+    SyntheticWorld.Mixture graded = SyntheticWorld.Mixture.PHASE_3.withGraded(1.0);
+    SplittableRandom rng = new SplittableRandom(41);
+    int wrong = 0;
+    int lines = 0;
+    for (int i = 0; i < 500; i++) {
+      for (String line : WORLD.relationDocument(rng, 10, graded).split("\n")) {
+        if (line.startsWith("@")) {
+          continue;
+        }
+        String[] w = line.split(" ");
+        assertThat(w).as(line).hasSize(6);
+        boolean label = w[4].equals("True");
+        boolean truth = WORLD.truth().label(Integer.parseInt(w[0].substring(1)), w[1], w[2]);
+        assertThat(w[5]).as(line).isEqualTo(label == truth ? "True" : "False");
+        wrong += label == truth ? 0 : 1;
+        lines++;
+      }
+    }
+    // surface-rule documents (60%) disagree with truth on about half of their lines
+    assertThat((double) wrong / lines).isBetween(0.2, 0.4);
+    // ungraded mixtures write no grade
+    for (String line : WORLD.relationDocument(new SplittableRandom(42), 10, SyntheticWorld.Mixture.PHASE_3).split("\n")) {
+      assertThat(line.split(" ").length).as(line).isIn(1, 5);
+    }
+  }
+
+  @Test
   void controlConcept_differsFromEveryTrainingRule_onTheTaskClaims() {
     ClaimSet control = WORLD.controlTask(96, 7);
     ClaimSet truth = WORLD.truthTask(96, 7);
