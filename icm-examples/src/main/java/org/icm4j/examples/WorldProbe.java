@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.icm4j.Example;
@@ -13,6 +14,7 @@ import org.icm4j.LabelledExample;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.DjlScorer;
 import org.icm4j.djl.PromptTemplate;
+import org.icm4j.djl.TextTokenizer;
 import org.icm4j.eval.Evaluation;
 import org.icm4j.eval.GoldLabels;
 import org.icm4j.spi.LabelScorer;
@@ -25,7 +27,9 @@ import org.icm4j.spi.ScoreResult;
  * predictability): zero-shot, many-shot with gold, random and each surface rule's labels, on
  * held-out truth-task claims; and the mean leave-one-out signed log-odds (the mutual
  * predictability of ICM) of each rule's labeling of one batch. Run with {@code java ...
- * org.icm4j.examples.WorldProbe CHECKPOINT_DIR [worldSeed] [contextClaims]}.
+ * org.icm4j.examples.WorldProbe [--quick] CHECKPOINT_DIR [worldSeed] [contextClaims]}; {@code
+ * --quick} prints two lines for watching a training run (label sensitivity and per-rule many-shot
+ * over three contexts; grade and per-line label accuracy on fresh documents).
  */
 public final class WorldProbe {
   private WorldProbe() {}
@@ -36,6 +40,10 @@ public final class WorldProbe {
   }
 
   public static void main(String[] args) throws java.io.IOException {
+    boolean quick = args.length > 0 && args[0].equals("--quick");
+    if (quick) {
+      args = java.util.Arrays.copyOfRange(args, 1, args.length);
+    }
     Path dir = Path.of(args[0]);
     long worldSeed = args.length > 1 ? Long.parseLong(args[1]) : 42;
     int contextClaims = args.length > 2 ? Integer.parseInt(args[2]) : 32;
@@ -43,10 +51,16 @@ public final class WorldProbe {
     LabelSpace space = LabelSpace.binary();
     try (DemoCommand.Model model = DemoCommand.Model.open(null, dir, world);
         DjlScorer scorer = model.scorer()) {
+      if (quick) {
+        System.out.println(quickLine(world, scorer));
+        System.out.println(documentLine(world, model.lm()));
+        return;
+      }
       for (String relation : SyntheticWorld.RELATIONS) {
         System.out.printf("fact recall (argmax of the value after \"eN %s\", %d entities): %.3f%n",
             relation, SyntheticWorld.ENTITIES, factRecall(world, model, relation));
       }
+      System.out.println(documentLine(world, model.lm()));
       ClaimSet train = world.truthTask(contextClaims / SyntheticWorld.CANDIDATES, 1001);
       ClaimSet test = world.truthTask(60, 2002);
       List<Example> testExamples = new ArrayList<>(test.examples());
@@ -122,6 +136,135 @@ public final class WorldProbe {
             ls.size(), l.getKey(), mutualPredictability(scorer, ls));
       }
     }
+  }
+
+  /**
+   * The training-time view, on fresh documents of the world (no header): how often the model's
+   * argmax after a label is the grade of a graded document (True when the label agrees with
+   * truth), and its label accuracy by line index in truth and surface-rule documents (an in-context
+   * learner gets better further down a document).
+   */
+  static String documentLine(SyntheticWorld world, org.icm4j.djl.CausalLm lm) {
+    TextTokenizer tok = world.tokenizer();
+    long colon = world.vocabulary().indexOf(":");
+    long trueId = world.vocabulary().indexOf("True");
+    long falseId = world.vocabulary().indexOf("False");
+    SyntheticWorld.Mixture graded = SyntheticWorld.Mixture.PHASE_3.withGraded(1).withHeaderShare(0);
+    SyntheticWorld.Mixture plain = SyntheticWorld.Mixture.PHASE_3.withHeaderShare(0);
+    SplittableRandom rng = new SplittableRandom(777);
+    int right = 0;
+    int grades = 0;
+    double[][] acc = new double[2][4];
+    int[][] count = new int[2][4];
+    try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager()) {
+      for (int d = 0; d < 40; d++) {
+        long[] ids = tok.encode(world.relationDocument(rng, 17, graded));
+        float[][] logits = logits(lm, manager, ids);
+        for (int i = 1; i + 1 < ids.length; i++) {
+          if (ids[i - 1] == colon && (ids[i] == trueId || ids[i] == falseId)) {
+            long predicted = logits[i][(int) trueId] > logits[i][(int) falseId] ? trueId : falseId;
+            right += predicted == ids[i + 1] ? 1 : 0;
+            grades++;
+          }
+        }
+      }
+      for (int d = 0; d < 300; d++) {
+        String doc = world.relationDocument(rng, 20, plain);
+        boolean truthDocument = true;
+        for (String line : doc.split("\n")) {
+          String[] w = line.split(" ");
+          truthDocument &=
+              world.truth().label(Integer.parseInt(w[0].substring(1)), w[1], w[2]) == w[4].equals("True");
+        }
+        long[] ids = tok.encode(doc);
+        float[][] logits = logits(lm, manager, ids);
+        int line = 0;
+        for (int i = 0; i + 1 < ids.length; i++) {
+          if (ids[i] == colon) {
+            long predicted = logits[i][(int) trueId] > logits[i][(int) falseId] ? trueId : falseId;
+            int kind = truthDocument ? 0 : 1;
+            acc[kind][Math.min(3, line / 10)] += predicted == ids[i + 1] ? 1 : 0;
+            count[kind][Math.min(3, line / 10)]++;
+            line++;
+          }
+        }
+      }
+    }
+    StringBuilder sb =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT, "grade accuracy after labels of graded documents: %.3f (%d);"
+                    + " label accuracy by lines 0-9, 10-19, 20-29, 30-39 of unheaded documents:",
+                (double) right / grades, grades));
+    for (int kind = 0; kind < 2; kind++) {
+      sb.append(kind == 0 ? " truth" : "; surface rule");
+      for (int b = 0; b < 4; b++) {
+        sb.append(String.format(Locale.ROOT, " %.3f", acc[kind][b] / Math.max(1, count[kind][b])));
+      }
+    }
+    return sb.toString();
+  }
+
+  private static float[][] logits(org.icm4j.djl.CausalLm lm, ai.djl.ndarray.NDManager parent, long[] ids) {
+    try (ai.djl.ndarray.NDManager m = parent.newSubManager()) {
+      ai.djl.ndarray.NDArray l = lm.forward(m, ids, null).logits();
+      float[][] out = new float[ids.length][];
+      for (int i = 0; i < ids.length; i++) {
+        out[i] = l.get(i).toFloatArray();
+      }
+      return out;
+    }
+  }
+
+  /**
+   * One line for watching a training run: label sensitivity, and zero-shot against many-shot
+   * accuracy when the 32 context claims are labelled by truth, by the value-set rule and by the two
+   * rate-cue sets, each measured against the same rule, over three contexts of held-out claims.
+   */
+  static String quickLine(SyntheticWorld world, LabelScorer scorer) {
+    LabelSpace space = LabelSpace.binary();
+    ClaimSet test = world.truthTask(60, 2002);
+    Map<String, SyntheticWorld.RelationRule> rules = new java.util.LinkedHashMap<>();
+    rules.put("truth", world.truth());
+    rules.put("sets3", world.valueSetRule());
+    rules.put("sets2", world.valueSetRule(true));
+    rules.put("sets4", world.valueSetRule(false));
+    double[] zero = new double[rules.size()];
+    double[] many = new double[rules.size()];
+    double sensitivity = 0;
+    double random = 0;
+    long[] contexts = {1001, 1002, 1003};
+    for (long seed : contexts) {
+      ClaimSet train = world.truthTask(16, seed);
+      List<Example> tests = new ArrayList<>(test.examples());
+      tests.removeIf(e -> train.examples().stream().anyMatch(t -> t.group().equals(e.group())));
+      tests = tests.subList(0, 60);
+      int k = 0;
+      for (SyntheticWorld.RelationRule rule : rules.values()) {
+        GoldLabels context = relabel(train.examples(), rule);
+        GoldLabels expected = relabel(tests, rule);
+        zero[k] += Evaluation.zeroShotAccuracy(scorer, space, tests, expected);
+        many[k] += Evaluation.manyShotAccuracy(scorer, space, labelled(train.examples(), context), tests, expected);
+        k++;
+      }
+      random += Evaluation.randomLabelManyShotAccuracy(
+          scorer, space, train.examples(), tests, relabel(tests, world.truth()), seed);
+      sensitivity += labelSensitivity(scorer, labelled(train.examples(), train.gold()), tests);
+    }
+    StringBuilder sb =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT, "label sensitivity %.3f, many-shot with random labels vs truth %.3f |",
+                sensitivity / contexts.length, random / contexts.length));
+    int k = 0;
+    for (String name : rules.keySet()) {
+      sb.append(
+          String.format(
+              Locale.ROOT, " %s zero-shot %.3f many-shot %.3f |",
+              name, zero[k] / contexts.length, many[k] / contexts.length));
+      k++;
+    }
+    return sb.toString();
   }
 
   /**
