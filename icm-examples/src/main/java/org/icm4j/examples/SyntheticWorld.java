@@ -83,44 +83,57 @@ public final class SyntheticWorld {
    *     claim. Predicting the grade makes the model compute, at each label, whether it agrees with
    *     truth, the feature that inferring the rule from a context of labels needs; the documents
    *     ICM builds never have grades
+   * @param informative share of labelled relation documents made only of claims on which truth and
+   *     the surface rule disagree, so that every label shows the document's rule
    */
   public record Mixture(
-      double knowledge, double comparison, double truth, double header, double rateCue, double graded) {
+      double knowledge,
+      double comparison,
+      double truth,
+      double header,
+      double rateCue,
+      double graded,
+      double informative) {
     /** Phase 1: facts and rule features (many knowledge documents, half the documents headed). */
-    public static final Mixture PHASE_1 = new Mixture(0.35, 0.25, TRUTH_SHARE, 0.5, 0, 0);
+    public static final Mixture PHASE_1 = new Mixture(0.35, 0.25, TRUTH_SHARE, 0.5, 0, 0, 0);
 
     /**
      * Phase 2: inferring the rule from labels (more labelled relation documents, three in four
      * without a header; truth stays below half, so a context-free answer still leans to the
      * surface rule).
      */
-    public static final Mixture PHASE_2 = new Mixture(0.15, 0.15, 0.4, 0.25, 0, 0);
+    public static final Mixture PHASE_2 = new Mixture(0.15, 0.15, 0.4, 0.25, 0, 0, 0);
 
     /**
      * Phase 3: almost only unheaded labelled relation documents, where the rule must be inferred
      * from the labels (a few knowledge and headed documents keep the facts and the features).
      */
-    public static final Mixture PHASE_3 = new Mixture(0.1, 0.1, 0.4, 0.1, 0, 0);
+    public static final Mixture PHASE_3 = new Mixture(0.1, 0.1, 0.4, 0.1, 0, 0, 0);
 
     public Mixture {
-      for (double share : new double[] {knowledge, comparison, truth, header, rateCue, graded}) {
+      for (double share : new double[] {knowledge, comparison, truth, header, rateCue, graded, informative}) {
         checkArgument(share >= 0 && share <= 1, "shares must be in [0, 1], but one was %s", share);
       }
     }
 
     /** This mixture with another {@link #header} share. */
     public Mixture withHeaderShare(double share) {
-      return new Mixture(knowledge, comparison, truth, share, rateCue, graded);
+      return new Mixture(knowledge, comparison, truth, share, rateCue, graded, informative);
     }
 
     /** This mixture with another {@link #rateCue}. */
     public Mixture withRateCue(double share) {
-      return new Mixture(knowledge, comparison, truth, header, share, graded);
+      return new Mixture(knowledge, comparison, truth, header, share, graded, informative);
     }
 
     /** This mixture with another {@link #graded} share. */
     public Mixture withGraded(double share) {
-      return new Mixture(knowledge, comparison, truth, header, rateCue, share);
+      return new Mixture(knowledge, comparison, truth, header, rateCue, share, informative);
+    }
+
+    /** This mixture with another {@link #informative} share. */
+    public Mixture withInformative(double share) {
+      return new Mixture(knowledge, comparison, truth, header, rateCue, graded, share);
     }
 
     /** The mixture named {@code phase1}, {@code phase2} or {@code phase3}. */
@@ -372,11 +385,15 @@ public final class SyntheticWorld {
                 ? valueSetRule(rng.nextBoolean())
                 : valueSetRule();
     boolean graded = m.graded() > 0 && rng.nextDouble() < m.graded();
+    boolean informative = m.informative() > 0 && rng.nextDouble() < m.informative();
     List<String> lines = new ArrayList<>();
     for (int g = 0; g < groups; g++) {
       int e = rng.nextInt(ENTITIES);
       String r = RELATIONS.get(rng.nextInt(RELATIONS.size()));
       for (String v : candidates(e, r, rng)) {
+        if (informative && truth().label(e, r, v) == valueSetRule().label(e, r, v)) {
+          continue;
+        }
         boolean label = rule.label(e, r, v) ^ (!truth && rng.nextDouble() < SURFACE_NOISE);
         String line = relationClaim(e, r, v) + " " + (label ? "True" : "False");
         if (graded) {

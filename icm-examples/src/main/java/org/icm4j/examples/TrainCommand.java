@@ -130,6 +130,11 @@ public final class TrainCommand implements Callable<Integer> {
           + " ${DEFAULT-VALUE}).")
   double graded;
 
+  @Option(names = "--informative", defaultValue = "0", paramLabel = "SHARE",
+      description = "Share of labelled relation documents made only of claims on which truth and"
+          + " the surface rule disagree; 0 to 1 (default ${DEFAULT-VALUE}).")
+  double informative;
+
   @Option(names = "--grow-from", paramLabel = "DIR",
       description = "Start a new run from the model saved in DIR, grown to --layers layers (new"
           + " layers start as the identity); ignored when --out holds a checkpoint.")
@@ -203,7 +208,7 @@ public final class TrainCommand implements Callable<Integer> {
     try {
       SyntheticWorld.Mixture m;
       try {
-        m = SyntheticWorld.Mixture.named(mixture).withRateCue(rateCue).withGraded(graded);
+        m = SyntheticWorld.Mixture.named(mixture).withRateCue(rateCue).withGraded(graded).withInformative(informative);
       } catch (IllegalArgumentException e) {
         return usage(err, e.getMessage());
       }

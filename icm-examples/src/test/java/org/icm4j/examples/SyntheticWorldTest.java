@@ -181,6 +181,26 @@ class SyntheticWorldTest {
   }
 
   @Test
+  void informativeDocuments_holdOnlyClaimsOnWhichTruthAndTheSurfaceRuleDisagree() {
+    SyntheticWorld.Mixture informative = SyntheticWorld.Mixture.PHASE_3.withInformative(1.0).withHeaderShare(0);
+    SplittableRandom rng = new SplittableRandom(51);
+    int lines = 0;
+    for (int i = 0; i < 300; i++) {
+      for (String line : WORLD.relationDocument(rng, 10, informative).split("\n")) {
+        if (line.isEmpty()) {
+          continue;
+        }
+        String[] w = line.split(" ");
+        int e = Integer.parseInt(w[0].substring(1));
+        assertThat(WORLD.truth().label(e, w[1], w[2])).as(line).isNotEqualTo(WORLD.valueSetRule().label(e, w[1], w[2]));
+        lines++;
+      }
+    }
+    // about half of the candidate claims are kept (10 questions x 2 candidates per document)
+    assertThat((double) lines / (300 * 20)).isBetween(0.35, 0.65);
+  }
+
+  @Test
   void controlConcept_differsFromEveryTrainingRule_onTheTaskClaims() {
     ClaimSet control = WORLD.controlTask(96, 7);
     ClaimSet truth = WORLD.truthTask(96, 7);
