@@ -2,16 +2,12 @@ package org.icm4j.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import org.icm4j.Example;
-import org.icm4j.LabelSpace;
-import org.icm4j.LabelledExample;
-import org.icm4j.djl.DjlScorer;
 import org.icm4j.eval.Evaluation;
 import org.icm4j.eval.GoldLabels;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,22 +16,10 @@ import org.junit.jupiter.api.Test;
  * rule; and a truth labeling far more mutually predictable than the control concept's. The bounds
  * sit below the measured values, so that a retrained or corrupted model that lost a property fails.
  */
-class EmbeddedModelTest {
-  private static final SyntheticWorld WORLD = SyntheticWorld.defaultWorld(WorldExperiment.WORLD_SEED);
-  private static final LabelSpace SPACE = LabelSpace.binary();
-  private static DemoCommand.Model model;
-  private static DjlScorer scorer;
-
-  @BeforeAll
-  static void load() throws IOException {
-    model = DemoCommand.Model.open(null, null, WORLD);
-    scorer = model.scorer();
-  }
-
-  @AfterAll
-  static void close() {
-    scorer.close();
-    model.close();
+class EmbeddedModelTest extends WorldModelFixture {
+  @Override
+  @Nullable Path blockModel() {
+    return null;
   }
 
   @Test
@@ -65,9 +49,5 @@ class EmbeddedModelTest {
     double random =
         mutualPredictability(WorldProbe.labelled(batch.examples(), WorldProbe.randomLabels(batch.examples(), 3)));
     assertThat(truth).isGreaterThan(control + 1).isGreaterThan(random + 1);
-  }
-
-  private static double mutualPredictability(List<LabelledExample> labelled) {
-    return WorldProbe.mutualPredictability(scorer, labelled);
   }
 }

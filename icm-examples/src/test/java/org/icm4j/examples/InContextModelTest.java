@@ -2,17 +2,12 @@ package org.icm4j.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.icm4j.Example;
-import org.icm4j.LabelSpace;
-import org.icm4j.LabelledExample;
-import org.icm4j.djl.DjlScorer;
 import org.icm4j.eval.Evaluation;
 import org.icm4j.eval.GoldLabels;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,23 +17,11 @@ import org.junit.jupiter.api.Test;
  * labeling is more mutually predictable than the surface rule's and far more than the control's.
  * The bounds sit below the measured values.
  */
-class InContextModelTest {
+class InContextModelTest extends WorldModelFixture {
   static final Path DIR = Path.of("training", "world5-icl-step30500");
-  private static final SyntheticWorld WORLD = SyntheticWorld.defaultWorld(WorldExperiment.WORLD_SEED);
-  private static final LabelSpace SPACE = LabelSpace.binary();
-  private static DemoCommand.Model model;
-  private static DjlScorer scorer;
-
-  @BeforeAll
-  static void load() throws IOException {
-    model = DemoCommand.Model.open(null, DIR, WORLD);
-    scorer = model.scorer();
-  }
-
-  @AfterAll
-  static void close() {
-    scorer.close();
-    model.close();
+  @Override
+  @Nullable Path blockModel() {
+    return DIR;
   }
 
   @Test
@@ -80,9 +63,5 @@ class InContextModelTest {
         mutualPredictability(
             WorldProbe.labelled(batch.examples(), WorldProbe.relabel(batch.examples(), WORLD.valueSetRule())));
     assertThat(truth).isGreaterThan(surface + 1).isGreaterThan(control + 3).isGreaterThan(random + 3);
-  }
-
-  private static double mutualPredictability(List<LabelledExample> labelled) {
-    return WorldProbe.mutualPredictability(scorer, labelled);
   }
 }
