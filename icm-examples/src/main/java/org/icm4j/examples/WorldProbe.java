@@ -63,9 +63,7 @@ public final class WorldProbe {
       System.out.println(documentLine(world, model.lm()));
       ClaimSet train = world.truthTask(contextClaims / SyntheticWorld.CANDIDATES, 1001);
       ClaimSet test = world.truthTask(60, 2002);
-      List<Example> testExamples = new ArrayList<>(test.examples());
-      // held-out questions only: no test question is asked in the context
-      testExamples.removeIf(e -> train.examples().stream().anyMatch(t -> t.group().equals(e.group())));
+      List<Example> testExamples = heldOut(test.examples(), train);
       List<Example> ctx = train.examples().subList(0, Math.min(contextClaims, train.size()));
       System.out.printf("test claims %d, context claims %d%n", testExamples.size(), ctx.size());
       System.out.printf("zero-shot accuracy (truth): %.3f%n",
@@ -110,7 +108,8 @@ public final class WorldProbe {
         alone.add(new ScoreRequest(e, List.of()));
       }
       ScoreResult zero = scorer.score(space, alone);
-      ScoreResult loo = scorer.scoreLeaveOneOut(space, labelled(batch, batchSet.gold()));
+      List<LabelledExample> truthLabelled = labelled(batch, batchSet.gold());
+      ScoreResult loo = scorer.scoreLeaveOneOut(space, truthLabelled);
       GoldLabels surface = labelings.get("valueSet");
       for (boolean agree : new boolean[] {true, false}) {
         double z = 0;
@@ -120,8 +119,8 @@ public final class WorldProbe {
           String t = batchSet.gold().label(batch.get(i).id()).orElseThrow();
           if (t.equals(surface.label(batch.get(i).id()).orElseThrow()) == agree) {
             int y = space.indexOf(t);
-            z += zero.row(i)[y] - zero.row(i)[1 - y];
-            l += loo.row(i)[y] - loo.row(i)[1 - y];
+            z += signedLogOdds(zero.row(i), y);
+            l += signedLogOdds(loo.row(i), y);
             n++;
           }
         }
@@ -132,8 +131,10 @@ public final class WorldProbe {
       }
       for (Map.Entry<String, GoldLabels> l : labelings.entrySet()) {
         List<LabelledExample> ls = labelled(batch, l.getValue());
+        // the truth labeling's leave-one-out scores are already there
+        double mp = ls.equals(truthLabelled) ? mutualPredictability(loo, ls) : mutualPredictability(scorer, ls);
         System.out.printf("mutual predictability (mean LOO signed log-odds, %d claims) of %s: %.3f%n",
-            ls.size(), l.getKey(), mutualPredictability(scorer, ls));
+            ls.size(), l.getKey(), mp);
       }
     }
   }
@@ -236,9 +237,7 @@ public final class WorldProbe {
     long[] contexts = {1001, 1002, 1003};
     for (long seed : contexts) {
       ClaimSet train = world.truthTask(16, seed);
-      List<Example> tests = new ArrayList<>(test.examples());
-      tests.removeIf(e -> train.examples().stream().anyMatch(t -> t.group().equals(e.group())));
-      tests = tests.subList(0, 60);
+      List<Example> tests = heldOut(test.examples(), train).subList(0, 60);
       int k = 0;
       for (SyntheticWorld.RelationRule rule : rules.values()) {
         GoldLabels context = relabel(train.examples(), rule);
@@ -289,7 +288,7 @@ public final class WorldProbe {
     ScoreResult b = scorer.score(space, asFlipped);
     double sum = 0;
     for (int i = 0; i < queries.size(); i++) {
-      sum += Math.abs((a.row(i)[0] - a.row(i)[1]) - (b.row(i)[0] - b.row(i)[1]));
+      sum += Math.abs(signedLogOdds(a.row(i), 0) - signedLogOdds(b.row(i), 0));
     }
     return sum / queries.size();
   }
@@ -343,14 +342,29 @@ public final class WorldProbe {
    * {@code log P(label) - log P(other label)}.
    */
   static double mutualPredictability(LabelScorer scorer, List<LabelledExample> labelled) {
+    return mutualPredictability(scorer.scoreLeaveOneOut(LabelSpace.binary(), labelled), labelled);
+  }
+
+  /** The mutual predictability of {@code labelled} from its leave-one-out scores {@code loo}. */
+  static double mutualPredictability(ScoreResult loo, List<LabelledExample> labelled) {
     LabelSpace space = LabelSpace.binary();
-    ScoreResult r = scorer.scoreLeaveOneOut(space, labelled);
     double sum = 0;
     for (int i = 0; i < labelled.size(); i++) {
-      int y = space.indexOf(labelled.get(i).label());
-      sum += r.row(i)[y] - r.row(i)[1 - y];
+      sum += signedLogOdds(loo.row(i), space.indexOf(labelled.get(i).label()));
     }
     return sum / labelled.size();
+  }
+
+  /** {@code log P(label y) - log P(the other label)} of a binary score row. */
+  static double signedLogOdds(double[] row, int y) {
+    return row[y] - row[1 - y];
+  }
+
+  /** The examples of {@code test} whose question (group) is not asked in {@code context}. */
+  static List<Example> heldOut(List<Example> test, ClaimSet context) {
+    List<Example> out = new ArrayList<>(test);
+    out.removeIf(e -> context.examples().stream().anyMatch(c -> c.group().equals(e.group())));
+    return out;
   }
 
   static List<LabelledExample> labelled(List<Example> examples, GoldLabels labels) {

@@ -27,8 +27,7 @@ class InContextModelTest extends WorldModelFixture {
   @Test
   void infersTheRuleFromTheLabelsInItsContext_fromGoldLabelsNotRandomOnes() {
     ClaimSet context = WORLD.truthTask(16, 21);
-    List<Example> test = new java.util.ArrayList<>(WORLD.truthTask(60, 22).examples());
-    test.removeIf(e -> context.examples().stream().anyMatch(c -> c.group().equals(e.group())));
+    List<Example> test = WorldProbe.heldOut(WORLD.truthTask(60, 22).examples(), context);
     GoldLabels gold = WORLD.truthTask(60, 22).gold();
     double zeroShot = Evaluation.zeroShotAccuracy(scorer, SPACE, test, gold);
     double goldShot =
