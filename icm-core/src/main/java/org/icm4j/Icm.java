@@ -57,6 +57,9 @@ public final class Icm {
   /** Default sampling weight of unlabelled examples with labelled group-mates. */
   public static final double DEFAULT_GROUP_MATE_BOOST = 100;
 
+  /** Default {@link Builder#scoreMemo(int)}: labelings (and predictions) remembered per chain. */
+  public static final int DEFAULT_SCORE_MEMO = 4096;
+
   private final Engine.Config config;
 
   private Icm(Engine.Config config) {
@@ -113,6 +116,7 @@ public final class Icm {
     private boolean annealingOptionSet;
     private boolean keepBest;
     private int chains = 1;
+    private int scoreMemo = DEFAULT_SCORE_MEMO;
     private @Nullable Executor executor;
     private int batchSize = Integer.MAX_VALUE;
     private @Nullable BatchHook batchHook;
@@ -241,6 +245,21 @@ public final class Icm {
     }
 
     /**
+     * How many scores each chain remembers (least recently used first out): the mutual
+     * predictability of a labeling it evaluated, and the prediction for an example in a context.
+     * A chain that sits on one labeling, or whose ConsistencyFix tries the same options again,
+     * then asks the scorer nothing new. Exact, since a {@link LabelScorer} is deterministic by
+     * contract: results are the same with any size, only {@link RunCounts#scorerCalls()} falls.
+     * Memory: about one byte per example per entry. {@code 0} turns it off (for a scorer that is
+     * not deterministic). Default {@value Icm#DEFAULT_SCORE_MEMO}.
+     */
+    public Builder scoreMemo(int entries) {
+      checkArgument(entries >= 0, "scoreMemo must be >= 0 entries, but was %s", entries);
+      this.scoreMemo = entries;
+      return this;
+    }
+
+    /**
      * Runs the chains of a batch in parallel on this executor (the library creates no threads).
      * The scorer and listener must then be thread-safe. Results do not depend on the executor.
      */
@@ -339,6 +358,7 @@ public final class Icm {
               settings,
               search,
               chains,
+              scoreMemo,
               executor,
               batchSize,
               batchHook,

@@ -38,12 +38,23 @@ class CheckpointTest {
   }
 
   private static void assertSameRun(IcmResult expected, IcmResult actual) {
+    assertSameSearch(expected, actual);
+    assertThat(actual.counts()).isEqualTo(expected.counts());
+  }
+
+  /**
+   * Everything but the scorer's work: a resumed chain starts with an empty score memo, so it may
+   * ask the scorer again for what the uninterrupted chain remembered.
+   */
+  private static void assertSameSearch(IcmResult expected, IcmResult actual) {
     assertThat(actual.status()).isEqualTo(RunStatus.COMPLETE);
     assertThat(actual.labels()).isEqualTo(expected.labels());
     assertThat(actual.utility()).isEqualTo(expected.utility());
     assertThat(actual.history()).isEqualTo(expected.history());
     assertThat(actual.batches()).isEqualTo(expected.batches());
-    assertThat(actual.counts()).isEqualTo(expected.counts());
+    assertThat(actual.counts().iterations()).isEqualTo(expected.counts().iterations());
+    assertThat(actual.counts().accepted()).isEqualTo(expected.counts().accepted());
+    assertThat(actual.counts().scorerCalls()).isGreaterThanOrEqualTo(expected.counts().scorerCalls());
   }
 
   /** Cancels the run when a given chain of a given batch reaches a given iteration. */
@@ -58,30 +69,39 @@ class CheckpointTest {
     };
   }
 
-  @ParameterizedTest(name = "stop at batch {0}, chain {1}, iteration {2}, every {3}")
+  @ParameterizedTest(name = "stop at batch {0}, chain {1}, iteration {2}, every {3}, score memo {4}")
   @CsvSource({
-    "0, 0, 1, 7",
-    "0, 0, 13, 7",
-    "0, 0, 14, 7",
-    "0, 1, 30, 5",
-    "1, 0, 59, 10",
-    "1, 1, 60, 10",
-    "2, 0, 45, 1"
+    "0, 0, 1, 7, 0",
+    "0, 0, 13, 7, 0",
+    "0, 0, 14, 7, 0",
+    "0, 1, 30, 5, 0",
+    "1, 0, 59, 10, 0",
+    "1, 1, 60, 10, 0",
+    "2, 0, 45, 1, 0",
+    "0, 0, 13, 7, 4096",
+    "0, 1, 30, 5, 4096",
+    "1, 1, 60, 10, 4096",
+    "2, 0, 45, 1, 4096"
   })
-  void resumeAfterStop_continuesExactlyAsTheUninterruptedRun(int batch, int chain, int iteration, int every) {
-    IcmResult uninterrupted = builder(2, 16).build().run(WORLD.examples());
+  void resumeAfterStop_continuesExactlyAsTheUninterruptedRun(
+      int batch, int chain, int iteration, int every, int memo) {
+    IcmResult uninterrupted = builder(2, 16).scoreMemo(memo).build().run(WORLD.examples());
     assertThat(uninterrupted.batches()).hasSize(3);
     Path file = dir.resolve("run.ckpt.json");
 
     CancellationToken token = new CancellationToken();
     IcmResult partial =
-        builder(2, 16).checkpoint(file, every).listener(cancelAt(token, batch, chain, iteration))
-            .build().run(WORLD.examples(), token);
+        builder(2, 16).scoreMemo(memo).checkpoint(file, every)
+            .listener(cancelAt(token, batch, chain, iteration)).build().run(WORLD.examples(), token);
     assertThat(partial.status()).isEqualTo(RunStatus.CANCELLED);
     assertThat(Files.exists(file)).isTrue();
 
-    IcmResult resumed = builder(2, 16).checkpoint(file, every).build().run(WORLD.examples());
-    assertSameRun(uninterrupted, resumed);
+    IcmResult resumed = builder(2, 16).scoreMemo(memo).checkpoint(file, every).build().run(WORLD.examples());
+    if (memo == 0) {
+      assertSameRun(uninterrupted, resumed);
+    } else {
+      assertSameSearch(uninterrupted, resumed);
+    }
   }
 
   @Test
@@ -96,7 +116,7 @@ class CheckpointTest {
       assertThat(partial.status()).isEqualTo(RunStatus.CANCELLED);
       assertThat(partial.history()).hasSizeLessThanOrEqualTo(stopAt);
     }
-    assertSameRun(uninterrupted, builder(1, Integer.MAX_VALUE).checkpoint(file, 4).build().run(WORLD.examples()));
+    assertSameSearch(uninterrupted, builder(1, Integer.MAX_VALUE).checkpoint(file, 4).build().run(WORLD.examples()));
   }
 
   @Test

@@ -135,6 +135,15 @@ class IcmBuilderTest {
   }
 
   @Test
+  void scoreMemo_rejectsNegative_andAcceptsZeroToTurnItOff() {
+    assertThatThrownBy(() -> Icm.builder().scoreMemo(-1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("scoreMemo")
+        .hasMessageContaining("but was -1");
+    assertThat(complete().scoreMemo(0).build()).isNotNull();
+  }
+
+  @Test
   void batchSize_rejectsZero() {
     assertThatThrownBy(() -> Icm.builder().batchSize(0))
         .isInstanceOf(IllegalArgumentException.class)

@@ -55,6 +55,31 @@ class IcmProperties {
   }
 
   @Test
+  void scoreMemo_changesNoResult_onlyAsksTheScorerLess() {
+    qt()
+        .forAll(integers().between(2, 8), longs().all(), longs().all(), integers().between(1, 6))
+        .checkAssert(
+            (groups, worldSeed, seed, smallMemo) -> {
+              PlantedWorld w = PlantedWorld.generate(PlantedWorld.Spec.standard(groups, worldSeed));
+              Icm.Builder b = Icm.builder().scorer(w.scorer()).seed(seed).iterations(60).rules(RULES).chains(2);
+              IcmResult off = b.scoreMemo(0).build().run(w.examples());
+              // a memo of a few entries keeps evicting: what it answers must still be right
+              IcmResult small = b.scoreMemo(smallMemo).build().run(w.examples());
+              IcmResult full = b.scoreMemo(Icm.DEFAULT_SCORE_MEMO).build().run(w.examples());
+              for (IcmResult on : List.of(small, full)) {
+                assertThat(on.labels()).isEqualTo(off.labels());
+                assertThat(on.utility()).isEqualTo(off.utility());
+                assertThat(on.history()).isEqualTo(off.history());
+                assertThat(on.batches()).isEqualTo(off.batches());
+                assertThat(on.counts().iterations()).isEqualTo(off.counts().iterations());
+                assertThat(on.counts().accepted()).isEqualTo(off.counts().accepted());
+                assertThat(on.counts().scorerCalls()).isLessThanOrEqualTo(off.counts().scorerCalls());
+              }
+              assertThat(full.counts().scorerCalls()).isLessThanOrEqualTo(small.counts().scorerCalls());
+            });
+  }
+
+  @Test
   void shuffledInputOrder_givesIdenticalResult() {
     qt()
         .forAll(integers().between(2, 8), longs().all(), longs().all(), longs().all())

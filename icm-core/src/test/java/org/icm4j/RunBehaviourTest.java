@@ -287,4 +287,42 @@ class RunBehaviourTest {
       assertThat(r.labels().label(e.id())).contains(abc.name(e.prompt().length() % 3));
     }
   }
+
+  /** Records what the scorer is asked: each leave-one-out labeling and each single prediction. */
+  private static final class RecordingScorer implements LabelScorer {
+    final List<String> asked = new ArrayList<>();
+
+    @Override
+    public ScoreResult score(LabelSpace labels, List<ScoreRequest> requests) {
+      for (ScoreRequest r : requests) {
+        asked.add("predict " + r.query().id() + " after " + r.context());
+      }
+      return WORLD.scorer().score(labels, requests);
+    }
+
+    @Override
+    public ScoreResult scoreLeaveOneOut(LabelSpace labels, List<LabelledExample> labelled) {
+      asked.add("labeling " + labelled);
+      return WORLD.scorer().scoreLeaveOneOut(labels, labelled);
+    }
+  }
+
+  @Test
+  void scoreMemo_neverAsksTheScorerTheSameQuestionTwice() {
+    RecordingScorer off = new RecordingScorer();
+    IcmResult withoutMemo = builder().iterations(200).scorer(off).scoreMemo(0).build().run(WORLD.examples());
+    RecordingScorer on = new RecordingScorer();
+    IcmResult withMemo = builder().iterations(200).scorer(on).build().run(WORLD.examples());
+
+    // without the memo this run repeats questions (a rejected move leaves the chain where it was)
+    assertThat(new HashSet<>(off.asked)).hasSizeLessThan(off.asked.size());
+    // with it every question is new, and they are the same questions
+    assertThat(new HashSet<>(on.asked)).hasSize(on.asked.size());
+    assertThat(new HashSet<>(on.asked)).isEqualTo(new HashSet<>(off.asked));
+    // each call asks one question (a prediction is one request): the counts see the saving
+    assertThat(withMemo.counts().scorerCalls()).isEqualTo(on.asked.size());
+    assertThat(withoutMemo.counts().scorerCalls()).isEqualTo(off.asked.size());
+    assertThat(withMemo.labels()).isEqualTo(withoutMemo.labels());
+    assertThat(withMemo.history()).isEqualTo(withoutMemo.history());
+  }
 }

@@ -57,6 +57,7 @@ public final class Engine {
       SearchSettings settings,
       SearchStrategy search,
       int chains,
+      int scoreMemo,
       @Nullable Executor executor,
       int batchSize,
       @Nullable BatchHook batchHook,
@@ -282,7 +283,7 @@ public final class Engine {
     Problem problem =
         new Problem(
             index, config.settings(), scorer, seed, config.listener(), cancelled,
-            saved != null && !saved.done() ? resume : null, sink, batch, chain);
+            saved != null && !saved.done() ? resume : null, sink, batch, chain, config.scoreMemo());
     ChainOutcome outcome;
     if (saved != null) {
       problem.random.setState(saved.rng());

@@ -7,6 +7,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.icm4j.Example;
+import org.icm4j.Icm;
 import org.icm4j.LabelSpace;
 import org.icm4j.LabelledExample;
 import org.icm4j.spi.ChainCheckpoint;
@@ -33,6 +34,7 @@ public final class Problem implements SearchProblem {
   private final CheckpointSink sink;
   private final int batchIndex;
   private final int chainIndex;
+  final ScoreMemo memo;
 
   /** Where offered checkpoints go. */
   interface CheckpointSink {
@@ -49,7 +51,8 @@ public final class Problem implements SearchProblem {
       @Nullable ChainCheckpoint resumeFrom,
       CheckpointSink sink,
       int batchIndex,
-      int chainIndex) {
+      int chainIndex,
+      int memoCapacity) {
     this.index = index;
     this.settings = settings;
     this.scoring = new Scoring(scorer, index.space);
@@ -60,9 +63,14 @@ public final class Problem implements SearchProblem {
     this.sink = sink;
     this.batchIndex = batchIndex;
     this.chainIndex = chainIndex;
+    // one char per label in the memo's keys: a space too large for that is simply not memoized
+    this.memo = new ScoreMemo(index.space.size() < Character.MAX_VALUE - 1 ? memoCapacity : 0);
   }
 
-  /** A problem for direct use (tests, tools): no listener, never cancelled, no checkpoints. */
+  /**
+   * A problem for direct use (tests, tools): no listener, never cancelled, no checkpoints, the
+   * default score memo.
+   */
   public static Problem standalone(
       List<Example> examples,
       LabelSpace space,
@@ -70,6 +78,18 @@ public final class Problem implements SearchProblem {
       SearchSettings settings,
       LabelScorer scorer,
       long seed) {
+    return standalone(examples, space, rules, settings, scorer, seed, Icm.DEFAULT_SCORE_MEMO);
+  }
+
+  /** As {@link #standalone(List, LabelSpace, List, SearchSettings, LabelScorer, long)}, memo sized. */
+  public static Problem standalone(
+      List<Example> examples,
+      LabelSpace space,
+      List<org.icm4j.spi.ConsistencyRule> rules,
+      SearchSettings settings,
+      LabelScorer scorer,
+      long seed,
+      int memoCapacity) {
     List<Example> sorted = new ArrayList<>(examples);
     sorted.sort(java.util.Comparator.comparing(Example::id));
     return new Problem(
@@ -82,7 +102,8 @@ public final class Problem implements SearchProblem {
         null,
         (p, it, c) -> {},
         0,
-        0);
+        0,
+        memoCapacity);
   }
 
   @Override
@@ -108,6 +129,11 @@ public final class Problem implements SearchProblem {
   @Override
   public SearchSettings settings() {
     return settings;
+  }
+
+  /** Scores answered from the memo instead of the scorer (not kept across a resume). */
+  public long memoHits() {
+    return memo.hits;
   }
 
   /** Scorer work so far: calls, queries, tokens. */
@@ -215,20 +241,34 @@ public final class Problem implements SearchProblem {
     if (labelled.isEmpty()) {
       return 0;
     }
+    String key = memo.labelingKey(labels);
+    Double known = memo.mutualPredictability(key);
+    if (known != null) {
+      return known;
+    }
     double[][] rows = scoring.leaveOneOut(labelled);
-    return Scoring.mutualPredictability(settings.measure(), rows, Arrays.copyOf(ys, rows.length));
+    double mp = Scoring.mutualPredictability(settings.measure(), rows, Arrays.copyOf(ys, rows.length));
+    memo.put(key, mp);
+    return mp;
   }
 
   @Override
   public double[] predict(SearchState state, int i) {
     State s = (State) state;
+    String key = memo.predictionKey(s.labels, i);
+    double[] known = memo.row(key);
+    if (known != null) {
+      return known;
+    }
     List<LabelledExample> context = new ArrayList<>(s.labelledCount);
     for (int j = 0; j < s.labels.length; j++) {
       if (j != i && s.labels[j] >= 0) {
         context.add(new LabelledExample(index.examples.get(j), index.space.name(s.labels[j])));
       }
     }
-    return scoring.score(List.of(new ScoreRequest(index.examples.get(i), context)))[0];
+    double[] row = scoring.score(List.of(new ScoreRequest(index.examples.get(i), context)))[0];
+    memo.put(key, row);
+    return row;
   }
 
   @Override
