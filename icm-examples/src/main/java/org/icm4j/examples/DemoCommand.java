@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.icm4j.Icm;
 import org.icm4j.IcmException;
 import org.icm4j.IterationRecord;
 import org.icm4j.djl.BlockLm;
@@ -93,6 +94,11 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Annealing restarts; the best by U is kept, without labels (default ${DEFAULT-VALUE}).")
   int chains;
 
+  @Option(names = "--score-memo", defaultValue = "" + Icm.DEFAULT_SCORE_MEMO, paramLabel = "N",
+      description = "Scores each chain remembers so that it never asks the model the same question"
+          + " twice; 0 turns it off (the results are the same, only slower) (default ${DEFAULT-VALUE}).")
+  int scoreMemo;
+
   @Option(names = "--batch-size", defaultValue = "" + DEFAULT_BATCH, paramLabel = "N",
       description = "Training claims ICM labels, one batch; each leave-one-out context holds them"
           + " all (default ${DEFAULT-VALUE}).")
@@ -156,7 +162,7 @@ public final class DemoCommand implements Callable<Integer> {
     PrintWriter err = s.commandLine().getErr();
     Settings settings;
     try {
-      settings = new Settings(parseTask(task), seed, alpha, iterations, chains, batchSize, testClaims);
+      settings = new Settings(parseTask(task), seed, alpha, iterations, chains, batchSize, testClaims, scoreMemo);
       if (modelDir != null && blockModel != null) {
         throw new IllegalArgumentException("give --model-dir or --block-model, not both");
       }

@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.ToDoubleFunction;
+import org.icm4j.Icm;
 import org.icm4j.djl.DjlScorer;
 import org.icm4j.examples.WorldExperiment.Outcome;
 import org.icm4j.examples.WorldExperiment.Settings;
@@ -109,7 +110,7 @@ public final class TableCommand implements Callable<Integer> {
       for (String t : tasks) {
         Task task = DemoCommand.parseTask(t);
         for (long seed : seeds) {
-          runs.add(new Settings(task, seed, alpha, iterations, chains, batchSize, testClaims));
+          runs.add(new Settings(task, seed, alpha, iterations, chains, batchSize, testClaims, Icm.DEFAULT_SCORE_MEMO));
         }
       }
       if (runs.isEmpty()) {

@@ -63,14 +63,23 @@ final class WorldExperiment {
    * @param chains annealing restarts (the best by U is kept, without labels)
    * @param trainClaims claims ICM labels (one batch; a multiple of 2)
    * @param testClaims held-out claims (a multiple of 2)
+   * @param scoreMemo scores each chain remembers ({@link Icm.Builder#scoreMemo}; 0 = off)
    */
   record Settings(
-      Task task, long seed, double alpha, int iterations, int chains, int trainClaims, int testClaims) {
+      Task task,
+      long seed,
+      double alpha,
+      int iterations,
+      int chains,
+      int trainClaims,
+      int testClaims,
+      int scoreMemo) {
     Settings {
       requireNonNull(task, "task");
       checkArgument(alpha > 0 && Double.isFinite(alpha), "alpha must be > 0 and finite, but was %s", alpha);
       checkArgument(iterations >= 1, "iterations must be >= 1, but was %s", iterations);
       checkArgument(chains >= 1, "chains must be >= 1, but was %s", chains);
+      checkArgument(scoreMemo >= 0, "the score memo must be >= 0 entries, but was %s", scoreMemo);
       checkArgument(
           trainClaims >= 4 && trainClaims % 2 == 0,
           "the batch must be an even number of claims >= 4 (questions have 2 claims), but was %s",
@@ -189,6 +198,7 @@ final class WorldExperiment {
             .alpha(s.alpha())
             .iterations(s.iterations())
             .chains(s.chains())
+            .scoreMemo(s.scoreMemo())
             .seed(s.seed())
             .listener(listener)
             .build()

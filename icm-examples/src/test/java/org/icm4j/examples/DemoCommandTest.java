@@ -79,14 +79,18 @@ class DemoCommandTest {
   }
 
   @Test
-  void sameSeed_sameLabels() throws IOException {
+  void sameSeed_sameLabels_withOrWithoutTheScoreMemo() throws IOException {
     String[] args = {"--block-model", model.toString(), "--iterations", "5", "--chains", "1",
         "--batch-size", "8", "--test-claims", "4", "--task", "control", "--seed", "9"};
     Path a = tmp.resolve("a");
     Path b = tmp.resolve("b");
+    Path noMemo = tmp.resolve("no-memo");
     assertThat(run(concat(args, "--out", a.toString())).code()).isZero();
     assertThat(run(concat(args, "--out", b.toString())).code()).isZero();
+    assertThat(run(concat(args, "--out", noMemo.toString(), "--score-memo", "0")).code()).isZero();
     assertThat(Files.readString(a.resolve("labels.jsonl"))).isEqualTo(Files.readString(b.resolve("labels.jsonl")));
+    assertThat(Files.readString(noMemo.resolve("labels.jsonl"))).isEqualTo(Files.readString(a.resolve("labels.jsonl")));
+    assertThat(Files.readString(noMemo.resolve("curve.csv"))).isEqualTo(Files.readString(a.resolve("curve.csv")));
   }
 
   @Test
@@ -103,6 +107,9 @@ class DemoCommandTest {
     Run both = run("--block-model", model.toString(), "--model-dir", model.toString());
     assertThat(both.code()).isEqualTo(DemoCommand.EXIT_USAGE);
     assertThat(both.err()).contains("not both");
+    Run memo = run("--score-memo", "-1");
+    assertThat(memo.code()).isEqualTo(DemoCommand.EXIT_USAGE);
+    assertThat(memo.err()).contains("score memo").contains("-1");
   }
 
   @Test
