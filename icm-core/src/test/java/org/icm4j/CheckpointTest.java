@@ -2,6 +2,8 @@ package org.icm4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.icm4j.RunAssertions.assertSameRun;
+import static org.icm4j.RunAssertions.assertSameSearch;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,24 +39,17 @@ class CheckpointTest {
         .seed(11);
   }
 
-  private static void assertSameRun(IcmResult expected, IcmResult actual) {
-    assertSameSearch(expected, actual);
-    assertThat(actual.counts()).isEqualTo(expected.counts());
-  }
-
-  /**
-   * Everything but the scorer's work: a resumed chain starts with an empty score memo, so it may
-   * ask the scorer again for what the uninterrupted chain remembered.
-   */
-  private static void assertSameSearch(IcmResult expected, IcmResult actual) {
-    assertThat(actual.status()).isEqualTo(RunStatus.COMPLETE);
-    assertThat(actual.labels()).isEqualTo(expected.labels());
-    assertThat(actual.utility()).isEqualTo(expected.utility());
-    assertThat(actual.history()).isEqualTo(expected.history());
-    assertThat(actual.batches()).isEqualTo(expected.batches());
-    assertThat(actual.counts().iterations()).isEqualTo(expected.counts().iterations());
-    assertThat(actual.counts().accepted()).isEqualTo(expected.counts().accepted());
-    assertThat(actual.counts().scorerCalls()).isGreaterThanOrEqualTo(expected.counts().scorerCalls());
+  /** The resumed run is the uninterrupted one; with a score memo, only its scorer work may differ. */
+  private static void assertResumedAsUninterrupted(IcmResult expected, IcmResult resumed, int memo) {
+    assertThat(resumed.status()).isEqualTo(RunStatus.COMPLETE);
+    if (memo == 0) {
+      assertSameRun(expected, resumed);
+    } else {
+      // a resumed chain starts with an empty memo: it may ask the scorer again what the
+      // uninterrupted chain remembered
+      assertSameSearch(expected, resumed);
+      assertThat(resumed.counts().scorerCalls()).isGreaterThanOrEqualTo(expected.counts().scorerCalls());
+    }
   }
 
   /** Cancels the run when a given chain of a given batch reaches a given iteration. */
@@ -97,11 +92,7 @@ class CheckpointTest {
     assertThat(Files.exists(file)).isTrue();
 
     IcmResult resumed = builder(2, 16).scoreMemo(memo).checkpoint(file, every).build().run(WORLD.examples());
-    if (memo == 0) {
-      assertSameRun(uninterrupted, resumed);
-    } else {
-      assertSameSearch(uninterrupted, resumed);
-    }
+    assertResumedAsUninterrupted(uninterrupted, resumed, memo);
   }
 
   @Test
@@ -116,7 +107,10 @@ class CheckpointTest {
       assertThat(partial.status()).isEqualTo(RunStatus.CANCELLED);
       assertThat(partial.history()).hasSizeLessThanOrEqualTo(stopAt);
     }
-    assertSameSearch(uninterrupted, builder(1, Integer.MAX_VALUE).checkpoint(file, 4).build().run(WORLD.examples()));
+    assertResumedAsUninterrupted(
+        uninterrupted,
+        builder(1, Integer.MAX_VALUE).checkpoint(file, 4).build().run(WORLD.examples()),
+        Icm.DEFAULT_SCORE_MEMO);
   }
 
   @Test

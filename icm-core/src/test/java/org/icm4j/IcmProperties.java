@@ -2,6 +2,8 @@ package org.icm4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.icm4j.RunAssertions.assertSameRun;
+import static org.icm4j.RunAssertions.assertSameSearch;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.longs;
@@ -31,16 +33,6 @@ class IcmProperties {
     return b.build();
   }
 
-  private static void assertSameRun(IcmResult a, IcmResult b) {
-    assertThat(b.labels()).isEqualTo(a.labels());
-    assertThat(b.utility()).isEqualTo(a.utility());
-    assertThat(b.mutualPredictability()).isEqualTo(a.mutualPredictability());
-    assertThat(b.inconsistency()).isEqualTo(a.inconsistency());
-    assertThat(b.history()).isEqualTo(a.history());
-    assertThat(b.counts()).isEqualTo(a.counts());
-    assertThat(b.batches()).isEqualTo(a.batches());
-  }
-
   @Test
   void sameSeed_givesIdenticalResult() {
     qt()
@@ -67,12 +59,7 @@ class IcmProperties {
               IcmResult small = b.scoreMemo(smallMemo).build().run(w.examples());
               IcmResult full = b.scoreMemo(Icm.DEFAULT_SCORE_MEMO).build().run(w.examples());
               for (IcmResult on : List.of(small, full)) {
-                assertThat(on.labels()).isEqualTo(off.labels());
-                assertThat(on.utility()).isEqualTo(off.utility());
-                assertThat(on.history()).isEqualTo(off.history());
-                assertThat(on.batches()).isEqualTo(off.batches());
-                assertThat(on.counts().iterations()).isEqualTo(off.counts().iterations());
-                assertThat(on.counts().accepted()).isEqualTo(off.counts().accepted());
+                assertSameSearch(off, on);
                 assertThat(on.counts().scorerCalls()).isLessThanOrEqualTo(off.counts().scorerCalls());
               }
               assertThat(full.counts().scorerCalls()).isLessThanOrEqualTo(small.counts().scorerCalls());
