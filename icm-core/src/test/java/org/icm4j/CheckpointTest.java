@@ -114,6 +114,17 @@ class CheckpointTest {
   }
 
   @Test
+  void aCheckpoint_resumesWithAnotherScoreMemoSize() {
+    IcmResult uninterrupted = builder(2, 16).build().run(WORLD.examples());
+    Path file = dir.resolve("memo.json");
+    CancellationToken token = new CancellationToken();
+    builder(2, 16).checkpoint(file, 5).listener(cancelAt(token, 1, 0, 20))
+        .build().run(WORLD.examples(), token);
+    IcmResult resumed = builder(2, 16).scoreMemo(0).checkpoint(file, 5).build().run(WORLD.examples());
+    assertResumedAsUninterrupted(uninterrupted, resumed, Icm.DEFAULT_SCORE_MEMO);
+  }
+
+  @Test
   void completedCheckpoint_returnsTheResultWithoutCallingTheScorer() {
     Path file = dir.resolve("done.json");
     IcmResult first = builder(1, 16).checkpoint(file, 10).build().run(WORLD.examples());

@@ -140,7 +140,9 @@ class IcmBuilderTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("scoreMemo")
         .hasMessageContaining("but was -1");
-    assertThat(complete().scoreMemo(0).build()).isNotNull();
+    assertThat(complete().scoreMemo(0).build().configuration()).containsEntry("scoreMemo", "0");
+    assertThat(complete().build().configuration())
+        .containsEntry("scoreMemo", Integer.toString(Icm.DEFAULT_SCORE_MEMO));
   }
 
   @Test

@@ -307,8 +307,9 @@ class RunBehaviourTest {
     }
   }
 
+  /** One chain and one batch: the memo belongs to a chain, so only there is every question new. */
   @Test
-  void scoreMemo_neverAsksTheScorerTheSameQuestionTwice() {
+  void scoreMemo_neverAsksTheScorerTheSameQuestionTwice_inAChain() {
     RecordingScorer off = new RecordingScorer();
     IcmResult withoutMemo = builder().iterations(200).scorer(off).scoreMemo(0).build().run(WORLD.examples());
     RecordingScorer on = new RecordingScorer();

@@ -84,6 +84,7 @@ public final class Engine {
       m.put("sampler", s.sampler().toString());
       m.put("keepBest", Boolean.toString(s.keepBest()));
       m.put("chains", Integer.toString(chains));
+      m.put("scoreMemo", Integer.toString(scoreMemo));
       m.put("batchSize", batchSize == Integer.MAX_VALUE ? "unbounded" : Integer.toString(batchSize));
       m.put("seed", Long.toString(seed));
       m.put("checkpointEvery", checkpointFile == null ? "off" : Integer.toString(checkpointEvery));
@@ -409,6 +410,8 @@ public final class Engine {
     Map<String, String> d = new LinkedHashMap<>(config.describe());
     // The scorer is not part of it: a resumed run may pass the scorer a batch hook had returned.
     d.remove("scorer");
+    // Nor the memo's size, which changes no result.
+    d.remove("scoreMemo");
     d.forEach((k, v) -> h.putString(k, StandardCharsets.UTF_8).putByte((byte) 0).putString(v, StandardCharsets.UTF_8).putByte((byte) 1));
     for (Example e : sorted) {
       h.putString(e.id(), StandardCharsets.UTF_8).putByte((byte) 0);

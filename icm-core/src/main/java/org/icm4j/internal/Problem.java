@@ -63,8 +63,7 @@ public final class Problem implements SearchProblem {
     this.sink = sink;
     this.batchIndex = batchIndex;
     this.chainIndex = chainIndex;
-    // one char per label in the memo's keys: a space too large for that is simply not memoized
-    this.memo = new ScoreMemo(index.space.size() < Character.MAX_VALUE - 1 ? memoCapacity : 0);
+    this.memo = new ScoreMemo(memoCapacity, index.space.size());
   }
 
   /**
@@ -129,11 +128,6 @@ public final class Problem implements SearchProblem {
   @Override
   public SearchSettings settings() {
     return settings;
-  }
-
-  /** Scores answered from the memo instead of the scorer (not kept across a resume). */
-  public long memoHits() {
-    return memo.hits;
   }
 
   /** Scorer work so far: calls, queries, tokens. */
@@ -241,22 +235,22 @@ public final class Problem implements SearchProblem {
     if (labelled.isEmpty()) {
       return 0;
     }
-    String key = memo.labelingKey(labels);
-    Double known = memo.mutualPredictability(key);
+    Double known = memo.enabled() ? memo.mutualPredictability(labels) : null;
     if (known != null) {
       return known;
     }
     double[][] rows = scoring.leaveOneOut(labelled);
     double mp = Scoring.mutualPredictability(settings.measure(), rows, Arrays.copyOf(ys, rows.length));
-    memo.put(key, mp);
+    if (memo.enabled()) {
+      memo.putMutualPredictability(labels, mp);
+    }
     return mp;
   }
 
   @Override
   public double[] predict(SearchState state, int i) {
     State s = (State) state;
-    String key = memo.predictionKey(s.labels, i);
-    double[] known = memo.row(key);
+    double[] known = memo.enabled() ? memo.row(s.labels, i) : null;
     if (known != null) {
       return known;
     }
@@ -267,7 +261,9 @@ public final class Problem implements SearchProblem {
       }
     }
     double[] row = scoring.score(List.of(new ScoreRequest(index.examples.get(i), context)))[0];
-    memo.put(key, row);
+    if (memo.enabled()) {
+      memo.putRow(s.labels, i, row);
+    }
     return row;
   }
 
@@ -369,7 +365,12 @@ public final class Problem implements SearchProblem {
 
   @Override
   public SearchState restore(ChainCheckpoint checkpoint) {
-    return build(checkLabels(checkpoint.labels()), checkpoint.mutualPredictability());
+    int[] labels = checkLabels(checkpoint.labels());
+    if (memo.enabled()) {
+      // the saved P is the scorer's answer for these labels: a resumed chain need not ask again
+      memo.putMutualPredictability(labels, checkpoint.mutualPredictability());
+    }
+    return build(labels, checkpoint.mutualPredictability());
   }
 
   @Override

@@ -31,7 +31,10 @@ public interface SearchProblem {
   /** Settings a strategy reads: K, M, alpha, proposal mode, schedule, sampler. */
   SearchSettings settings();
 
-  /** Evaluates a labeling from scratch ({@code -1}: unlabelled). Calls the scorer. */
+  /**
+   * Evaluates a labeling from scratch ({@code -1}: unlabelled). Calls the scorer, unless the
+   * chain's score memo already holds this labeling's mutual predictability.
+   */
   SearchState evaluate(int[] labels);
 
   /**
@@ -46,7 +49,8 @@ public interface SearchProblem {
 
   /**
    * The model's log-probabilities over the label space for example {@code i} given all other
-   * labelled examples of {@code state} (its own label, if any, left out). Calls the scorer.
+   * labelled examples of {@code state} (its own label, if any, left out). Calls the scorer, unless
+   * the chain's score memo already holds this prediction.
    */
   double[] predict(SearchState state, int i);
 

@@ -16,7 +16,8 @@ import org.icm4j.spi.ScoreResult;
  * Search overhead per iteration: everything but the model. The scorer is a table look-up (each
  * example's own log-probabilities, ignoring the context) whose time is measured and subtracted.
  * Prints the median of several timed runs after warm-up, for n = 256 in one batch and n = 2560 in
- * batches of 256. Run with {@code mvn -q -pl icm-core -am test-compile exec:java
+ * batches of 256, each without and with the score memo (the memo's own time is overhead; the runs
+ * of the two alternate). Run with {@code mvn -q -pl icm-core -am test-compile exec:java
  * -Dexec.classpathScope=test -Dexec.mainClass=org.icm4j.testing.SearchOverheadBenchmark}.
  */
 public final class SearchOverheadBenchmark {
@@ -58,7 +59,7 @@ public final class SearchOverheadBenchmark {
 
   record Measurement(double totalMicrosPerIteration, double overheadMicrosPerIteration, long scorerCalls) {}
 
-  static Measurement measure(int groups, int batchSize, int iterations) {
+  static Measurement measure(int groups, int batchSize, int iterations, int scoreMemo) {
     PlantedWorld world = PlantedWorld.generate(PlantedWorld.Spec.standard(groups, 1));
     TableScorer scorer = new TableScorer();
     Icm icm =
@@ -68,6 +69,7 @@ public final class SearchOverheadBenchmark {
             .rule(Rules.answerKey("answer"))
             .iterations(iterations)
             .batchSize(batchSize)
+            .scoreMemo(scoreMemo)
             .seed(1)
             .build();
     long t = System.nanoTime();
@@ -91,25 +93,35 @@ public final class SearchOverheadBenchmark {
         "search overhead per iteration (table scorer, rules exactlyOne+answerKey, %d iterations per"
             + " batch, median of %d runs after 3 warm-up runs)%n",
         iterations, reps);
-    System.out.println("| n | batches | total us/iteration | excluding scorer us/iteration | scorer calls/iteration |");
-    System.out.println("|---|---|---|---|---|");
+    System.out.println(
+        "| n | batches | score memo | total us/iteration | excluding scorer us/iteration |"
+            + " scorer calls/iteration |");
+    System.out.println("|---|---|---|---|---|---|");
+    int[] memos = {0, Icm.DEFAULT_SCORE_MEMO};
     for (int[] c : new int[][] {{64, Integer.MAX_VALUE}, {640, 256}}) {
       for (int w = 0; w < 3; w++) {
-        measure(c[0], c[1], iterations);
+        for (int memo : memos) {
+          measure(c[0], c[1], iterations, memo);
+        }
       }
-      double[] total = new double[reps];
-      double[] overhead = new double[reps];
-      Measurement m = null;
+      double[][] total = new double[memos.length][reps];
+      double[][] overhead = new double[memos.length][reps];
+      Measurement[] last = new Measurement[memos.length];
       for (int i = 0; i < reps; i++) {
-        m = measure(c[0], c[1], iterations);
-        total[i] = m.totalMicrosPerIteration();
-        overhead[i] = m.overheadMicrosPerIteration();
+        for (int v = 0; v < memos.length; v++) {
+          last[v] = measure(c[0], c[1], iterations, memos[v]);
+          total[v][i] = last[v].totalMicrosPerIteration();
+          overhead[v][i] = last[v].overheadMicrosPerIteration();
+        }
       }
       int n = c[0] * 4;
       int batches = c[1] == Integer.MAX_VALUE ? 1 : (n + c[1] - 1) / c[1];
-      System.out.printf(
-          "| %d | %d | %.1f | %.1f | %.1f |%n",
-          n, batches, median(total), median(overhead), (double) m.scorerCalls() / (iterations * batches));
+      for (int v = 0; v < memos.length; v++) {
+        System.out.printf(
+            "| %d | %d | %d | %.1f | %.1f | %.1f |%n",
+            n, batches, memos[v], median(total[v]), median(overhead[v]),
+            (double) last[v].scorerCalls() / (iterations * batches));
+      }
     }
   }
 }

@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.icm4j.Example;
 import org.icm4j.LabelSpace;
@@ -79,18 +81,36 @@ class DemoCommandTest {
   }
 
   @Test
-  void sameSeed_sameLabels_withOrWithoutTheScoreMemo() throws IOException {
+  void sameSeed_sameLabels() throws IOException {
     String[] args = {"--block-model", model.toString(), "--iterations", "5", "--chains", "1",
         "--batch-size", "8", "--test-claims", "4", "--task", "control", "--seed", "9"};
     Path a = tmp.resolve("a");
     Path b = tmp.resolve("b");
-    Path noMemo = tmp.resolve("no-memo");
     assertThat(run(concat(args, "--out", a.toString())).code()).isZero();
     assertThat(run(concat(args, "--out", b.toString())).code()).isZero();
-    assertThat(run(concat(args, "--out", noMemo.toString(), "--score-memo", "0")).code()).isZero();
     assertThat(Files.readString(a.resolve("labels.jsonl"))).isEqualTo(Files.readString(b.resolve("labels.jsonl")));
-    assertThat(Files.readString(noMemo.resolve("labels.jsonl"))).isEqualTo(Files.readString(a.resolve("labels.jsonl")));
-    assertThat(Files.readString(noMemo.resolve("curve.csv"))).isEqualTo(Files.readString(a.resolve("curve.csv")));
+  }
+
+  @Test
+  void scoreMemo_changesNeitherLabelsNorCurve_onlyTheScorerCalls() throws IOException {
+    String[] args = {"--block-model", model.toString(), "--iterations", "20", "--chains", "2",
+        "--batch-size", "8", "--test-claims", "4", "--seed", "3"};
+    Path on = tmp.resolve("memo-on");
+    Path off = tmp.resolve("memo-off");
+    Run withMemo = run(concat(args, "--out", on.toString()));
+    Run withoutMemo = run(concat(args, "--out", off.toString(), "--score-memo", "0"));
+    assertThat(withMemo.code()).as(withMemo.err()).isZero();
+    assertThat(withoutMemo.code()).as(withoutMemo.err()).isZero();
+    assertThat(Files.readString(on.resolve("labels.jsonl"))).isEqualTo(Files.readString(off.resolve("labels.jsonl")));
+    assertThat(Files.readString(on.resolve("curve.csv"))).isEqualTo(Files.readString(off.resolve("curve.csv")));
+    assertThat(scorerCalls(withMemo)).isLessThan(scorerCalls(withoutMemo));
+  }
+
+  /** The call count of the {@code scorer:} line. */
+  private static long scorerCalls(Run r) {
+    Matcher m = Pattern.compile("scorer: (\\d+) calls").matcher(r.out());
+    assertThat(m.find()).as(r.out()).isTrue();
+    return Long.parseLong(m.group(1));
   }
 
   @Test
