@@ -85,6 +85,9 @@ public final class SyntheticWorld {
    *     ICM builds never have grades
    * @param informative share of labelled relation documents made only of claims on which truth and
    *     the surface rule disagree, so that every label shows the document's rule
+   * @param gradedComparisons share of labelled comparison documents whose lines carry a grade
+   *     after the label, as {@code graded} does for relation documents ({@code "e3 bigger e7 : True
+   *     False"}: the label disagrees with the hidden sizes)
    */
   public record Mixture(
       double knowledge,
@@ -93,47 +96,59 @@ public final class SyntheticWorld {
       double header,
       double rateCue,
       double graded,
-      double informative) {
+      double informative,
+      double gradedComparisons) {
     /** Phase 1: facts and rule features (many knowledge documents, half the documents headed). */
-    public static final Mixture PHASE_1 = new Mixture(0.35, 0.25, TRUTH_SHARE, 0.5, 0, 0, 0);
+    public static final Mixture PHASE_1 = new Mixture(0.35, 0.25, TRUTH_SHARE, 0.5, 0, 0, 0, 0);
 
     /**
      * Phase 2: inferring the rule from labels (more labelled relation documents, three in four
      * without a header; truth stays below half, so a context-free answer still leans to the
      * surface rule).
      */
-    public static final Mixture PHASE_2 = new Mixture(0.15, 0.15, 0.4, 0.25, 0, 0, 0);
+    public static final Mixture PHASE_2 = new Mixture(0.15, 0.15, 0.4, 0.25, 0, 0, 0, 0);
 
     /**
      * Phase 3: almost only unheaded labelled relation documents, where the rule must be inferred
      * from the labels (a few knowledge and headed documents keep the facts and the features).
      */
-    public static final Mixture PHASE_3 = new Mixture(0.1, 0.1, 0.4, 0.1, 0, 0, 0);
+    public static final Mixture PHASE_3 = new Mixture(0.1, 0.1, 0.4, 0.1, 0, 0, 0, 0);
 
     public Mixture {
-      for (double share : new double[] {knowledge, comparison, truth, header, rateCue, graded, informative}) {
+      for (double share :
+          new double[] {knowledge, comparison, truth, header, rateCue, graded, informative, gradedComparisons}) {
         checkArgument(share >= 0 && share <= 1, "shares must be in [0, 1], but one was %s", share);
       }
     }
 
     /** This mixture with another {@link #header} share. */
     public Mixture withHeaderShare(double share) {
-      return new Mixture(knowledge, comparison, truth, share, rateCue, graded, informative);
+      return new Mixture(knowledge, comparison, truth, share, rateCue, graded, informative, gradedComparisons);
     }
 
     /** This mixture with another {@link #rateCue}. */
     public Mixture withRateCue(double share) {
-      return new Mixture(knowledge, comparison, truth, header, share, graded, informative);
+      return new Mixture(knowledge, comparison, truth, header, share, graded, informative, gradedComparisons);
     }
 
     /** This mixture with another {@link #graded} share. */
     public Mixture withGraded(double share) {
-      return new Mixture(knowledge, comparison, truth, header, rateCue, share, informative);
+      return new Mixture(knowledge, comparison, truth, header, rateCue, share, informative, gradedComparisons);
     }
 
     /** This mixture with another {@link #informative} share. */
     public Mixture withInformative(double share) {
-      return new Mixture(knowledge, comparison, truth, header, rateCue, graded, share);
+      return new Mixture(knowledge, comparison, truth, header, rateCue, graded, share, gradedComparisons);
+    }
+
+    /** This mixture with another {@link #comparison} share. */
+    public Mixture withComparison(double share) {
+      return new Mixture(knowledge, share, truth, header, rateCue, graded, informative, gradedComparisons);
+    }
+
+    /** This mixture with another {@link #gradedComparisons} share. */
+    public Mixture withGradedComparisons(double share) {
+      return new Mixture(knowledge, comparison, truth, header, rateCue, graded, informative, share);
     }
 
     /** The mixture named {@code phase1}, {@code phase2} or {@code phase3}. */
@@ -408,10 +423,13 @@ public final class SyntheticWorld {
   /**
    * A labelled comparison document: {@code pairs} pairs in both orders, labelled by truth (with
    * probability {@code m.truth()}) or by the noisy "the first entity is in the entity set" rule,
-   * lines shuffled, with a header line naming the rule with probability {@code m.header()}.
+   * lines shuffled, with a header line naming the rule with probability {@code m.header()}, and
+   * graded with probability {@code m.gradedComparisons()}.
    */
   String comparisonDocument(SplittableRandom rng, int pairs, Mixture m) {
     boolean truth = rng.nextDouble() < m.truth();
+    // drawn only when used, so that mixtures without graded comparisons keep their documents
+    boolean graded = m.gradedComparisons() > 0 && rng.nextDouble() < m.gradedComparisons();
     List<String> lines = new ArrayList<>();
     for (int p = 0; p < pairs; p++) {
       int a = rng.nextInt(ENTITIES);
@@ -422,7 +440,11 @@ public final class SyntheticWorld {
             truth
                 ? bigger(o[0], o[1])
                 : entitySet.contains(o[0]) ^ rng.nextDouble() < SURFACE_NOISE;
-        lines.add(comparisonClaim(o[0], o[1]) + " " + (label ? "True" : "False"));
+        String line = comparisonClaim(o[0], o[1]) + " " + (label ? "True" : "False");
+        if (graded) {
+          line += label == bigger(o[0], o[1]) ? " True" : " False";
+        }
+        lines.add(line);
       }
     }
     return document(rng, lines, truth, m);

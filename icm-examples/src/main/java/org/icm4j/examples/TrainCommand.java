@@ -130,6 +130,17 @@ public final class TrainCommand implements Callable<Integer> {
           + " ${DEFAULT-VALUE}).")
   double graded;
 
+  @Option(names = "--comparison", paramLabel = "SHARE",
+      description = "Share of labelled documents about comparisons, in place of the mixture's;"
+          + " 0 to 1 (default: the mixture's).")
+  @Nullable Double comparison;
+
+  @Option(names = "--graded-comparisons", defaultValue = "0", paramLabel = "SHARE",
+      description = "Share of labelled comparison documents whose lines carry a grade after the"
+          + " label (True when the label agrees with the hidden sizes); 0 to 1 (default"
+          + " ${DEFAULT-VALUE}).")
+  double gradedComparisons;
+
   @Option(names = "--informative", defaultValue = "0", paramLabel = "SHARE",
       description = "Share of labelled relation documents made only of claims on which truth and"
           + " the surface rule disagree; 0 to 1 (default ${DEFAULT-VALUE}).")
@@ -208,7 +219,15 @@ public final class TrainCommand implements Callable<Integer> {
     try {
       SyntheticWorld.Mixture m;
       try {
-        m = SyntheticWorld.Mixture.named(mixture).withRateCue(rateCue).withGraded(graded).withInformative(informative);
+        m =
+            SyntheticWorld.Mixture.named(mixture)
+                .withRateCue(rateCue)
+                .withGraded(graded)
+                .withInformative(informative)
+                .withGradedComparisons(gradedComparisons);
+        if (comparison != null) {
+          m = m.withComparison(comparison);
+        }
       } catch (IllegalArgumentException e) {
         return usage(err, e.getMessage());
       }

@@ -181,6 +181,47 @@ class SyntheticWorldTest {
   }
 
   @Test
+  void gradedComparisons_markEachLabelTrueExactlyWhenItAgreesWithTheSizes() {
+    SyntheticWorld.Mixture graded = SyntheticWorld.Mixture.PHASE_3.withGradedComparisons(1.0);
+    SplittableRandom rng = new SplittableRandom(43);
+    int wrong = 0;
+    int lines = 0;
+    for (int i = 0; i < 500; i++) {
+      for (String line : WORLD.comparisonDocument(rng, 6, graded).split("\n")) {
+        if (line.startsWith("@")) {
+          continue;
+        }
+        // "e3 bigger e7 : True False"
+        String[] w = line.split(" ");
+        assertThat(w).as(line).hasSize(6);
+        boolean label = w[4].equals("True");
+        boolean bigger = WORLD.bigger(Integer.parseInt(w[0].substring(1)), Integer.parseInt(w[2].substring(1)));
+        assertThat(w[5]).as(line).isEqualTo(label == bigger ? "True" : "False");
+        wrong += label == bigger ? 0 : 1;
+        lines++;
+      }
+    }
+    // surface-rule documents (60%) disagree with the sizes on about half of their lines
+    assertThat((double) wrong / lines).isBetween(0.2, 0.4);
+    // relation documents and ungraded comparison documents write no grade
+    for (String line : WORLD.comparisonDocument(new SplittableRandom(44), 6, SyntheticWorld.Mixture.PHASE_3).split("\n")) {
+      assertThat(line.split(" ").length).as(line).isIn(1, 5);
+    }
+    for (String line : WORLD.relationDocument(new SplittableRandom(45), 10, graded).split("\n")) {
+      assertThat(line.split(" ").length).as(line).isIn(1, 5);
+    }
+  }
+
+  @Test
+  void mixtureOptions_changeOnlyTheirShare() {
+    SyntheticWorld.Mixture m = SyntheticWorld.Mixture.PHASE_3.withComparison(0.4).withGradedComparisons(0.3);
+    assertThat(m.comparison()).isEqualTo(0.4);
+    assertThat(m.gradedComparisons()).isEqualTo(0.3);
+    assertThat(m.withComparison(SyntheticWorld.Mixture.PHASE_3.comparison()).withGradedComparisons(0))
+        .isEqualTo(SyntheticWorld.Mixture.PHASE_3);
+  }
+
+  @Test
   void informativeDocuments_holdOnlyClaimsOnWhichTruthAndTheSurfaceRuleDisagree() {
     SyntheticWorld.Mixture informative = SyntheticWorld.Mixture.PHASE_3.withInformative(1.0).withHeaderShare(0);
     SplittableRandom rng = new SplittableRandom(51);
