@@ -54,6 +54,7 @@ public final class WorldProbe {
       if (quick) {
         System.out.println(quickLine(world, scorer));
         System.out.println(documentLine(world, model.lm()));
+        System.out.println(comparisonLine(world, scorer, contextClaims));
         return;
       }
       for (String relation : SyntheticWorld.RELATIONS) {
@@ -80,6 +81,7 @@ public final class WorldProbe {
       System.out.printf(
           "label sensitivity (mean |change of log-odds| when every context label is flipped): %.3f%n",
           labelSensitivity(scorer, labelled(ctx, train.gold()), testExamples));
+      System.out.println(comparisonLine(world, scorer, contextClaims));
       GoldLabels smallTrain = relabel(train.examples(), world.valueSetRule(true));
       GoldLabels smallTest = relabel(testExamples, world.valueSetRule(true));
       System.out.printf(
@@ -222,6 +224,38 @@ public final class WorldProbe {
    * accuracy when the 32 context claims are labelled by truth, by the value-set rule and by the two
    * rate-cue sets, each measured against the same rule, over three contexts of held-out claims.
    */
+  /**
+   * The comparison task in context: zero-shot, after an {@code @truth} header (does the model know
+   * the sizes?), many-shot with gold and with random labels (does it read the rule from the
+   * labels?), and the label sensitivity; context from {@code contextClaims / 2} pairs (seed 1001),
+   * held-out claims from 50 pairs (seed 2002).
+   */
+  static String comparisonLine(SyntheticWorld world, LabelScorer scorer, int contextClaims) {
+    LabelSpace space = LabelSpace.binary();
+    ClaimSet context = world.comparisonTask(contextClaims / 2, 1001);
+    ClaimSet test = world.comparisonTask(50, 2002);
+    List<Example> tests = heldOut(test.examples(), context);
+    List<LabelledExample> gold = labelled(context.examples(), context.gold());
+    double random = 0;
+    for (long seed = 1; seed <= 3; seed++) {
+      random +=
+          Evaluation.randomLabelManyShotAccuracy(scorer, space, context.examples(), tests, test.gold(), seed)
+              / 3;
+    }
+    return String.format(
+        java.util.Locale.ROOT,
+        "comparison task (%d held-out claims, %d context claims): zero-shot %.3f, after %s %.3f,"
+            + " many-shot gold %.3f, random %.3f (3 draws), label sensitivity %.3f",
+        tests.size(),
+        context.size(),
+        Evaluation.zeroShotAccuracy(scorer, space, tests, test.gold()),
+        SyntheticWorld.TRUTH_HEADER,
+        Evaluation.zeroShotAccuracy(scorer, space, withHeader(tests, SyntheticWorld.TRUTH_HEADER), test.gold()),
+        Evaluation.manyShotAccuracy(scorer, space, gold, tests, test.gold()),
+        random,
+        labelSensitivity(scorer, gold, tests));
+  }
+
   static String quickLine(SyntheticWorld world, LabelScorer scorer) {
     LabelSpace space = LabelSpace.binary();
     ClaimSet test = world.truthTask(60, 2002);

@@ -35,7 +35,8 @@ class WorldProbeTest {
         .contains("zero-shot accuracy (truth)")
         .contains("many-shot, gold truth labels")
         .contains("many-shot, random labels")
-        .contains("many-shot with value-set rule labels");
+        .contains("many-shot with value-set rule labels")
+        .containsPattern("comparison task \\(\\d+ held-out claims, 12 context claims\\): zero-shot \\d\\.\\d{3}");
     for (String labeling : new String[] {"truth", "valueSet", "control", "random"}) {
       assertThat(out).containsPattern("mutual predictability .* of " + labeling + ": -?\\d+\\.\\d{3}");
     }
