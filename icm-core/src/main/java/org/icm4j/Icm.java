@@ -91,6 +91,23 @@ public final class Icm {
     return Engine.run(config, requireNonNull(examples, "examples"), requireNonNull(cancellation, "cancellation"));
   }
 
+  /**
+   * The energy of a given labeling of these examples, computed as the search computes it (same
+   * scorer, rules, alpha and measure; the examples as one batch, whatever {@link
+   * Builder#batchSize}). For diagnosis after a run: if the gold labeling's U is far above the
+   * found one's, the search missed it; if it is below, the objective prefers another concept.
+   * Gold labels given here never reach a search. Calls the scorer once.
+   *
+   * @param examples the batch: non-empty, distinct ids
+   * @param labeling labels of some of them (the rest count as unlabelled), in this pipeline's label
+   *     space
+   * @throws IllegalArgumentException for an empty batch, duplicate ids, a labeling in another
+   *     label space, or a labelled id that is not among the examples
+   */
+  public Energy energy(List<Example> examples, Labeling labeling) {
+    return Engine.energy(config, requireNonNull(examples, "examples"), requireNonNull(labeling, "labeling"));
+  }
+
   /** The configuration as recorded in provenance. */
   public Map<String, String> configuration() {
     return java.util.Collections.unmodifiableMap(config.describe());

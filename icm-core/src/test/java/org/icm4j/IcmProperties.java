@@ -77,6 +77,37 @@ class IcmProperties {
   }
 
   @Test
+  void energyOfTheFoundLabels_isTheEnergyTheRunReports_andEnergyOfGoldIsItsReferenceEnergy() {
+    qt()
+        .forAll(integers().between(2, 6), longs().all(), longs().all())
+        .checkAssert(
+            (groups, worldSeed, seed) -> {
+              PlantedWorld w = PlantedWorld.generate(PlantedWorld.Spec.standard(groups, worldSeed));
+              Icm icm = Icm.builder().scorer(w.scorer()).seed(seed).iterations(30).rules(RULES).build();
+              IcmResult r = icm.run(w.examples());
+              Energy e = icm.energy(w.examples(), r.labels());
+              assertThat(e.utility()).isEqualTo(r.utility());
+              assertThat(e.mutualPredictability()).isEqualTo(r.mutualPredictability());
+              assertThat(e.inconsistency()).isEqualTo(r.inconsistency());
+              assertThat(e.labelled()).isEqualTo(r.labels().labelledCount());
+              // the planted labels, which no search saw, against the reference implementation
+              Labeling planted = new Labeling(LabelSpace.binary(), w.gold().asMap(), java.util.Set.of());
+              Energy g = icm.energy(w.examples(), planted);
+              List<Example> sorted = ReferenceEnergy.sorted(w.examples());
+              int[] labels = new int[sorted.size()];
+              for (int i = 0; i < labels.length; i++) {
+                labels[i] = LabelSpace.binary().indexOf(planted.label(sorted.get(i).id()).orElseThrow());
+              }
+              assertThat(g.inconsistency())
+                  .isEqualTo(ReferenceEnergy.inconsistency(RULES, LabelSpace.binary(), sorted, labels));
+              assertThat(g.mutualPredictability())
+                  .isCloseTo(
+                      ReferenceEnergy.mutualPredictability(w.referenceScorer(), LabelSpace.binary(), sorted, labels),
+                      within(1e-9));
+            });
+  }
+
+  @Test
   void shuffledInputOrder_givesIdenticalResult() {
     qt()
         .forAll(integers().between(2, 8), longs().all(), longs().all(), longs().all())

@@ -58,6 +58,23 @@ class RunValidationTest {
   }
 
   @Test
+  void energy_rejectsALabelingOfOtherExamplesOrLabels_namingThem() {
+    Labeling stranger = new Labeling(LabelSpace.binary(), Map.of("a", "True", "zz", "False"), Set.of());
+    assertThatThrownBy(() -> icm(CONSTANT).energy(ABC, stranger))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'zz'")
+        .hasMessageContaining("not among the 3 examples");
+    Labeling otherSpace = new Labeling(LabelSpace.of("A", "B", "C"), Map.of("a", "A"), Set.of());
+    assertThatThrownBy(() -> icm(CONSTANT).energy(ABC, otherSpace))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("[A, B, C]")
+        .hasMessageContaining("[True, False]");
+    assertThatThrownBy(() -> icm(CONSTANT).energy(List.of(), stranger))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("empty");
+  }
+
+  @Test
   void run_rejectsNullExamplesList() {
     assertThatThrownBy(() -> icm(CONSTANT).run(null))
         .isInstanceOf(NullPointerException.class)

@@ -170,7 +170,53 @@ public final class Engine {
     return result(config, sorted, labels, summaries, counts, wasCancelled, started);
   }
 
+  /** {@link org.icm4j.Icm#energy}. */
+  public static org.icm4j.Energy energy(Config config, List<Example> examples, org.icm4j.Labeling labeling) {
+    List<Example> sorted = sortedUnique(examples);
+    if (!labeling.labelSpace().equals(config.labelSpace())) {
+      throw new IllegalArgumentException(
+          "the labeling's label space "
+              + labeling.labelSpace().names()
+              + " is not this pipeline's "
+              + config.labelSpace().names());
+    }
+    Map<String, Integer> position = new java.util.HashMap<>();
+    for (int i = 0; i < sorted.size(); i++) {
+      position.put(sorted.get(i).id(), i);
+    }
+    int[] labels = new int[sorted.size()];
+    java.util.Arrays.fill(labels, -1);
+    for (Map.Entry<String, String> e : new TreeMap<>(labeling.asMap()).entrySet()) {
+      Integer i = position.get(e.getKey());
+      if (i == null) {
+        throw new IllegalArgumentException(
+            "the labeling labels '" + e.getKey() + "', which is not among the " + sorted.size()
+                + " examples: label only examples of the batch");
+      }
+      labels[i] = config.labelSpace().indexOf(e.getValue());
+    }
+    Problem p =
+        new Problem(
+            new GroupIndex(sorted, config.labelSpace(), config.rules()), config.settings(), config.scorer(),
+            config.seed(), new org.icm4j.spi.IcmListener() {}, () -> false, null, (q, it, c) -> {}, 0, 0, 0);
+    SearchState s = p.evaluate(labels);
+    return new org.icm4j.Energy(s.utility(), s.mutualPredictability(), s.inconsistency(), s.labelledCount());
+  }
+
   private static List<Example> validate(Config config, List<Example> examples) {
+    List<Example> sorted = sortedUnique(examples);
+    if (config.search() instanceof AnnealingSearch && config.settings().initialLabels() > examples.size()) {
+      throw new IllegalArgumentException(
+          "initialLabels (K="
+              + config.settings().initialLabels()
+              + ") is larger than the data set ("
+              + examples.size()
+              + " examples): lower K or add examples");
+    }
+    return sorted;
+  }
+
+  private static List<Example> sortedUnique(List<Example> examples) {
     if (examples.isEmpty()) {
       throw new IllegalArgumentException("the data set is empty: give at least one example to label");
     }
@@ -181,14 +227,6 @@ public final class Engine {
         throw new IllegalArgumentException(
             "duplicate example id '" + e.id() + "': every example needs a unique id");
       }
-    }
-    if (config.search() instanceof AnnealingSearch && config.settings().initialLabels() > examples.size()) {
-      throw new IllegalArgumentException(
-          "initialLabels (K="
-              + config.settings().initialLabels()
-              + ") is larger than the data set ("
-              + examples.size()
-              + " examples): lower K or add examples");
     }
     List<Example> sorted = new ArrayList<>(examples);
     sorted.sort(Comparator.comparing(Example::id));
