@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.icm4j.Energy;
 import org.icm4j.Icm;
 import org.icm4j.IcmException;
 import org.icm4j.IterationRecord;
@@ -309,6 +310,11 @@ public final class DemoCommand implements Callable<Integer> {
         o.icm().result().utility(), o.icm().result().mutualPredictability(),
         o.icm().result().inconsistency(), o.icmWithoutRules().result().utility(),
         o.icmWithoutRules().result().mutualPredictability(), o.icmWithoutRules().result().inconsistency()));
+    Energy gold = o.icm().goldEnergy();
+    sb.append(String.format(Locale.ROOT,
+        "gold labels of the training claims (evaluation only, never seen by the search): U %.2f, P %.3f,"
+            + " I %d with rules%n",
+        gold.utility(), gold.mutualPredictability(), gold.inconsistency()));
     return sb.toString();
   }
 

@@ -215,15 +215,15 @@ public final class TableCommand implements Callable<Integer> {
       sb.append(" |\n");
     }
     sb.append("\nPer run:\n\n| task | seed");
-    sb.append(" | ").append(String.join(" | ", COLUMNS)).append(" | ICM U | no-rules U | time |\n|---|---");
-    sb.append("|---".repeat(COLUMNS.size() + 3)).append("|\n");
+    sb.append(" | ").append(String.join(" | ", COLUMNS)).append(" | ICM U | no-rules U | gold U | time |\n|---|---");
+    sb.append("|---".repeat(COLUMNS.size() + 4)).append("|\n");
     for (Outcome o : outcomes) {
       sb.append("| ").append(o.settings().task().lowerName()).append(" | ").append(o.settings().seed());
       for (ToDoubleFunction<Outcome> f : VALUES) {
         sb.append(String.format(Locale.ROOT, " | %.1f", 100 * f.applyAsDouble(o)));
       }
-      sb.append(String.format(Locale.ROOT, " | %.1f | %.1f | %s |%n", o.icm().result().utility(),
-          o.icmWithoutRules().result().utility(), Commands.format(o.elapsed())));
+      sb.append(String.format(Locale.ROOT, " | %.1f | %.1f | %.1f | %s |%n", o.icm().result().utility(),
+          o.icmWithoutRules().result().utility(), o.icm().goldEnergy().utility(), Commands.format(o.elapsed())));
     }
     return sb.toString();
   }

@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import org.icm4j.Energy;
 import org.icm4j.Example;
 import org.icm4j.Icm;
 import org.icm4j.IcmResult;
@@ -104,7 +106,15 @@ final class WorldExperiment {
   record Point(int chain, int iteration, double utility, double agreement) {}
 
   /** One ICM run (with or without rules) and how it did. */
-  record IcmRun(IcmResult result, double agreement, double manyShot, List<Point> curve) {}
+  /**
+   * One ICM run and its measures.
+   *
+   * @param goldEnergy the energy of the gold labels of the training claims under this run's
+   *     configuration ({@link Icm#energy}, computed after the search, which never sees them): U
+   *     far above the run's means the search missed truth, below it means the objective prefers
+   *     another labeling
+   */
+  record IcmRun(IcmResult result, double agreement, double manyShot, List<Point> curve, Energy goldEnergy) {}
 
   /** The measured row of the table. */
   record Outcome(
@@ -191,7 +201,7 @@ final class WorldExperiment {
             progress.update(++done[0], total, name, r, agreement);
           }
         };
-    IcmResult result =
+    Icm icm =
         Icm.builder()
             .scorer(scorer)
             .rules(rules ? claims.rules() : List.of())
@@ -201,12 +211,17 @@ final class WorldExperiment {
             .scoreMemo(s.scoreMemo())
             .seed(s.seed())
             .listener(listener)
-            .build()
-            .run(train);
+            .build();
+    IcmResult result = icm.run(train);
+    Map<String, String> trainGold = new java.util.HashMap<>();
+    for (Example e : train) {
+      trainGold.put(e.id(), gold.label(e.id()).orElseThrow());
+    }
+    Energy goldEnergy = icm.energy(train, new Labeling(LabelSpace.binary(), trainGold, java.util.Set.of()));
     double agreement = Evaluation.agreement(result.labels(), gold);
     double manyShot =
         Evaluation.manyShotAccuracy(
             scorer, LabelSpace.binary(), Evaluation.context(train, result.labels()), test, gold);
-    return new IcmRun(result, agreement, manyShot, curve);
+    return new IcmRun(result, agreement, manyShot, curve, goldEnergy);
   }
 }

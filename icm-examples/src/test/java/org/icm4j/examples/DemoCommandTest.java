@@ -63,6 +63,8 @@ class DemoCommandTest {
         .contains("| many-shot, ICM labels (test) |")
         .contains("| ICM agreement with gold (its training claims) |")
         .contains("| many-shot, labels of ICM without rules (test) |")
+        .containsPattern("gold labels of the training claims \\(evaluation only, never seen by the search\\):"
+            + " U -?\\d+\\.\\d\\d, P -?\\d\\.\\d{3}, I \\d+ with rules")
         // the progress bar ends full: 2 runs x 2 chains x 6 iterations
         .contains("100% 24/24");
     // the labels are those of the 12 training claims the task draws with this seed

@@ -65,6 +65,7 @@ class TableCommandTest {
       }
     }
     assertThat(truthRuns).hasSize(3);
+    assertThat(table).contains("| ICM U | no-rules U | gold U | time |");
     assertThat(summary).isNotNull();
     String[] cells = summary.split("\\|");
     for (int c = 0; c < 7; c++) {
