@@ -3,10 +3,6 @@ package org.icm4j.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.util.List;
-import org.icm4j.Example;
-import org.icm4j.eval.Evaluation;
-import org.icm4j.eval.GoldLabels;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -25,27 +21,11 @@ class EmbeddedModelTest extends WorldModelFixture {
 
   @Test
   void infersTheRuleFromTheLabelsInItsContext_fromGoldLabelsNotRandomOnes() {
-    ClaimSet context = WORLD.truthTask(16, 21);
-    List<Example> test = WorldProbe.heldOut(WORLD.truthTask(60, 22).examples(), context);
-    GoldLabels gold = WORLD.truthTask(60, 22).gold();
-    double zeroShot = Evaluation.zeroShotAccuracy(scorer, SPACE, test, gold);
-    double goldShot =
-        Evaluation.manyShotAccuracy(
-            scorer, SPACE, WorldProbe.labelled(context.examples(), context.gold()), test, gold);
-    // random labels: the mean of six draws (a draw that happens to disagree with the surface rule
-    // on most claims can still look like truth)
-    double randomShot = 0;
-    for (long seed = 1; seed <= 6; seed++) {
-      randomShot +=
-          Evaluation.randomLabelManyShotAccuracy(scorer, SPACE, context.examples(), test, gold, seed) / 6;
-    }
+    InContext m = inContext(WORLD.truthTask(16, 21), WORLD.truthTask(60, 22), 6);
     // measured: zero-shot 0.546, gold 0.870, random 0.622 (six draws), label sensitivity 1.55
-    assertThat(goldShot).isGreaterThanOrEqualTo(0.8).isGreaterThan(zeroShot + 0.25);
-    assertThat(randomShot).isLessThan(goldShot - 0.2);
-    assertThat(
-            WorldProbe.labelSensitivity(
-                scorer, WorldProbe.labelled(context.examples(), context.gold()), test))
-        .isGreaterThan(1.0);
+    assertThat(m.gold()).isGreaterThanOrEqualTo(0.8).isGreaterThan(m.zeroShot() + 0.25);
+    assertThat(m.random()).isLessThan(m.gold() - 0.2);
+    assertThat(m.sensitivity()).isGreaterThan(1.0);
   }
 
   @Test
