@@ -302,7 +302,7 @@ public final class DemoCommand implements Callable<Integer> {
     row(sb, "many-shot, random labels (test, mean of " + WorldExperiment.RANDOM_DRAWS + ")", o.randomManyShot());
     row(sb, "many-shot, gold labels (test)", o.goldManyShot());
     row(sb, "many-shot, ICM labels (test)", o.icm().manyShot());
-    row(sb, "ICM agreement with gold (its training claims)", o.icm().agreement());
+    row(sb, "ICM agreement with gold (the training claims it labelled)", o.icm().agreement());
     row(sb, "many-shot, labels of ICM without rules (test)", o.icmWithoutRules().manyShot());
     row(sb, "ICM without rules: agreement with gold", o.icmWithoutRules().agreement());
     sb.append(String.format(Locale.ROOT,
@@ -310,6 +310,11 @@ public final class DemoCommand implements Callable<Integer> {
         o.icm().result().utility(), o.icm().result().mutualPredictability(),
         o.icm().result().inconsistency(), o.icmWithoutRules().result().utility(),
         o.icmWithoutRules().result().mutualPredictability(), o.icmWithoutRules().result().inconsistency()));
+    sb.append(String.format(Locale.ROOT,
+        "ICM labelled %d of the %d training claims (without rules: %d); the rest stay unlabelled, and"
+            + " the agreements are over the labelled ones%n",
+        o.icm().result().labels().labelledCount(), o.trainClaims(),
+        o.icmWithoutRules().result().labels().labelledCount()));
     Energy gold = o.icm().goldEnergy();
     sb.append(String.format(Locale.ROOT,
         "gold labels of the training claims (evaluation only, never seen by the search): U %.2f, P %.3f,"

@@ -180,7 +180,7 @@ public final class TableCommand implements Callable<Integer> {
           "many-shot, random labels",
           "many-shot, gold labels",
           "many-shot, ICM labels",
-          "ICM agreement (train)",
+          "ICM agreement (train, labelled claims)",
           "many-shot, ICM without rules",
           "agreement, ICM without rules");
 
@@ -215,14 +215,16 @@ public final class TableCommand implements Callable<Integer> {
       sb.append(" |\n");
     }
     sb.append("\nPer run:\n\n| task | seed");
-    sb.append(" | ").append(String.join(" | ", COLUMNS)).append(" | ICM U | no-rules U | gold U | time |\n|---|---");
-    sb.append("|---".repeat(COLUMNS.size() + 4)).append("|\n");
+    sb.append(" | ").append(String.join(" | ", COLUMNS))
+        .append(" | ICM labelled | ICM U | no-rules U | gold U | time |\n|---|---");
+    sb.append("|---".repeat(COLUMNS.size() + 5)).append("|\n");
     for (Outcome o : outcomes) {
       sb.append("| ").append(o.settings().task().lowerName()).append(" | ").append(o.settings().seed());
       for (ToDoubleFunction<Outcome> f : VALUES) {
         sb.append(String.format(Locale.ROOT, " | %.1f", 100 * f.applyAsDouble(o)));
       }
-      sb.append(String.format(Locale.ROOT, " | %.1f | %.1f | %.1f | %s |%n", o.icm().result().utility(),
+      sb.append(String.format(Locale.ROOT, " | %d of %d | %.1f | %.1f | %.1f | %s |%n",
+          o.icm().result().labels().labelledCount(), o.trainClaims(), o.icm().result().utility(),
           o.icmWithoutRules().result().utility(), o.icm().goldEnergy().utility(), Commands.format(o.elapsed())));
     }
     return sb.toString();

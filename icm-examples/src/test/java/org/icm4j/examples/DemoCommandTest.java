@@ -61,7 +61,8 @@ class DemoCommandTest {
         .contains("| many-shot, random labels (test, mean of 3) |")
         .contains("| many-shot, gold labels (test) |")
         .contains("| many-shot, ICM labels (test) |")
-        .contains("| ICM agreement with gold (its training claims) |")
+        .contains("| ICM agreement with gold (the training claims it labelled) |")
+        .containsPattern("ICM labelled \\d+ of the 12 training claims \\(without rules: \\d+\\)")
         .contains("| many-shot, labels of ICM without rules (test) |")
         .containsPattern("gold labels of the training claims \\(evaluation only, never seen by the search\\):"
             + " U -?\\d+\\.\\d\\d, P -?\\d\\.\\d{3}, I \\d+ with rules")

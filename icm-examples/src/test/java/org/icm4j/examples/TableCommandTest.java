@@ -65,7 +65,8 @@ class TableCommandTest {
       }
     }
     assertThat(truthRuns).hasSize(3);
-    assertThat(table).contains("| ICM U | no-rules U | gold U | time |");
+    assertThat(table).contains("| ICM labelled | ICM U | no-rules U | gold U | time |");
+    assertThat(table).containsPattern("\\| \\d+ of \\d+ \\| -?\\d+\\.\\d \\|");
     assertThat(summary).isNotNull();
     String[] cells = summary.split("\\|");
     for (int c = 0; c < 7; c++) {
