@@ -195,10 +195,10 @@ public final class Engine {
       }
       labels[i] = config.labelSpace().indexOf(e.getValue());
     }
+    // one evaluation: nothing to remember
     Problem p =
-        new Problem(
-            new GroupIndex(sorted, config.labelSpace(), config.rules()), config.settings(), config.scorer(),
-            config.seed(), new org.icm4j.spi.IcmListener() {}, () -> false, null, (q, it, c) -> {}, 0, 0, 0);
+        Problem.standalone(
+            sorted, config.labelSpace(), config.rules(), config.settings(), config.scorer(), config.seed(), 0);
     SearchState s = p.evaluate(labels);
     return new org.icm4j.Energy(s.utility(), s.mutualPredictability(), s.inconsistency(), s.labelledCount());
   }

@@ -220,10 +220,34 @@ public final class WorldProbe {
   }
 
   /**
-   * One line for watching a training run: label sensitivity, and zero-shot against many-shot
-   * accuracy when the 32 context claims are labelled by truth, by the value-set rule and by the two
-   * rate-cue sets, each measured against the same rule, over three contexts of held-out claims.
+   * Accuracies on held-out claims without context and after a labelled context, and the label
+   * sensitivity.
    */
+  record InContext(double zeroShot, double gold, double random, double sensitivity) {}
+
+  /**
+   * How the model labels the claims of {@code held} whose questions are not in {@code context}:
+   * alone, after {@code context} with gold labels, and after it with random labels (the mean of
+   * {@code randomDraws} draws, seeds 1 to {@code randomDraws}: one draw that happens to look like a
+   * rule can mislead); and the label sensitivity to {@code context}'s gold labels.
+   */
+  static InContext inContext(LabelScorer scorer, ClaimSet context, ClaimSet held, int randomDraws) {
+    LabelSpace space = LabelSpace.binary();
+    List<Example> test = heldOut(held.examples(), context);
+    GoldLabels gold = held.gold();
+    List<LabelledExample> labelled = labelled(context.examples(), context.gold());
+    double random = 0;
+    for (long seed = 1; seed <= randomDraws; seed++) {
+      random +=
+          Evaluation.randomLabelManyShotAccuracy(scorer, space, context.examples(), test, gold, seed) / randomDraws;
+    }
+    return new InContext(
+        Evaluation.zeroShotAccuracy(scorer, space, test, gold),
+        Evaluation.manyShotAccuracy(scorer, space, labelled, test, gold),
+        random,
+        labelSensitivity(scorer, labelled, test));
+  }
+
   /**
    * The comparison task in context: zero-shot, after an {@code @truth} header (does the model know
    * the sizes?), many-shot with gold and with random labels (does it read the rule from the
@@ -231,31 +255,30 @@ public final class WorldProbe {
    * held-out claims from 50 pairs (seed 2002).
    */
   static String comparisonLine(SyntheticWorld world, LabelScorer scorer, int contextClaims) {
-    LabelSpace space = LabelSpace.binary();
     ClaimSet context = world.comparisonTask(contextClaims / 2, 1001);
     ClaimSet test = world.comparisonTask(50, 2002);
     List<Example> tests = heldOut(test.examples(), context);
-    List<LabelledExample> gold = labelled(context.examples(), context.gold());
-    double random = 0;
-    for (long seed = 1; seed <= 3; seed++) {
-      random +=
-          Evaluation.randomLabelManyShotAccuracy(scorer, space, context.examples(), tests, test.gold(), seed)
-              / 3;
-    }
+    InContext m = inContext(scorer, context, test, 3);
     return String.format(
         java.util.Locale.ROOT,
         "comparison task (%d held-out claims, %d context claims): zero-shot %.3f, after %s %.3f,"
             + " many-shot gold %.3f, random %.3f (3 draws), label sensitivity %.3f",
         tests.size(),
         context.size(),
-        Evaluation.zeroShotAccuracy(scorer, space, tests, test.gold()),
+        m.zeroShot(),
         SyntheticWorld.TRUTH_HEADER,
-        Evaluation.zeroShotAccuracy(scorer, space, withHeader(tests, SyntheticWorld.TRUTH_HEADER), test.gold()),
-        Evaluation.manyShotAccuracy(scorer, space, gold, tests, test.gold()),
-        random,
-        labelSensitivity(scorer, gold, tests));
+        Evaluation.zeroShotAccuracy(
+            scorer, LabelSpace.binary(), withHeader(tests, SyntheticWorld.TRUTH_HEADER), test.gold()),
+        m.gold(),
+        m.random(),
+        m.sensitivity());
   }
 
+  /**
+   * One line for watching a training run: label sensitivity, and zero-shot against many-shot
+   * accuracy when the 32 context claims are labelled by truth, by the value-set rule and by the two
+   * rate-cue sets, each measured against the same rule, over three contexts of held-out claims.
+   */
   static String quickLine(SyntheticWorld world, LabelScorer scorer) {
     LabelSpace space = LabelSpace.binary();
     ClaimSet test = world.truthTask(60, 2002);

@@ -20,7 +20,7 @@ class ComparisonModelTest extends WorldModelFixture {
 
   @Test
   void infersTheComparisonRuleFromTheLabelsInItsContext() {
-    InContext m = inContext(WORLD.comparisonTask(16, 21), WORLD.comparisonTask(50, 22), 3);
+    WorldProbe.InContext m = inContext(WORLD.comparisonTask(16, 21), WORLD.comparisonTask(50, 22), 3);
     // WorldProbe on other claims: zero-shot 0.521, gold 1.000, random 0.438, sensitivity 9.364
     assertThat(m.gold()).isGreaterThanOrEqualTo(0.9).isGreaterThan(m.zeroShot() + 0.25);
     assertThat(m.random()).isLessThan(m.gold() - 0.3);

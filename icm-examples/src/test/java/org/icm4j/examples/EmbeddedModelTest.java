@@ -21,7 +21,7 @@ class EmbeddedModelTest extends WorldModelFixture {
 
   @Test
   void infersTheRuleFromTheLabelsInItsContext_fromGoldLabelsNotRandomOnes() {
-    InContext m = inContext(WORLD.truthTask(16, 21), WORLD.truthTask(60, 22), 6);
+    WorldProbe.InContext m = inContext(WORLD.truthTask(16, 21), WORLD.truthTask(60, 22), 6);
     // measured: zero-shot 0.546, gold 0.870, random 0.622 (six draws), label sensitivity 1.55
     assertThat(m.gold()).isGreaterThanOrEqualTo(0.8).isGreaterThan(m.zeroShot() + 0.25);
     assertThat(m.random()).isLessThan(m.gold() - 0.2);

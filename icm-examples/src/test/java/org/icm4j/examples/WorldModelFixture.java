@@ -48,28 +48,9 @@ abstract class WorldModelFixture {
     return WorldProbe.mutualPredictability(scorer, labelled);
   }
 
-  /** Accuracies on held-out claims without context and with a labelled context, and the label sensitivity. */
-  record InContext(double zeroShot, double gold, double random, double sensitivity) {}
-
-  /**
-   * How the model labels {@code held}'s held-out claims alone, after {@code context} with gold
-   * labels, and after it with random labels (the mean of {@code randomDraws} draws: one draw that
-   * happens to look like a rule can mislead).
-   */
-  InContext inContext(ClaimSet context, ClaimSet held, int randomDraws) {
-    List<Example> test = WorldProbe.heldOut(held.examples(), context);
-    GoldLabels gold = held.gold();
-    List<LabelledExample> labelled = WorldProbe.labelled(context.examples(), context.gold());
-    double random = 0;
-    for (long seed = 1; seed <= randomDraws; seed++) {
-      random +=
-          Evaluation.randomLabelManyShotAccuracy(scorer, SPACE, context.examples(), test, gold, seed) / randomDraws;
-    }
-    return new InContext(
-        Evaluation.zeroShotAccuracy(scorer, SPACE, test, gold),
-        Evaluation.manyShotAccuracy(scorer, SPACE, labelled, test, gold),
-        random,
-        WorldProbe.labelSensitivity(scorer, labelled, test));
+  /** {@link WorldProbe#inContext} with this class's model. */
+  WorldProbe.InContext inContext(ClaimSet context, ClaimSet held, int randomDraws) {
+    return WorldProbe.inContext(scorer, context, held, randomDraws);
   }
 
   /** The 32-claim truth batch whose labelings the mutual-predictability tests compare. */
