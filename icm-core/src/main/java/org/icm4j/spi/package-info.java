@@ -2,8 +2,11 @@
  * Extension points of icm4j: {@link org.icm4j.spi.LabelScorer scorers}, {@link
  * org.icm4j.spi.ConsistencyRule consistency rules}, {@link org.icm4j.spi.SearchStrategy search
  * strategies}, {@link org.icm4j.spi.TemperatureSchedule temperature schedules}, {@link
- * org.icm4j.spi.ExampleSampler example samplers}, {@link org.icm4j.spi.IcmListener listeners} and
- * the {@link org.icm4j.spi.BatchHook hook between batches}.
+ * org.icm4j.spi.ExampleSampler example samplers}, {@link org.icm4j.spi.IcmListener listeners},
+ * the {@link org.icm4j.spi.BatchHook hook between batches}, and {@link org.icm4j.spi.FineTuner
+ * fine-tuners} (with {@link org.icm4j.spi.FineTuneRequest}, {@link
+ * org.icm4j.spi.FineTunedModel} and {@link org.icm4j.spi.FineTuningListener}) for {@link
+ * org.icm4j.IterativeFineTuning}.
  */
 @NullMarked
 package org.icm4j.spi;

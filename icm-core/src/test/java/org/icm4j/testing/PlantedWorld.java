@@ -161,6 +161,24 @@ public final class PlantedWorld {
     return gold;
   }
 
+  /**
+   * The hidden features of an example as a bit pattern (bit {@code j}: feature {@code j}; bit 0 is
+   * the concept). For test doubles that learn from labels, such as {@link PlantedFineTuner}.
+   *
+   * @throws IllegalArgumentException when the example is not of this world
+   */
+  public int pattern(Example e) {
+    boolean[] f = features.get(e.id());
+    if (f == null) {
+      throw new IllegalArgumentException("example '" + e.id() + "' is not of this planted world");
+    }
+    int p = 0;
+    for (int j = 0; j < f.length; j++) {
+      p |= f[j] ? 1 << j : 0;
+    }
+    return p;
+  }
+
   /** The ideal in-context learner over this world's hidden features (fast leave-one-out). */
   public Scorer scorer() {
     return new Scorer(true);
