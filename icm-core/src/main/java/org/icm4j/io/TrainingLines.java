@@ -1,0 +1,100 @@
+package org.icm4j.io;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.icm4j.Example;
+import org.icm4j.Labeling;
+
+/**
+ * Training records derived from a labelling: SFT records and preference pairs, as lines (written
+ * only; icm4j does not read them back). Stateless and thread-safe.
+ */
+final class TrainingLines {
+  private TrainingLines() {}
+
+  /** {@code {"id", "prompt", "completion"}} per labelled example, in id order. */
+  static List<String> sft(List<Example> examples, Labeling labels) {
+    requireNonNull(labels, "labels");
+    List<String> lines = new ArrayList<>();
+    for (Example e : ExampleLines.byId(examples).values()) {
+      labels
+          .label(e.id())
+          .ifPresent(
+              label -> {
+                ObjectNode n = JsonFields.newObject();
+                n.put("id", e.id());
+                n.put("prompt", e.prompt());
+                n.put("completion", label);
+                lines.add(JsonFields.toLine(n));
+              });
+    }
+    return lines;
+  }
+
+  /** {@code {"prompt", "chosen", "rejected", "source_id"}} per distinct labelled comparison. */
+  static List<String> preferencePairs(
+      List<Example> examples,
+      Labeling labels,
+      String queryAttribute,
+      String leftAttribute,
+      String rightAttribute,
+      String trueLabel) {
+    requireNonNull(labels, "labels");
+    requireNonNull(queryAttribute, "queryAttribute");
+    requireNonNull(leftAttribute, "leftAttribute");
+    requireNonNull(rightAttribute, "rightAttribute");
+    requireNonNull(trueLabel, "trueLabel");
+    checkArgument(
+        labels.labelSpace().contains(trueLabel),
+        "trueLabel '%s' is not in the label space %s",
+        trueLabel,
+        labels.labelSpace().names());
+    Set<List<String>> seen = new HashSet<>();
+    List<String> lines = new ArrayList<>();
+    for (Example e : ExampleLines.byId(examples).values()) {
+      String label = labels.label(e.id()).orElse(null);
+      if (label == null) {
+        continue;
+      }
+      String query = attribute(e, queryAttribute, "queryAttribute");
+      String left = attribute(e, leftAttribute, "leftAttribute");
+      String right = attribute(e, rightAttribute, "rightAttribute");
+      boolean holds = label.equals(trueLabel);
+      String chosen = holds ? left : right;
+      String rejected = holds ? right : left;
+      if (!seen.add(List.of(query, chosen, rejected))) {
+        continue;
+      }
+      ObjectNode n = JsonFields.newObject();
+      n.put("prompt", query);
+      n.put("chosen", chosen);
+      n.put("rejected", rejected);
+      n.put("source_id", e.id());
+      lines.add(JsonFields.toLine(n));
+    }
+    return lines;
+  }
+
+  private static String attribute(Example e, String key, String role) {
+    String value = e.attribute(key);
+    if (value == null) {
+      throw new IllegalArgumentException(
+          "example '"
+              + e.id()
+              + "' has no attribute '"
+              + key
+              + "' (the "
+              + role
+              + "); its attributes are "
+              + e.attributes().keySet()
+              + ": give every comparison example its query, left and right attributes");
+    }
+    return value;
+  }
+}
