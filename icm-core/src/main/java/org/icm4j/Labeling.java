@@ -15,6 +15,15 @@ import java.util.Set;
  *
  * <p>Iteration order of {@link #asMap()} and {@link #unlabelledIds()} is the order of example ids
  * ({@link String#compareTo}), independent of the order the examples were given in.
+ *
+ * <p>Make one with {@link #of(LabelSpace, Map)} (every id labelled) or {@link #of(LabelSpace,
+ * List, Map)} (labels for some of the given examples), for instance to ask {@link Icm#energy} about
+ * labels you trust:
+ *
+ * <pre>{@code
+ * Labeling trusted = Labeling.of(LabelSpace.binary(), Map.of("q1/a", "True", "q1/b", "False"));
+ * Energy e = icm.energy(sample, trusted);
+ * }</pre>
  */
 public final class Labeling {
   private final LabelSpace labelSpace;
@@ -46,6 +55,71 @@ public final class Labeling {
         });
     this.labels = ImmutableMap.copyOf(new java.util.TreeMap<>(labels));
     this.unlabelled = ImmutableList.sortedCopyOf(unlabelled);
+  }
+
+  /**
+   * A complete labeling: every id of {@code labels} has its label, none is unlabelled. The same kind
+   * of factory as {@link org.icm4j.eval.GoldLabels#of}.
+   *
+   * @param labelSpace the label space every label belongs to
+   * @param labels example id to label name (copied); ids non-blank, names in {@code labelSpace}
+   * @return the labeling
+   * @throws IllegalArgumentException naming the id, the label and the label space when a label is
+   *     not in the space, or naming the id when it is blank
+   * @throws NullPointerException naming the argument, or the id whose label is null
+   */
+  public static Labeling of(LabelSpace labelSpace, Map<String, String> labels) {
+    requireNonNull(labelSpace, "labelSpace");
+    return new Labeling(labelSpace, checkedCopy(labels), Set.of());
+  }
+
+  /**
+   * A labeling of these examples: those with an entry in {@code labels} have that label, the others
+   * are unlabelled (as {@link org.icm4j.io.Jsonl#readLabels} returns them).
+   *
+   * @param labelSpace the label space every label belongs to
+   * @param examples the examples the labeling covers, with distinct ids
+   * @param labels labels of some of them, by id (copied); names in {@code labelSpace}
+   * @return the labeling; its {@link #size()} is {@code examples.size()}
+   * @throws IllegalArgumentException naming the id when two examples share it, when a label's id is
+   *     not among the examples, or when a label is not in the space (with the space)
+   * @throws NullPointerException naming the argument, or the id whose label is null
+   */
+  public static Labeling of(
+      LabelSpace labelSpace, List<Example> examples, Map<String, String> labels) {
+    requireNonNull(labelSpace, "labelSpace");
+    requireNonNull(examples, "examples");
+    Map<String, String> copy = checkedCopy(labels);
+    Set<String> unlabelled = new java.util.TreeSet<>();
+    for (Example e : examples) {
+      requireNonNull(e, "example");
+      if (!unlabelled.add(e.id())) {
+        throw new IllegalArgumentException(
+            "example id '" + e.id() + "' occurs more than once: ids must be unique");
+      }
+    }
+    for (String id : copy.keySet()) {
+      if (!unlabelled.remove(id)) {
+        throw new IllegalArgumentException(
+            "a label is given for '" + id + "', which is not among the " + examples.size()
+                + " examples: label only the examples given");
+      }
+    }
+    return new Labeling(labelSpace, copy, unlabelled);
+  }
+
+  private static Map<String, String> checkedCopy(Map<String, String> labels) {
+    requireNonNull(labels, "labels");
+    Map<String, String> copy = new java.util.TreeMap<>();
+    for (Map.Entry<String, String> e : labels.entrySet()) {
+      String id = requireNonNull(e.getKey(), "labelled id");
+      String label = requireNonNull(e.getValue(), () -> "label of example '" + id + "'");
+      if (id.isBlank()) {
+        throw new IllegalArgumentException("labelled ids must not be blank, but was '" + id + "'");
+      }
+      copy.put(id, label);
+    }
+    return copy;
   }
 
   /** The label space. */
