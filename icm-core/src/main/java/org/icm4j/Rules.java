@@ -3,6 +3,7 @@ package org.icm4j;
 import static java.util.Objects.requireNonNull;
 
 import java.util.List;
+import java.util.Set;
 import org.icm4j.spi.ConsistencyRule;
 import org.jspecify.annotations.Nullable;
 
@@ -163,6 +164,11 @@ public final class Rules {
       }
 
       @Override
+      public Set<String> labelsUsed() {
+        return Set.of(trueLabel);
+      }
+
+      @Override
       public void validate(LabelSpace labelSpace) {
         checkTrueLabel(fullName, trueLabel, labelSpace);
       }
@@ -206,6 +212,11 @@ public final class Rules {
     @Override
     public String name() {
       return name;
+    }
+
+    @Override
+    public Set<String> labelsUsed() {
+      return Set.of(trueLabel);
     }
 
     @Override

@@ -3,7 +3,9 @@ package org.icm4j.spi;
 import static java.util.Objects.requireNonNull;
 
 import java.util.List;
+import java.util.Set;
 import org.icm4j.Example;
+import org.icm4j.LabelSpace;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -16,10 +18,12 @@ import org.jspecify.annotations.Nullable;
  * unordered pair once, the example with the smaller id first). Implementations must be immutable
  * and thread-safe.
  *
- * <p>Write one as a lambda:
+ * <p>Write one as a lambda, declaring the labels it compares with so that {@link
+ * org.icm4j.Icm.Builder#build()} rejects a label the space lacks (a typo such as {@code "true"} or a
+ * label of another task would otherwise never match, and the rule would never fire):
  *
  * <pre>{@code
- * ConsistencyRule notBothTrue = ConsistencyRule.pairwise("not-both-true",
+ * ConsistencyRule notBothTrue = ConsistencyRule.pairwise("not-both-true", Set.of("True"),
  *     (a, la, b, lb) -> !(la.equals("True") && lb.equals("True")));
  * }</pre>
  */
@@ -29,12 +33,35 @@ public interface ConsistencyRule {
   String name();
 
   /**
-   * Checks that this rule can work with a label space (e.g. that a label it refers to exists);
-   * called by {@link org.icm4j.Icm.Builder#build()}. The default accepts every space.
+   * The label names this rule refers to (compares labels with), for {@link #validate}. A rule that
+   * only compares labels with each other ({@code la.equals(lb)}) uses none. Default: none.
+   */
+  default Set<String> labelsUsed() {
+    return Set.of();
+  }
+
+  /**
+   * Checks that this rule can work with a label space; called by {@link
+   * org.icm4j.Icm.Builder#build()}. The default checks that every label of {@link #labelsUsed()} is
+   * in the space.
    *
    * @throws IllegalArgumentException naming the rule, the missing label and the space
    */
-  default void validate(org.icm4j.LabelSpace labelSpace) {}
+  default void validate(LabelSpace labelSpace) {
+    for (String label : labelsUsed()) {
+      if (!labelSpace.contains(label)) {
+        throw new IllegalArgumentException(
+            "rule '"
+                + name()
+                + "' uses the label '"
+                + label
+                + "', which the label space "
+                + labelSpace.names()
+                + " lacks: compare with the space's labels (case matters), or set the space the"
+                + " rule is written for with Icm.Builder.labelSpace");
+      }
+    }
+  }
 
   /**
    * Whether labels {@code la} of {@code a} and {@code lb} of {@code b}, two labelled examples of one
@@ -79,14 +106,37 @@ public interface ConsistencyRule {
     boolean consistent(List<Example> members, List<@Nullable String> labels);
   }
 
-  /** A rule relating pairs of group-mates. The predicate must be symmetric. */
+  /**
+   * A rule relating pairs of group-mates whose predicate names no label (it compares labels with
+   * each other, or reads only attributes). The predicate must be symmetric. A predicate that
+   * compares with label names should declare them: {@link #pairwise(String, Set, PairPredicate)}.
+   */
   static ConsistencyRule pairwise(String name, PairPredicate predicate) {
+    return pairwise(name, Set.of(), predicate);
+  }
+
+  /**
+   * A rule relating pairs of group-mates, which compares labels with the names in {@code
+   * labelsUsed}; {@link org.icm4j.Icm.Builder#build()} fails when the label space lacks one of
+   * them. The predicate must be symmetric.
+   *
+   * @param name the rule's name
+   * @param labelsUsed every label name the predicate compares with, e.g. {@code Set.of("True")}
+   * @param predicate the pair test
+   */
+  static ConsistencyRule pairwise(String name, Set<String> labelsUsed, PairPredicate predicate) {
     requireNonNull(name, "name");
+    Set<String> labels = Set.copyOf(requireNonNull(labelsUsed, "labelsUsed"));
     requireNonNull(predicate, "predicate");
     return new ConsistencyRule() {
       @Override
       public String name() {
         return name;
+      }
+
+      @Override
+      public Set<String> labelsUsed() {
+        return labels;
       }
 
       @Override
@@ -101,14 +151,35 @@ public interface ConsistencyRule {
     };
   }
 
-  /** A rule on a whole group. */
+  /**
+   * A rule on a whole group whose predicate names no label. A predicate that compares with label
+   * names should declare them: {@link #group(String, Set, GroupPredicate)}.
+   */
   static ConsistencyRule group(String name, GroupPredicate predicate) {
+    return group(name, Set.of(), predicate);
+  }
+
+  /**
+   * A rule on a whole group, which compares labels with the names in {@code labelsUsed}; {@link
+   * org.icm4j.Icm.Builder#build()} fails when the label space lacks one of them.
+   *
+   * @param name the rule's name
+   * @param labelsUsed every label name the predicate compares with, e.g. {@code Set.of("True")}
+   * @param predicate the group test
+   */
+  static ConsistencyRule group(String name, Set<String> labelsUsed, GroupPredicate predicate) {
     requireNonNull(name, "name");
+    Set<String> labels = Set.copyOf(requireNonNull(labelsUsed, "labelsUsed"));
     requireNonNull(predicate, "predicate");
     return new ConsistencyRule() {
       @Override
       public String name() {
         return name;
+      }
+
+      @Override
+      public Set<String> labelsUsed() {
+        return labels;
       }
 
       @Override
