@@ -4,6 +4,8 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 import static org.icm4j.io.JsonFields.checkFirstOccurrence;
 import static org.icm4j.io.JsonFields.checkKnownFields;
+import static org.icm4j.io.JsonFields.checkText;
+import static org.icm4j.io.JsonFields.checkWritable;
 import static org.icm4j.io.JsonFields.describe;
 import static org.icm4j.io.JsonFields.fieldNames;
 import static org.icm4j.io.JsonFields.idOrNull;
@@ -40,15 +42,21 @@ final class ExampleLines {
     byId(examples);
     List<String> lines = new ArrayList<>(examples.size());
     for (Example e : examples) {
+      String record = "example '" + e.id() + "'";
       ObjectNode n = JsonFields.newObject();
-      n.put("id", e.id());
-      n.put("prompt", e.prompt());
+      n.put("id", checkWritable(e.id(), "id", record));
+      n.put("prompt", checkWritable(e.prompt(), "prompt", record));
       if (!e.group().equals(e.id())) {
-        n.put("group", e.group());
+        n.put("group", checkWritable(e.group(), "group", record));
       }
       if (!e.attributes().isEmpty()) {
         ObjectNode a = n.putObject("attributes");
-        e.attributes().forEach(a::put);
+        e.attributes()
+            .forEach(
+                (key, value) ->
+                    a.put(
+                        checkWritable(key, "attributes", record),
+                        checkWritable(value, "attributes." + key, record)));
       }
       lines.add(JsonFields.toLine(n));
     }
@@ -125,7 +133,7 @@ final class ExampleLines {
         if (!g.isTextual()) {
           throw wrongType(source, line, "group", g, "a string", id);
         }
-        group = g.textValue();
+        group = checkText(g.textValue(), "field 'group' of example '" + id + "'", source, line, id);
         if (group.isBlank()) {
           throw new MalformedInputException(
               source,
@@ -146,9 +154,18 @@ final class ExampleLines {
           throw wrongType(source, line, "attributes", a, "a JSON object of strings", id);
         }
         for (Map.Entry<String, JsonNode> entry : a.properties()) {
+          String key =
+              checkText(entry.getKey(), "an attribute name of example '" + id + "'", source, line, id);
           JsonNode v = entry.getValue();
           if (v.isTextual() || v.isNumber() || v.isBoolean()) {
-            attributes.put(entry.getKey(), v.asText());
+            attributes.put(
+                key,
+                checkText(
+                    v.asText(),
+                    "field 'attributes." + key + "' of example '" + id + "'",
+                    source,
+                    line,
+                    id));
           } else if (!v.isNull()) {
             throw new MalformedInputException(
                 source,

@@ -1,8 +1,11 @@
 package org.icm4j.io;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,6 +16,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -40,7 +44,13 @@ final class JsonFields {
       return null;
     }
     JsonNode node;
-    try (JsonParser parser = MAPPER.createParser(text)) {
+    JsonParser parser;
+    try {
+      parser = MAPPER.createParser(text);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not parse " + source + " line " + line, e);
+    }
+    try (parser) {
       node = MAPPER.readTree(parser);
       if (parser.nextToken() != null) {
         throw new MalformedInputException(
@@ -56,12 +66,15 @@ final class JsonFields {
             null,
             null);
       }
+    } catch (StreamConstraintsException e) {
+      throw new MalformedInputException(source, line, overLimit(e, fieldPath(parser)), null, e);
     } catch (JsonProcessingException e) {
+      JsonLocation where = e.getLocation();
       throw new MalformedInputException(
           source,
           line,
-          "invalid JSON at column "
-              + e.getLocation().getColumnNr()
+          "invalid JSON"
+              + (where == null ? "" : " at column " + where.getColumnNr())
               + " ("
               + e.getOriginalMessage()
               + "): "
@@ -85,6 +98,112 @@ final class JsonFields {
           null);
     }
     return obj;
+  }
+
+  /** The longest string the reader accepts (Jackson's {@code StreamReadConstraints}). */
+  static int maxStringLength() {
+    return MAPPER.getFactory().streamReadConstraints().getMaxStringLength();
+  }
+
+  /** The message for a line that breaks one of the JSON reader's limits. */
+  private static String overLimit(StreamConstraintsException e, @Nullable String field) {
+    String where = field == null ? "the line" : "field '" + field + "'";
+    String detail = String.valueOf(e.getOriginalMessage());
+    if (detail.startsWith("String value length")) {
+      return String.format(
+          Locale.ROOT,
+          "%s holds a string longer than %,d characters, the most the JSON reader accepts"
+              + " (Jackson's StreamReadConstraints.maxStringLength; it reports: %s) — shorten it"
+              + " (icm4j does not raise the limit: no model's context holds that much text)",
+          where,
+          maxStringLength(),
+          detail);
+    }
+    return where + " exceeds a limit of the JSON reader (" + detail + ") — shorten or simplify it";
+  }
+
+  /** Where the parser stopped, as {@code name} or {@code outer.inner}; null outside any field. */
+  private static @Nullable String fieldPath(JsonParser parser) {
+    List<String> names = new ArrayList<>();
+    for (JsonStreamContext c = parser.getParsingContext(); c != null; c = c.getParent()) {
+      if (c.getCurrentName() != null) {
+        names.add(0, c.getCurrentName());
+      }
+    }
+    return names.isEmpty() ? null : String.join(".", names);
+  }
+
+  /**
+   * Rejects a string read from a line that holds a lone UTF-16 surrogate (from an escape such as
+   * <code>"&#92;ud800"</code> with no partner, or from a reader): it is not a character, and the writer
+   * could not write it back as UTF-8.
+   *
+   * @param what the field, e.g. {@code "field 'prompt' of example 'q1'"}
+   */
+  static String checkText(
+      String value, String what, String source, int line, @Nullable String exampleId) {
+    int at = loneSurrogate(value);
+    if (at >= 0) {
+      throw new MalformedInputException(
+          source, line, what + " " + loneSurrogateProblem(value, at), exampleId, null);
+    }
+    return value;
+  }
+
+  /**
+   * Checks a string before it is written: no lone surrogate (UTF-8 cannot encode it) and not
+   * longer than the reader accepts (it could not be read back).
+   *
+   * @param field the field, e.g. {@code "prompt"} or {@code "attributes.answer"}
+   * @param record what the line is, e.g. {@code "example 'q1'"}
+   * @throws IllegalArgumentException naming the record and the field
+   */
+  static String checkWritable(String value, String field, String record) {
+    int at = loneSurrogate(value);
+    if (at >= 0) {
+      throw new IllegalArgumentException(
+          "cannot write " + record + ": field '" + field + "' " + loneSurrogateProblem(value, at));
+    }
+    if (value.length() > maxStringLength()) {
+      throw new IllegalArgumentException(
+          String.format(
+              Locale.ROOT,
+              "cannot write %s: field '%s' is %,d characters long, more than the %,d that Jsonl"
+                  + " reads back (Jackson's StreamReadConstraints.maxStringLength) — shorten it",
+              record,
+              field,
+              value.length(),
+              maxStringLength()));
+    }
+    return value;
+  }
+
+  /** The index of the first unpaired surrogate, or -1. */
+  private static int loneSurrogate(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+          i++;
+        } else {
+          return i;
+        }
+      } else if (Character.isLowSurrogate(c)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static String loneSurrogateProblem(String value, int at) {
+    return String.format(
+        Locale.ROOT,
+        "holds a lone surrogate \\u%04x at character %d (half of a UTF-16 pair with no other half,"
+            + " e.g. a JSON escape \"\\u%04x\" alone), which is not a character and cannot be"
+            + " written as UTF-8 — remove it or give the whole pair (e.g. \"\\ud83d\\ude00\")",
+        (int) value.charAt(at),
+        at + 1,
+        (int) value.charAt(at));
   }
 
   static List<String> fieldNames(ObjectNode obj) {
@@ -142,7 +261,12 @@ final class JsonFields {
     if (!v.isTextual()) {
       throw wrongType(source, line, field, v, "a string", exampleId);
     }
-    return v.textValue();
+    return checkText(
+        v.textValue(),
+        "field '" + field + "'" + (exampleId == null ? "" : " of example '" + exampleId + "'"),
+        source,
+        line,
+        exampleId);
   }
 
   static MalformedInputException wrongType(

@@ -33,14 +33,19 @@ import org.icm4j.eval.GoldLabels;
  * <p>Reading skips blank lines and a leading byte order mark, accepts {@code "\r\n"} line ends,
  * and fails on the first unusable line with a {@link MalformedInputException} naming the source,
  * the 1-based line number (blank lines count), the bad value and the expected format. JSON is
- * parsed strictly (no comments, no duplicate keys, one value per line). An I/O failure is thrown as
- * an {@link UncheckedIOException} naming the path.
+ * parsed strictly (no comments, no duplicate keys, one value per line). A string longer than
+ * 20,000,000 characters (Jackson's {@code StreamReadConstraints.maxStringLength}, which icm4j does
+ * not raise) and a lone UTF-16 surrogate (an escape such as <code>&#92;ud800</code> with no
+ * partner) are such unusable values: the message names the field. An I/O failure is thrown as an
+ * {@link UncheckedIOException} naming the path.
  *
  * <p>Writing is atomic: the records are written to a temporary file in the target's directory,
  * forced to disk, and moved over the target ({@link StandardCopyOption#ATOMIC_MOVE}, or {@link
  * StandardCopyOption#REPLACE_EXISTING} where the file system cannot move atomically). Readers see
  * the old file or the new one; on failure the temporary file is deleted and the target is left as
- * it was. Records are validated before anything is written. Examples are written in the order
+ * it was. Records are validated before anything is written: a string the reader would reject (a
+ * lone surrogate, which UTF-8 cannot encode, or more than 20,000,000 characters) fails with an
+ * {@link IllegalArgumentException} naming the example and the field. Examples are written in the order
  * given; labels, SFT records and preference pairs in example-id order ({@link String#compareTo}),
  * so they do not depend on the order the examples were given in.
  *

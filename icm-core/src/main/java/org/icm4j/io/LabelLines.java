@@ -35,9 +35,10 @@ final class LabelLines {
     new TreeMap<>(labels)
         .forEach(
             (id, label) -> {
+              String record = "the label of '" + id + "'";
               ObjectNode n = JsonFields.newObject();
-              n.put("id", id);
-              n.put("label", label);
+              n.put("id", JsonFields.checkWritable(id, "id", record));
+              n.put("label", JsonFields.checkWritable(label, "label", record));
               lines.add(JsonFields.toLine(n));
             });
     return lines;

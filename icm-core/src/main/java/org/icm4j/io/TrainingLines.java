@@ -2,6 +2,7 @@ package org.icm4j.io;
 
 import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
+import static org.icm4j.io.JsonFields.checkWritable;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
@@ -27,10 +28,11 @@ final class TrainingLines {
           .label(e.id())
           .ifPresent(
               label -> {
+                String record = "the SFT record of example '" + e.id() + "'";
                 ObjectNode n = JsonFields.newObject();
-                n.put("id", e.id());
-                n.put("prompt", e.prompt());
-                n.put("completion", label);
+                n.put("id", checkWritable(e.id(), "id", record));
+                n.put("prompt", checkWritable(e.prompt(), "prompt", record));
+                n.put("completion", checkWritable(label, "completion", record));
                 lines.add(JsonFields.toLine(n));
               });
     }
@@ -71,11 +73,12 @@ final class TrainingLines {
       if (!seen.add(List.of(query, chosen, rejected))) {
         continue;
       }
+      String record = "the preference pair of example '" + e.id() + "'";
       ObjectNode n = JsonFields.newObject();
-      n.put("prompt", query);
-      n.put("chosen", chosen);
-      n.put("rejected", rejected);
-      n.put("source_id", e.id());
+      n.put("prompt", checkWritable(query, "prompt", record));
+      n.put("chosen", checkWritable(chosen, "chosen", record));
+      n.put("rejected", checkWritable(rejected, "rejected", record));
+      n.put("source_id", checkWritable(e.id(), "source_id", record));
       lines.add(JsonFields.toLine(n));
     }
     return lines;
