@@ -1,0 +1,738 @@
+package org.icm4j.http;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+import org.icm4j.Example;
+import org.icm4j.IcmException;
+import org.icm4j.LabelSpace;
+import org.icm4j.LabelledExample;
+import org.icm4j.http.EngineAdapter.Call;
+import org.icm4j.http.EngineAdapter.Counters;
+import org.icm4j.http.EngineAdapter.ModelInfo;
+import org.icm4j.http.EngineAdapter.Query;
+import org.icm4j.spi.LabelScorer;
+import org.icm4j.spi.ScoreRequest;
+import org.icm4j.spi.ScoreResult;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A {@link LabelScorer} that asks an inference server over HTTP (llama.cpp's {@code
+ * llama-server}, vLLM or SGLang; see {@link Engine}) for the exact log-probability of each label's
+ * tokens after the demonstrations and the query: the full-vocabulary log-probability of the
+ * label's first token after the prompt, plus, for a multi-token label, that of each further token
+ * after the earlier ones. Prompts are laid out by a {@link PromptLayout} (the same layout as
+ * icm-djl's {@code DjlScorer}, so the same model gives the same numbers) and sent as token ids.
+ *
+ * <p><b>At start</b> ({@link Builder#build()}) it asks the server for its model and checks the
+ * expected model name and vocabulary size (when given); with a local {@link Tokenizer} it checks
+ * that the server tokenizes every label text (and the separator) to the same ids.
+ *
+ * <p><b>Throughput.</b> Up to {@link Builder#maxInFlight} requests are in flight at once, each
+ * carrying up to {@link Builder#batchSize} prompts where the engine batches. {@link
+ * #scoreLeaveOneOut} with {@link LeaveOneOut#DIVIDE_AND_CONQUER} (the default) orders the
+ * contexts so that consecutive prompts share the longest prefixes: a server whose cache keeps only
+ * the previous prompt then computes about {@code n (log2 n + 1)} example encodings per leave-one-
+ * out rescore instead of about {@code n^2 / 2}. {@link #counters()} reports what the server said
+ * it computed.
+ *
+ * <p><b>Reliability.</b> Each request has a timeout and each call a deadline; 429 (honouring
+ * {@code Retry-After}), 408, 5xx, timeouts and failed connections are retried with exponential
+ * backoff; other 4xx fail at once. Every failure names the example(s) and quotes the server. An
+ * answer with a missing field, the wrong number of entries, another token than the one asked for,
+ * or log-probabilities of distinct tokens whose probabilities add up to more than 1 fails: a
+ * broken server never yields numbers. The API key is read from an environment variable and never
+ * appears in a message, {@link #toString()} or provenance.
+ *
+ * <p>Thread-safe: chains may call it in parallel. Close it to stop its threads.
+ *
+ * <pre>{@code
+ * try (HttpScorer scorer = HttpScorer.builder()
+ *     .endpoint("http://127.0.0.1:8080")
+ *     .engine(Engine.LLAMA_CPP)
+ *     .build()) {
+ *   IcmResult result = Icm.builder().scorer(scorer).rule(Rules.exactlyOne()).seed(1).build().run(examples);
+ * }
+ * }</pre>
+ */
+public final class HttpScorer implements LabelScorer, AutoCloseable {
+
+  /** How {@link #scoreLeaveOneOut} orders its n requests. */
+  public enum LeaveOneOut {
+    /**
+     * The others in their given order, and the server is asked not to reuse cached prefixes where
+     * the engine can be told (llama.cpp: {@code cache_prompt: false}): the reference cost.
+     */
+    PLAIN,
+    /** The others in their given order; consecutive requests share the examples before the query. */
+    SHARED_PREFIX,
+    /**
+     * Each half of the examples precedes the other half, recursively, requests in depth-first order
+     * (default): consecutive requests share all levels above the one where they part.
+     */
+    DIVIDE_AND_CONQUER
+  }
+
+  private final Engine engine;
+  private final EngineAdapter adapter;
+  private final Transport transport;
+  private final ModelInfo info;
+  private final @Nullable Tokenizer tokenizer;
+  private final PromptLayout layout;
+  private final LeaveOneOut mode;
+  private final int batchSize;
+  private final int maxInFlight;
+  private final Duration deadline;
+  private final ExecutorService executor;
+  private final Counters counters = new Counters();
+  private final Map<String, int[]> encoded = new ConcurrentHashMap<>();
+  private final Map<String, int[]> checkedPrompts = new ConcurrentHashMap<>();
+  private final int[] separatorTokens;
+  private volatile boolean closed;
+
+  private HttpScorer(Builder b, Transport transport) {
+    this.engine = b.engine;
+    this.adapter = b.engine.adapter();
+    this.transport = transport;
+    this.tokenizer = b.tokenizer;
+    this.layout = b.layout;
+    this.mode = b.mode;
+    this.batchSize = b.batchSize != null ? b.batchSize : (b.engine == Engine.LLAMA_CPP ? 1 : 16);
+    this.maxInFlight = b.maxInFlight;
+    this.deadline = b.deadline;
+    Instant until = Instant.now().plus(b.deadline);
+    ModelInfo served = adapter.modelInfo(transport, until);
+    if (b.model != null && !b.model.equals(served.name())) {
+      throw new IcmException(
+          "the " + adapter.engine() + " at " + transport.base() + " serves model '" + served.name()
+              + "', not the expected '" + b.model + "': point the scorer at the right server or change"
+              + " HttpScorer.Builder.model");
+    }
+    if (b.vocabularySize != null && served.vocabularySize() != null
+        && !b.vocabularySize.equals(served.vocabularySize())) {
+      throw new IcmException(
+          "the " + adapter.engine() + " at " + transport.base() + " has a vocabulary of "
+              + served.vocabularySize() + " tokens, not the expected " + b.vocabularySize
+              + ": it serves another model or another tokenizer");
+    }
+    this.info = served;
+    AtomicInteger threads = new AtomicInteger();
+    this.executor =
+        Executors.newFixedThreadPool(
+            maxInFlight,
+            r -> {
+              Thread t = new Thread(r, "icm4j-http-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      this.separatorTokens = layout.separator().isEmpty() ? new int[0] : encode(layout.separator(), "the separator", until);
+      for (String label : b.labels.names()) {
+        int[] ids = labelTokens(label, until);
+        if (tokenizer != null && b.verifyTokenizer) {
+          String text = layout.verbalize(label);
+          int[] server = adapter.tokenize(transport, info.name(), text, until);
+          if (!Arrays.equals(server, ids)) {
+            throw new IcmException(
+                "the " + adapter.engine() + " tokenizes label '" + label + "' ('" + text + "') as "
+                    + Arrays.toString(server) + ", the local tokenizer as " + Arrays.toString(ids)
+                    + ": the local tokenizer does not belong to the served model (give the model's own"
+                    + " tokenizer, or none to let the server tokenize)");
+          }
+        }
+      }
+      if (tokenizer != null && b.verifyTokenizer && separatorTokens.length > 0) {
+        int[] server = adapter.tokenize(transport, info.name(), layout.separator(), until);
+        if (!Arrays.equals(server, separatorTokens)) {
+          throw new IcmException(
+              "the " + adapter.engine() + " tokenizes the separator as " + Arrays.toString(server)
+                  + ", the local tokenizer as " + Arrays.toString(separatorTokens)
+                  + ": the local tokenizer does not belong to the served model");
+        }
+      }
+    } catch (RuntimeException e) {
+      executor.shutdownNow();
+      throw e;
+    }
+  }
+
+  /** A builder; {@link Builder#endpoint} and {@link Builder#engine} are required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The name of the model the server said it serves. */
+  public String modelName() {
+    return info.name();
+  }
+
+  /** The vocabulary size the server reported, or -1 when the engine does not report it. */
+  public int vocabularySize() {
+    return info.vocabularySize() == null ? -1 : info.vocabularySize();
+  }
+
+  /** What was asked of the server so far (its own counters where it reports them). */
+  public ServerCounters counters() {
+    return new ServerCounters(
+        transport.requests.get(),
+        transport.retries.get(),
+        counters.promptTokens.get(),
+        counters.cachedTokens.get(),
+        counters.evaluatedTokens.get(),
+        counters.reported.get());
+  }
+
+  /** The token ids of a text, with the local tokenizer or the server's. */
+  public int[] tokenize(String text) {
+    return encode(requireNonNull(text, "text"), "text", Instant.now().plus(deadline)).clone();
+  }
+
+  // ---------------------------------------------------------------- tokens
+
+  private int[] encode(String text, String what, Instant until) {
+    int[] cached = encoded.get(text);
+    if (cached != null) {
+      return cached;
+    }
+    int[] ids = tokenizer != null ? tokenizer.encode(text) : adapter.tokenize(transport, info.name(), text, until);
+    Integer vocab = info.vocabularySize();
+    for (int id : ids) {
+      if (id < 0 || (vocab != null && id >= vocab)) {
+        throw new IcmException(
+            what + " ('" + text + "') has token id " + id + ", outside the served model's vocabulary of "
+                + vocab + " tokens: the tokenizer does not belong to the model");
+      }
+    }
+    if (encoded.size() > 200_000) {
+      encoded.clear();
+    }
+    encoded.put(text, ids);
+    return ids;
+  }
+
+  private int[] labelTokens(String label, Instant until) {
+    String text = layout.verbalize(label);
+    int[] ids = encode(text, "label '" + label + "'", until);
+    if (ids.length == 0) {
+      throw new IcmException(
+          "label '" + label + "' (text '" + text + "') has no tokens: give it a verbalizer the tokenizer can encode");
+    }
+    return ids;
+  }
+
+  /** The prompt's ids, checked once: every label tokenizes the same after it as alone. */
+  private int[] promptTokens(Example e, LabelSpace space, Instant until) {
+    String key = e.prompt() + '\u0000' + String.join("\u0000", space.names());
+    int[] checked = checkedPrompts.get(key);
+    if (checked != null) {
+      return checked;
+    }
+    int[] ids = encode(e.prompt(), "the prompt of example '" + e.id() + "'", until);
+    if (ids.length == 0) {
+      throw new IcmException("the prompt of example '" + e.id() + "' has no tokens: give it a non-blank prompt", e.id(), null);
+    }
+    for (String label : space.names()) {
+      String text = e.prompt() + layout.verbalize(label);
+      int[] joint = encode(text, "example '" + e.id() + "' with label '" + label + "'", until);
+      int[] asDemo = encode(text + layout.separator(), "example '" + e.id() + "' as a demonstration", until);
+      int[] alone = labelTokens(label, until);
+      if (!Arrays.equals(joint, concat(ids, alone)) || !Arrays.equals(asDemo, concat(joint, separatorTokens))) {
+        throw new IcmException(
+            "label '" + label + "' tokenizes differently after the prompt of example '" + e.id() + "' than alone ("
+                + Arrays.toString(alone) + " alone, "
+                + Arrays.toString(Arrays.copyOfRange(joint, Math.min(ids.length, joint.length), joint.length))
+                + " in context): end prompts without a trailing space and give verbalizers a leading space"
+                + " (\" True\"), or change the verbalizer",
+            e.id(),
+            null);
+      }
+    }
+    if (checkedPrompts.size() > 200_000) {
+      checkedPrompts.clear();
+    }
+    checkedPrompts.put(key, ids);
+    return ids;
+  }
+
+  private int[] demos(List<LabelledExample> context, LabelSpace space, Instant until) {
+    int[] all = new int[0];
+    for (LabelledExample d : context) {
+      all = concat(all, concat(concat(promptTokens(d.example(), space, until), labelTokens(d.label(), until)), separatorTokens));
+    }
+    return all;
+  }
+
+  private static int[] concat(int[] a, int[] b) {
+    int[] r = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, r, a.length, b.length);
+    return r;
+  }
+
+  // ---------------------------------------------------------------- LabelScorer
+
+  @Override
+  public ScoreResult score(LabelSpace labels, List<ScoreRequest> requests) {
+    return score(labels, requests, true);
+  }
+
+  @Override
+  public ScoreResult scoreLeaveOneOut(LabelSpace labels, List<LabelledExample> labelled) {
+    return score(labels, leaveOneOutRequests(labelled), mode != LeaveOneOut.PLAIN);
+  }
+
+  /**
+   * The explicit requests {@link #scoreLeaveOneOut} sends, in the order it sends them. With {@link
+   * LeaveOneOut#DIVIDE_AND_CONQUER}, the context of example {@code i} is, from the outermost level
+   * of the recursion inwards, the half not holding {@code i}; otherwise the other examples in
+   * their given order.
+   */
+  @Override
+  public List<ScoreRequest> leaveOneOutRequests(List<LabelledExample> labelled) {
+    if (mode != LeaveOneOut.DIVIDE_AND_CONQUER) {
+      return LabelScorer.super.leaveOneOutRequests(labelled);
+    }
+    int n = labelled.size();
+    List<List<LabelledExample>> contexts = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      contexts.add(new ArrayList<>(n - 1));
+    }
+    halves(labelled, contexts, 0, n);
+    List<ScoreRequest> requests = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      requests.add(new ScoreRequest(labelled.get(i).example(), contexts.get(i)));
+    }
+    return requests;
+  }
+
+  private static void halves(List<LabelledExample> labelled, List<List<LabelledExample>> contexts, int lo, int hi) {
+    if (hi - lo <= 1) {
+      return;
+    }
+    int mid = (lo + hi) >>> 1;
+    for (int i = lo; i < hi; i++) {
+      contexts.get(i).addAll(i < mid ? labelled.subList(mid, hi) : labelled.subList(lo, mid));
+    }
+    halves(labelled, contexts, lo, mid);
+    halves(labelled, contexts, mid, hi);
+  }
+
+  /** Where label {@code k}'s log-probability is: the (query, target) cells of its tokens. */
+  private record Plan(List<Query> queries, int[][][] cells) {}
+
+  private ScoreResult score(LabelSpace labels, List<ScoreRequest> requests, boolean reusePrefixes) {
+    requireNonNull(labels, "labels");
+    requireNonNull(requests, "requests");
+    if (closed) {
+      throw new IllegalStateException("this HttpScorer is closed");
+    }
+    Instant until = Instant.now().plus(deadline);
+    List<Query> queries = new ArrayList<>();
+    int[][][] cells = new int[requests.size()][][];
+    int[][] labelIds = new int[labels.size()][];
+    int longest = 0;
+    for (int k = 0; k < labels.size(); k++) {
+      labelIds[k] = labelTokens(labels.name(k), until);
+      longest = Math.max(longest, labelIds[k].length);
+    }
+    for (int r = 0; r < requests.size(); r++) {
+      ScoreRequest req = requests.get(r);
+      String id = req.query().id();
+      int[] prompt = concat(demos(req.context(), labels, until), promptTokens(req.query(), labels, until));
+      Integer limit = info.contextLength();
+      if (limit != null && prompt.length + longest - 1 > limit) {
+        throw new IcmException(
+            "the context of example '" + id + "' takes " + (prompt.length + longest - 1) + " tokens, more than the"
+                + " server's limit of " + limit + ": use a smaller batch (Icm.Builder.batchSize), shorter prompts"
+                + " or a server with a longer context",
+            id,
+            null);
+      }
+      // one query per distinct prefix (prompt + first j label tokens), its targets the next tokens
+      Map<String, Integer> queryOf = new LinkedHashMap<>();
+      Map<Integer, List<Integer>> targetsOf = new LinkedHashMap<>();
+      List<int[]> prefixes = new ArrayList<>();
+      cells[r] = new int[labels.size()][];
+      int[][] raw = new int[labels.size()][];
+      for (int k = 0; k < labels.size(); k++) {
+        int[] lt = labelIds[k];
+        raw[k] = new int[2 * lt.length];
+        for (int j = 0; j < lt.length; j++) {
+          String key = Arrays.toString(Arrays.copyOf(lt, j));
+          Integer q = queryOf.get(key);
+          if (q == null) {
+            q = prefixes.size();
+            queryOf.put(key, q);
+            prefixes.add(Arrays.copyOf(lt, j));
+            targetsOf.put(q, new ArrayList<>());
+          }
+          List<Integer> t = targetsOf.get(q);
+          int at = t.indexOf(lt[j]);
+          if (at < 0) {
+            at = t.size();
+            t.add(lt[j]);
+          }
+          raw[k][2 * j] = q;
+          raw[k][2 * j + 1] = at;
+        }
+      }
+      int base = queries.size();
+      for (int q = 0; q < prefixes.size(); q++) {
+        int[] targets = targetsOf.get(q).stream().mapToInt(Integer::intValue).toArray();
+        queries.add(new Query(id, concat(prompt, prefixes.get(q)), targets));
+      }
+      for (int k = 0; k < labels.size(); k++) {
+        for (int j = 0; j < raw[k].length; j += 2) {
+          raw[k][j] += base;
+        }
+        cells[r][k] = raw[k];
+      }
+    }
+    Counters call = new Counters();
+    double[][] out = run(queries, reusePrefixes, until, call);
+    checkNormalized(queries, out);
+    List<double[]> rows = new ArrayList<>(requests.size());
+    for (int r = 0; r < requests.size(); r++) {
+      double[] row = new double[labels.size()];
+      for (int k = 0; k < labels.size(); k++) {
+        double lp = 0;
+        for (int j = 0; j < cells[r][k].length; j += 2) {
+          lp += out[cells[r][k][j]][cells[r][k][j + 1]];
+        }
+        row[k] = lp;
+      }
+      rows.add(row);
+    }
+    counters.add(call.promptTokens.get(), call.cachedTokens.get(), call.evaluatedTokens.get());
+    counters.reported.addAndGet(call.reported.get() - 1);
+    return new ScoreResult(rows, call.evaluatedTokens.get());
+  }
+
+  /** Probabilities of distinct next tokens cannot add up to more than 1. */
+  private void checkNormalized(List<Query> queries, double[][] out) {
+    for (int q = 0; q < queries.size(); q++) {
+      if (out[q].length < 2) {
+        continue;
+      }
+      double sum = 0;
+      for (double lp : out[q]) {
+        sum += Math.exp(lp);
+      }
+      if (sum > 1 + 1e-3) {
+        throw new IcmException(
+            "the " + adapter.engine() + " gave the distinct tokens " + Arrays.toString(queries.get(q).targets())
+                + " after the prompt of example '" + queries.get(q).exampleId() + "' probabilities that add up to "
+                + sum + " > 1: its log-probabilities are not over the full vocabulary (vLLM: run V1 with"
+                + " --logprobs-mode raw_logprobs; see docs/remote.md)",
+            queries.get(q).exampleId(),
+            null);
+      }
+    }
+  }
+
+  private double[][] run(List<Query> queries, boolean reusePrefixes, Instant until, Counters call) {
+    double[][] out = new double[queries.size()][];
+    for (int q = 0; q < out.length; q++) {
+      out[q] = new double[queries.get(q).targets().length];
+      Arrays.fill(out[q], Double.NaN);
+    }
+    List<Call> calls = adapter.calls(queries, info.name(), batchSize, reusePrefixes);
+    if (maxInFlight == 1 || calls.size() == 1) {
+      for (Call c : calls) {
+        c.read(transport.post(c.path(), c.body(), until, "scoring " + c.about()), out, call);
+      }
+    } else {
+      List<Future<?>> futures = new ArrayList<>(calls.size());
+      for (Call c : calls) {
+        futures.add(executor.submit(() -> {
+          var response = transport.post(c.path(), c.body(), until, "scoring " + c.about());
+          synchronized (out) {
+            c.read(response, out, call);
+          }
+        }));
+      }
+      try {
+        for (Future<?> f : futures) {
+          f.get();
+        }
+      } catch (ExecutionException e) {
+        futures.forEach(f -> f.cancel(true));
+        Throwable cause = e.getCause();
+        if (cause instanceof RuntimeException re) {
+          throw re;
+        }
+        throw new IcmException("scoring failed: " + cause, cause);
+      } catch (InterruptedException e) {
+        futures.forEach(f -> f.cancel(true));
+        Thread.currentThread().interrupt();
+        throw new IcmException("interrupted while scoring", e);
+      } catch (CancellationException e) {
+        throw new IcmException("scoring was cancelled", e);
+      }
+    }
+    for (int q = 0; q < out.length; q++) {
+      for (int t = 0; t < out[q].length; t++) {
+        if (Double.isNaN(out[q][t])) {
+          throw new IcmException(
+              "the " + adapter.engine() + " gave no log-probability for token " + queries.get(q).targets()[t]
+                  + " of example '" + queries.get(q).exampleId() + "'",
+              queries.get(q).exampleId(),
+              null);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Stops the scorer's threads; later calls fail. Idempotent. */
+  @Override
+  public void close() {
+    closed = true;
+    executor.shutdownNow();
+  }
+
+  @Override
+  public String toString() {
+    return "HttpScorer(" + engine + " " + transport.base() + ", model '" + info.name() + "', " + mode + ", "
+        + maxInFlight + " in flight, batch " + batchSize + ")";
+  }
+
+  /** Configures an {@link HttpScorer}; each setter checks its value at once. Not thread-safe. */
+  public static final class Builder {
+    private @Nullable URI endpoint;
+    private @Nullable Engine engine;
+    private @Nullable String model;
+    private @Nullable Integer vocabularySize;
+    private @Nullable Tokenizer tokenizer;
+    private boolean verifyTokenizer = true;
+    private PromptLayout layout = PromptLayout.official();
+    private LabelSpace labels = LabelSpace.binary();
+    private LeaveOneOut mode = LeaveOneOut.DIVIDE_AND_CONQUER;
+    private @Nullable Integer batchSize;
+    private int maxInFlight = 4;
+    private Duration connectTimeout = Duration.ofSeconds(10);
+    private Duration requestTimeout = Duration.ofSeconds(120);
+    private Duration deadline = Duration.ofMinutes(30);
+    private int maxAttempts = 6;
+    private Duration initialBackoff = Duration.ofMillis(200);
+    private Duration maxBackoff = Duration.ofSeconds(20);
+    private @Nullable String apiKeyVariable;
+    private UnaryOperator<@Nullable String> environment = System::getenv;
+
+    private Builder() {}
+
+    /** The server's base address, e.g. {@code http://127.0.0.1:8080} (required). */
+    public Builder endpoint(String uri) {
+      requireNonNull(uri, "uri");
+      URI u;
+      try {
+        u = URI.create(uri.endsWith("/") ? uri : uri + "/");
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("endpoint must be an http(s) address, but was '" + uri + "'", e);
+      }
+      return endpoint(u);
+    }
+
+    /** The server's base address (required). */
+    public Builder endpoint(URI uri) {
+      requireNonNull(uri, "uri");
+      if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+          || uri.getHost() == null) {
+        throw new IllegalArgumentException("endpoint must be an http(s) address with a host, but was '" + uri + "'");
+      }
+      this.endpoint = uri.getPath() == null || uri.getPath().isEmpty() ? uri.resolve("/") : uri;
+      return this;
+    }
+
+    /** The engine the server runs (required). */
+    public Builder engine(Engine engine) {
+      this.engine = requireNonNull(engine, "engine");
+      return this;
+    }
+
+    /** The model the server must serve (checked at start); default: whatever it serves. */
+    public Builder model(String model) {
+      requireNonNull(model, "model");
+      if (model.isBlank()) {
+        throw new IllegalArgumentException("model must not be blank");
+      }
+      this.model = model;
+      return this;
+    }
+
+    /** The vocabulary size the served model must have (checked where the engine reports it). */
+    public Builder vocabularySize(int size) {
+      if (size < 1) {
+        throw new IllegalArgumentException("vocabularySize must be >= 1, but was " + size);
+      }
+      this.vocabularySize = size;
+      return this;
+    }
+
+    /**
+     * Tokenizes on the client with the model's own tokenizer; default: the server's {@code
+     * /tokenize}. At start the server's tokenization of the label texts must match (see {@link
+     * #verifyTokenizer}).
+     */
+    public Builder tokenizer(Tokenizer tokenizer) {
+      this.tokenizer = requireNonNull(tokenizer, "tokenizer");
+      return this;
+    }
+
+    /** Whether to check a local tokenizer against the server's at start (default true). */
+    public Builder verifyTokenizer(boolean verify) {
+      this.verifyTokenizer = verify;
+      return this;
+    }
+
+    /** The prompt layout; default {@link PromptLayout#official()}. */
+    public Builder layout(PromptLayout layout) {
+      this.layout = requireNonNull(layout, "layout");
+      return this;
+    }
+
+    /** The labels whose tokens are checked at start; default {@link LabelSpace#binary()}. */
+    public Builder labels(LabelSpace labels) {
+      this.labels = requireNonNull(labels, "labels");
+      return this;
+    }
+
+    /** How leave-one-out requests are ordered; default {@link LeaveOneOut#DIVIDE_AND_CONQUER}. */
+    public Builder leaveOneOut(LeaveOneOut mode) {
+      this.mode = requireNonNull(mode, "mode");
+      return this;
+    }
+
+    /**
+     * The most prompts one request carries where the engine batches (vLLM, SGLang; llama.cpp
+     * runs a batch on parallel slots); default 1 for llama.cpp (its one-slot cache then sees the
+     * prompts in order), 16 otherwise.
+     */
+    public Builder batchSize(int prompts) {
+      if (prompts < 1) {
+        throw new IllegalArgumentException("batchSize must be >= 1, but was " + prompts);
+      }
+      this.batchSize = prompts;
+      return this;
+    }
+
+    /** The most requests in flight at once (default 4; match the server's parallel slots). */
+    public Builder maxInFlight(int requests) {
+      if (requests < 1) {
+        throw new IllegalArgumentException("maxInFlight must be >= 1, but was " + requests);
+      }
+      this.maxInFlight = requests;
+      return this;
+    }
+
+    /** How long to wait for a connection (default 10 s). */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = positive("connectTimeout", timeout);
+      return this;
+    }
+
+    /** How long to wait for one answer before trying again (default 120 s). */
+    public Builder requestTimeout(Duration timeout) {
+      this.requestTimeout = positive("requestTimeout", timeout);
+      return this;
+    }
+
+    /** The most one call ({@code score}, {@code scoreLeaveOneOut}, the start) may take, retries included (default 30 min). */
+    public Builder deadline(Duration deadline) {
+      this.deadline = positive("deadline", deadline);
+      return this;
+    }
+
+    /** Attempts per request, the first included (default 6; 1 = no retries). */
+    public Builder maxAttempts(int attempts) {
+      if (attempts < 1) {
+        throw new IllegalArgumentException("maxAttempts must be >= 1, but was " + attempts);
+      }
+      this.maxAttempts = attempts;
+      return this;
+    }
+
+    /** Backoff before the first retry, doubled each time up to {@code max} (default 200 ms, 20 s). */
+    public Builder backoff(Duration initial, Duration max) {
+      positive("initial backoff", initial);
+      positive("max backoff", max);
+      if (max.compareTo(initial) < 0) {
+        throw new IllegalArgumentException(
+            "max backoff must be >= initial backoff, but was " + max + " < " + initial);
+      }
+      this.initialBackoff = initial;
+      this.maxBackoff = max;
+      return this;
+    }
+
+    /**
+     * Sends {@code Authorization: Bearer <key>} with the key read from this environment variable
+     * at {@link #build()} (e.g. {@code VLLM_API_KEY}); the key is never logged or shown.
+     */
+    public Builder apiKeyFromEnvironment(String variable) {
+      requireNonNull(variable, "variable");
+      if (variable.isBlank()) {
+        throw new IllegalArgumentException("the API key's environment variable name must not be blank");
+      }
+      this.apiKeyVariable = variable;
+      return this;
+    }
+
+    /** For tests: where environment variables are read. */
+    Builder environment(UnaryOperator<@Nullable String> environment) {
+      this.environment = requireNonNull(environment, "environment");
+      return this;
+    }
+
+    private static Duration positive(String name, Duration d) {
+      requireNonNull(d, name);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be > 0, but was " + d);
+      }
+      return d;
+    }
+
+    /**
+     * Connects: asks the server for its model, checks it, and checks the label tokens.
+     *
+     * @throws IllegalStateException when the endpoint or engine is missing, or the API key's
+     *     environment variable is not set
+     * @throws IcmException when the server cannot be reached or serves another model, vocabulary
+     *     or tokenizer
+     */
+    public HttpScorer build() {
+      if (endpoint == null) {
+        throw new IllegalStateException("no endpoint set: call endpoint(\"http://127.0.0.1:8080\")");
+      }
+      if (engine == null) {
+        throw new IllegalStateException(
+            "no engine set: call engine(Engine.LLAMA_CPP), engine(Engine.VLLM) or engine(Engine.SGLANG)");
+      }
+      String key = null;
+      if (apiKeyVariable != null) {
+        key = environment.apply(apiKeyVariable);
+        if (key == null || key.isBlank()) {
+          throw new IllegalStateException(
+              "the API key's environment variable " + apiKeyVariable + " is not set: export it, or drop apiKeyFromEnvironment");
+        }
+      }
+      Transport transport =
+          new Transport(endpoint, key, connectTimeout, requestTimeout, maxAttempts, initialBackoff, maxBackoff);
+      return new HttpScorer(this, transport);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+package org.icm4j.http;
+
+import java.nio.file.Path;
+
+/**
+ * Turns text into the served model's token ids on the client, so that prompts go to the server
+ * as token ids (exact, and the server's prefix cache sees the same ids every time). Must be
+ * deterministic and thread-safe, with no special tokens added and no truncation.
+ *
+ * <p>Without one, {@link HttpScorer} asks the server ({@code /tokenize}). With one, it checks at
+ * start that the server tokenizes the label texts the same way.
+ */
+@FunctionalInterface
+public interface Tokenizer {
+
+  /** The ids of {@code text}. */
+  int[] encode(String text);
+
+  /**
+   * A Hugging Face {@code tokenizer.json} (BPE, byte-level BPE, WordPiece, ...), loaded with DJL's
+   * {@code ai.djl.huggingface:tokenizers} (an optional dependency of icm-http: add it to use this)
+   * with no special tokens, no truncation and no padding; nothing is downloaded.
+   *
+   * @param tokenizerJson the file
+   * @throws IllegalStateException when DJL's tokenizers are not on the class path
+   * @throws org.icm4j.IcmException naming the file when it cannot be loaded
+   */
+  static Tokenizer huggingFace(Path tokenizerJson) {
+    try {
+      Class.forName("ai.djl.huggingface.tokenizers.HuggingFaceTokenizer", false, Tokenizer.class.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException(
+          "Tokenizer.huggingFace needs DJL's tokenizers: add ai.djl.huggingface:tokenizers to the"
+              + " dependencies (icm-http declares it optional)",
+          e);
+    }
+    return HuggingFaceTokenizerJson.load(tokenizerJson);
+  }
+}

@@ -1,0 +1,240 @@
+package org.icm4j.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.icm4j.IcmException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * JSON over HTTP with timeouts, a deadline and retries: 429 (honouring {@code Retry-After}), 408,
+ * 5xx, connection failures and timeouts are tried again with exponential backoff until the
+ * attempts or the deadline run out; any other 4xx fails at once, quoting the server. Thread-safe.
+ * The API key is sent as a bearer token and appears in no message.
+ */
+final class Transport {
+
+  /** Thrown for an answer that will not get better by asking again. */
+  static final class Failure extends IcmException {
+    private static final long serialVersionUID = 1L;
+
+    Failure(String message, @Nullable Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  private final HttpClient client;
+  private final URI base;
+  private final @Nullable String apiKey;
+  private final Duration requestTimeout;
+  private final int maxAttempts;
+  private final Duration initialBackoff;
+  private final Duration maxBackoff;
+  final AtomicLong requests = new AtomicLong();
+  final AtomicLong retries = new AtomicLong();
+
+  Transport(
+      URI base,
+      @Nullable String apiKey,
+      Duration connectTimeout,
+      Duration requestTimeout,
+      int maxAttempts,
+      Duration initialBackoff,
+      Duration maxBackoff) {
+    this.base = base;
+    this.apiKey = apiKey;
+    this.requestTimeout = requestTimeout;
+    this.maxAttempts = maxAttempts;
+    this.initialBackoff = initialBackoff;
+    this.maxBackoff = maxBackoff;
+    this.client =
+        HttpClient.newBuilder()
+            .connectTimeout(connectTimeout)
+            .version(HttpClient.Version.HTTP_1_1)
+            .build();
+  }
+
+  URI base() {
+    return base;
+  }
+
+  JsonNode get(String path, Instant deadline, String what) {
+    return send(path, null, deadline, what);
+  }
+
+  JsonNode post(String path, JsonNode body, Instant deadline, String what) {
+    return send(path, body, deadline, what);
+  }
+
+  private JsonNode send(String path, @Nullable JsonNode body, Instant deadline, String what) {
+    URI uri = base.resolve(path);
+    String payload;
+    try {
+      payload = body == null ? null : JSON.writeValueAsString(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write the request body", e);
+    }
+    String lastProblem = "no attempt made";
+    for (int attempt = 1; ; attempt++) {
+      Duration left = Duration.between(Instant.now(), deadline);
+      if (left.isNegative() || left.isZero()) {
+        throw new Failure(
+            what + ": the deadline ran out after " + (attempt - 1) + " attempt(s) at " + uri
+                + " (last: " + lastProblem + "); raise HttpScorer.Builder.deadline or check the server",
+            null);
+      }
+      Duration timeout = left.compareTo(requestTimeout) < 0 ? left : requestTimeout;
+      HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json");
+      if (apiKey != null) {
+        rb.header("Authorization", "Bearer " + apiKey);
+      }
+      if (payload == null) {
+        rb.GET();
+      } else {
+        rb.header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(payload, StandardCharsets.UTF_8));
+      }
+      requests.incrementAndGet();
+      Duration wait;
+      try {
+        HttpResponse<String> response =
+            client.send(rb.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        int status = response.statusCode();
+        if (status / 100 == 2) {
+          return parse(response.body(), what, uri);
+        }
+        String message = serverMessage(response.body());
+        lastProblem = "HTTP " + status + ": " + message;
+        boolean retryable = status == 429 || status == 408 || status / 100 == 5;
+        if (!retryable) {
+          throw new Failure(
+              what + ": " + uri + " answered HTTP " + status + ": " + message + hint(status), null);
+        }
+        wait = retryAfter(response).orElse(backoff(attempt));
+      } catch (HttpTimeoutException e) {
+        lastProblem = "no answer within " + timeout.toMillis() + " ms";
+        wait = backoff(attempt);
+      } catch (IOException e) {
+        lastProblem = "connection failed: " + e;
+        wait = backoff(attempt);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new Failure(what + ": interrupted while waiting for " + uri, e);
+      }
+      if (attempt >= maxAttempts) {
+        throw new Failure(
+            what + ": gave up after " + attempt + " attempt(s) at " + uri + " (last: " + lastProblem
+                + "); check the server, or raise HttpScorer.Builder.maxAttempts",
+            null);
+      }
+      Duration remaining = Duration.between(Instant.now(), deadline);
+      if (wait.compareTo(remaining) > 0) {
+        throw new Failure(
+            what + ": the deadline leaves " + Math.max(0, remaining.toMillis()) + " ms but the server asks to wait "
+                + wait.toMillis() + " ms (last: " + lastProblem + ") at " + uri
+                + "; raise HttpScorer.Builder.deadline",
+            null);
+      }
+      retries.incrementAndGet();
+      try {
+        Thread.sleep(wait.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new Failure(what + ": interrupted while waiting to retry " + uri, e);
+      }
+    }
+  }
+
+  private static String hint(int status) {
+    if (status == 401 || status == 403) {
+      return " (set the API key's environment variable: HttpScorer.Builder.apiKeyFromEnvironment)";
+    }
+    if (status == 404) {
+      return " (is this the right engine and address? see docs/remote.md)";
+    }
+    return "";
+  }
+
+  private static JsonNode parse(String body, String what, URI uri) {
+    try {
+      JsonNode node = JSON.readTree(body);
+      if (node == null || node.isMissingNode()) {
+        throw new Failure(what + ": " + uri + " answered with an empty body", null);
+      }
+      return node;
+    } catch (JsonProcessingException e) {
+      throw new Failure(
+          what + ": " + uri + " answered with malformed or truncated JSON (" + e.getOriginalMessage()
+              + "): " + quote(body),
+          e);
+    }
+  }
+
+  /** The server's own message: the JSON {@code error.message}, {@code message} or {@code detail}, or the body. */
+  static String serverMessage(String body) {
+    try {
+      JsonNode n = JSON.readTree(body);
+      if (n != null) {
+        JsonNode error = n.path("error");
+        if (error.path("message").isTextual()) {
+          return "'" + error.path("message").asText() + "'";
+        }
+        if (error.isTextual()) {
+          return "'" + error.asText() + "'";
+        }
+        if (n.path("message").isTextual()) {
+          return "'" + n.path("message").asText() + "'";
+        }
+        if (n.path("detail").isTextual()) {
+          return "'" + n.path("detail").asText() + "'";
+        }
+      }
+    } catch (JsonProcessingException ignored) {
+      // not JSON: quote the text
+    }
+    return quote(body);
+  }
+
+  static String quote(String body) {
+    String s = body.strip();
+    return s.isEmpty() ? "(empty body)" : "'" + (s.length() > 300 ? s.substring(0, 300) + "..." : s) + "'";
+  }
+
+  private Duration backoff(int attempt) {
+    long ms = initialBackoff.toMillis() << Math.min(attempt - 1, 20);
+    return Duration.ofMillis(Math.min(ms, maxBackoff.toMillis()));
+  }
+
+  /** {@code Retry-After} as seconds or an HTTP date. */
+  private static java.util.Optional<Duration> retryAfter(HttpResponse<?> response) {
+    return response.headers().firstValue("Retry-After").flatMap(v -> {
+      String s = v.strip();
+      try {
+        return java.util.Optional.of(Duration.ofMillis((long) (Double.parseDouble(s) * 1000)));
+      } catch (NumberFormatException e) {
+        try {
+          Instant when = ZonedDateTime.parse(s, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+          Duration d = Duration.between(Instant.now(), when);
+          return java.util.Optional.of(d.isNegative() ? Duration.ZERO : d);
+        } catch (DateTimeParseException e2) {
+          return java.util.Optional.empty();
+        }
+      }
+    });
+  }
+}

@@ -1,0 +1,39 @@
+package org.icm4j.http;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import org.icm4j.Example;
+
+/** Shared fixtures of the stub tests: a stub per engine and a scorer on it. */
+final class StubContracts {
+  private StubContracts() {}
+
+  static StubServer start(Engine engine) {
+    try {
+      return new StubServer(engine);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static HttpScorer.Builder scorer(StubServer stub, Engine engine) {
+    return HttpScorer.builder()
+        .endpoint(stub.url())
+        .engine(engine)
+        .layout(new PromptLayout(java.util.Map.of("True", " True", "False", " False"), "\n"))
+        .backoff(java.time.Duration.ofMillis(5), java.time.Duration.ofMillis(50));
+  }
+
+  /** Word prompts of the toy vocabulary. */
+  static List<Example> examples() {
+    return List.of(
+        Example.of("c1", "claim the sky is blue so"),
+        Example.of("c2", "claim the grass is green so"),
+        Example.of("c3", "claim fire is cold so"),
+        Example.of("c4", "claim ice is hot so"),
+        Example.of("c5", "claim water is wet so"),
+        Example.of("c6", "claim the sun is red so"),
+        Example.of("c7", "claim the moon is dry so"));
+  }
+}
