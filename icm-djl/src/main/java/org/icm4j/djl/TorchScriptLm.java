@@ -3,25 +3,10 @@ package org.icm4j.djl;
 import static java.util.Objects.requireNonNull;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.inference.Predictor;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelNotFoundException;
-import ai.djl.repository.zoo.ZooModel;
-import ai.djl.translate.NoopTranslator;
-import ai.djl.translate.TranslateException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 import org.icm4j.IcmException;
 import org.jspecify.annotations.Nullable;
@@ -119,32 +104,19 @@ public final class TorchScriptLm implements CausalLm {
     }
   }
 
-  private static final String CONFIG_FILE = "config.json";
   private static final String TOO_LONG_REMEDY = "use a smaller batch (Icm.Builder.batchSize)";
 
   private final Path modelFile;
-  private final Path configFile;
-  private final Interface modelInterface;
-  private final int vocabularySize;
+  private final TorchScriptConfig config;
   private final int maxLength;
-  private final int layers;
-  private final int heads;
-  private final int headSize;
   private final Device device;
-  private final String pastName;
-  // Kept referenced for the lifetime of this object: a collected model releases its native handle.
-  private final ZooModel<NDList, NDList> model;
-  private final Predictor<NDList, NDList> predictor;
+  private final TorchScriptModule module;
+  private final CallConvention convention;
   private boolean closed;
 
-  private TorchScriptLm(Builder builder, Config config, Path modelFile) {
+  private TorchScriptLm(Builder builder, TorchScriptConfig config, Path modelFile) {
     this.modelFile = modelFile;
-    this.configFile = config.file;
-    this.modelInterface = config.modelInterface;
-    this.vocabularySize = config.vocabularySize;
-    this.layers = config.layers;
-    this.heads = config.heads;
-    this.headSize = config.headSize;
+    this.config = config;
     this.device = builder.device;
     if (builder.maxLength != null && builder.maxLength > config.maxLength) {
       throw new IllegalArgumentException(
@@ -158,14 +130,12 @@ public final class TorchScriptLm implements CausalLm {
               + config.maxLength);
     }
     this.maxLength = builder.maxLength != null ? builder.maxLength : config.maxLength;
-    this.pastName = "past_key_values(" + layers + ",2)";
-    this.model = loadModel(modelFile, device);
-    this.predictor = model.newPredictor();
+    this.module = new TorchScriptModule(modelFile, config, device);
+    this.convention = CallConvention.of(module, config, modelFile, device);
     try {
       probe();
     } catch (RuntimeException e) {
-      predictor.close();
-      model.close();
+      module.close();
       throw e;
     }
   }
@@ -275,7 +245,7 @@ public final class TorchScriptLm implements CausalLm {
                 + " does not exist or is not a directory: give the directory that holds"
                 + " config.json and the TorchScript (.pt) file");
       }
-      Path config = modelDir.resolve(CONFIG_FILE);
+      Path config = modelDir.resolve(TorchScriptConfig.FILE_NAME);
       if (!Files.isRegularFile(config)) {
         throw new IllegalArgumentException(
             "no config.json in model directory "
@@ -285,7 +255,7 @@ public final class TorchScriptLm implements CausalLm {
                 + "): write one with vocab_size, max_length and interface (\"plain\" or"
                 + " \"gpt2-past-key-values\"; for the latter also n_layer, n_head, n_embd)");
       }
-      Config parsed = Config.read(config);
+      TorchScriptConfig parsed = TorchScriptConfig.read(config);
       return new TorchScriptLm(this, parsed, findModelFile());
     }
 
@@ -320,109 +290,6 @@ public final class TorchScriptLm implements CausalLm {
     }
   }
 
-  /** The parsed {@code config.json}. */
-  private static final class Config {
-    final Path file;
-    final Interface modelInterface;
-    final int vocabularySize;
-    final int maxLength;
-    final int layers;
-    final int heads;
-    final int headSize;
-
-    private Config(Path file, JsonNode root) {
-      this.file = file;
-      JsonNode iface = root.get("interface");
-      if (iface == null || !iface.isTextual()) {
-        throw new IllegalArgumentException(
-            "missing or non-text field \"interface\" in "
-                + file
-                + ": set it to \"plain\" or \"gpt2-past-key-values\"");
-      }
-      this.modelInterface = Interface.fromConfig(iface.asText(), file);
-      this.vocabularySize = positive(root, "vocab_size", file);
-      this.maxLength = positive(root, "max_length", file);
-      if (modelInterface == Interface.GPT2_PAST_KEY_VALUES) {
-        this.layers = positive(root, "n_layer", file);
-        this.heads = positive(root, "n_head", file);
-        int embedding = positive(root, "n_embd", file);
-        if (embedding % heads != 0) {
-          throw new IllegalArgumentException(
-              "n_embd "
-                  + embedding
-                  + " is not divisible by n_head "
-                  + heads
-                  + " in "
-                  + file
-                  + ": give the model's real widths");
-        }
-        this.headSize = embedding / heads;
-      } else {
-        this.layers = 0;
-        this.heads = 0;
-        this.headSize = 0;
-      }
-    }
-
-    static Config read(Path file) {
-      JsonNode root;
-      try {
-        root = new ObjectMapper().readTree(file.toFile());
-      } catch (IOException e) {
-        throw new IllegalArgumentException(
-            "cannot read " + file + " as JSON (" + e.getMessage() + "): fix or rewrite the file",
-            e);
-      }
-      if (root == null || !root.isObject()) {
-        throw new IllegalArgumentException(
-            file + " is not a JSON object: write {\"vocab_size\": ..., \"max_length\": ...,"
-                + " \"interface\": ...}");
-      }
-      return new Config(file, root);
-    }
-
-    private static int positive(JsonNode root, String field, Path file) {
-      JsonNode node = root.get(field);
-      if (node == null || !node.canConvertToInt() || !node.isIntegralNumber() || node.asInt() < 1) {
-        throw new IllegalArgumentException(
-            "field \""
-                + field
-                + "\" in "
-                + file
-                + " must be a positive integer, but was "
-                + (node == null ? "missing" : node.toString())
-                + ": set it to the model's value");
-      }
-      return node.asInt();
-    }
-  }
-
-  private static ZooModel<NDList, NDList> loadModel(Path modelFile, Device device) {
-    Criteria<NDList, NDList> criteria =
-        Criteria.builder()
-            .setTypes(NDList.class, NDList.class)
-            .optModelPath(modelFile.getParent())
-            .optModelName(String.valueOf(modelFile.getFileName()))
-            .optEngine("PyTorch")
-            .optDevice(device)
-            .optTranslator(new NoopTranslator())
-            .optOption("mapLocation", "true")
-            .build();
-    try {
-      return criteria.loadModel();
-    } catch (IOException | MalformedModelException | ModelNotFoundException | RuntimeException e) {
-      throw new IcmException(
-          "cannot load TorchScript model "
-              + modelFile
-              + " ("
-              + e.getMessage()
-              + "): it must be a file written by torch.jit.save (re-export it with torch.jit.trace"
-              + " and torch.jit.save), and DJL's PyTorch engine (ai.djl.pytorch:pytorch-engine with"
-              + " its native library) must be on the class path",
-          e);
-    }
-  }
-
   /** Runs one token through the model so that a wrong interface or shape fails at load time. */
   private void probe() {
     try (NDManager manager = NDManager.newBaseManager(device)) {
@@ -432,7 +299,7 @@ public final class TorchScriptLm implements CausalLm {
 
   /** Which interface {@code config.json} declared. */
   public Interface modelInterface() {
-    return modelInterface;
+    return config.modelInterface;
   }
 
   /** The TorchScript file this model was loaded from. */
@@ -449,7 +316,7 @@ public final class TorchScriptLm implements CausalLm {
   /** {@inheritDoc} The {@code vocab_size} of {@code config.json}. */
   @Override
   public int vocabularySize() {
-    return vocabularySize;
+    return config.vocabularySize;
   }
 
   /**
@@ -464,7 +331,7 @@ public final class TorchScriptLm implements CausalLm {
   /** {@inheritDoc} True for {@link Interface#GPT2_PAST_KEY_VALUES}, false for {@link Interface#PLAIN}. */
   @Override
   public boolean reusesKeysAndValues() {
-    return modelInterface == Interface.GPT2_PAST_KEY_VALUES;
+    return config.modelInterface == Interface.GPT2_PAST_KEY_VALUES;
   }
 
   /**
@@ -491,14 +358,14 @@ public final class TorchScriptLm implements CausalLm {
       throw new IllegalArgumentException("tokens must hold at least one id, but was empty");
     }
     for (int i = 0; i < tokens.length; i++) {
-      if (tokens[i] < 0 || tokens[i] >= vocabularySize) {
+      if (tokens[i] < 0 || tokens[i] >= config.vocabularySize) {
         throw new IllegalArgumentException(
             "token id "
                 + tokens[i]
                 + " at index "
                 + i
                 + " is outside the vocabulary [0, "
-                + vocabularySize
+                + config.vocabularySize
                 + ") of "
                 + modelFile
                 + ": use the tokenizer that belongs to this model");
@@ -521,200 +388,7 @@ public final class TorchScriptLm implements CausalLm {
               + TOO_LONG_REMEDY
               + " or shorter examples");
     }
-    return modelInterface == Interface.PLAIN
-        ? forwardPlain(manager, tokens, cache)
-        : forwardPast(manager, tokens, cache);
-  }
-
-  private Step forwardPlain(NDManager manager, long[] tokens, @Nullable KvCache cache) {
-    long[] earlier = new long[0];
-    if (cache != null) {
-      NDList arrays = cache.arrays();
-      if (arrays.size() != 1
-          || arrays.get(0).getDataType() != DataType.INT64
-          || !arrays.get(0).getShape().equals(new Shape(cache.length()))) {
-        throw foreignCache(cache, "one int64 [" + cache.length() + "] array of token ids");
-      }
-      earlier = arrays.get(0).toLongArray();
-    }
-    long[] all = Arrays.copyOf(earlier, earlier.length + tokens.length);
-    System.arraycopy(tokens, 0, all, earlier.length, tokens.length);
-    int length = all.length;
-    try (NDManager scratch = manager.newSubManager(device)) {
-      NDArray ids = scratch.create(all);
-      NDList inputs =
-          new NDList(ids.reshape(1, length), scratch.ones(new Shape(1, length), DataType.INT64));
-      NDList outputs = run(inputs);
-      NDArray logits = outputs.get(0);
-      checkLogits(logits, length);
-      NDArray result = logits.get(new NDIndex("0, {}:", earlier.length)).duplicate();
-      result.attach(manager);
-      ids.attach(manager);
-      return new Step(result, new KvCache(new NDList(ids), length));
-    }
-  }
-
-  private Step forwardPast(NDManager manager, long[] tokens, @Nullable KvCache cache) {
-    int past = cache == null ? 0 : cache.length();
-    if (cache != null) {
-      NDList arrays = cache.arrays();
-      Shape want = new Shape(1, heads, past, headSize);
-      boolean ok = arrays.size() == 2 * layers;
-      for (int i = 0; ok && i < arrays.size(); i++) {
-        ok = arrays.get(i).getShape().equals(want);
-      }
-      if (!ok) {
-        throw foreignCache(cache, 2 * layers + " arrays (keys then values per layer) of " + want);
-      }
-    }
-    int total = past + tokens.length;
-    long[] positions = new long[tokens.length];
-    for (int i = 0; i < positions.length; i++) {
-      positions[i] = past + i;
-    }
-    try (NDManager scratch = manager.newSubManager(device)) {
-      NDList inputs =
-          new NDList(
-              scratch.create(tokens, new Shape(1, tokens.length)),
-              scratch.create(positions, new Shape(1, tokens.length)),
-              scratch.ones(new Shape(1, total), DataType.INT64));
-      @Nullable String[] names = new @Nullable String[2 * layers];
-      for (int i = 0; i < 2 * layers; i++) {
-        NDArray array =
-            cache == null
-                ? scratch.zeros(new Shape(1, heads, 0, headSize), DataType.FLOAT32)
-                : cache.arrays().get(i);
-        names[i] = array.getName();
-        // DJL groups arrays named "name(L,2)" into the nested tuple ((k_0, v_0), ..., (k_L-1, v_L-1)).
-        array.setName(pastName);
-        inputs.add(array);
-      }
-      NDList outputs;
-      try {
-        outputs = run(inputs);
-      } finally {
-        for (int i = 0; i < 2 * layers; i++) {
-          inputs.get(3 + i).setName(names[i]);
-        }
-      }
-      if (outputs.size() < 1 + 2 * layers) {
-        throw new IcmException(
-            "model "
-                + modelFile
-                + " returned "
-                + outputs.size()
-                + " arrays, but the gpt2-past-key-values interface needs logits and "
-                + 2 * layers
-                + " present keys and values (n_layer "
-                + layers
-                + " in "
-                + configFile
-                + "): fix n_layer or re-export the model to return (logits, presents, hidden)");
-      }
-      NDArray logits = outputs.get(0);
-      checkLogits(logits, tokens.length);
-      Shape present = new Shape(1, heads, total, headSize);
-      NDList presents = new NDList(2 * layers);
-      for (int i = 1; i <= 2 * layers; i++) {
-        NDArray array = outputs.get(i);
-        if (!array.getShape().equals(present)) {
-          throw new IcmException(
-              "model "
-                  + modelFile
-                  + " returned a present key/value of shape "
-                  + array.getShape()
-                  + " at output "
-                  + i
-                  + ", expected "
-                  + present
-                  + " from n_head and n_embd in "
-                  + configFile
-                  + ": set them to the model's values or re-export it with past keys/values"
-                  + " shaped [1, heads, length, head_dim]");
-        }
-        array.setName(null);
-        presents.add(array);
-      }
-      NDArray result = logits.reshape(tokens.length, vocabularySize);
-      result.attach(manager);
-      presents.attach(manager);
-      return new Step(result, new KvCache(presents, total));
-    }
-  }
-
-  private NDList run(NDList inputs) {
-    try {
-      return predictor.predict(inputs);
-    } catch (TranslateException | RuntimeException e) {
-      throw new IcmException(
-          "running TorchScript model "
-              + modelFile
-              + " failed ("
-              + lastLine(e)
-              + "): check that its forward signature matches the \""
-              + modelInterface.configName()
-              + "\" interface declared in "
-              + configFile
-              + (modelInterface == Interface.GPT2_PAST_KEY_VALUES
-                  ? " and that its n_layer, n_head and n_embd there are the model's"
-                  : "")
-              + " (the cause holds the full TorchScript trace)",
-          e);
-    }
-  }
-
-  /** The last non-blank line of the innermost message: PyTorch puts the error itself there. */
-  private static String lastLine(Throwable e) {
-    Throwable inner = e;
-    while (inner.getCause() != null && inner.getCause() != inner) {
-      inner = inner.getCause();
-    }
-    String message = String.valueOf(inner.getMessage()).strip();
-    String line = message.substring(message.lastIndexOf('\n') + 1).strip();
-    return line.length() > 300 ? line.substring(0, 300) + "..." : line;
-  }
-
-  private void checkLogits(NDArray logits, int length) {
-    Shape shape = logits.getShape();
-    if (shape.dimension() != 3
-        || shape.get(0) != 1
-        || shape.get(1) != length
-        || shape.get(2) != vocabularySize) {
-      throw new IcmException(
-          "model "
-              + modelFile
-              + " returned logits of shape "
-              + shape
-              + " for "
-              + length
-              + " tokens, expected (1, "
-              + length
-              + ", "
-              + vocabularySize
-              + ") with vocab_size "
-              + vocabularySize
-              + " from "
-              + configFile
-              + ": set vocab_size to the model's vocabulary size (the logits' last dimension) or"
-              + " re-export the model");
-    }
-  }
-
-  private IllegalArgumentException foreignCache(KvCache cache, String expected) {
-    return new IllegalArgumentException(
-        "cache of length "
-            + cache.length()
-            + " with "
-            + cache.arrays().size()
-            + " arrays of shapes "
-            + Arrays.toString(cache.arrays().getShapes())
-            + " was not made by this model ("
-            + modelFile
-            + ", interface "
-            + modelInterface.configName()
-            + "), which expects "
-            + expected
-            + ": pass a cache returned by this model's forward");
+    return convention.forward(manager, tokens, cache);
   }
 
   /** Releases the predictor and the model; later calls to {@link #forward} fail. Idempotent. */
@@ -722,8 +396,7 @@ public final class TorchScriptLm implements CausalLm {
   public void close() {
     if (!closed) {
       closed = true;
-      predictor.close();
-      model.close();
+      module.close();
     }
   }
 
@@ -734,8 +407,8 @@ public final class TorchScriptLm implements CausalLm {
         Locale.ROOT,
         "TorchScriptLm[%s, interface=%s, vocabularySize=%d, maxLength=%d, device=%s]",
         modelFile,
-        modelInterface.configName(),
-        vocabularySize,
+        config.modelInterface.configName(),
+        config.vocabularySize,
         maxLength,
         device);
   }

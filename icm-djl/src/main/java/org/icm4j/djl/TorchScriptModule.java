@@ -1,0 +1,100 @@
+package org.icm4j.djl;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDList;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+import ai.djl.translate.TranslateException;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.icm4j.IcmException;
+
+/**
+ * A loaded TorchScript file and its DJL predictor: runs arrays through it, turning DJL's and
+ * PyTorch's failures into messages that name the file and the interface to check. Not
+ * thread-safe (one DJL {@link Predictor}).
+ */
+final class TorchScriptModule implements AutoCloseable {
+  private final Path modelFile;
+  private final TorchScriptConfig config;
+  // Kept referenced for the lifetime of this object: a collected model releases its native handle.
+  private final ZooModel<NDList, NDList> model;
+  private final Predictor<NDList, NDList> predictor;
+
+  TorchScriptModule(Path modelFile, TorchScriptConfig config, Device device) {
+    this.modelFile = modelFile;
+    this.config = config;
+    this.model = load(modelFile, device);
+    this.predictor = model.newPredictor();
+  }
+
+  private static ZooModel<NDList, NDList> load(Path modelFile, Device device) {
+    Criteria<NDList, NDList> criteria =
+        Criteria.builder()
+            .setTypes(NDList.class, NDList.class)
+            .optModelPath(modelFile.getParent())
+            .optModelName(String.valueOf(modelFile.getFileName()))
+            .optEngine("PyTorch")
+            .optDevice(device)
+            .optTranslator(new NoopTranslator())
+            .optOption("mapLocation", "true")
+            .build();
+    try {
+      return criteria.loadModel();
+    } catch (IOException | MalformedModelException | ModelNotFoundException | RuntimeException e) {
+      throw new IcmException(
+          "cannot load TorchScript model "
+              + modelFile
+              + " ("
+              + e.getMessage()
+              + "): it must be a file written by torch.jit.save (re-export it with torch.jit.trace"
+              + " and torch.jit.save), and DJL's PyTorch engine (ai.djl.pytorch:pytorch-engine with"
+              + " its native library) must be on the class path",
+          e);
+    }
+  }
+
+  /** Runs the module's forward on the inputs. */
+  NDList run(NDList inputs) {
+    try {
+      return predictor.predict(inputs);
+    } catch (TranslateException | RuntimeException e) {
+      throw new IcmException(
+          "running TorchScript model "
+              + modelFile
+              + " failed ("
+              + lastLine(e)
+              + "): check that its forward signature matches the \""
+              + config.modelInterface.configName()
+              + "\" interface declared in "
+              + config.file
+              + (config.modelInterface == TorchScriptLm.Interface.GPT2_PAST_KEY_VALUES
+                  ? " and that its n_layer, n_head and n_embd there are the model's"
+                  : "")
+              + " (the cause holds the full TorchScript trace)",
+          e);
+    }
+  }
+
+  /** The last non-blank line of the innermost message: PyTorch puts the error itself there. */
+  private static String lastLine(Throwable e) {
+    Throwable inner = e;
+    while (inner.getCause() != null && inner.getCause() != inner) {
+      inner = inner.getCause();
+    }
+    String message = String.valueOf(inner.getMessage()).strip();
+    String line = message.substring(message.lastIndexOf('\n') + 1).strip();
+    return line.length() > 300 ? line.substring(0, 300) + "..." : line;
+  }
+
+  /** Releases the predictor and the model. */
+  @Override
+  public void close() {
+    predictor.close();
+    model.close();
+  }
+}
