@@ -2,6 +2,7 @@ package org.icm4j.spi;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.icm4j.Example;
 import org.icm4j.LabelSpace;
 import org.icm4j.LabelledExample;
 
@@ -28,6 +29,24 @@ public interface LabelScorer {
    * @return one row per request, in order
    */
   ScoreResult score(LabelSpace labels, List<ScoreRequest> requests);
+
+  /**
+   * Checks, before a search spends any work on a batch, that this scorer can answer every request
+   * the search may make on it: the longest is a query with every other example of the batch
+   * labelled in its context. The engine calls it once per batch before the batch's chains start,
+   * and {@code Icm.energy} before it scores (with the labelled examples). A scorer with a limit
+   * (a model's context length, say) fails here, naming the limit and the remedy, instead of
+   * seconds or hours into the search. The default accepts every batch.
+   *
+   * <p>It must accept every batch on which {@link #scoreLeaveOneOut} of all examples, each with
+   * any label, succeeds (the shared {@code ScorerContract} checks this on its examples).
+   *
+   * @param labels the label space
+   * @param batch the batch's examples, in id order, at least one
+   * @throws org.icm4j.IcmException naming what does not fit and what to change (for a context
+   *     limit: a smaller {@code Icm.Builder.batchSize})
+   */
+  default void checkBatch(LabelSpace labels, List<Example> batch) {}
 
   /**
    * Leave-one-out scores of a labelling: for each {@code i}, the log-probabilities of the labels of

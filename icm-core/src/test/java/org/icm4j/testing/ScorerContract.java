@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * request with one finite value per label; deterministic; a request's row independent of the other
  * requests of its batch; an empty context accepted; {@link LabelScorer#leaveOneOutRequests} giving
  * each example a context of exactly all the others; {@link LabelScorer#scoreLeaveOneOut} equal to
- * {@link LabelScorer#score} of those requests; any context order accepted.
+ * {@link LabelScorer#score} of those requests; any context order accepted; {@link
+ * LabelScorer#checkBatch} accepting a batch whose leave-one-out the scorer scores.
  *
  * <p>An adapter module runs it on its scorer by depending on {@code icm-core}'s test-jar
  *
@@ -189,6 +190,22 @@ public abstract class ScorerContract {
     assertThat(result.size()).isEqualTo(2);
     assertFiniteRow(result.row(0), "context in the given order");
     assertFiniteRow(result.row(1), "context in reversed order");
+  }
+
+  @Test
+  public void checkBatch_acceptsTheExamplesWhoseLeaveOneOutItScores() {
+    List<Example> sorted = new ArrayList<>(examples);
+    sorted.sort(java.util.Comparator.comparing(Example::id));
+    for (int k = 0; k < space.size(); k++) {
+      List<LabelledExample> allAlike = new ArrayList<>();
+      for (Example e : sorted) {
+        allAlike.add(new LabelledExample(e, space.name(k)));
+      }
+      scorer.scoreLeaveOneOut(space, allAlike); // every example labelled, all with label k
+    }
+
+    scorer.checkBatch(space, sorted); // a batch whose every leave-one-out succeeded must pass
+    scorer.checkBatch(space, sorted.subList(0, 1));
   }
 
   /**
