@@ -122,6 +122,7 @@ public final class Engine {
     boolean wasCancelled = false;
     for (int b = resumedBatches; b < batches.size(); b++) {
       List<Example> batch = batches.get(b);
+      scorer.checkBatch(config.labelSpace(), batch); // fail before any work if a context cannot fit
       config.listener().onBatchStart(b, batches.size(), batch.size());
       GroupIndex index = new GroupIndex(batch, config.labelSpace(), config.rules());
       List<ChainRun> runs = runChains(config, index, scorer, b, cancelled, store);
@@ -194,6 +195,15 @@ public final class Engine {
                 + " examples: label only examples of the batch");
       }
       labels[i] = config.labelSpace().indexOf(e.getValue());
+    }
+    List<Example> labelled = new ArrayList<>();
+    for (int i = 0; i < sorted.size(); i++) {
+      if (labels[i] >= 0) {
+        labelled.add(sorted.get(i));
+      }
+    }
+    if (!labelled.isEmpty()) {
+      config.scorer().checkBatch(config.labelSpace(), labelled); // the contexts P will need
     }
     // one evaluation: nothing to remember
     Problem p =
