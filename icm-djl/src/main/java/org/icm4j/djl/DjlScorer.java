@@ -267,6 +267,70 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
 
   // ---------------------------------------------------------------- LabelScorer
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Tokenizes every prompt of the batch (checking each as scoring would) and fails when the
+   * longest context the search can ask for does not fit the model: every other example of the
+   * batch as a demonstration with the label of most tokens, then the query and that label.
+   *
+   * @throws IcmException naming the batch size, the tokens needed, the model's limit and a batch
+   *     size that fits; or naming the example whose prompt alone does not fit
+   */
+  @Override
+  public synchronized void checkBatch(LabelSpace labels, List<Example> batch) {
+    checkState(!closed, "this DjlScorer is closed");
+    if (batch.isEmpty()) {
+      return;
+    }
+    int longestLabel = 0;
+    for (String l : labels.names()) {
+      longestLabel = Math.max(longestLabel, labelTokens(l).length);
+    }
+    int n = batch.size();
+    long[] demos = new long[n];
+    long total = 0;
+    int widest = 0;
+    for (int i = 0; i < n; i++) {
+      demos[i] = promptTokens(batch.get(i), labels).length + longestLabel + separatorTokens.length;
+      total += demos[i];
+      if (demos[i] > demos[widest]) {
+        widest = i;
+      }
+    }
+    // query i: the others' demonstrations, then its prompt and the label minus its last token
+    long overhead = separatorTokens.length + 1;
+    long longest = total - overhead;
+    int limit = model.maxLength();
+    if (longest <= limit) {
+      return;
+    }
+    if (demos[widest] - overhead > limit) {
+      Example e = batch.get(widest);
+      throw new IcmException(
+          "the prompt of example '" + e.id() + "' with the longest label takes "
+              + (demos[widest] - overhead) + " tokens, more than the model's limit of " + limit
+              + ": shorten its prompt or use a model with a longer context",
+          e.id(),
+          null);
+    }
+    long[] sorted = demos.clone();
+    Arrays.sort(sorted);
+    int fits = 0;
+    long sum = 0;
+    for (int i = n - 1; i >= 0 && sum + sorted[i] - overhead <= limit; i--) {
+      sum += sorted[i];
+      fits++;
+    }
+    throw new IcmException(
+        "a batch of " + n + " examples can need a context of " + longest + " tokens (" + (n - 1)
+            + " demonstrations and a query, with the longest label), more than the model's limit"
+            + " of " + limit + ": use a smaller batch (Icm.Builder.batchSize(" + fits + ") fits any "
+            + fits + " of these examples) or shorter prompts",
+        batch.get(widest).id(),
+        null);
+  }
+
   @Override
   public synchronized ScoreResult score(LabelSpace labels, List<ScoreRequest> requests) {
     checkState(!closed, "this DjlScorer is closed");

@@ -181,6 +181,96 @@ class DjlScorerTest {
     }
   }
 
+  // ---------------------------------------------------------------- checkBatch
+
+  /** ToyWorld examples with a model of the given context length. */
+  private static DjlScorer limited(int maxLength) {
+    return DjlScorer.builder()
+        .model(new ToyLm(ToyWorld.VOCAB, 4, maxLength, true, 1))
+        .tokenizer(ToyWorld.tokenizer())
+        .build();
+  }
+
+  private static List<LabelledExample> allLabelled(List<Example> batch, String label) {
+    return batch.stream().map(e -> new LabelledExample(e, label)).toList();
+  }
+
+  @Test
+  void checkBatch_passesExactlyWhenTheFullyLabelledLeaveOneOutFits() {
+    qt().forAll(integers().between(1, 12), integers().between(8, 120))
+        .checkAssert(
+            (n, maxLength) -> {
+              List<Example> batch = ToyWorld.examples(n);
+              try (DjlScorer s = limited(maxLength)) {
+                boolean scores;
+                try {
+                  s.scoreLeaveOneOut(BINARY, allLabelled(batch, "True"));
+                  scores = true;
+                } catch (IcmException e) {
+                  scores = false;
+                }
+                boolean checks;
+                try {
+                  s.checkBatch(BINARY, batch);
+                  checks = true;
+                } catch (IcmException e) {
+                  checks = false;
+                }
+                assertThat(checks).as("n=%s, maxLength=%s", n, maxLength).isEqualTo(scores);
+              }
+            });
+  }
+
+  @Test
+  void checkBatch_tooLong_namesTheNumbersAndABatchSizeThatFits() {
+    List<Example> batch = ToyWorld.examples(10);
+    try (DjlScorer s = limited(50)) {
+      assertThatThrownBy(() -> s.checkBatch(BINARY, batch))
+          .isInstanceOf(IcmException.class)
+          .hasMessageContaining("a batch of 10 examples")
+          .hasMessageContaining("model's limit of 50")
+          .hasMessageContaining("Icm.Builder.batchSize(")
+          .hasMessageNotContaining("Icm.Builder.batchSize(10)");
+      assertThat(s.tokensForwarded()).isZero();
+
+      String message = catchIcm(() -> s.checkBatch(BINARY, batch)).getMessage();
+      int fits = Integer.parseInt(message.replaceAll("(?s).*batchSize\\((\\d+)\\).*", "$1"));
+      // the suggestion holds for the examples of the longest prompts, and one more would not fit
+      List<Example> longestFirst =
+          batch.stream()
+              .sorted(
+                  java.util.Comparator.comparingInt(
+                      (Example e) -> -ToyWorld.tokenizer().encode(e.prompt()).length))
+              .toList();
+      s.checkBatch(BINARY, longestFirst.subList(0, fits));
+      s.scoreLeaveOneOut(BINARY, allLabelled(longestFirst.subList(0, fits), "False"));
+      assertThatThrownBy(() -> s.scoreLeaveOneOut(BINARY, allLabelled(longestFirst.subList(0, fits + 1), "False")))
+          .isInstanceOf(IcmException.class);
+    }
+  }
+
+  @Test
+  void checkBatch_aPromptThatAloneIsTooLong_namesTheExample() {
+    Example longOne =
+        new Example("long-1", "Question q1 claim c1 I think this claim is" + " is".repeat(20), "g", Map.of());
+    try (DjlScorer s = limited(16)) {
+      assertThatThrownBy(() -> s.checkBatch(BINARY, List.of(Example.of("a", "claim c1 is"), longOne)))
+          .isInstanceOf(IcmException.class)
+          .hasMessageContaining("example 'long-1'")
+          .hasMessageContaining("model's limit of 16")
+          .satisfies(e -> assertThat(((IcmException) e).exampleId()).isEqualTo("long-1"));
+    }
+  }
+
+  private static IcmException catchIcm(Runnable r) {
+    try {
+      r.run();
+    } catch (IcmException e) {
+      return e;
+    }
+    throw new AssertionError("expected an IcmException");
+  }
+
   @Test
   void modelReturningLogitsOfTheWrongShape_failsWithTheShape() {
     CausalLm broken =

@@ -1,10 +1,12 @@
 package org.icm4j.djl;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import org.icm4j.Example;
 import org.icm4j.Icm;
+import org.icm4j.IcmException;
 import org.icm4j.IcmResult;
 import org.icm4j.Rules;
 import org.junit.jupiter.api.Test;
@@ -23,6 +25,21 @@ class IcmWithDjlScorerTest {
           .seed(9)
           .build()
           .run(examples);
+    }
+  }
+
+  @Test
+  void icmRun_batchWhoseContextCannotFit_failsBeforeTheModelRuns() {
+    List<Example> examples = ModelScorerContractTest.claims(40); // about 24 tokens each
+    try (DjlScorer scorer = ModelScorerContractTest.torchScript("gpt2-kv", DjlScorer.LeaveOneOut.DIVIDE_AND_CONQUER)) {
+      Icm icm = Icm.builder().scorer(scorer).rule(Rules.exactlyOne()).iterations(25).seed(9).build();
+
+      assertThatThrownBy(() -> icm.run(examples))
+          .isInstanceOf(IcmException.class)
+          .hasMessageContaining("a batch of 40 examples can need a context of")
+          .hasMessageContaining("model's limit of 512")
+          .hasMessageContaining("Icm.Builder.batchSize(");
+      assertThat(scorer.tokensForwarded()).isZero();
     }
   }
 
