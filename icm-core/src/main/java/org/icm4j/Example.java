@@ -13,7 +13,10 @@ import java.util.TreeMap;
  * and are used by evaluation only.
  *
  * @param id stable, unique identifier (non-blank); results and checkpoints refer to it
- * @param prompt the text shown to the model, e.g. {@code "Question: …\nClaim: …\nI think this claim is "}
+ * @param prompt the text shown to the model, e.g. {@code "Question: …\nClaim: …\nI think this claim
+ *     is"}: end it without a trailing space or line break, since the scorer puts the space before
+ *     the label (icm-djl's {@code DjlScorer} writes {@code " True"} and rejects a prompt that ends
+ *     with whitespace)
  * @param group the group the example belongs to (consistency rules only relate examples of one
  *     group); an example with no group of its own uses its id
  * @param attributes free attributes that consistency rules may read (e.g. a final answer), never a

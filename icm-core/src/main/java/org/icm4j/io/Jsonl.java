@@ -240,8 +240,9 @@ public final class Jsonl {
 
   /**
    * Writes supervised fine-tuning records, one {@code {"id": …, "prompt": …, "completion": label}}
-   * per labelled example, in id order, atomically. The completion is the label name as it is (the
-   * ICM prompt format ends with the space before the label). Examples the labelling leaves
+   * per labelled example, in id order, atomically. The completion is the label name as it is;
+   * prompts end without a trailing space, so a trainer that joins prompt and completion puts the
+   * space between them (as icm-djl's verbalizer {@code " True"} does). Examples the labelling leaves
    * unlabelled, and labels of ids not among {@code examples}, are skipped, so passing a subset of
    * the examples writes the records of that subset.
    *

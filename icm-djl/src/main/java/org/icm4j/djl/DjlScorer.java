@@ -139,6 +139,15 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
     for (long id : ids) {
       checkId(id, "the prompt of example '" + e.id() + "'");
     }
+    if (!prompt.isEmpty() && isSpace(prompt.codePointBefore(prompt.length()))) {
+      throw new IcmException(
+          "the prompt of example '" + e.id() + "' ends with whitespace (\"" + ending(prompt)
+              + "\"): end prompts without a trailing space or line break and let the label's"
+              + " text carry the space (the verbalizer \"" + template.verbalize(space.name(0))
+              + "\"); otherwise the model reads two spaces before the label",
+          e.id(),
+          null);
+    }
     for (String label : space.names()) {
       String text = prompt + template.verbalize(label);
       long[] joint = tokenizer.encode(text);
@@ -157,6 +166,16 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
     }
     promptTokens.put(key, ids);
     return ids;
+  }
+
+  private static boolean isSpace(int codePoint) {
+    return Character.isWhitespace(codePoint) || Character.isSpaceChar(codePoint);
+  }
+
+  /** The last characters of a prompt, with line breaks and tabs written as escapes. */
+  private static String ending(String prompt) {
+    String tail = prompt.length() <= 24 ? prompt : "…" + prompt.substring(prompt.length() - 24);
+    return tail.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t");
   }
 
   private void checkId(long id, String what) {

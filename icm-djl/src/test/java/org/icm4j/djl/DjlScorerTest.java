@@ -171,13 +171,34 @@ class DjlScorerTest {
 
   @Test
   void labelThatTokenizesDifferentlyAfterItsPrompt_failsNamingTheExampleAndTheFix() {
-    Example spaced = new Example("x1", "I think this claim is ", "g", Map.of());
-    try (DjlScorer s = ToyWorld.scorer(true, DjlScorer.LeaveOneOut.DIVIDE_AND_CONQUER)) {
-      assertThatThrownBy(() -> s.score(BINARY, List.of(new ScoreRequest(spaced, List.of()))))
+    Example query = new Example("x1", "I think this claim is", "g", Map.of());
+    PromptTemplate noSpace = new PromptTemplate(Map.of("True", "True", "False", "False"), "\n\n");
+    try (DjlScorer s =
+        DjlScorer.builder().model(new ToyLm(ToyWorld.VOCAB, 4, 4096, true, 1))
+            .tokenizer(ToyWorld.tokenizer()).template(noSpace).build()) {
+      // "isTrue" is one word to this tokenizer: the label would not be read as its own tokens
+      assertThatThrownBy(() -> s.score(BINARY, List.of(new ScoreRequest(query, List.of()))))
           .isInstanceOf(IcmException.class)
           .hasMessageContaining("example 'x1'")
           .hasMessageContaining("tokenizes differently")
-          .hasMessageContaining("trailing space");
+          .hasMessageContaining("leading space");
+    }
+  }
+
+  @Test
+  void promptEndingWithWhitespace_failsNamingTheExampleAndTheRule() {
+    for (String prompt : new String[] {"I think this claim is ", "Answer:\n", "is\t"}) {
+      Example spaced = new Example("x1", prompt, "g", Map.of());
+      try (DjlScorer s = ToyWorld.scorer(true, DjlScorer.LeaveOneOut.DIVIDE_AND_CONQUER)) {
+        assertThatThrownBy(() -> s.score(BINARY, List.of(new ScoreRequest(spaced, List.of()))))
+            .as(prompt)
+            .isInstanceOf(IcmException.class)
+            .hasMessageContaining("example 'x1'")
+            .hasMessageContaining("ends with whitespace")
+            .hasMessageContaining("without a trailing space")
+            .hasMessageContaining("verbalizer \" True\"")
+            .satisfies(e -> assertThat(((IcmException) e).exampleId()).isEqualTo("x1"));
+      }
     }
   }
 
@@ -259,6 +280,16 @@ class DjlScorerTest {
           .hasMessageContaining("example 'long-1'")
           .hasMessageContaining("model's limit of 16")
           .satisfies(e -> assertThat(((IcmException) e).exampleId()).isEqualTo("long-1"));
+    }
+  }
+
+  @Test
+  void checkBatch_checksEachPromptAsScoringWould() {
+    try (DjlScorer s = limited(4096)) {
+      assertThatThrownBy(() -> s.checkBatch(BINARY, List.of(Example.of("t1", "claim is "))))
+          .isInstanceOf(IcmException.class)
+          .hasMessageContaining("example 't1'")
+          .hasMessageContaining("ends with whitespace");
     }
   }
 
