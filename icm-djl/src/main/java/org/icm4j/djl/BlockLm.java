@@ -60,6 +60,10 @@ import org.jspecify.annotations.Nullable;
  */
 public final class BlockLm implements CausalLm {
 
+  static {
+    DjlStartup.prepare(); // before DJL's engine class, which may probe the network
+  }
+
   /** File name of the configuration in a saved model directory. */
   public static final String CONFIG_FILE = "config.json";
 

@@ -61,6 +61,10 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
     DIVIDE_AND_CONQUER
   }
 
+  static {
+    DjlStartup.prepare();
+  }
+
   private final CausalLm model;
   private final TextTokenizer tokenizer;
   private final PromptTemplate template;
@@ -582,7 +586,8 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
     }
 
     /**
-     * Builds the scorer.
+     * Builds the scorer. Unless chosen before in this JVM, this first applies icm-djl's PyTorch
+     * thread counts ({@link PyTorchThreads}: one intra-op thread, measured fastest for its calls).
      *
      * @throws IllegalStateException when the model or the tokenizer is missing
      */
@@ -592,6 +597,7 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
           tokenizer != null,
           "no tokenizer set: call tokenizer(TextTokenizer), e.g."
               + " TextTokenizer.huggingFace(dir.resolve(\"tokenizer.json\"))");
+      PyTorchThreads.applyDefaults();
       return new DjlScorer(this);
     }
   }

@@ -33,6 +33,7 @@ public interface TextTokenizer extends AutoCloseable {
    * @throws IcmException naming the file when it is missing or cannot be loaded
    */
   static TextTokenizer huggingFace(Path tokenizerJson) {
+    DjlStartup.prepare(); // before DJL's tokenizer class, which may probe the network
     if (!Files.isRegularFile(tokenizerJson)) {
       throw new IcmException(
           "tokenizer file " + tokenizerJson + " does not exist: give the path of a Hugging Face"

@@ -104,12 +104,25 @@ public final class TorchScriptLm implements CausalLm {
     }
   }
 
+  /**
+   * Whether icm-djl runs TorchScript with PyTorch's graph executor optimizer unless told otherwise:
+   * off. Measured on the test fixture (docs/benchmarks.md, "DjlScorer on the fixture"): the same
+   * time per leave-one-out call with it on or off, and a faster first call without it; with it on,
+   * DJL also logs a warning about it.
+   */
+  public static final boolean DEFAULT_GRAPH_OPTIMIZER = false;
+
   private static final String TOO_LONG_REMEDY = "use a smaller batch (Icm.Builder.batchSize)";
+
+  static {
+    DjlStartup.prepare();
+  }
 
   private final Path modelFile;
   private final TorchScriptConfig config;
   private final int maxLength;
   private final Device device;
+  private final boolean graphOptimizer;
   private final TorchScriptModule module;
   private final CallConvention convention;
   private boolean closed;
@@ -130,7 +143,8 @@ public final class TorchScriptLm implements CausalLm {
               + config.maxLength);
     }
     this.maxLength = builder.maxLength != null ? builder.maxLength : config.maxLength;
-    this.module = new TorchScriptModule(modelFile, config, device);
+    this.graphOptimizer = builder.graphOptimizer;
+    this.module = new TorchScriptModule(modelFile, config, device, graphOptimizer);
     this.convention = CallConvention.of(module, config, modelFile, device);
     try {
       probe();
@@ -175,6 +189,7 @@ public final class TorchScriptLm implements CausalLm {
     private @Nullable String modelFile;
     private Device device = Device.cpu();
     private @Nullable Integer maxLength;
+    private boolean graphOptimizer = DEFAULT_GRAPH_OPTIMIZER;
 
     private Builder(Path modelDir) {
       this.modelDir = modelDir;
@@ -229,7 +244,23 @@ public final class TorchScriptLm implements CausalLm {
     }
 
     /**
-     * Loads the model.
+     * Whether PyTorch's graph executor optimizer runs on this model's calls (default {@value
+     * TorchScriptLm#DEFAULT_GRAPH_OPTIMIZER}). It profiles the first calls and then rewrites the
+     * graph; for the varying lengths of leave-one-out scoring it brought no measured gain. The
+     * system property {@code -Dai.djl.pytorch.graph_optimizer=true|false}, when set, wins: DJL
+     * applies it inside every forward.
+     *
+     * @param enabled true to run the optimizer
+     * @return this builder
+     */
+    public Builder graphOptimizer(boolean enabled) {
+      this.graphOptimizer = enabled;
+      return this;
+    }
+
+    /**
+     * Loads the model. Unless chosen before in this JVM, this first applies icm-djl's PyTorch
+     * thread counts ({@link PyTorchThreads}).
      *
      * @return the loaded model; close it when done
      * @throws IllegalArgumentException when the directory, the model file or {@code config.json}
@@ -256,7 +287,9 @@ public final class TorchScriptLm implements CausalLm {
                 + " \"gpt2-past-key-values\"; for the latter also n_layer, n_head, n_embd)");
       }
       TorchScriptConfig parsed = TorchScriptConfig.read(config);
-      return new TorchScriptLm(this, parsed, findModelFile());
+      Path file = findModelFile();
+      PyTorchThreads.applyDefaults();
+      return new TorchScriptLm(this, parsed, file);
     }
 
     private Path findModelFile() {
@@ -295,6 +328,11 @@ public final class TorchScriptLm implements CausalLm {
     try (NDManager manager = NDManager.newBaseManager(device)) {
       forward(manager, new long[] {0}, null);
     }
+  }
+
+  /** Whether PyTorch's graph executor optimizer runs on this model's calls. */
+  public boolean graphOptimizer() {
+    return graphOptimizer;
   }
 
   /** Which interface {@code config.json} declared. */
@@ -405,11 +443,13 @@ public final class TorchScriptLm implements CausalLm {
   public String toString() {
     return String.format(
         Locale.ROOT,
-        "TorchScriptLm[%s, interface=%s, vocabularySize=%d, maxLength=%d, device=%s]",
+        "TorchScriptLm[%s, interface=%s, vocabularySize=%d, maxLength=%d, device=%s,"
+            + " graphOptimizer=%s]",
         modelFile,
         config.modelInterface.configName(),
         config.vocabularySize,
         maxLength,
-        device);
+        device,
+        graphOptimizer);
   }
 }

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDList;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
@@ -21,13 +22,15 @@ import org.icm4j.IcmException;
 final class TorchScriptModule implements AutoCloseable {
   private final Path modelFile;
   private final TorchScriptConfig config;
+  private final boolean graphOptimizer;
   // Kept referenced for the lifetime of this object: a collected model releases its native handle.
   private final ZooModel<NDList, NDList> model;
   private final Predictor<NDList, NDList> predictor;
 
-  TorchScriptModule(Path modelFile, TorchScriptConfig config, Device device) {
+  TorchScriptModule(Path modelFile, TorchScriptConfig config, Device device, boolean graphOptimizer) {
     this.modelFile = modelFile;
     this.config = config;
+    this.graphOptimizer = graphOptimizer;
     this.model = load(modelFile, device);
     this.predictor = model.newPredictor();
   }
@@ -58,10 +61,23 @@ final class TorchScriptModule implements AutoCloseable {
     }
   }
 
-  /** Runs the module's forward on the inputs. */
+  /**
+   * Runs the module's forward on the inputs, with PyTorch's graph executor optimizer as chosen.
+   * The optimizer switch is PyTorch's, per thread: it is set for this call and set back to
+   * PyTorch's default (on) afterwards, so other models on the thread see DJL's usual behaviour.
+   * DJL itself sets the switch inside each forward when {@code -Dai.djl.pytorch.graph_optimizer}
+   * is given, so that property wins.
+   */
   NDList run(NDList inputs) {
     try {
-      return predictor.predict(inputs);
+      JniUtils.setGraphExecutorOptimize(graphOptimizer);
+      try {
+        return predictor.predict(inputs);
+      } finally {
+        if (!graphOptimizer) {
+          JniUtils.setGraphExecutorOptimize(true);
+        }
+      }
     } catch (TranslateException | RuntimeException e) {
       throw new IcmException(
           "running TorchScript model "

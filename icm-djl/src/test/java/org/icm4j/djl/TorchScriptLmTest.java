@@ -98,6 +98,21 @@ class TorchScriptLmTest {
   }
 
   @Test
+  void graphOptimizer_isOffByDefault_andOnGivesThePythonLogitsToo() {
+    assertThat(kv.graphOptimizer()).isFalse();
+    assertThat(TorchScriptLm.DEFAULT_GRAPH_OPTIMIZER).isFalse();
+    try (TorchScriptLm optimized =
+        TorchScriptLm.builder(fixtures.resolve("gpt2-kv")).graphOptimizer(true).build()) {
+      assertThat(optimized.graphOptimizer()).isTrue();
+      assertThat(optimized.toString()).contains("graphOptimizer=true");
+      for (int run = 0; run < 3; run++) { // the optimizer profiles the first runs, then rewrites
+        assertMatchesPython(optimized, kvExpected);
+      }
+    }
+    assertMatchesPython(kv, kvExpected);
+  }
+
+  @Test
   void kvModel_cachedContinuationMatchesPythonFullSequenceAndPlainModel() {
     JsonNode continuation = kvExpected.get("continuation");
     long[] prefix = longs(continuation.get("prefix"));
