@@ -21,6 +21,8 @@ icm-djl/src/test/resources/fixtures/:
                             torch.jit.trace: forward(input_ids [1,T] int64,
                             attention_mask [1,T] int64) -> logits [1,T,V] float32.
   gpt2-plain/config.json    vocab_size, max_length, n_layer, n_head, n_embd, interface "plain".
+  gpt2-plain/tokenizer.json and gpt2-kv/tokenizer.json: copies of tokenizer.json, so that each
+                            model directory is complete (config.json, the .pt file, tokenizer.json).
   gpt2-plain/expected.json  logits of the last 2 positions (1 for a 1-token input) of three token
                             sequences of lengths 1, 7 and 40, computed by the eager model.
   gpt2-kv/gpt2-kv.pt        the same weights traced with the GPT-2 interface of DJL's
@@ -318,6 +320,10 @@ def main():
     write_json(OUT / "tokenizer-expected.json", {
         "comment": "ids computed by make_fixtures.py's reference byte-level BPE",
         "examples": examples})
+    # each model directory is complete, as a user's is: the same tokenizer next to the model
+    for model_dir in ("gpt2-plain", "gpt2-kv"):
+        (OUT / model_dir).mkdir(parents=True, exist_ok=True)
+        write_json(OUT / model_dir / "tokenizer.json", tokenizer_json(vocab))
     vocab_size = len(vocab)
 
     # ---- model
