@@ -10,6 +10,7 @@ import static org.icm4j.io.JsonFields.describe;
 import static org.icm4j.io.JsonFields.fieldNames;
 import static org.icm4j.io.JsonFields.idOrNull;
 import static org.icm4j.io.JsonFields.parseObject;
+import static org.icm4j.io.JsonFields.requiredId;
 import static org.icm4j.io.JsonFields.requiredString;
 import static org.icm4j.io.JsonFields.wrongType;
 
@@ -113,11 +114,7 @@ final class ExampleLines {
         }
       }
       checkKnownFields(obj, FIELDS, source, line, FORMAT);
-      String id = requiredString(obj, "id", source, line, FORMAT, null);
-      if (id.isBlank()) {
-        throw new MalformedInputException(
-            source, line, "field 'id' must not be blank, but was '" + id + "'", id, null);
-      }
+      String id = requiredId(obj, source, line, FORMAT);
       String prompt = requiredString(obj, "prompt", source, line, FORMAT, id);
       if (prompt.isEmpty()) {
         throw new MalformedInputException(

@@ -237,6 +237,16 @@ final class JsonFields {
     }
   }
 
+  /** The line's {@code id}: a non-blank string. */
+  static String requiredId(ObjectNode obj, String source, int line, String format) {
+    String id = requiredString(obj, "id", source, line, format, null);
+    if (id.isBlank()) {
+      throw new MalformedInputException(
+          source, line, "field 'id' must not be blank, but was '" + id + "'", id, null);
+    }
+    return id;
+  }
+
   static String requiredString(
       ObjectNode obj,
       String field,

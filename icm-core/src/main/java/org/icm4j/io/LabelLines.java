@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 import static org.icm4j.io.JsonFields.checkFirstOccurrence;
 import static org.icm4j.io.JsonFields.checkKnownFields;
 import static org.icm4j.io.JsonFields.parseObject;
+import static org.icm4j.io.JsonFields.requiredId;
 import static org.icm4j.io.JsonFields.requiredString;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -67,11 +68,7 @@ final class LabelLines {
         return;
       }
       checkKnownFields(obj, FIELDS, source, line, FORMAT);
-      String id = requiredString(obj, "id", source, line, FORMAT, null);
-      if (id.isBlank()) {
-        throw new MalformedInputException(
-            source, line, "field 'id' must not be blank, but was '" + id + "'", id, null);
-      }
+      String id = requiredId(obj, source, line, FORMAT);
       String label = requiredString(obj, "label", source, line, FORMAT, id);
       if (!space.contains(label)) {
         throw new MalformedInputException(
