@@ -18,6 +18,16 @@ import java.util.List;
  * @param inconsistency I of the kept labeling
  * @param history the kept chain's iterations
  * @param cancelled whether the batch was cut short by cancellation
+ * @param starts independent starts of the search over all chains (a chain of annealing is one
+ *     start; {@link MultiStartSearch} makes several per chain)
+ * @param startsAtBest how many of them ended at the kept labeling: 1 means the search found it
+ *     once and does not confirm it (the result then carries an {@link IcmWarning.Kind#UNCONFIRMED}
+ *     warning)
+ * @param runnerUpUtility the highest U among the labelings other starts ended at that differ from
+ *     the kept one, {@code NaN} when every start ended at the kept labeling; the gap {@code
+ *     utility - runnerUpUtility} says how clearly the kept labeling won
+ * @param completed examples the search left unlabelled and the completion after it labelled
+ *     ({@link LabelSource#COMPLETION})
  */
 public record BatchSummary(
     int index,
@@ -28,10 +38,19 @@ public record BatchSummary(
     double mutualPredictability,
     int inconsistency,
     List<IterationRecord> history,
-    boolean cancelled) {
+    boolean cancelled,
+    int starts,
+    int startsAtBest,
+    double runnerUpUtility,
+    int completed) {
   public BatchSummary {
     exampleIds = List.copyOf(requireNonNull(exampleIds, "exampleIds"));
     chains = List.copyOf(requireNonNull(chains, "chains"));
     history = List.copyOf(requireNonNull(history, "history"));
+  }
+
+  /** Whether more than one start ended at the kept labeling. */
+  public boolean confirmed() {
+    return startsAtBest > 1;
   }
 }

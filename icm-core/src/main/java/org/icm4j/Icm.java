@@ -129,8 +129,9 @@ public final class Icm {
     private ProposalMode proposal = ProposalMode.ARGMAX;
     private TemperatureSchedule schedule = TemperatureSchedule.officialLog(DEFAULT_T0, DEFAULT_T_MIN);
     private ExampleSampler sampler = ExampleSampler.groupMatesFirst(DEFAULT_GROUP_MATE_BOOST);
-    private SearchStrategy search = Searches.annealing();
-    private boolean annealingOptionSet;
+    private SearchStrategy search = Searches.multiStart();
+    private boolean labelEveryExample = true;
+    private final java.util.Set<String> annealingOptions = new java.util.LinkedHashSet<>();
     private boolean keepBest;
     private int chains = 1;
     private int scoreMemo = DEFAULT_SCORE_MEMO;
@@ -184,7 +185,7 @@ public final class Icm {
     public Builder iterations(int iterations) {
       checkArgument(iterations >= 0, "iterations must be >= 0, but was %s", iterations);
       this.iterations = iterations;
-      this.annealingOptionSet = true;
+      annealingOptions.add("iterations(" + iterations + ")");
       return this;
     }
 
@@ -195,7 +196,6 @@ public final class Icm {
     public Builder initialLabels(int k) {
       checkArgument(k >= 1, "initialLabels (K) must be >= 1, but was %s", k);
       this.initialLabels = k;
-      this.annealingOptionSet = true;
       return this;
     }
 
@@ -203,7 +203,7 @@ public final class Icm {
     public Builder fixRounds(int m) {
       checkArgument(m >= 0, "fixRounds (M) must be >= 0, but was %s", m);
       this.fixRounds = m;
-      this.annealingOptionSet = true;
+      annealingOptions.add("fixRounds(" + m + ")");
       return this;
     }
 
@@ -216,21 +216,21 @@ public final class Icm {
     /** How labels are proposed; default {@link ProposalMode#ARGMAX} (the paper's). */
     public Builder proposal(ProposalMode proposal) {
       this.proposal = requireNonNull(proposal, "proposal");
-      this.annealingOptionSet = true;
+      annealingOptions.add("proposal(" + proposal + ")");
       return this;
     }
 
     /** Temperature schedule; default {@code officialLog(10, 0.01)}. */
     public Builder schedule(TemperatureSchedule schedule) {
       this.schedule = requireNonNull(schedule, "schedule");
-      this.annealingOptionSet = true;
+      annealingOptions.add("schedule(" + schedule + ")");
       return this;
     }
 
     /** Example sampler; default {@code groupMatesFirst(100)}. */
     public Builder sampler(ExampleSampler sampler) {
       this.sampler = requireNonNull(sampler, "sampler");
-      this.annealingOptionSet = true;
+      annealingOptions.add("sampler(" + sampler + ")");
       return this;
     }
 
@@ -241,13 +241,31 @@ public final class Icm {
      */
     public Builder keepBest(boolean keepBest) {
       this.keepBest = keepBest;
-      this.annealingOptionSet = true;
+      annealingOptions.add("keepBest(" + keepBest + ")");
       return this;
     }
 
-    /** Search strategy; default {@link Searches#annealing()}. */
+    /**
+     * Search strategy; default {@link Searches#multiStart()}, which labels every example and treats
+     * rules as constraints. {@link Searches#paper()} is the paper's annealing, configured by
+     * {@link #iterations}, {@link #fixRounds}, {@link #proposal}, {@link #schedule}, {@link
+     * #sampler} and {@link #keepBest}.
+     */
     public Builder search(SearchStrategy search) {
       this.search = requireNonNull(search, "search");
+      return this;
+    }
+
+    /**
+     * Whether every example gets a label (default {@code true}). A search that leaves examples
+     * unlabelled ({@link Searches#paper()} labels the ones that raise its U) is followed by a
+     * completion: the model predicts the rest with the search's labels as context, and each group
+     * takes the assignment that breaks the fewest rules, then the most likely one ({@link
+     * LabelSource#COMPLETION} in {@link IcmResult#details()}). {@code false} returns what the search
+     * labelled, as the paper does. A cancelled run is never completed.
+     */
+    public Builder labelEveryExample(boolean labelEveryExample) {
+      this.labelEveryExample = labelEveryExample;
       return this;
     }
 
@@ -353,11 +371,13 @@ public final class Icm {
       checkState(scorer != null, "no scorer set: call scorer(LabelScorer), e.g. a DjlScorer from icm-djl");
       checkState(seed != null, "no seed set: call seed(long); runs are reproducible by seed");
       checkState(
-          search == Searches.annealing() || !annealingOptionSet,
-          "iterations/initialLabels/fixRounds/proposal/schedule/sampler/keepBest configure annealing,"
-              + " but"
-              + " the search strategy is %s: remove those settings or use Searches.annealing()",
-          search);
+          search == Searches.annealing() || annealingOptions.isEmpty(),
+          "%s configure%s the paper's annealing, but the search strategy is %s: remove %s, or call"
+              + " search(Searches.paper()) to run the paper's annealing",
+          String.join(", ", annealingOptions),
+          annealingOptions.size() == 1 ? "s" : "",
+          search,
+          annealingOptions.size() == 1 ? "it" : "them");
       for (ConsistencyRule rule : rules) {
         rule.validate(labelSpace);
       }
@@ -387,7 +407,8 @@ public final class Icm {
               listener,
               checkpointFile,
               checkpointEvery,
-              seed));
+              seed,
+              labelEveryExample));
     }
   }
 }

@@ -22,6 +22,10 @@ import java.util.List;
  * @param batches per-batch summaries, including every chain's U
  * @param provenance library version, configuration, seed, Java, OS/arch
  * @param elapsed wall-clock time of this call (excluding work restored from a checkpoint)
+ * @param details every labelled example's label with its source and the model's probability of
+ *     it, in id order
+ * @param warnings what may make the result wrong, found without gold labels (an empty list when
+ *     nothing was found)
  */
 public record IcmResult(
     Labeling labels,
@@ -33,7 +37,9 @@ public record IcmResult(
     List<IterationRecord> history,
     List<BatchSummary> batches,
     Provenance provenance,
-    Duration elapsed) {
+    Duration elapsed,
+    List<LabelDetail> details,
+    List<IcmWarning> warnings) {
   public IcmResult {
     requireNonNull(labels, "labels");
     requireNonNull(status, "status");
@@ -42,6 +48,28 @@ public record IcmResult(
     batches = List.copyOf(requireNonNull(batches, "batches"));
     requireNonNull(provenance, "provenance");
     requireNonNull(elapsed, "elapsed");
+    details = List.copyOf(requireNonNull(details, "details"));
+    warnings = List.copyOf(requireNonNull(warnings, "warnings"));
+  }
+
+  /** The detail of one example, if it is labelled. */
+  public java.util.Optional<LabelDetail> detail(String exampleId) {
+    requireNonNull(exampleId, "exampleId");
+    int lo = 0;
+    int hi = details.size() - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      int c = details.get(mid).exampleId().compareTo(exampleId);
+      if (c == 0) {
+        return java.util.Optional.of(details.get(mid));
+      }
+      if (c < 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /** Whether the run completed (not cancelled). */

@@ -36,7 +36,7 @@ import org.jspecify.annotations.Nullable;
  * IterativeFineTuning loop = IterativeFineTuning.builder()
  *     .fineTuner(tuner)                        // e.g. icm-djl's BlockLmFineTuner
  *     .batchSize(32)                           // examples per batch: what fits one context
- *     .icm(icm -> icm.rule(Rules.exactlyOne()).iterations(150))
+ *     .icm(icm -> icm.rule(Rules.exactlyOne()))
  *     .seed(1)
  *     .build();
  * try (IterativeFineTuningResult result = loop.run(baseScorer, examples)) {

@@ -27,7 +27,7 @@ class CheckpointTest {
   @TempDir Path dir;
 
   private static Icm.Builder builder(int chains, int batchSize) {
-    return Icm.builder()
+    return Icm.builder().search(Searches.paper()).labelEveryExample(false)
         .scorer(WORLD.scorer())
         .rule(Rules.exactlyOne())
         .rule(Rules.answerKey("answer"))

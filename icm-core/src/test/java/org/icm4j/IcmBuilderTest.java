@@ -95,7 +95,7 @@ class IcmBuilderTest {
 
   @Test
   void iterations_acceptsZero() {
-    assertThat(complete().iterations(0).build().configuration()).containsEntry("iterations", "0");
+    assertThat(complete().search(Searches.paper()).iterations(0).build().configuration()).containsEntry("iterations", "0");
   }
 
   @Test
@@ -123,7 +123,7 @@ class IcmBuilderTest {
 
   @Test
   void fixRounds_acceptsZeroToTurnConsistencyFixOff() {
-    assertThat(complete().fixRounds(0).build().configuration()).containsEntry("fixRounds", "0");
+    assertThat(complete().search(Searches.paper()).fixRounds(0).build().configuration()).containsEntry("fixRounds", "0");
   }
 
   @Test
@@ -237,7 +237,6 @@ class IcmBuilderTest {
   static Stream<Arguments> annealingOptions() {
     return Stream.of(
         Arguments.of("iterations", (Consumer<Icm.Builder>) b -> b.iterations(5)),
-        Arguments.of("initialLabels", (Consumer<Icm.Builder>) b -> b.initialLabels(2)),
         Arguments.of("fixRounds", (Consumer<Icm.Builder>) b -> b.fixRounds(0)),
         Arguments.of("proposal", (Consumer<Icm.Builder>) b -> b.proposal(ProposalMode.SAMPLE)),
         Arguments.of(
@@ -276,6 +275,29 @@ class IcmBuilderTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("annealingOptions")
+  void build_rejectsAnnealingOptionWithTheDefaultSearch_sayingHowToRunThePapersAnnealing(
+      String option, Consumer<Icm.Builder> set) {
+    Icm.Builder builder = complete();
+    set.accept(builder);
+
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(option + "(")
+        .hasMessageContaining("multiStart")
+        .hasMessageContaining("search(Searches.paper())");
+  }
+
+  @Test
+  void build_namesEveryAnnealingOptionSetWithTheDefaultSearch() {
+    Icm.Builder builder = complete().iterations(150).keepBest(true);
+
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("iterations(150), keepBest(true) configure the paper's annealing");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("annealingOptions")
   void build_acceptsAnnealingOptionWithAnnealingSearch(String option, Consumer<Icm.Builder> set) {
     Icm.Builder builder = complete().search(Searches.annealing());
     set.accept(builder);
@@ -293,7 +315,7 @@ class IcmBuilderTest {
   @Test
   void build_twiceGivesEqualConfiguration() {
     Icm.Builder builder =
-        complete().alpha(25).rule(Rules.exactlyOne()).chains(3).batchSize(64).iterations(200);
+        complete().search(Searches.paper()).alpha(25).rule(Rules.exactlyOne()).chains(3).batchSize(64).iterations(200);
 
     Icm first = builder.build();
     Icm second = builder.build();
@@ -339,6 +361,27 @@ class IcmBuilderTest {
         .containsEntry("seed", "42")
         .containsEntry("rules", "[]")
         .containsEntry("labelSpace", "[True, False]")
+        .containsEntry("search", "multiStart(starts=8, rules=constraints)")
+        .containsEntry("initialLabels", "8")
+        .containsEntry("mutualPredictability", "MEAN_SIGNED_LOG_ODDS")
+        .containsEntry("chains", "1")
+        .containsEntry("batchSize", "unbounded")
+        .containsEntry("checkpointEvery", "off")
+        .containsEntry("labelEveryExample", "true")
+        .containsKey("scorer")
+        // settings only the paper's annealing reads are not listed for another search
+        .doesNotContainKeys("iterations", "fixRounds", "proposal", "schedule", "sampler", "keepBest");
+  }
+
+  @Test
+  void configuration_listsThePapersDefaults() {
+    Map<String, String> c = complete().search(Searches.paper()).build().configuration();
+
+    assertThat(c)
+        .containsEntry("alpha", "50.0")
+        .containsEntry("seed", "42")
+        .containsEntry("rules", "[]")
+        .containsEntry("labelSpace", "[True, False]")
         .containsEntry("search", "annealing")
         .containsEntry("iterations", "1000")
         .containsEntry("initialLabels", "8")
@@ -358,6 +401,7 @@ class IcmBuilderTest {
   void configuration_listsWhatWasSet() {
     Map<String, String> c =
         complete()
+            .search(Searches.paper())
             .seed(-7)
             .alpha(22.5)
             .labelSpace(LabelSpace.of("Yes", "No"))

@@ -27,7 +27,7 @@ class IcmProperties {
   private static final List<ConsistencyRule> RULES = List.of(Rules.exactlyOne(), Rules.answerKey("answer"));
 
   private static Icm icm(PlantedWorld world, long seed, int iterations, boolean rules) {
-    Icm.Builder b = Icm.builder().scorer(world.scorer()).seed(seed).iterations(iterations);
+    Icm.Builder b = Icm.builder().search(Searches.paper()).labelEveryExample(false).scorer(world.scorer()).seed(seed).iterations(iterations);
     if (rules) {
       b.rules(RULES);
     }
@@ -57,7 +57,7 @@ class IcmProperties {
             (groups, worldSeed, seed, smallMemo) -> {
               PlantedWorld w = PlantedWorld.generate(PlantedWorld.Spec.standard(groups, worldSeed));
               Icm.Builder b =
-                  Icm.builder().scorer(w.scorer()).seed(seed).iterations(60).rules(RULES).chains(2);
+                  Icm.builder().search(Searches.paper()).labelEveryExample(false).scorer(w.scorer()).seed(seed).iterations(60).rules(RULES).chains(2);
               IcmResult off = b.scoreMemo(0).build().run(w.examples());
               // a memo of a few entries keeps evicting: what it answers must still be right
               IcmResult small = b.scoreMemo(smallMemo).build().run(w.examples());
@@ -83,7 +83,7 @@ class IcmProperties {
         .checkAssert(
             (groups, worldSeed, seed) -> {
               PlantedWorld w = PlantedWorld.generate(PlantedWorld.Spec.standard(groups, worldSeed));
-              Icm icm = Icm.builder().scorer(w.scorer()).seed(seed).iterations(30).rules(RULES).build();
+              Icm icm = Icm.builder().search(Searches.paper()).labelEveryExample(false).scorer(w.scorer()).seed(seed).iterations(30).rules(RULES).build();
               IcmResult r = icm.run(w.examples());
               Energy e = icm.energy(w.examples(), r.labels());
               assertThat(e.utility()).isEqualTo(r.utility());
@@ -117,7 +117,7 @@ class IcmProperties {
               List<Example> shuffled = new ArrayList<>(w.examples());
               Collections.shuffle(shuffled, new Random(shuffleSeed));
               Icm icm =
-                  Icm.builder().scorer(w.scorer()).seed(seed).iterations(40).rules(RULES)
+                  Icm.builder().search(Searches.paper()).labelEveryExample(false).scorer(w.scorer()).seed(seed).iterations(40).rules(RULES)
                       .batchSize(9).chains(2).build();
               assertSameRun(icm.run(w.examples()), icm.run(shuffled));
             });
@@ -157,7 +157,7 @@ class IcmProperties {
                       new PlantedWorld.Spec(groups, groupSize, 2.0, new double[] {0.5, 0.3},
                           new double[] {1.5, 1.0}, 1.0, 0.05, 0.6, 0.5, worldSeed));
               IcmResult r =
-                  Icm.builder().scorer(w.scorer()).seed(1).rules(RULES)
+                  Icm.builder().search(Searches.paper()).labelEveryExample(false).scorer(w.scorer()).seed(1).rules(RULES)
                       .search(Searches.exhaustive()).build().run(w.examples());
               List<Example> sorted = ReferenceEnergy.sorted(w.examples());
               int n = sorted.size();
@@ -239,7 +239,7 @@ class IcmProperties {
             (groups, worldSeed, chains) -> {
               PlantedWorld w = PlantedWorld.generate(PlantedWorld.Spec.standard(groups, worldSeed));
               IcmResult r =
-                  Icm.builder().scorer(w.scorer()).seed(worldSeed).iterations(30).rules(RULES)
+                  Icm.builder().search(Searches.paper()).labelEveryExample(false).scorer(w.scorer()).seed(worldSeed).iterations(30).rules(RULES)
                       .chains(chains).build().run(w.examples());
               BatchSummary b = r.batches().get(0);
               assertThat(b.chains()).hasSize(chains);

@@ -37,7 +37,7 @@ class IterativeFineTuningTest {
     return IterativeFineTuning.builder()
         .fineTuner(tuner)
         .batchSize(12)
-        .icm(b -> b.rule(Rules.exactlyOne()).iterations(200).chains(2))
+        .icm(b -> b.rule(Rules.exactlyOne()))
         .listener(listener)
         .seed(5)
         .build();
@@ -206,7 +206,7 @@ class IterativeFineTuningTest {
         IterativeFineTuning.builder()
             .fineTuner(tuner)
             .batchSize(12)
-            .icm(b -> b.rule(Rules.exactlyOne()).search(nothingFirst))
+            .icm(b -> b.rule(Rules.exactlyOne()).search(nothingFirst).labelEveryExample(false))
             .seed(5)
             .build();
     try (IterativeFineTuningResult result = loop.run(WORLD.scorer(), POOL)) {

@@ -23,7 +23,7 @@ class RunBehaviourTest {
   private static final PlantedWorld WORLD = PlantedWorld.generate(PlantedWorld.Spec.standard(20, 3));
 
   private static Icm.Builder builder() {
-    return Icm.builder()
+    return Icm.builder().search(Searches.paper()).labelEveryExample(false)
         .scorer(WORLD.scorer())
         .rule(Rules.exactlyOne())
         .iterations(50)
@@ -279,7 +279,7 @@ class RunBehaviourTest {
     for (int i = 0; i < 12; i++) {
       examples.add(new Example("e" + i, "x".repeat(i + 1), "g" + i, Map.of()));
     }
-    IcmResult r = Icm.builder().scorer(byPromptLength).labelSpace(abc).iterations(200).seed(1)
+    IcmResult r = Icm.builder().search(Searches.paper()).labelEveryExample(false).scorer(byPromptLength).labelSpace(abc).iterations(200).seed(1)
         .build().run(examples);
     assertThat(r.labels().isComplete()).isTrue();
     for (Example e : examples) {

@@ -34,7 +34,7 @@ class RunValidationTest {
 
   /** An annealing run in which every example of {@link #ABC} is labelled from the start. */
   private static Icm icm(LabelScorer scorer) {
-    return Icm.builder().scorer(scorer).seed(1).initialLabels(3).iterations(2).build();
+    return Icm.builder().search(Searches.paper()).labelEveryExample(false).scorer(scorer).seed(1).initialLabels(3).iterations(2).build();
   }
 
   // ---- the data set ----
@@ -83,7 +83,7 @@ class RunValidationTest {
 
   @Test
   void run_rejectsKLargerThanTheDataSetNamingKAndSize() {
-    Icm icm = Icm.builder().scorer(CONSTANT).seed(1).initialLabels(5).build();
+    Icm icm = Icm.builder().search(Searches.paper()).labelEveryExample(false).scorer(CONSTANT).seed(1).initialLabels(5).build();
 
     assertThatThrownBy(() -> icm.run(ABC))
         .isInstanceOf(IllegalArgumentException.class)
@@ -107,7 +107,7 @@ class RunValidationTest {
             Example.of("q1-b", "claim", "q1"),
             Example.of("q1-c", "claim", "q1"),
             Example.of("q2-a", "claim", "q2"));
-    Icm icm = Icm.builder().scorer(CONSTANT).seed(1).initialLabels(1).batchSize(2).build();
+    Icm icm = Icm.builder().search(Searches.paper()).labelEveryExample(false).scorer(CONSTANT).seed(1).initialLabels(1).batchSize(2).build();
 
     assertThatThrownBy(() -> icm.run(examples))
         .isInstanceOf(IllegalArgumentException.class)
@@ -243,7 +243,7 @@ class RunValidationTest {
   @Test
   void run_rejectsNaNFromTheScorerAlsoInExhaustiveSearch() {
     Icm icm =
-        Icm.builder()
+        Icm.builder().search(Searches.paper()).labelEveryExample(false)
             .scorer(badRowFor("a", new double[] {Double.NaN, Double.NaN}))
             .seed(1)
             .search(Searches.exhaustive())

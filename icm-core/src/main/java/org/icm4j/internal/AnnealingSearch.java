@@ -2,14 +2,9 @@ package org.icm4j.internal;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.random.RandomGenerator;
 import org.icm4j.IterationRecord;
-import org.icm4j.Labeling;
 import org.icm4j.ProposalMode;
 import org.icm4j.spi.ChainCheckpoint;
 import org.icm4j.spi.ChainOutcome;
@@ -112,27 +107,14 @@ public final class AnnealingSearch implements SearchStrategy {
               cur.labelledCount());
       history.add(record);
       p.listener().onIteration(p.batchIndex(), p.chainIndex(), record);
+      p.listener().onProgress(p.batchIndex(), p.chainIndex(), it, s.iterations());
       if (observesLabels) {
-        p.listener().onLabels(p.batchIndex(), p.chainIndex(), it, labeling(p, cur));
+        p.listener().onLabels(p.batchIndex(), p.chainIndex(), it, Problem.labeling(p, cur));
       }
       offer(p, it, accepted, cur, history, best);
     }
     return new ChainOutcome(
         s.keepBest() ? best : cur, Math.max(start, s.iterations()), accepted, history, false);
-  }
-
-  private static Labeling labeling(SearchProblem p, SearchState state) {
-    Map<String, String> labels = new HashMap<>();
-    Set<String> unlabelled = new HashSet<>();
-    for (int i = 0; i < p.size(); i++) {
-      int y = state.label(i);
-      if (y < 0) {
-        unlabelled.add(p.example(i).id());
-      } else {
-        labels.put(p.example(i).id(), p.labelSpace().name(y));
-      }
-    }
-    return new Labeling(p.labelSpace(), labels, unlabelled);
   }
 
   private static void offer(

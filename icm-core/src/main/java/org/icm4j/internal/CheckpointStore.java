@@ -14,13 +14,14 @@ import java.util.TreeMap;
 import org.icm4j.BatchSummary;
 import org.icm4j.CheckpointException;
 import org.icm4j.IterationRecord;
+import org.icm4j.LabelDetail;
 import org.icm4j.RunCounts;
 import org.icm4j.spi.ChainCheckpoint;
 import org.jspecify.annotations.Nullable;
 
 /** A run's checkpoint file: read at start, rewritten atomically as chains progress. Thread-safe. */
 final class CheckpointStore {
-  static final int FORMAT = 1;
+  static final int FORMAT = 2;
   private static final ObjectMapper JSON =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
 
@@ -32,8 +33,8 @@ final class CheckpointStore {
       int currentBatch,
       List<ChainData> chains) {}
 
-  /** A finished batch: its summary, labels (batch order, -1 unlabelled) and work. */
-  record FinishedBatch(BatchSummary summary, int[] labels, RunCounts counts) {}
+  /** A finished batch: its summary, labels (batch order, -1 unlabelled), work and label details. */
+  record FinishedBatch(BatchSummary summary, int[] labels, RunCounts counts, List<LabelDetail> details) {}
 
   /** A chain of the current batch: finished ({@code done}) or its last saved state. */
   record ChainData(
@@ -47,18 +48,23 @@ final class CheckpointStore {
       List<IterationRecord> history,
       int[] bestLabels,
       double bestMutualPredictability,
+      List<ChainCheckpoint.Saved> saved,
+      int bestEnd,
       long rng,
       long calls,
       long queries,
       long tokens) {
 
-    /** A chain's entry from what its strategy saved, its generator's state and its counters. */
+    /**
+     * A chain's entry from what its strategy saved, its generator's state and its counters; a done
+     * chain's {@code saved} holds where its starts ended, {@code bestEnd} the one it returned.
+     */
     static ChainData of(
-        int chain, long seed, boolean done, ChainCheckpoint cp, long rng, long[] counters) {
+        int chain, long seed, boolean done, ChainCheckpoint cp, int bestEnd, long rng, long[] counters) {
       return new ChainData(
           chain, seed, done, cp.iteration(), cp.accepted(), cp.labels(), cp.mutualPredictability(),
-          cp.history(), cp.bestLabels(), cp.bestMutualPredictability(), rng, counters[0],
-          counters[1], counters[2]);
+          cp.history(), cp.bestLabels(), cp.bestMutualPredictability(), cp.saved(), bestEnd, rng,
+          counters[0], counters[1], counters[2]);
     }
   }
 

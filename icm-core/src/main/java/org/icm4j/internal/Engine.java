@@ -27,6 +27,9 @@ import org.icm4j.ChainSummary;
 import org.icm4j.Example;
 import org.icm4j.IcmException;
 import org.icm4j.IcmResult;
+import org.icm4j.IcmWarning;
+import org.icm4j.LabelDetail;
+import org.icm4j.LabelSource;
 import org.icm4j.IterationRecord;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
@@ -64,7 +67,8 @@ public final class Engine {
       IcmListener listener,
       @Nullable Path checkpointFile,
       int checkpointEvery,
-      long seed) {
+      long seed,
+      boolean labelEveryExample) {
 
     /** The configuration, by name, for provenance and fingerprints. */
     public Map<String, String> describe() {
@@ -76,24 +80,34 @@ public final class Engine {
       m.put("search", search.toString());
       m.put("alpha", Double.toString(s.alpha()));
       m.put("mutualPredictability", s.measure().name());
-      m.put("iterations", Integer.toString(s.iterations()));
       m.put("initialLabels", Integer.toString(s.initialLabels()));
-      m.put("fixRounds", Integer.toString(s.fixRounds()));
-      m.put("proposal", s.proposal().name());
-      m.put("schedule", s.schedule().toString());
-      m.put("sampler", s.sampler().toString());
-      m.put("keepBest", Boolean.toString(s.keepBest()));
+      if (search instanceof AnnealingSearch) {
+        // settings only the annealing reads
+        m.put("iterations", Integer.toString(s.iterations()));
+        m.put("fixRounds", Integer.toString(s.fixRounds()));
+        m.put("proposal", s.proposal().name());
+        m.put("schedule", s.schedule().toString());
+        m.put("sampler", s.sampler().toString());
+        m.put("keepBest", Boolean.toString(s.keepBest()));
+      }
       m.put("chains", Integer.toString(chains));
       m.put("scoreMemo", Integer.toString(scoreMemo));
       m.put("batchSize", batchSize == Integer.MAX_VALUE ? "unbounded" : Integer.toString(batchSize));
       m.put("seed", Long.toString(seed));
       m.put("checkpointEvery", checkpointFile == null ? "off" : Integer.toString(checkpointEvery));
+      m.put("labelEveryExample", Boolean.toString(labelEveryExample));
       return m;
     }
   }
 
-  /** The outcome of one chain with its work. */
-  private record ChainRun(ChainSummary summary, SearchState state, List<IterationRecord> history, RunCounts counts) {}
+  /** The outcome of one chain with its work, where its starts ended, and its problem. */
+  private record ChainRun(
+      ChainSummary summary,
+      SearchState state,
+      List<IterationRecord> history,
+      RunCounts counts,
+      List<SearchState> ends,
+      Problem problem) {}
 
   public static IcmResult run(Config config, List<Example> examples, CancellationToken token) {
     long started = System.nanoTime();
@@ -107,6 +121,7 @@ public final class Engine {
             : CheckpointStore.open(config.checkpointFile(), fingerprint(config, sorted));
 
     List<BatchSummary> summaries = new ArrayList<>();
+    List<LabelDetail> details = new ArrayList<>();
     Map<String, String> labels = new TreeMap<>();
     RunCounts counts = RunCounts.zero();
     int resumedBatches = 0;
@@ -114,6 +129,7 @@ public final class Engine {
       for (CheckpointStore.FinishedBatch fb : store.finished()) {
         collect(config.labelSpace(), batches.get(fb.summary().index()), fb.labels(), labels);
         summaries.add(fb.summary());
+        details.addAll(fb.details());
         counts = counts.plus(fb.counts());
         resumedBatches++;
       }
@@ -137,20 +153,58 @@ public final class Engine {
       for (ChainRun r : runs) {
         batchCounts = batchCounts.plus(r.counts());
       }
+      int[] kept = best.state().labels();
+      int starts = 0;
+      int atBest = 0;
+      double runnerUp = Double.NaN;
+      for (ChainRun r : runs) {
+        for (SearchState e : r.ends()) {
+          starts++;
+          if (java.util.Arrays.equals(e.labels(), kept)) {
+            atBest++;
+          } else if (Double.isNaN(runnerUp) || e.utility() > runnerUp) {
+            runnerUp = e.utility();
+          }
+        }
+        if (!java.util.Arrays.equals(r.state().labels(), kept)
+            && (Double.isNaN(runnerUp) || r.state().utility() > runnerUp)) {
+          runnerUp = r.state().utility();
+        }
+      }
+      long[] before = best.problem().counters();
+      SearchState result = best.state();
+      boolean[] completed = new boolean[batch.size()];
+      int completedCount = 0;
+      if (!batchCancelled && config.labelEveryExample() && result.labelledCount() < batch.size()) {
+        Completion.Completed c = Completion.complete(best.problem(), result);
+        result = c.state();
+        completed = c.completed();
+        completedCount = c.count();
+      }
+      List<LabelDetail> batchDetails =
+          batchCancelled ? List.of() : details(best.problem(), result, completed);
+      long[] after = best.problem().counters();
+      batchCounts =
+          batchCounts.plus(new RunCounts(0, 0, after[0] - before[0], after[1] - before[1], after[2] - before[2]));
       BatchSummary summary =
           new BatchSummary(
               b,
               batch.stream().map(Example::id).toList(),
               runs.stream().map(ChainRun::summary).toList(),
               best.summary().chain(),
-              best.state().utility(),
-              best.state().mutualPredictability(),
-              best.state().inconsistency(),
+              result.utility(),
+              result.mutualPredictability(),
+              result.inconsistency(),
               best.history(),
-              batchCancelled);
-      int[] batchLabels = best.state().labels();
+              batchCancelled,
+              starts,
+              atBest,
+              runnerUp,
+              completedCount);
+      int[] batchLabels = result.labels();
       collect(config.labelSpace(), batch, batchLabels, labels);
       summaries.add(summary);
+      details.addAll(batchDetails);
       counts = counts.plus(batchCounts);
       config.listener().onBatchEnd(summary);
       if (batchCancelled) {
@@ -158,7 +212,7 @@ public final class Engine {
         break;
       }
       if (store != null) {
-        store.finishBatch(new CheckpointStore.FinishedBatch(summary, batchLabels, batchCounts));
+        store.finishBatch(new CheckpointStore.FinishedBatch(summary, batchLabels, batchCounts, batchDetails));
         config.listener().onCheckpoint(store.file());
       }
       if (config.batchHook() != null && b < batches.size() - 1) {
@@ -168,7 +222,92 @@ public final class Engine {
             "the batch hook returned a null scorer");
       }
     }
-    return result(config, sorted, labels, summaries, counts, wasCancelled, started);
+    return result(config, sorted, labels, summaries, details, counts, wasCancelled, started);
+  }
+
+  /** Each labelled example's label, source and leave-one-out probability in the final labeling. */
+  private static List<LabelDetail> details(Problem p, SearchState s, boolean[] completed) {
+    // Without a memo, always one fresh call: a resumed run's restored state holds no rows, and
+    // the work must not depend on that. With one, the chain has usually asked this already.
+    double[][] rows = p.memo.enabled() ? p.leaveOneOutRows(s) : p.leaveOneOutRows(s, true);
+    List<LabelDetail> out = new ArrayList<>();
+    for (int i = 0; i < p.size(); i++) {
+      int y = s.label(i);
+      if (y >= 0) {
+        double probability = Math.exp(Completion.logProbability(rows[i], y));
+        out.add(
+            new LabelDetail(
+                p.example(i).id(),
+                p.labelSpace().name(y),
+                completed[i] ? LabelSource.COMPLETION : LabelSource.SEARCH,
+                Math.min(1, Math.max(0, probability))));
+      }
+    }
+    return out;
+  }
+
+  /** What a batch's summary says may be wrong. */
+  static List<IcmWarning> warnings(Config config, BatchSummary s) {
+    List<IcmWarning> out = new ArrayList<>();
+    if (s.cancelled()) {
+      return out;
+    }
+    boolean annealing = config.search() instanceof AnnealingSearch;
+    if (s.startsAtBest() < 2) {
+      String more =
+          annealing
+              ? "run more chains (chains(" + Math.max(4, 2 * config.chains()) + "))"
+              : config.search() instanceof org.icm4j.MultiStartSearch m
+                  ? "raise the starts (search(Searches.multiStart().withStarts(" + Math.max(16, 2 * m.starts()) + ")))"
+                  : "search again with more starts or chains";
+      out.add(
+          new IcmWarning(
+              IcmWarning.Kind.UNCONFIRMED,
+              s.index(),
+              String.format(
+                  java.util.Locale.ROOT,
+                  "the best labeling (U %.4g) was reached by %d of %d starts%s: the search does not"
+                      + " confirm it, and another labeling of higher U may exist; %s and check that"
+                      + " the labels stay the same",
+                  s.utility(),
+                  s.startsAtBest(),
+                  s.starts(),
+                  Double.isNaN(s.runnerUpUtility())
+                      ? ""
+                      : String.format(java.util.Locale.ROOT, " (the best other ended at U %.4g)", s.runnerUpUtility()),
+                  more)));
+    }
+    if (s.inconsistency() > 0) {
+      out.add(
+          new IcmWarning(
+              IcmWarning.Kind.RULES_BROKEN,
+              s.index(),
+              "the labels break "
+                  + s.inconsistency()
+                  + " consistency rule"
+                  + (s.inconsistency() == 1 ? "" : "s")
+                  + " (I = "
+                  + s.inconsistency()
+                  + (annealing
+                      ? "): the paper's annealing weighs rules against alpha * P; lower alpha, or use the"
+                          + " default search, which treats rules as constraints"
+                      : "): no assignment of some group satisfies every rule; check the rules")));
+    }
+    if (s.completed() > 0) {
+      out.add(
+          new IcmWarning(
+              IcmWarning.Kind.COMPLETED_AFTER_SEARCH,
+              s.index(),
+              "the search labelled "
+                  + (s.exampleIds().size() - s.completed())
+                  + " of "
+                  + s.exampleIds().size()
+                  + " examples; the model labelled the other "
+                  + s.completed()
+                  + " from those (LabelSource.COMPLETION), labels the search never weighed against"
+                  + " each other: the default search labels every example itself"));
+    }
+    return out;
   }
 
   /** {@link org.icm4j.Icm#energy}. */
@@ -316,7 +455,8 @@ public final class Engine {
                 saved.mutualPredictability(),
                 saved.history(),
                 saved.bestLabels(),
-                saved.bestMutualPredictability());
+                saved.bestMutualPredictability(),
+                saved.saved());
     Problem.CheckpointSink sink =
         store == null
             ? (p, it, c) -> {}
@@ -325,7 +465,7 @@ public final class Engine {
                 store.updateChain(
                     batch,
                     CheckpointStore.ChainData.of(
-                        chain, seed, false, supplier.get(), p.random.state(), p.counters()));
+                        chain, seed, false, supplier.get(), -1, p.random.state(), p.counters()));
                 config.listener().onCheckpoint(store.file());
               }
             };
@@ -339,8 +479,16 @@ public final class Engine {
       problem.setCounters(saved.calls(), saved.queries(), saved.tokens());
     }
     if (saved != null && saved.done()) {
+      List<SearchState> ends = new ArrayList<>();
+      for (ChainCheckpoint.Saved e : saved.saved()) {
+        ends.add(problem.restore(new ChainCheckpoint(0, 0, e.labels(), e.mutualPredictability(), List.of())));
+      }
+      SearchState state = problem.restore(resume);
       outcome =
-          new ChainOutcome(problem.restore(resume), saved.iteration(), saved.accepted(), saved.history(), false);
+          ends.isEmpty()
+              ? new ChainOutcome(state, saved.iteration(), saved.accepted(), saved.history(), false)
+              : new ChainOutcome(
+                  state, saved.iteration(), saved.accepted(), saved.history(), false, ends, saved.bestEnd());
     } else {
       outcome = config.search().search(problem);
       if (outcome == null) {
@@ -348,14 +496,18 @@ public final class Engine {
       }
       config.listener().onChainEnd(batch, chain, outcome.state().utility(), outcome.cancelled());
       if (store != null && !outcome.cancelled()) {
+        List<ChainCheckpoint.Saved> ends = new ArrayList<>();
+        for (SearchState e : outcome.ends()) {
+          ends.add(new ChainCheckpoint.Saved(e.labels(), e.mutualPredictability()));
+        }
         ChainCheckpoint done =
             new ChainCheckpoint(
                 outcome.iterations(), outcome.accepted(), outcome.state().labels(),
-                outcome.state().mutualPredictability(), outcome.history());
+                outcome.state().mutualPredictability(), outcome.history(), new int[0], 0, ends);
         store.updateChain(
             batch,
             CheckpointStore.ChainData.of(
-                chain, seed, true, done, problem.random.state(), problem.counters()));
+                chain, seed, true, done, outcome.bestEnd(), problem.random.state(), problem.counters()));
       }
     }
     long[] w = problem.counters();
@@ -366,7 +518,9 @@ public final class Engine {
             outcome.iterations(), outcome.accepted(), outcome.cancelled()),
         s,
         outcome.history(),
-        new RunCounts(outcome.iterations(), outcome.accepted(), w[0], w[1], w[2]));
+        new RunCounts(outcome.iterations(), outcome.accepted(), w[0], w[1], w[2]),
+        outcome.ends(),
+        problem);
   }
 
   private static void collect(LabelSpace space, List<Example> batch, int[] batchLabels, Map<String, String> into) {
@@ -392,6 +546,7 @@ public final class Engine {
       List<Example> sorted,
       Map<String, String> labels,
       List<BatchSummary> summaries,
+      List<LabelDetail> details,
       RunCounts counts,
       boolean cancelled,
       long started) {
@@ -425,7 +580,9 @@ public final class Engine {
         history,
         summaries,
         provenance(config),
-        Duration.ofNanos(System.nanoTime() - started));
+        Duration.ofNanos(System.nanoTime() - started),
+        details.stream().sorted(Comparator.comparing(LabelDetail::exampleId)).toList(),
+        summaries.stream().flatMap(b -> warnings(config, b).stream()).toList());
   }
 
   static Provenance provenance(Config config) {

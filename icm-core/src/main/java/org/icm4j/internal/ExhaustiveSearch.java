@@ -2,6 +2,7 @@ package org.icm4j.internal;
 
 import java.util.List;
 import org.icm4j.IcmException;
+import org.icm4j.RuleHandling;
 import org.icm4j.spi.ChainOutcome;
 import org.icm4j.spi.SearchProblem;
 import org.icm4j.spi.SearchState;
@@ -16,9 +17,16 @@ public final class ExhaustiveSearch implements SearchStrategy {
   /** The most labelings it will evaluate. */
   public static final long MAX_LABELINGS = 1L << 20;
 
-  public static final ExhaustiveSearch INSTANCE = new ExhaustiveSearch();
+  public static final ExhaustiveSearch INSTANCE = new ExhaustiveSearch(RuleHandling.PENALTIES);
 
-  private ExhaustiveSearch() {}
+  /** Only the labelings that break as few rules as possible: the optimum under constraints. */
+  public static final ExhaustiveSearch CONSTRAINED = new ExhaustiveSearch(RuleHandling.CONSTRAINTS);
+
+  private final RuleHandling rules;
+
+  private ExhaustiveSearch(RuleHandling rules) {
+    this.rules = rules;
+  }
 
   @Override
   public ChainOutcome search(SearchProblem p) {
@@ -39,11 +47,15 @@ public final class ExhaustiveSearch implements SearchStrategy {
     }
     int[] labels = new int[n];
     SearchState best = null;
+    int fewest = rules == RuleHandling.CONSTRAINTS ? fewestViolations(p) : Integer.MAX_VALUE;
     for (long c = 0; c < (long) count; c++) {
       long rest = c;
       for (int i = n - 1; i >= 0; i--) {
         labels[i] = (int) (rest % k);
         rest /= k;
+      }
+      if (rules == RuleHandling.CONSTRAINTS && violations(p, labels) > fewest) {
+        continue;
       }
       if (p.cancelled()) {
         return new ChainOutcome(best == null ? p.evaluate(labels) : best, 0, 0, List.of(), true);
@@ -56,8 +68,42 @@ public final class ExhaustiveSearch implements SearchStrategy {
     return new ChainOutcome(best, 0, 0, List.of(), false);
   }
 
+  /** The least inconsistency any complete labeling has: the sum of each group's least. */
+  private static int fewestViolations(SearchProblem p) {
+    int k = p.labelSpace().size();
+    int total = 0;
+    for (int g = 0; g < p.groupCount(); g++) {
+      int m = p.group(g).length;
+      int least = Integer.MAX_VALUE;
+      int[] a = new int[m];
+      for (long c = 0; c < (long) Math.pow(k, m); c++) {
+        long rest = c;
+        for (int q = m - 1; q >= 0; q--) {
+          a[q] = (int) (rest % k);
+          rest /= k;
+        }
+        least = Math.min(least, p.groupViolations(g, a));
+      }
+      total += least;
+    }
+    return total;
+  }
+
+  private static int violations(SearchProblem p, int[] labels) {
+    int total = 0;
+    for (int g = 0; g < p.groupCount(); g++) {
+      int[] members = p.group(g);
+      int[] a = new int[members.length];
+      for (int q = 0; q < members.length; q++) {
+        a[q] = labels[members[q]];
+      }
+      total += p.groupViolations(g, a);
+    }
+    return total;
+  }
+
   @Override
   public String toString() {
-    return "exhaustive";
+    return rules == RuleHandling.PENALTIES ? "exhaustive" : "exhaustive(rules=constraints)";
   }
 }

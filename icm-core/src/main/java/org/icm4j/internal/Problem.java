@@ -35,6 +35,7 @@ public final class Problem implements SearchProblem {
   private final int batchIndex;
   private final int chainIndex;
   final ScoreMemo memo;
+  private final long seed;
 
   /** Where offered checkpoints go. */
   interface CheckpointSink {
@@ -57,6 +58,7 @@ public final class Problem implements SearchProblem {
     this.settings = settings;
     this.scoring = new Scoring(scorer, index.space);
     this.random = new SplitMix64(seed);
+    this.seed = seed;
     this.listener = listener;
     this.cancelled = cancelled;
     this.resumeFrom = resumeFrom;
@@ -126,6 +128,16 @@ public final class Problem implements SearchProblem {
   }
 
   @Override
+  public long seed() {
+    return seed;
+  }
+
+  @Override
+  public boolean hasRules() {
+    return index.hasRules();
+  }
+
+  @Override
   public SearchSettings settings() {
     return settings;
   }
@@ -144,11 +156,12 @@ public final class Problem implements SearchProblem {
   @Override
   public SearchState evaluate(int[] labels) {
     int[] copy = checkLabels(labels);
-    return build(copy, mutualPredictability(copy));
+    Scored scored = score(copy);
+    return build(copy, scored.mutualPredictability, scored.rows);
   }
 
   /** A state of these labels (owned) with the given P; counts violations in every group. */
-  private State build(int[] labels, double mutualPredictability) {
+  private State build(int[] labels, double mutualPredictability, double @Nullable [] @Nullable [] rows) {
     int[] gv = new int[index.groupCount()];
     int[] lpg = new int[index.groupCount()];
     int total = 0;
@@ -163,7 +176,7 @@ public final class Problem implements SearchProblem {
       gv[g] = index.groupViolations(g, labels);
       total += gv[g];
     }
-    return new State(labels, gv, lpg, total, labelled, mutualPredictability, settings.alpha());
+    return new State(labels, gv, lpg, total, labelled, mutualPredictability, settings.alpha(), rows);
   }
 
   @Override
@@ -211,7 +224,9 @@ public final class Problem implements SearchProblem {
         total += gv[g];
       }
     }
-    return new State(labels, gv, lpg, total, labelled, mutualPredictability(labels), settings.alpha());
+    Scored scored = score(labels);
+    return new State(
+        labels, gv, lpg, total, labelled, scored.mutualPredictability, settings.alpha(), scored.rows);
   }
 
   private static boolean appearsBefore(int[] indices, int k) {
@@ -223,28 +238,176 @@ public final class Problem implements SearchProblem {
     return false;
   }
 
-  private double mutualPredictability(int[] labels) {
+  /** P of a labeling, and its leave-one-out rows when the scorer was asked (not on a memo hit). */
+  private record Scored(double mutualPredictability, double @Nullable [] @Nullable [] rows) {}
+
+  private Scored score(int[] labels) {
     List<LabelledExample> labelled = new ArrayList<>();
     int[] ys = new int[labels.length];
+    int[] at = new int[labels.length];
     for (int i = 0; i < labels.length; i++) {
       if (labels[i] >= 0) {
         ys[labelled.size()] = labels[i];
+        at[labelled.size()] = i;
         labelled.add(new LabelledExample(index.examples.get(i), index.space.name(labels[i])));
       }
     }
     if (labelled.isEmpty()) {
-      return 0;
+      return new Scored(0, new double[labels.length][]);
     }
     Double known = memo.enabled() ? memo.mutualPredictability(labels) : null;
     if (known != null) {
-      return known;
+      return new Scored(known, memo.leaveOneOutRows(labels));
     }
     double[][] rows = scoring.leaveOneOut(labelled);
     double mp = Scoring.mutualPredictability(settings.measure(), rows, Arrays.copyOf(ys, rows.length));
-    if (memo.enabled()) {
-      memo.putMutualPredictability(labels, mp);
+    checkEnergy(mp, labelled);
+    double[][] byIndex = new double[labels.length][];
+    for (int r = 0; r < rows.length; r++) {
+      byIndex[at[r]] = rows[r];
     }
-    return mp;
+    if (memo.enabled()) {
+      memo.putLeaveOneOut(labels, mp, byIndex, index.space.size());
+    }
+    return new Scored(mp, byIndex);
+  }
+
+  /**
+   * Finite rows can still give an infinite P (a scorer that clamps to {@code -Double.MAX_VALUE}):
+   * U would then be infinite and the search frozen, so such a P fails the run.
+   */
+  private void checkEnergy(double mp, List<LabelledExample> labelled) {
+    if (!Double.isFinite(mp)) {
+      String first = labelled.get(0).example().id();
+      throw new org.icm4j.InvalidScoreException(
+          "the mutual predictability of a labeling of "
+              + labelled.size()
+              + " examples (first '"
+              + first
+              + "') is "
+              + mp
+              + ": the scorer's log-probabilities are finite but so extreme that their differences"
+              + " overflow; clamp log-probabilities to a moderate floor such as -1e4, not to"
+              + " -Double.MAX_VALUE",
+          first);
+    }
+  }
+
+  @Override
+  public double[][] leaveOneOutRows(SearchState state) {
+    return leaveOneOutRows(state, false);
+  }
+
+  /**
+   * {@link #leaveOneOutRows(SearchState)}, or with {@code fresh} always from the scorer: one call,
+   * whether or not the state holds its rows, so that the work counted does not depend on where the
+   * state came from (a resumed run's restored states hold none).
+   */
+  double[][] leaveOneOutRows(SearchState state, boolean fresh) {
+    State s = (State) state;
+    double[][] rows = fresh ? null : s.rows;
+    if (rows == null && !fresh && memo.enabled()) {
+      rows = memo.leaveOneOutRows(s.labels);
+    }
+    if (rows == null) {
+      List<LabelledExample> labelled = new ArrayList<>();
+      int[] at = new int[s.labels.length];
+      for (int i = 0; i < s.labels.length; i++) {
+        if (s.labels[i] >= 0) {
+          at[labelled.size()] = i;
+          labelled.add(new LabelledExample(index.examples.get(i), index.space.name(s.labels[i])));
+        }
+      }
+      rows = new double[s.labels.length][];
+      if (!labelled.isEmpty()) {
+        double[][] scored = scoring.leaveOneOut(labelled);
+        for (int r = 0; r < scored.length; r++) {
+          rows[at[r]] = scored[r];
+        }
+        if (memo.enabled()) {
+          memo.putLeaveOneOut(s.labels, s.mutualPredictability, rows, index.space.size());
+        }
+      }
+    }
+    double[][] copy = new double[rows.length][];
+    for (int i = 0; i < rows.length; i++) {
+      copy[i] = rows[i] == null ? null : rows[i].clone();
+    }
+    return copy;
+  }
+
+  @Override
+  public double[][] predict(int[] labelsOfBatch, int[] indices) {
+    int[] labels = checkLabels(labelsOfBatch);
+    double[][] out = new double[indices.length][];
+    List<ScoreRequest> requests = new ArrayList<>();
+    List<Integer> asked = new ArrayList<>();
+    List<LabelledExample> all = new ArrayList<>(labels.length);
+    int[] position = new int[labels.length];
+    Arrays.fill(position, -1);
+    for (int j = 0; j < labels.length; j++) {
+      if (labels[j] >= 0) {
+        position[j] = all.size();
+        all.add(new LabelledExample(index.examples.get(j), index.space.name(labels[j])));
+      }
+    }
+    for (int k = 0; k < indices.length; k++) {
+      int i = indices[k];
+      if (i < 0 || i >= labels.length) {
+        throw new IllegalArgumentException(
+            "example index must be in [0, " + labels.length + "), but was " + i);
+      }
+      double[] known = memo.enabled() ? memo.row(labels, i) : null;
+      if (known != null) {
+        out[k] = known;
+        continue;
+      }
+      List<LabelledExample> context = all;
+      if (position[i] >= 0) {
+        context = new ArrayList<>(all.size() - 1);
+        context.addAll(all.subList(0, position[i]));
+        context.addAll(all.subList(position[i] + 1, all.size()));
+      }
+      requests.add(new ScoreRequest(index.examples.get(i), context));
+      asked.add(k);
+    }
+    if (!requests.isEmpty()) {
+      double[][] rows = scoring.score(requests);
+      for (int r = 0; r < rows.length; r++) {
+        int k = asked.get(r);
+        out[k] = rows[r];
+        if (memo.enabled()) {
+          memo.putRow(labels, indices[k], rows[r]);
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public int groupCount() {
+    return index.groupCount();
+  }
+
+  @Override
+  public int[] group(int g) {
+    return index.members[g].clone();
+  }
+
+  @Override
+  public int groupViolations(int g, int[] assignment) {
+    int[] m = index.members[g];
+    if (assignment.length != m.length) {
+      throw new IllegalArgumentException(
+          "group " + g + " has " + m.length + " members, but the assignment has " + assignment.length);
+    }
+    int[] labels = new int[index.size()];
+    Arrays.fill(labels, -1);
+    for (int p = 0; p < m.length; p++) {
+      checkLabel(assignment[p]);
+      labels[m[p]] = assignment[p];
+    }
+    return index.groupViolations(g, labels);
   }
 
   @Override
@@ -326,6 +489,21 @@ public final class Problem implements SearchProblem {
     return options;
   }
 
+  /** The labeling of a state, by example id, as listeners see it. */
+  static org.icm4j.Labeling labeling(SearchProblem p, SearchState state) {
+    java.util.Map<String, String> labels = new java.util.HashMap<>();
+    java.util.Set<String> unlabelled = new java.util.HashSet<>();
+    for (int i = 0; i < p.size(); i++) {
+      int y = state.label(i);
+      if (y < 0) {
+        unlabelled.add(p.example(i).id());
+      } else {
+        labels.put(p.example(i).id(), p.labelSpace().name(y));
+      }
+    }
+    return new org.icm4j.Labeling(p.labelSpace(), labels, unlabelled);
+  }
+
   @Override
   public org.icm4j.spi.SamplerView view(SearchState state) {
     State s = (State) state;
@@ -370,7 +548,7 @@ public final class Problem implements SearchProblem {
       // the saved P is the scorer's answer for these labels: a resumed chain need not ask again
       memo.putMutualPredictability(labels, checkpoint.mutualPredictability());
     }
-    return build(labels, checkpoint.mutualPredictability());
+    return build(labels, checkpoint.mutualPredictability(), null);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package org.icm4j.internal;
 
 import org.icm4j.spi.SearchState;
+import org.jspecify.annotations.Nullable;
 
 /** A labeling with its per-group violation counts and energy. Immutable (never mutated once built). */
 final class State implements SearchState {
@@ -11,6 +12,11 @@ final class State implements SearchState {
   final int labelledCount;
   final double mutualPredictability;
   final double utility;
+  /**
+   * Leave-one-out rows of the labelled examples by example index ({@code null} for unlabelled
+   * ones), or {@code null} when this state's P came from the memo or a checkpoint. Never mutated.
+   */
+  final double @Nullable [] @Nullable [] rows;
 
   State(
       int[] labels,
@@ -19,7 +25,8 @@ final class State implements SearchState {
       int inconsistency,
       int labelledCount,
       double mutualPredictability,
-      double alpha) {
+      double alpha,
+      double @Nullable [] @Nullable [] rows) {
     this.labels = labels;
     this.groupViolations = groupViolations;
     this.labelledPerGroup = labelledPerGroup;
@@ -27,6 +34,7 @@ final class State implements SearchState {
     this.labelledCount = labelledCount;
     this.mutualPredictability = mutualPredictability;
     this.utility = alpha * mutualPredictability - inconsistency;
+    this.rows = rows;
   }
 
   @Override

@@ -62,6 +62,15 @@ public interface IcmListener {
    */
   default void onLabels(int batchIndex, int chainIndex, int iteration, org.icm4j.Labeling labels) {}
 
+  /**
+   * A chain's progress in its strategy's own units (annealing: iterations; the multi-start search:
+   * its starts and final stages), for progress bars and time estimates.
+   *
+   * @param done units done
+   * @param total units the chain will do
+   */
+  default void onProgress(int batchIndex, int chainIndex, int done, int total) {}
+
   /** A chain ended. */
   default void onChainEnd(int batchIndex, int chainIndex, double utility, boolean cancelled) {}
 

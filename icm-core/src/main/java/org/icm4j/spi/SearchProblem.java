@@ -28,6 +28,17 @@ public interface SearchProblem {
   /** The chain's random generator; the only source of randomness a strategy may use. */
   RandomGenerator random();
 
+  /**
+   * The chain's seed (derived from the run's seed and the batch and chain indices), from which a
+   * strategy may derive independent generators for parts of its work (for example one per start,
+   * so that a resumed chain can rebuild them without replaying the others). Seeds so derived are
+   * the only other source of randomness a strategy may use.
+   */
+  long seed();
+
+  /** Whether the batch has any consistency rule (without rules, every labeling has I = 0). */
+  boolean hasRules();
+
   /** Settings a strategy reads: K, M, alpha, proposal mode, schedule, sampler. */
   SearchSettings settings();
 
@@ -53,6 +64,39 @@ public interface SearchProblem {
    * the chain's score memo already holds this prediction.
    */
   double[] predict(SearchState state, int i);
+
+  /**
+   * The model's predictions for several examples in one scorer call: row {@code k} holds the
+   * log-probabilities over the label space for example {@code indices[k]} given every other
+   * example labelled in {@code labels} (its own label, if any, left out), the context in id order.
+   * Unlabelled examples share one context, which a scorer reads once. Rows the chain's score memo
+   * holds are not asked again.
+   *
+   * @param labels label indices of the batch ({@code -1}: unlabelled)
+   * @param indices the examples to predict
+   */
+  double[][] predict(int[] labels, int[] indices);
+
+  /**
+   * The leave-one-out rows behind a state's mutual predictability, by example index: row {@code i}
+   * is the model's log-probabilities over the label space for labelled example {@code i} given
+   * every other labelled example; {@code null} for unlabelled examples. Free for a state this
+   * chain just evaluated; one scorer call for a state whose P came from the memo or a checkpoint.
+   */
+  double[][] leaveOneOutRows(SearchState state);
+
+  /** Number of groups of the batch (groups in order of first member). */
+  int groupCount();
+
+  /** The members of group {@code g}, example indices in id order (a fresh copy). */
+  int[] group(int g);
+
+  /**
+   * The violations group {@code g} has when its members take these labels (parallel to {@link
+   * #group(int)}, {@code -1}: unlabelled): inconsistent pairs plus violated group rules. The
+   * inconsistency of a labeling is the sum of this over its groups.
+   */
+  int groupViolations(int g, int[] assignment);
 
   /**
    * The current violations: each an array of example indices, a pair for a violated pair rule or

@@ -28,7 +28,8 @@ class FineTuningEvaluationTest {
       (space, requests) -> ScoreResult.of(requests.stream().map(r -> new double[] {0, -5}).toList());
 
   private static FineTuningRound round(int index, Map<String, String> labelled, Set<String> unlabelled) {
-    BatchSummary batch = new BatchSummary(index, List.of(), List.of(), 0, 0, 0, 0, List.of(), false);
+    BatchSummary batch =
+        new BatchSummary(index, List.of(), List.of(), 0, 0, 0, 0, List.of(), false, 1, 1, Double.NaN, 0);
     return new FineTuningRound(
         index, index - 1, batch, new Labeling(SPACE, labelled, unlabelled), RunCounts.zero(), Duration.ZERO,
         true, labelled.size(), Duration.ZERO, Map.of());

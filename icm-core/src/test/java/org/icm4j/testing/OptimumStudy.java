@@ -8,6 +8,7 @@ import org.icm4j.IcmResult;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
 import org.icm4j.ProposalMode;
+import org.icm4j.RuleHandling;
 import org.icm4j.Rules;
 import org.icm4j.Searches;
 
@@ -32,7 +33,7 @@ public final class OptimumStudy {
    * @param mirrors misses that ended at the mirror (True and False swapped) of the optimum
    */
   public record Outcome(
-      ProposalMode mode,
+      @org.jspecify.annotations.Nullable ProposalMode mode,
       int instances,
       int hits,
       double meanGap,
@@ -79,7 +80,11 @@ public final class OptimumStudy {
   }
 
   static Icm.Builder builder(Instance in) {
-    Icm.Builder b = Icm.builder().scorer(in.world().scorer()).seed(in.seed());
+    Icm.Builder b =
+        Icm.builder()
+            .scorer(in.world().scorer())
+            .seed(in.seed())
+            .initialLabels(Math.min(Icm.DEFAULT_INITIAL_LABELS, in.world().examples().size()));
     if (in.rules()) {
       b.rule(Rules.exactlyOne()).rule(Rules.answerKey("answer"));
     }
@@ -89,6 +94,32 @@ public final class OptimumStudy {
   /** The exact optimum's U. */
   public static double optimum(Instance in) {
     return optimalLabels(in).utility();
+  }
+
+  /** The exact optimum's U among the labelings that break as few rules as possible. */
+  public static double constrainedOptimum(Instance in) {
+    return builder(in).search(Searches.exhaustive(RuleHandling.CONSTRAINTS)).build().run(in.world().examples()).utility();
+  }
+
+  /**
+   * How often a configured search reaches the given optima.
+   *
+   * @param configure sets the search on each instance's builder (rules and seed already set)
+   */
+  public static Outcome compare(
+      List<Instance> instances, double[] optima, String name, java.util.function.UnaryOperator<Icm.Builder> configure) {
+    int hits = 0;
+    double gapSum = 0;
+    double maxGap = 0;
+    for (int i = 0; i < instances.size(); i++) {
+      Instance in = instances.get(i);
+      IcmResult r = configure.apply(builder(in)).build().run(in.world().examples());
+      double gap = Math.max(0, optima[i] - r.utility());
+      hits += gap <= 1e-9 ? 1 : 0;
+      gapSum += gap;
+      maxGap = Math.max(maxGap, gap);
+    }
+    return new Outcome(null, instances.size(), hits, gapSum / instances.size(), maxGap, 0, 0);
   }
 
   /** The exact optimum. */
@@ -161,7 +192,7 @@ public final class OptimumStudy {
     for (int i = 0; i < instances.size(); i++) {
       Instance in = instances.get(i);
       IcmResult r =
-          builder(in).proposal(mode).schedule(schedule).keepBest(keepBest).iterations(iterations).initialLabels(Math.min(8, in.world().examples().size()))
+          builder(in).search(Searches.paper()).labelEveryExample(false).proposal(mode).schedule(schedule).keepBest(keepBest).iterations(iterations).initialLabels(Math.min(8, in.world().examples().size()))
               .build().run(in.world().examples());
       double gap = Math.max(0, optima[i] - r.utility());
       if (gap <= 1e-9) {
@@ -178,6 +209,10 @@ public final class OptimumStudy {
   }
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("default")) {
+      mainDefault(args.length > 1 ? Integer.parseInt(args[1]) : 200);
+      return;
+    }
     int count = args.length > 0 ? Integer.parseInt(args[0]) : 200;
     int iterations = args.length > 1 ? Integer.parseInt(args[1]) : 200;
     String[] sched = (args.length > 2 ? args[2] : "official:10").split(":");
@@ -209,6 +244,39 @@ public final class OptimumStudy {
             mode, keepBest ? "best" : "final", o.hitRate(), o.hits(), o.instances(), o.meanGap(),
             o.maxGap(), o.frozen(), o.mirrors());
       }
+    }
+  }
+
+  /**
+   * The default search (rules as constraints) against the exact optimum under constraints, the
+   * same search with rules as penalties against the exact optimum of U, and the paper's annealing
+   * (1000 iterations, 1 chain) against both.
+   */
+  static void mainDefault(int count) {
+    List<Instance> instances = instances(count, 2025);
+    double[] soft = new double[count];
+    double[] hard = new double[count];
+    for (int i = 0; i < count; i++) {
+      soft[i] = optimum(instances.get(i));
+      hard[i] = constrainedOptimum(instances.get(i));
+    }
+    System.out.printf("%d random planted instances (n <= 12)%n", count);
+    System.out.println("| search | against the optimum | hit rate | mean gap in U | max gap |");
+    System.out.println("|---|---|---|---|---|");
+    java.util.function.UnaryOperator<Icm.Builder> paper =
+        b -> b.search(Searches.paper()).iterations(1000);
+    Object[][] rows = {
+      {"default (rules as constraints)", "under constraints", hard, (java.util.function.UnaryOperator<Icm.Builder>) b -> b},
+      {"default with rules as penalties", "of U", soft,
+        (java.util.function.UnaryOperator<Icm.Builder>) b -> b.search(Searches.multiStart().withRules(RuleHandling.PENALTIES))},
+      {"paper, 1 chain", "of U", soft, paper},
+      {"paper, 1 chain", "under constraints", hard, paper},
+    };
+    for (Object[] row : rows) {
+      @SuppressWarnings("unchecked")
+      Outcome o = compare(instances, (double[]) row[2], (String) row[0], (java.util.function.UnaryOperator<Icm.Builder>) row[3]);
+      System.out.printf("| %s | %s | %.3f (%d/%d) | %.4f | %.3f |%n",
+          row[0], row[1], o.hitRate(), o.hits(), o.instances(), o.meanGap(), o.maxGap());
     }
   }
 }

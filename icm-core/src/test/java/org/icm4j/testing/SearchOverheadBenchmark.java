@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.icm4j.Icm;
+import org.icm4j.Searches;
 import org.icm4j.IcmResult;
 import org.icm4j.LabelSpace;
 import org.icm4j.LabelledExample;
@@ -63,7 +64,7 @@ public final class SearchOverheadBenchmark {
     PlantedWorld world = PlantedWorld.generate(PlantedWorld.Spec.standard(groups, 1));
     TableScorer scorer = new TableScorer();
     Icm icm =
-        Icm.builder()
+        Icm.builder().search(Searches.paper())
             .scorer(scorer)
             .rule(Rules.exactlyOne())
             .rule(Rules.answerKey("answer"))

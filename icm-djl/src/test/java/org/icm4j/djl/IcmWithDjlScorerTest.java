@@ -9,6 +9,7 @@ import org.icm4j.Icm;
 import org.icm4j.IcmException;
 import org.icm4j.IcmResult;
 import org.icm4j.Rules;
+import org.icm4j.Searches;
 import org.junit.jupiter.api.Test;
 
 /** ICM end to end on a real (tiny, random) TorchScript model: the run is complete and reproducible. */
@@ -17,6 +18,7 @@ class IcmWithDjlScorerTest {
   private static IcmResult run(List<Example> examples, DjlScorer.LeaveOneOut mode) {
     try (DjlScorer scorer = ModelScorerContractTest.torchScript("gpt2-kv", mode)) {
       return Icm.builder()
+          .search(Searches.paper())
           .scorer(scorer)
           .rule(Rules.exactlyOne())
           .iterations(25)
@@ -32,7 +34,7 @@ class IcmWithDjlScorerTest {
   void icmRun_batchWhoseContextCannotFit_failsBeforeTheModelRuns() {
     List<Example> examples = ModelScorerContractTest.claims(40); // about 24 tokens each
     try (DjlScorer scorer = ModelScorerContractTest.torchScript("gpt2-kv", DjlScorer.LeaveOneOut.DIVIDE_AND_CONQUER)) {
-      Icm icm = Icm.builder().scorer(scorer).rule(Rules.exactlyOne()).iterations(25).seed(9).build();
+      Icm icm = Icm.builder().scorer(scorer).rule(Rules.exactlyOne()).seed(9).build();
 
       assertThatThrownBy(() -> icm.run(examples))
           .isInstanceOf(IcmException.class)
@@ -41,6 +43,28 @@ class IcmWithDjlScorerTest {
           .hasMessageContaining("Icm.Builder.batchSize(");
       assertThat(scorer.tokensForwarded()).isZero();
     }
+  }
+
+  @Test
+  void defaultSearch_labelsEveryClaimConsistently_reproducibly() {
+    List<Example> examples = ModelScorerContractTest.claims(10);
+    IcmResult first;
+    IcmResult again;
+    try (DjlScorer scorer =
+        ModelScorerContractTest.torchScript("gpt2-kv", DjlScorer.LeaveOneOut.DIVIDE_AND_CONQUER)) {
+      Icm icm = Icm.builder().scorer(scorer).rule(Rules.exactlyOne()).seed(9).build();
+      first = icm.run(examples);
+      again = icm.run(examples);
+    }
+
+    assertThat(first.isComplete()).isTrue();
+    assertThat(first.labels().isComplete()).isTrue();
+    assertThat(first.inconsistency()).isZero();
+    assertThat(first.details()).hasSize(10).allMatch(d -> d.probability() > 0 && d.probability() < 1);
+    assertThat(first.counts().tokens()).isPositive();
+    assertThat(again.labels()).isEqualTo(first.labels());
+    assertThat(again.history()).isEqualTo(first.history());
+    assertThat(again.counts()).isEqualTo(first.counts());
   }
 
   @Test

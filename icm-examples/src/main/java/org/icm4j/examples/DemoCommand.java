@@ -30,6 +30,7 @@ import org.icm4j.examples.WorldExperiment.Task;
 import org.icm4j.io.Jsonl;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -87,13 +88,7 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Weight of mutual predictability in U (default ${DEFAULT-VALUE}).")
   double alpha;
 
-  @Option(names = "--iterations", defaultValue = "" + DEFAULT_ITERATIONS,
-      description = "Annealing iterations per chain (default ${DEFAULT-VALUE}).")
-  int iterations;
-
-  @Option(names = "--chains", defaultValue = "" + DEFAULT_CHAINS,
-      description = "Annealing restarts; the best by U is kept, without labels (default ${DEFAULT-VALUE}).")
-  int chains;
+  @Mixin SearchChoice search = new SearchChoice();
 
   @Option(names = "--score-memo", defaultValue = "" + Icm.DEFAULT_SCORE_MEMO, paramLabel = "N",
       description = "Scores each chain remembers so that it never asks the model the same question"
@@ -127,8 +122,6 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Output directory (default ${DEFAULT-VALUE}).")
   Path out = Path.of("icm-demo-out");
 
-  static final int DEFAULT_ITERATIONS = 150;
-  static final int DEFAULT_CHAINS = 4;
   static final int DEFAULT_BATCH = 32;
   static final int DEFAULT_TEST = 64;
 
@@ -163,7 +156,8 @@ public final class DemoCommand implements Callable<Integer> {
     PrintWriter err = s.commandLine().getErr();
     Settings settings;
     try {
-      settings = new Settings(parseTask(task), seed, alpha, iterations, chains, batchSize, testClaims, scoreMemo);
+      settings =
+          new Settings(parseTask(task), seed, alpha, search.choice(), batchSize, testClaims, scoreMemo);
       if (modelDir != null && blockModel != null) {
         throw new IllegalArgumentException("give --model-dir or --block-model, not both");
       }
@@ -177,9 +171,9 @@ public final class DemoCommand implements Callable<Integer> {
       stdout.printf(Locale.ROOT, "model: %s%n", model.name());
       stdout.printf(
           Locale.ROOT,
-          "task %s, seed %d: ICM labels %d training claims (alpha %s, %d iterations x %d chains),"
+          "task %s, seed %d: ICM labels %d training claims (%s, alpha %s),"
               + " accuracies on %d held-out claims%n",
-          settings.task().lowerName(), seed, batchSize, alpha, iterations, chains, testClaims);
+          settings.task().lowerName(), seed, batchSize, settings.search().describe(), alpha, testClaims);
       stdout.flush();
       Outcome o;
       try (DjlScorer scorer = model.scorer(leaveOneOut)) {
@@ -310,11 +304,25 @@ public final class DemoCommand implements Callable<Integer> {
         o.icm().result().utility(), o.icm().result().mutualPredictability(),
         o.icm().result().inconsistency(), o.icmWithoutRules().result().utility(),
         o.icmWithoutRules().result().mutualPredictability(), o.icmWithoutRules().result().inconsistency()));
+    int labelled = o.icm().result().labels().labelledCount();
+    int labelledWithoutRules = o.icmWithoutRules().result().labels().labelledCount();
     sb.append(String.format(Locale.ROOT,
-        "ICM labelled %d of the %d training claims (without rules: %d); the rest stay unlabelled, and"
-            + " the agreements are over the labelled ones%n",
-        o.icm().result().labels().labelledCount(), o.trainClaims(),
-        o.icmWithoutRules().result().labels().labelledCount()));
+        "ICM labelled %d of the %d training claims (without rules: %d)%s%n",
+        labelled, o.trainClaims(), labelledWithoutRules,
+        labelled < o.trainClaims() || labelledWithoutRules < o.trainClaims()
+            ? "; the rest stay unlabelled, and the agreements are over the labelled ones"
+            : ""));
+    for (org.icm4j.IcmWarning w : o.icm().result().warnings()) {
+      sb.append("warning: ").append(w).append(System.lineSeparator());
+    }
+    for (org.icm4j.BatchSummary b : o.icm().result().batches()) {
+      sb.append(String.format(Locale.ROOT,
+          "ICM's search: %d of %d starts ended at the kept labeling%s%n",
+          b.startsAtBest(), b.starts(),
+          Double.isNaN(b.runnerUpUtility())
+              ? ""
+              : String.format(Locale.ROOT, "; the best other ended at U %.2f", b.runnerUpUtility())));
+    }
     Energy gold = o.icm().goldEnergy();
     sb.append(String.format(Locale.ROOT,
         "gold labels of the training claims (evaluation only, never seen by the search): U %.2f, P %.3f,"
@@ -370,7 +378,11 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  /** A text progress bar: redrawn in place on a terminal, a line per tenth otherwise. */
+  /**
+   * A text progress bar: redrawn in place on a terminal, a line per tenth otherwise. The time left
+   * is shown once a tenth of the work and 10 seconds have passed (earlier estimates swing widely:
+   * a search's first steps cost more than its later ones).
+   */
   static final class Bar implements WorldExperiment.Progress {
     private final PrintWriter out;
     private final boolean terminal = System.console() != null;
@@ -383,24 +395,30 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     @Override
-    public void update(int done, int total, String run, IterationRecord r, double agreement) {
+    public void update(double done, String run, IterationRecord r, double agreement) {
       long now = System.nanoTime();
-      int tenth = 10 * done / total;
-      if (terminal ? now - lastDraw < 100_000_000L && done < total : tenth == lastTenth) {
+      int tenth = (int) Math.floor(10 * done);
+      if (terminal ? now - lastDraw < 100_000_000L && done < 1 : tenth == lastTenth) {
         return;
       }
       lastDraw = now;
       lastTenth = tenth;
-      int width = 30;
-      int filled = width * done / total;
-      long elapsed = now - start;
-      Duration left = Duration.ofNanos(done == 0 ? 0 : elapsed / done * (total - done));
-      String line = String.format(Locale.ROOT,
-          "[%s%s] %3d%% %d/%d %-13s U %8.2f agreement %.2f  %s left",
-          "#".repeat(filled), ".".repeat(width - filled), 100 * done / total, done, total, run,
-          r.utility(), agreement, Commands.format(left));
-      out.print(terminal ? "\r" + line : line + System.lineSeparator());
+      out.print(terminal ? "\r" + line(done, run, r, agreement, now - start) : line(done, run, r, agreement, now - start) + System.lineSeparator());
       out.flush();
+    }
+
+    /** One line of the bar, {@code elapsed} nanoseconds after the start. */
+    static String line(double done, String run, IterationRecord r, double agreement, long elapsed) {
+      int width = 30;
+      int filled = (int) Math.min(width, Math.floor(width * done));
+      String left =
+          done >= 0.1 && elapsed >= 10_000_000_000L
+              ? Commands.format(Duration.ofNanos((long) (elapsed / done * (1 - done)))) + " left"
+              : "estimating time left";
+      return String.format(Locale.ROOT,
+          "[%s%s] %3d%% %-13s U %8.2f agreement %.2f  %s",
+          "#".repeat(filled), ".".repeat(width - filled), (int) Math.floor(100 * done), run,
+          r.utility(), agreement, left);
     }
   }
 }

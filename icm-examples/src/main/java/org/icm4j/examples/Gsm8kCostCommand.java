@@ -28,6 +28,7 @@ import org.icm4j.io.Jsonl;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -144,12 +145,7 @@ public final class Gsm8kCostCommand implements Callable<Integer> {
       description = "Weight of mutual predictability in U (default ${DEFAULT-VALUE}).")
   double alpha;
 
-  @Option(
-      names = "--iterations",
-      paramLabel = "N",
-      defaultValue = "1000",
-      description = "Annealing iterations per batch (default ${DEFAULT-VALUE}).")
-  int iterations;
+  @Mixin SearchChoice search = new SearchChoice();
 
   @Option(
       names = "--leave-one-out",
@@ -276,11 +272,12 @@ public final class Gsm8kCostCommand implements Callable<Integer> {
     int limit = lm.maxLength();
 
     int k = Math.min(Icm.DEFAULT_INITIAL_LABELS, examples.size());
+    SearchChoice.Value searchChoice = search.choice(Icm.DEFAULT_ITERATIONS, 1);
     Icm.Builder builder =
-        Icm.builder()
+        searchChoice
+            .configure(Icm.builder())
             .rules(claims.rules())
             .alpha(alpha)
-            .iterations(iterations)
             .initialLabels(k)
             .seed(seed);
     if (batchSize != null) {
@@ -305,8 +302,8 @@ public final class Gsm8kCostCommand implements Callable<Integer> {
       printContextEstimate(out, examples, tok, limit);
       out.printf(
           Locale.ROOT,
-          "ICM: alpha %s, %d iterations per batch, K %d, seed %d, batch size %s%n",
-          alpha, iterations, k, seed, batchSize == null ? "all (one batch)" : batchSize);
+          "ICM: %s, alpha %s, K %d, seed %d, batch size %s%n",
+          searchChoice.describe(), alpha, k, seed, batchSize == null ? "all (one batch)" : batchSize);
       out.flush();
       long tokensBefore = scorer.tokensForwarded();
       result = builder.scorer(scorer).build().run(examples);
@@ -337,13 +334,13 @@ public final class Gsm8kCostCommand implements Callable<Integer> {
         c.tokens(), tokensForwarded);
     out.printf(
         Locale.ROOT,
-        "  wall-clock:      %s for ICM (%s per iteration); model load %s%n",
+        "  wall-clock:      %s for ICM (%s per search step); model load %s%n",
         seconds(result.elapsed()),
         c.iterations() == 0 ? "-" : seconds(result.elapsed().dividedBy(c.iterations())),
         seconds(load));
     out.printf(
         Locale.ROOT,
-        "  iterations:      %d (%d accepted) over %d batch(es)%n",
+        "  search steps:    %d (%d accepted) over %d batch(es)%n",
         c.iterations(), c.accepted(), result.batches().size());
     out.printf(
         Locale.ROOT,
@@ -379,8 +376,10 @@ public final class Gsm8kCostCommand implements Callable<Integer> {
     if (questions < 1 || questions > loader.questionCount()) {
       return "--questions must be in [1, " + loader.questionCount() + "], but was " + questions;
     }
-    if (iterations < 0) {
-      return "--iterations must be >= 0, but was " + iterations;
+    try {
+      search.choice(Icm.DEFAULT_ITERATIONS, 1);
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
     }
     if (!(alpha > 0) || !Double.isFinite(alpha)) {
       return "--alpha must be > 0 and finite, but was " + alpha;

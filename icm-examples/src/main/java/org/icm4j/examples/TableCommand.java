@@ -23,6 +23,7 @@ import org.icm4j.examples.WorldExperiment.Settings;
 import org.icm4j.examples.WorldExperiment.Task;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -62,13 +63,7 @@ public final class TableCommand implements Callable<Integer> {
   @Option(names = "--alpha", defaultValue = "50", description = "Default ${DEFAULT-VALUE}.")
   double alpha;
 
-  @Option(names = "--iterations", defaultValue = "" + DemoCommand.DEFAULT_ITERATIONS,
-      description = "Default ${DEFAULT-VALUE}.")
-  int iterations;
-
-  @Option(names = "--chains", defaultValue = "" + DemoCommand.DEFAULT_CHAINS,
-      description = "Default ${DEFAULT-VALUE}.")
-  int chains;
+  @Mixin SearchChoice search = new SearchChoice();
 
   @Option(names = "--batch-size", defaultValue = "" + DemoCommand.DEFAULT_BATCH,
       description = "Training claims (default ${DEFAULT-VALUE}).")
@@ -110,7 +105,7 @@ public final class TableCommand implements Callable<Integer> {
       for (String t : tasks) {
         Task task = DemoCommand.parseTask(t);
         for (long seed : seeds) {
-          runs.add(new Settings(task, seed, alpha, iterations, chains, batchSize, testClaims, Icm.DEFAULT_SCORE_MEMO));
+          runs.add(new Settings(task, seed, alpha, search.choice(), batchSize, testClaims, Icm.DEFAULT_SCORE_MEMO));
         }
       }
       if (runs.isEmpty()) {
@@ -162,7 +157,7 @@ public final class TableCommand implements Callable<Integer> {
   private Outcome runOne(SyntheticWorld world, Settings r, PrintWriter stdout) throws IOException {
     try (DemoCommand.Model model = DemoCommand.Model.open(null, blockModel, world);
         DjlScorer scorer = model.scorer()) {
-      Outcome o = WorldExperiment.run(world, scorer, r, (done, total, run, rec, agreement) -> {});
+      Outcome o = WorldExperiment.run(world, scorer, r, (done, run, rec, agreement) -> {});
       synchronized (stdout) {
         stdout.printf(Locale.ROOT, "%s seed %d done in %s (%s): ICM many-shot %.3f, agreement %.3f,"
                 + " gold many-shot %.3f%n",
@@ -216,16 +211,23 @@ public final class TableCommand implements Callable<Integer> {
     }
     sb.append("\nPer run:\n\n| task | seed");
     sb.append(" | ").append(String.join(" | ", COLUMNS))
-        .append(" | ICM labelled | ICM U | no-rules U | gold U | time |\n|---|---");
-    sb.append("|---".repeat(COLUMNS.size() + 5)).append("|\n");
+        .append(" | ICM labelled | ICM U | no-rules U | gold U | ICM starts at best | ICM queries per label"
+            + " | ICM token-forwards per label | time |\n|---|---");
+    sb.append("|---".repeat(COLUMNS.size() + 8)).append("|\n");
     for (Outcome o : outcomes) {
       sb.append("| ").append(o.settings().task().lowerName()).append(" | ").append(o.settings().seed());
       for (ToDoubleFunction<Outcome> f : VALUES) {
         sb.append(String.format(Locale.ROOT, " | %.1f", 100 * f.applyAsDouble(o)));
       }
-      sb.append(String.format(Locale.ROOT, " | %d of %d | %.1f | %.1f | %.1f | %s |%n",
-          o.icm().result().labels().labelledCount(), o.trainClaims(), o.icm().result().utility(),
-          o.icmWithoutRules().result().utility(), o.icm().goldEnergy().utility(), Commands.format(o.elapsed())));
+      org.icm4j.IcmResult icm = o.icm().result();
+      int labelled = Math.max(1, icm.labels().labelledCount());
+      sb.append(String.format(Locale.ROOT, " | %d of %d | %.1f | %.1f | %.1f | %s | %.1f | %.0f | %s |%n",
+          icm.labels().labelledCount(), o.trainClaims(), icm.utility(),
+          o.icmWithoutRules().result().utility(), o.icm().goldEnergy().utility(),
+          icm.batches().stream().map(b -> b.startsAtBest() + " of " + b.starts())
+              .collect(java.util.stream.Collectors.joining(", ")),
+          (double) icm.counts().scoredQueries() / labelled, (double) icm.counts().tokens() / labelled,
+          Commands.format(o.elapsed())));
     }
     return sb.toString();
   }

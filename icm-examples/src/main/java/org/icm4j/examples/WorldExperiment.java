@@ -61,8 +61,7 @@ final class WorldExperiment {
    * @param task the task
    * @param seed seed of the claim draw and of ICM
    * @param alpha weight of mutual predictability
-   * @param iterations annealing iterations per chain
-   * @param chains annealing restarts (the best by U is kept, without labels)
+   * @param search the search: the library's default, or the paper's annealing
    * @param trainClaims claims ICM labels (one batch; a multiple of 2)
    * @param testClaims held-out claims (a multiple of 2)
    * @param scoreMemo scores each chain remembers ({@link Icm.Builder#scoreMemo}; 0 = off)
@@ -71,16 +70,14 @@ final class WorldExperiment {
       Task task,
       long seed,
       double alpha,
-      int iterations,
-      int chains,
+      SearchChoice.Value search,
       int trainClaims,
       int testClaims,
       int scoreMemo) {
     Settings {
       requireNonNull(task, "task");
       checkArgument(alpha > 0 && Double.isFinite(alpha), "alpha must be > 0 and finite, but was %s", alpha);
-      checkArgument(iterations >= 1, "iterations must be >= 1, but was %s", iterations);
-      checkArgument(chains >= 1, "chains must be >= 1, but was %s", chains);
+      requireNonNull(search, "search");
       checkArgument(scoreMemo >= 0, "the score memo must be >= 0 entries, but was %s", scoreMemo);
       checkArgument(
           trainClaims >= 4 && trainClaims % 2 == 0,
@@ -138,9 +135,15 @@ final class WorldExperiment {
     };
   }
 
-  /** Receives progress: one call per iteration of every chain of both runs. */
+  /** Receives progress: after every iteration of every chain of both runs. */
   interface Progress {
-    void update(int done, int total, String run, IterationRecord record, double agreement);
+    /**
+     * @param done share of the experiment's search done, in [0, 1], from the strategies' progress
+     * @param run which run ("ICM" or "ICM, no rules")
+     * @param record the iteration
+     * @param agreement the current labels' agreement with gold (NaN while nothing is labelled)
+     */
+    void update(double done, String run, IterationRecord record, double agreement);
   }
 
   static Outcome run(SyntheticWorld world, LabelScorer scorer, Settings s, Progress progress) {
@@ -150,10 +153,8 @@ final class WorldExperiment {
     List<Example> test = claims.examples().subList(s.trainClaims(), claims.size());
     GoldLabels gold = claims.gold();
     LabelSpace space = LabelSpace.binary();
-    int total = 2 * s.chains() * s.iterations();
-    int[] done = {0};
-    IcmRun withRules = icm(scorer, s, claims, train, test, true, progress, done, total);
-    IcmRun withoutRules = icm(scorer, s, claims, train, test, false, progress, done, total);
+    IcmRun withRules = icm(scorer, s, claims, train, test, true, progress, 0);
+    IcmRun withoutRules = icm(scorer, s, claims, train, test, false, progress, 1);
     double zeroShot = Evaluation.zeroShotAccuracy(scorer, space, test, gold);
     double random = 0;
     for (int d = 0; d < RANDOM_DRAWS; d++) {
@@ -175,17 +176,23 @@ final class WorldExperiment {
       List<Example> test,
       boolean rules,
       Progress progress,
-      int[] done,
-      int total) {
+      int runIndex) {
     GoldLabels gold = claims.gold();
     String name = rules ? "ICM" : "ICM, no rules";
     List<Point> curve = new ArrayList<>();
     IterationRecord[] last = {null};
+    double[] fraction = {0};
+    int chains = s.search().paper() ? s.search().chains() : 1;
     IcmListener listener =
         new IcmListener() {
           @Override
           public void onIteration(int batchIndex, int chainIndex, IterationRecord record) {
             last[0] = record;
+          }
+
+          @Override
+          public void onProgress(int batchIndex, int chainIndex, int done, int total) {
+            fraction[0] = (chainIndex + (double) done / total) / chains;
           }
 
           @Override
@@ -198,21 +205,26 @@ final class WorldExperiment {
             double agreement = labels.labelledCount() == 0 ? Double.NaN : Evaluation.agreement(labels, gold);
             IterationRecord r = requireNonNull(last[0], "onIteration precedes onLabels");
             curve.add(new Point(chainIndex, iteration, r.utility(), agreement));
-            progress.update(++done[0], total, name, r, agreement);
+            progress.update((runIndex + fraction[0]) / 2, name, r, agreement);
           }
         };
     Icm icm =
-        Icm.builder()
+        s.search()
+            .configure(Icm.builder())
             .scorer(scorer)
             .rules(rules ? claims.rules() : List.of())
             .alpha(s.alpha())
-            .iterations(s.iterations())
-            .chains(s.chains())
             .scoreMemo(s.scoreMemo())
             .seed(s.seed())
             .listener(listener)
             .build();
     IcmResult result = icm.run(train);
+    if (last[0] != null) {
+      // the run is done: its share of the progress is full
+      progress.update(
+          (runIndex + 1) / 2.0, name, last[0],
+          result.labels().labelledCount() == 0 ? Double.NaN : Evaluation.agreement(result.labels(), gold));
+    }
     Map<String, String> trainGold = new java.util.HashMap<>();
     for (Example e : train) {
       trainGold.put(e.id(), gold.label(e.id()).orElseThrow());

@@ -52,7 +52,7 @@ class DemoCommandTest {
   void run_printsTheTable_andWritesLabelsCurveAndPlot() throws IOException {
     Path out = tmp.resolve("out");
     Run r =
-        run("--block-model", model.toString(), "--iterations", "6", "--chains", "2",
+        run("--block-model", model.toString(), "--search", "paper", "--iterations", "6", "--chains", "2",
             "--batch-size", "12", "--test-claims", "8", "--seed", "4", "--out", out.toString());
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out())
@@ -66,8 +66,9 @@ class DemoCommandTest {
         .contains("| many-shot, labels of ICM without rules (test) |")
         .containsPattern("gold labels of the training claims \\(evaluation only, never seen by the search\\):"
             + " U -?\\d+\\.\\d\\d, P -?\\d\\.\\d{3}, I \\d+ with rules")
-        // the progress bar ends full: 2 runs x 2 chains x 6 iterations
-        .contains("100% 24/24");
+        .contains("the paper's annealing (6 iterations x 2 chains)")
+        // the progress bar ends full
+        .contains("] 100% ");
     // the labels are those of the 12 training claims the task draws with this seed
     SyntheticWorld world = SyntheticWorld.defaultWorld(WorldExperiment.WORLD_SEED);
     List<Example> train = world.truthTask(10, 4).examples().subList(0, 12);
@@ -84,8 +85,27 @@ class DemoCommandTest {
   }
 
   @Test
+  void defaultSearch_labelsEveryTrainingClaim_consistently() throws IOException {
+    Path out = tmp.resolve("default");
+    Run r =
+        run("--block-model", model.toString(), "--batch-size", "12", "--test-claims", "8", "--seed", "4",
+            "--out", out.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out())
+        .contains("the default search (8 starts)")
+        .contains("ICM labelled 12 of the 12 training claims (without rules: 12)")
+        .containsPattern("ICM: U -?\\d+\\.\\d\\d, P -?\\d\\.\\d{3}, I 0;")
+        .contains("] 100% ");
+    SyntheticWorld world = SyntheticWorld.defaultWorld(WorldExperiment.WORLD_SEED);
+    List<Example> train = world.truthTask(10, 4).examples().subList(0, 12);
+    Labeling labels = Jsonl.readLabels(out.resolve("labels.jsonl"), LabelSpace.binary(), train);
+    assertThat(labels.isComplete()).isTrue();
+    assertThat(labels.size()).isEqualTo(12);
+  }
+
+  @Test
   void sameSeed_sameLabels() throws IOException {
-    String[] args = {"--block-model", model.toString(), "--iterations", "5", "--chains", "1",
+    String[] args = {"--block-model", model.toString(),
         "--batch-size", "8", "--test-claims", "4", "--task", "control", "--seed", "9"};
     Path a = tmp.resolve("a");
     Path b = tmp.resolve("b");
@@ -96,8 +116,8 @@ class DemoCommandTest {
 
   @Test
   void scoreMemo_changesNeitherLabelsNorCurve_onlyTheScorerCalls() throws IOException {
-    String[] args = {"--block-model", model.toString(), "--iterations", "20", "--chains", "2",
-        "--batch-size", "8", "--test-claims", "4", "--seed", "3"};
+    String[] args = {"--block-model", model.toString(), "--search", "paper", "--iterations", "20",
+        "--chains", "2", "--batch-size", "8", "--test-claims", "4", "--seed", "3"};
     Path on = tmp.resolve("memo-on");
     Path off = tmp.resolve("memo-off");
     Run withMemo = run(concat(args, "--out", on.toString()));
@@ -133,12 +153,17 @@ class DemoCommandTest {
     Run memo = run("--score-memo", "-1");
     assertThat(memo.code()).isEqualTo(DemoCommand.EXIT_USAGE);
     assertThat(memo.err()).contains("score memo").contains("-1");
+    Run annealingOption = run("--iterations", "5");
+    assertThat(annealingOption.code()).isEqualTo(DemoCommand.EXIT_USAGE);
+    assertThat(annealingOption.err()).contains("--iterations").contains("--search paper");
+    Run search = run("--search", "greedy");
+    assertThat(search.code()).isEqualTo(DemoCommand.EXIT_USAGE);
+    assertThat(search.err()).contains("'greedy'").contains("default or paper");
   }
 
   @Test
   void missingModelDirectory_failsNamingIt() {
-    Run r = run("--block-model", tmp.resolve("nowhere").toString(), "--iterations", "1",
-        "--out", tmp.resolve("o").toString());
+    Run r = run("--block-model", tmp.resolve("nowhere").toString(), "--out", tmp.resolve("o").toString());
     assertThat(r.code()).isEqualTo(DemoCommand.EXIT_RUN_FAILED);
     assertThat(r.err()).contains("nowhere");
   }

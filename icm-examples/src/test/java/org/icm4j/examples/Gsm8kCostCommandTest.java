@@ -44,6 +44,7 @@ class Gsm8kCostCommandTest {
                 "--questions", "3",
                 "--batch-size", "4",
                 "--max-claim-chars", "30",
+                "--search", "paper",
                 "--iterations", "3",
                 "--seed", "7"));
     args.addAll(List.of(extra));
@@ -65,7 +66,7 @@ class Gsm8kCostCommandTest {
         .containsPattern("scored queries: +[1-9]\\d*\n")
         .containsPattern("token-forwards: +[1-9]\\d* \\(the scorer's own count: [1-9]\\d*\\)\n")
         .containsPattern("wall-clock: +\\d+\\.\\d{3} s for ICM")
-        .containsPattern("iterations: +9 \\(\\d+ accepted\\) over 3 batch\\(es\\)")
+        .containsPattern("search steps: +9 \\(\\d+ accepted\\) over 3 batch\\(es\\)")
         .containsPattern("agreement with gold \\(is_correct\\): [01]\\.\\d{4} over 12 labelled")
         .contains(Gsm8kCostCommand.WARNING)
         .contains("labels written to " + labels);
@@ -103,7 +104,7 @@ class Gsm8kCostCommandTest {
     Files.copy(Path.of(TOKENIZER), tmp.resolve("tokenizer.json"));
     Run r =
         run("--block-model", tmp.toString(), "--questions", "2", "--batch-size", "4",
-            "--max-claim-chars", "30", "--iterations", "2");
+            "--max-claim-chars", "30", "--search", "paper", "--iterations", "2");
 
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out())
@@ -115,7 +116,7 @@ class Gsm8kCostCommandTest {
   @Test
   void tooLongContext_isReportedPlainlyWithTheRemedy() {
     Run r =
-        run("--model-dir", MODEL, "--tokenizer", TOKENIZER, "--questions", "2", "--iterations", "2");
+        run("--model-dir", MODEL, "--tokenizer", TOKENIZER, "--questions", "2", "--search", "paper", "--iterations", "2");
 
     assertThat(r.code()).isEqualTo(Gsm8kCostCommand.EXIT_RUN_FAILED);
     assertThat(r.out()).contains("TOO LONG");

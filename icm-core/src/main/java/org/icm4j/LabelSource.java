@@ -1,0 +1,14 @@
+package org.icm4j;
+
+/** How an example's label was set. */
+public enum LabelSource {
+  /** By the search: the label is part of the labeling the search found. */
+  SEARCH,
+  /**
+   * After the search, which had left the example unlabelled ({@link Searches#paper()} labels only
+   * some examples): the model predicted it with the search's labels of its batch as context, and
+   * its group took the assignment that breaks the fewest rules and, among those, the one the
+   * model found most likely.
+   */
+  COMPLETION
+}

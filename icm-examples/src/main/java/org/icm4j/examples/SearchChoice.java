@@ -1,0 +1,118 @@
+package org.icm4j.examples;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import java.util.Locale;
+import org.icm4j.Icm;
+import org.icm4j.MultiStartSearch;
+import org.icm4j.Searches;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Option;
+
+/**
+ * Which search a command runs, as picocli options shared by the commands: the library's default
+ * ({@link Searches#multiStart()}, with {@code --starts}) or the paper's annealing ({@code --search
+ * paper}, with {@code --iterations} and {@code --chains}). Not thread-safe (picocli fills it in);
+ * {@link #choice()} gives the immutable value.
+ */
+final class SearchChoice {
+  /** Iterations of the paper's annealing in these examples (the library's default is 1000). */
+  static final int PAPER_ITERATIONS = 150;
+
+  /** Chains of the paper's annealing in these examples (the library's default is 1). */
+  static final int PAPER_CHAINS = 4;
+
+  @Option(names = "--search", defaultValue = "default", paramLabel = "SEARCH",
+      description = "default (the library's default: multi-start over complete labelings, rules as"
+          + " constraints) or paper (the paper's annealing, rules as penalties); default ${DEFAULT-VALUE}.")
+  String search = "default";
+
+  @Option(names = "--starts", paramLabel = "N",
+      description = "Starts of the default search (default " + MultiStartSearch.DEFAULT_STARTS + ").")
+  @Nullable Integer starts;
+
+  @Option(names = "--iterations", paramLabel = "N",
+      description = "Annealing iterations per chain, with --search paper (default " + PAPER_ITERATIONS
+          + " in the world commands, the library's 1000 in gsm8k-cost).")
+  @Nullable Integer iterations;
+
+  @Option(names = "--chains", paramLabel = "N",
+      description = "Annealing chains (restarts; the best by U is kept, without labels), with --search"
+          + " paper (default " + PAPER_CHAINS + " in the world commands, 1 in gsm8k-cost).")
+  @Nullable Integer chains;
+
+  /** The options as a value, with the world commands' annealing defaults. */
+  Value choice() {
+    return choice(PAPER_ITERATIONS, PAPER_CHAINS);
+  }
+
+  /**
+   * The options as a value.
+   *
+   * @param paperIterations iterations of {@code --search paper} when {@code --iterations} is not given
+   * @param paperChains chains of {@code --search paper} when {@code --chains} is not given
+   * @throws IllegalArgumentException for an unknown search or options of the other search
+   */
+  Value choice(int paperIterations, int paperChains) {
+    String s = search.toLowerCase(Locale.ROOT);
+    if (s.equals("default")) {
+      checkArgument(
+          iterations == null && chains == null,
+          "--iterations and --chains configure the paper's annealing: add --search paper, or give"
+              + " --starts for the default search");
+      return Value.multiStart(starts == null ? MultiStartSearch.DEFAULT_STARTS : starts);
+    }
+    if (s.equals("paper")) {
+      checkArgument(starts == null, "--starts configures the default search, not --search paper");
+      return Value.paper(
+          iterations == null ? paperIterations : iterations, chains == null ? paperChains : chains);
+    }
+    throw new IllegalArgumentException("--search must be default or paper, but was '" + search + "'");
+  }
+
+  /**
+   * A search as a value. Immutable and thread-safe.
+   *
+   * @param paper the paper's annealing (else the default multi-start search)
+   * @param starts starts of the default search
+   * @param iterations annealing iterations per chain
+   * @param chains annealing chains
+   */
+  record Value(boolean paper, int starts, int iterations, int chains) {
+    Value {
+      checkArgument(starts >= 1, "--starts must be >= 1, but was %s", starts);
+      checkArgument(iterations >= 0, "--iterations must be >= 0, but was %s", iterations);
+      checkArgument(chains >= 1, "--chains must be >= 1, but was %s", chains);
+    }
+
+    /** The library's default search with this many starts. */
+    static Value multiStart(int starts) {
+      return new Value(false, starts, PAPER_ITERATIONS, 1);
+    }
+
+    /** The paper's annealing. */
+    static Value paper(int iterations, int chains) {
+      return new Value(true, MultiStartSearch.DEFAULT_STARTS, iterations, chains);
+    }
+
+    /** The library's defaults. */
+    static Value defaults() {
+      return multiStart(MultiStartSearch.DEFAULT_STARTS);
+    }
+
+    /** Sets the search on a builder; the default search with its default starts sets nothing. */
+    Icm.Builder configure(Icm.Builder b) {
+      if (paper) {
+        return b.search(Searches.paper()).iterations(iterations).chains(chains);
+      }
+      return starts == MultiStartSearch.DEFAULT_STARTS ? b : b.search(Searches.multiStart().withStarts(starts));
+    }
+
+    /** For people: "the default search (8 starts)" or "the paper's annealing (150 iterations x 4 chains)". */
+    String describe() {
+      return paper
+          ? "the paper's annealing (" + iterations + " iterations x " + chains + " chains)"
+          : "the default search (" + starts + " starts)";
+    }
+  }
+}
