@@ -27,9 +27,18 @@ class FineTuningEvaluationTest {
   private static final LabelScorer ALWAYS_TRUE =
       (space, requests) -> ScoreResult.of(requests.stream().map(r -> new double[] {0, -5}).toList());
 
+  /** A batch summary of a real run (its content does not matter here). */
+  private static final BatchSummary BATCH =
+      org.icm4j.Icm.builder()
+          .scorer((space, requests) -> ScoreResult.of(requests.stream().map(r -> new double[] {0, -1}).toList()))
+          .seed(1)
+          .build()
+          .run(java.util.stream.IntStream.range(0, 8).mapToObj(i -> Example.of("x" + i, "x")).toList())
+          .batches()
+          .get(0);
+
   private static FineTuningRound round(int index, Map<String, String> labelled, Set<String> unlabelled) {
-    BatchSummary batch =
-        new BatchSummary(index, List.of(), List.of(), 0, 0, 0, 0, List.of(), false, 1, 1, Double.NaN, 0);
+    BatchSummary batch = BATCH;
     return new FineTuningRound(
         index, index - 1, batch, new Labeling(SPACE, labelled, unlabelled), RunCounts.zero(), Duration.ZERO,
         true, labelled.size(), Duration.ZERO, Map.of());

@@ -14,6 +14,7 @@ import org.icm4j.Example;
 import org.icm4j.LabelSpace;
 import org.icm4j.Rules;
 import org.icm4j.djl.TextTokenizer;
+import org.icm4j.djl.train.Corpus;
 import org.icm4j.eval.GoldLabels;
 
 /**

@@ -12,7 +12,10 @@ import java.util.function.BiFunction;
 import org.icm4j.IcmException;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.GptConfig;
-import org.icm4j.examples.LmTrainer.TrainingOptions;
+import org.icm4j.djl.train.Corpus;
+import org.icm4j.djl.train.LmTrainer;
+import org.icm4j.djl.train.ModelCopies;
+import org.icm4j.djl.train.TrainingOptions;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,8 +23,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * Trains a small GPT ({@link org.icm4j.djl.BlockLm}) on the synthetic world's corpus with {@link
- * LmTrainer}, printing progress and writing a resumable checkpoint directory.
+ * Trains a small GPT ({@link org.icm4j.djl.BlockLm}) on the synthetic world's corpus with icm-djl's
+ * {@link LmTrainer}, printing progress and writing a resumable checkpoint directory.
  *
  * <pre>{@code
  * java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -cp ... \
@@ -197,7 +200,7 @@ public final class TrainCommand implements Callable<Integer> {
       return LmTrainer.open(dir, shape, corpus, options);
     }
     try (BlockLm source = BlockLm.load(growFrom, Device.cpu())) {
-      return LmTrainer.start(dir, LmTrainer.grow(source, layers), corpus, options);
+      return LmTrainer.start(dir, ModelCopies.grow(source, layers), corpus, options);
     }
   }
 

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import org.icm4j.Example;
 import org.icm4j.djl.TextTokenizer;
+import org.icm4j.djl.train.Corpus;
 import org.junit.jupiter.api.Test;
 
 class SyntheticWorldTest {

@@ -1,4 +1,4 @@
-package org.icm4j.examples;
+package org.icm4j.djl.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,8 +12,7 @@ import java.util.SplittableRandom;
 import org.icm4j.IcmException;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.GptConfig;
-import org.icm4j.examples.LmTrainer.Progress;
-import org.icm4j.examples.LmTrainer.TrainingOptions;
+import org.icm4j.djl.train.LmTrainer.Progress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,7 +49,7 @@ class LmTrainerTest {
       source.train(p -> {});
       try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
         float[] before = source.model().forward(m, tokens, null).logits().toFloatArray();
-        BlockLm grown = LmTrainer.grow(source.model(), 3);
+        BlockLm grown = ModelCopies.grow(source.model(), 3);
         assertThat(grown.config().layers()).isEqualTo(3);
         float[] after = grown.forward(m, tokens, null).logits().toFloatArray();
         assertThat(after).containsExactly(before, within(1e-5f));
@@ -62,11 +61,11 @@ class LmTrainerTest {
           assertThat(trained).isNotEqualTo(before);
         }
       }
-      assertThatThrownBy(() -> LmTrainer.grow(source.model(), 0))
+      assertThatThrownBy(() -> ModelCopies.grow(source.model(), 0))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("1 layers cannot be grown to 0 layers");
       assertThatThrownBy(
-              () -> LmTrainer.start(dir.resolve("b"), LmTrainer.grow(source.model(), 2), new PatternCorpus(), options(3, 0)))
+              () -> LmTrainer.start(dir.resolve("b"), ModelCopies.grow(source.model(), 2), new PatternCorpus(), options(3, 0)))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("already holds a checkpoint");
     }
@@ -170,27 +169,44 @@ class LmTrainerTest {
   void clipGlobalNorm_scalesAllArraysByOneFactor() {
     // Norm = sqrt(3^2 + 4^2 + 12^2) = sqrt(169) = 13; clipped to 6.5, every element halves.
     float[][] g = {{3f, 0f}, {4f}, {-12f}};
-    double norm = LmTrainer.clipGlobalNorm(g, 6.5);
+    double norm = GradientClipping.clipGlobalNorm(g, 6.5);
     assertThat(norm).isEqualTo(13.0);
     assertThat(g[0]).containsExactly(1.5f, 0f);
     assertThat(g[1]).containsExactly(2f);
     assertThat(g[2]).containsExactly(-6f);
     // Under the limit: unchanged.
     float[][] small = {{0.3f}, {0.4f}};
-    assertThat(LmTrainer.clipGlobalNorm(small, 1.0)).isCloseTo(0.5, within(1e-7));
+    assertThat(GradientClipping.clipGlobalNorm(small, 1.0)).isCloseTo(0.5, within(1e-7));
     assertThat(small[0]).containsExactly(0.3f);
     assertThat(small[1]).containsExactly(0.4f);
   }
 
   @Test
   void learningRate_warmsUpThenDecaysByCosine() {
-    TrainingOptions o = new TrainingOptions(11, 1, 1, 1.0, 2, 0.1, 1, 1, 1, 0);
-    assertThat(LmTrainer.learningRate(o, 0)).isEqualTo(0.5);
-    assertThat(LmTrainer.learningRate(o, 1)).isEqualTo(1.0);
-    assertThat(LmTrainer.learningRate(o, 2)).isEqualTo(1.0);
+    WarmupCosine o = new TrainingOptions(11, 1, 1, 1.0, 2, 0.1, 1, 1, 1, 0).schedule();
+    assertThat(o.rate(0)).isEqualTo(0.5);
+    assertThat(o.rate(1)).isEqualTo(1.0);
+    assertThat(o.rate(2)).isEqualTo(1.0);
     // Halfway through the decay (steps 2..10): (1 + 0.1) / 2.
-    assertThat(LmTrainer.learningRate(o, 6)).isCloseTo(0.55, within(1e-12));
-    assertThat(LmTrainer.learningRate(o, 10)).isCloseTo(0.1, within(1e-12));
+    assertThat(o.rate(6)).isCloseTo(0.55, within(1e-12));
+    assertThat(o.rate(10)).isCloseTo(0.1, within(1e-12));
+    // DJL's optimizers count updates from 1
+    assertThat(o.getNewValue(1)).isEqualTo(0.5f);
+    assertThat(o.getNewValue(7)).isCloseTo(0.55f, within(1e-6f));
+  }
+
+  @Test
+  void denormals_areFlushedDuringATask_andRestoredAfter() {
+    int before = Denormals.currentMxcsr();
+    org.junit.jupiter.api.Assumptions.assumeTrue(before != -1, "reads MXCSR on Linux x86-64 only");
+    Denormals.Flushed<Integer> inside = Denormals.flushed(Denormals::currentMxcsr);
+    assertThat(inside.flushed()).isTrue();
+    assertThat(inside.value() & 0x8040).isEqualTo(0x8040);
+    assertThat(Denormals.currentMxcsr()).isEqualTo(before);
+    // a denormal float computed inside the task is flushed to zero
+    float[] tiny = {Float.MIN_NORMAL, 4f};
+    assertThat(Denormals.flushed(() -> tiny[0] / tiny[1]).value()).isZero();
+    assertThat(tiny[0] / tiny[1]).isPositive();
   }
 
   private static float[] weights(BlockLm lm) {

@@ -1,4 +1,4 @@
-package org.icm4j.examples;
+package org.icm4j.djl.train;
 
 import java.util.SplittableRandom;
 

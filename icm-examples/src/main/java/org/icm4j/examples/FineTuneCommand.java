@@ -1,0 +1,289 @@
+package org.icm4j.examples;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.ToDoubleFunction;
+import org.icm4j.IcmException;
+import org.icm4j.djl.BlockLm;
+import org.icm4j.djl.DjlScorer;
+import org.icm4j.djl.train.FineTuneOptions;
+import org.icm4j.eval.FineTuningEvaluation;
+import org.icm4j.examples.FineTuneExperiment.Outcome;
+import org.icm4j.examples.FineTuneExperiment.Settings;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The paper's Fig. 1 in miniature ({@link FineTuneExperiment}): the embedded world model
+ * fine-tuned on gold, ICM and random labels of a 512-claim pool, and by iterative fine-tuning over
+ * its 16 batches, each evaluated zero-shot on held-out claims, for several seeds; mean ± sd, the
+ * accuracy of every round, and a plot.
+ *
+ * <pre>{@code
+ * mvn -B -q install -DskipTests
+ * mvn -B -q -pl icm-examples exec:java -Dexec.mainClass=org.icm4j.examples.FineTuneCommand \
+ *   -Dexec.args="--parallel 2 --out fine-tune-out"
+ * }</pre>
+ *
+ * <p>Writes {@code table.md}, {@code rounds.csv} and {@code rounds.png} (held-out accuracy after
+ * each round of iterative fine-tuning, with the base, gold and ICM arms as lines) to {@code --out}.
+ * Exit codes: 0 done, 1 a run failed, 2 bad options. Not thread-safe.
+ */
+@Command(
+    name = "icm-fine-tune",
+    mixinStandardHelpOptions = true,
+    version = "icm4j icm-fine-tune 0.1.0-SNAPSHOT",
+    sortOptions = false,
+    description = {
+      "Fine-tunes the embedded world model on gold, ICM and random labels of a pool of truth claims"
+          + " and by iterative fine-tuning, and prints held-out zero-shot accuracies (mean +- sd"
+          + " over seeds) as Markdown."
+    })
+public final class FineTuneCommand implements Callable<Integer> {
+
+  @Spec @Nullable CommandSpec spec;
+
+  @Option(names = "--seeds", split = ",", defaultValue = "1,2,3", description = "Seeds (default ${DEFAULT-VALUE}).")
+  List<Long> seeds = List.of();
+
+  @Option(names = "--pool-questions", defaultValue = "256",
+      description = "Questions in the pool, 2 claims each (default ${DEFAULT-VALUE}: 512 claims).")
+  int poolQuestions;
+
+  @Option(names = "--held-out-pairs", defaultValue = "32",
+      description = "Held-out (entity, relation) pairs, each asked against its 5 other values (default ${DEFAULT-VALUE}).")
+  int heldOutPairs;
+
+  @Option(names = "--batch-size", defaultValue = "32", description = "Claims per ICM batch (default ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Option(names = "--alpha", defaultValue = "50", description = "Default ${DEFAULT-VALUE}.")
+  double alpha;
+
+  @Option(names = "--iterations", paramLabel = "N",
+      description = "Search with annealing of N iterations per chain and batch (default: the library's default search).")
+  @Nullable Integer iterations;
+
+  @Option(names = "--chains", defaultValue = "" + DEFAULT_CHAINS, description = "ICM chains per batch (default ${DEFAULT-VALUE}).")
+  int chains;
+
+  @Option(names = "--epochs", defaultValue = "20", description = "Fine-tuning epochs at most (default ${DEFAULT-VALUE}).")
+  int epochs;
+
+  @Option(names = "--lr", defaultValue = "1e-3", description = "Fine-tuning learning rate (default ${DEFAULT-VALUE}).")
+  double lr;
+
+  @Option(names = "--validation", defaultValue = "0.2", paramLabel = "SHARE",
+      description = "Share of each arm's labelled groups held out for early stopping; 0 runs every epoch (default ${DEFAULT-VALUE}).")
+  double validation;
+
+  @Option(names = "--patience", defaultValue = "3", description = "Epochs without a better validation loss before stopping (default ${DEFAULT-VALUE}).")
+  int patience;
+
+  @Option(names = "--no-iterative", description = "Skip iterative fine-tuning.")
+  boolean noIterative;
+
+  @Option(names = "--block-model", paramLabel = "DIR", description = "A BlockLm saved by TrainCommand instead of the embedded model.")
+  @Nullable Path blockModel;
+
+  @Option(names = "--parallel", defaultValue = "1", paramLabel = "N",
+      description = "Seeds at once, each with its own copy of the model (default ${DEFAULT-VALUE}); results do not depend on it.")
+  int parallel;
+
+  @Option(names = "--out", paramLabel = "DIR", description = "Write table.md, rounds.csv and rounds.png there.")
+  @Nullable Path out;
+
+  static final int DEFAULT_CHAINS = 4;
+
+  /** A command with no options set; picocli fills them in. */
+  public FineTuneCommand() {}
+
+  /** Runs the command and exits with its code. */
+  public static void main(String[] args) {
+    Commands.defaultToOffline();
+    System.setProperty("java.awt.headless", "true");
+    System.exit(Commands.execute(new FineTuneCommand(), new PrintWriter(System.out, true),
+        new PrintWriter(System.err, true), args));
+  }
+
+  /** Runs the command with the given output streams, without exiting. */
+  public static int execute(PrintWriter out, PrintWriter err, String... args) {
+    return Commands.execute(new FineTuneCommand(), out, err, args);
+  }
+
+  @Override
+  public Integer call() {
+    CommandSpec s = requireNonNull(spec, "spec");
+    PrintWriter stdout = s.commandLine().getOut();
+    PrintWriter err = s.commandLine().getErr();
+    List<Settings> runs = new ArrayList<>();
+    try {
+      FineTuneOptions options =
+          FineTuneOptions.defaults().withMaxEpochs(epochs).withLearningRate(lr, lr / 10).withValidation(validation, patience);
+      for (long seed : seeds) {
+        runs.add(new Settings(seed, poolQuestions, heldOutPairs, batchSize, alpha, iterations, chains, options, !noIterative));
+      }
+      if (runs.isEmpty()) {
+        throw new IllegalArgumentException("give at least one seed");
+      }
+      if (parallel < 1) {
+        throw new IllegalArgumentException("--parallel must be >= 1, but was " + parallel);
+      }
+    } catch (IllegalArgumentException e) {
+      err.println("icm-fine-tune: " + e.getMessage());
+      err.println("Try --help for the options.");
+      return DemoCommand.EXIT_USAGE;
+    }
+    SyntheticWorld world = SyntheticWorld.defaultWorld(WorldExperiment.WORLD_SEED);
+    long start = System.nanoTime();
+    List<Outcome> outcomes = new ArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(parallel);
+    try {
+      List<Future<Outcome>> futures = new ArrayList<>();
+      for (Settings r : runs) {
+        futures.add(pool.submit(() -> runOne(world, r, stdout)));
+      }
+      for (Future<Outcome> f : futures) {
+        outcomes.add(f.get());
+      }
+    } catch (ExecutionException e) {
+      err.println("icm-fine-tune: " + e.getCause().getMessage());
+      return DemoCommand.EXIT_RUN_FAILED;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      err.println("icm-fine-tune: interrupted");
+      return DemoCommand.EXIT_RUN_FAILED;
+    } finally {
+      pool.shutdownNow();
+    }
+    String table = table(outcomes);
+    stdout.print(table);
+    stdout.printf(Locale.ROOT, "%ntotal %s%n", Commands.format(java.time.Duration.ofNanos(System.nanoTime() - start)));
+    stdout.flush();
+    if (out != null) {
+      try {
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("table.md"), table);
+        Files.write(out.resolve("rounds.csv"), roundsCsv(outcomes));
+        RoundPlot.write(out.resolve("rounds.png"), outcomes);
+      } catch (IOException | java.io.UncheckedIOException e) {
+        err.println("icm-fine-tune: cannot write to " + out + ": " + e.getMessage());
+        return DemoCommand.EXIT_RUN_FAILED;
+      }
+    }
+    return 0;
+  }
+
+  private Outcome runOne(SyntheticWorld world, Settings r, PrintWriter stdout) throws IOException {
+    try (DemoCommand.Model model = DemoCommand.Model.open(null, blockModel, world);
+        DjlScorer scorer = model.scorer()) {
+      if (!(model.lm() instanceof BlockLm base)) {
+        throw new IcmException("fine-tuning needs a BlockLm, but the model is " + model.name());
+      }
+      return FineTuneExperiment.run(world, base, scorer, r, line -> {
+        synchronized (stdout) {
+          stdout.println(line);
+          stdout.flush();
+        }
+      });
+    }
+  }
+
+  private static final List<String> COLUMNS =
+      List.of(
+          "zero-shot (base)",
+          "fine-tuned, gold labels",
+          "fine-tuned, ICM labels",
+          "fine-tuned, random labels",
+          "iterative fine-tuning (final)",
+          "control: fine-tuned, ICM labels");
+
+  private static final List<ToDoubleFunction<Outcome>> VALUES =
+      List.of(
+          Outcome::baseTruth,
+          o -> o.gold().truth(),
+          o -> o.icm().truth(),
+          o -> o.random().truth(),
+          o -> o.iterative() == null ? Double.NaN : o.iterative().truth(),
+          o -> o.icm().control());
+
+  /** The Markdown table: mean ± sd over seeds, the rounds, and one row per seed. */
+  static String table(List<Outcome> outcomes) {
+    StringBuilder sb = new StringBuilder();
+    Outcome first = outcomes.get(0);
+    sb.append(String.format(Locale.ROOT,
+        "Held-out zero-shot accuracy in percent (%d held-out claims; pool of %d claims in batches of %d),"
+            + " mean ± sd over %d seeds:%n%n",
+        first.claims().heldOut().size(), first.claims().pool().size(), first.settings().batchSize(), outcomes.size()));
+    sb.append("| ").append(String.join(" | ", COLUMNS)).append(" |\n");
+    sb.append("|---".repeat(COLUMNS.size())).append("|\n");
+    List<String> cells = new ArrayList<>();
+    for (ToDoubleFunction<Outcome> f : VALUES) {
+      double[] v = outcomes.stream().mapToDouble(f).toArray();
+      cells.add(String.format(Locale.ROOT, "%.1f ± %.1f", 100 * TableCommand.mean(v), 100 * TableCommand.sd(v)));
+    }
+    sb.append("| ").append(String.join(" | ", cells)).append(" |\n");
+
+    sb.append("\nPer seed:\n\n| seed | ").append(String.join(" | ", COLUMNS))
+        .append(" | ICM labelled | ICM agreement | control zero-shot (base) | ICM time | iterative time | total |\n");
+    sb.append("|---".repeat(COLUMNS.size() + 7)).append("|\n");
+    for (Outcome o : outcomes) {
+      sb.append("| ").append(o.settings().seed());
+      for (ToDoubleFunction<Outcome> f : VALUES) {
+        sb.append(String.format(Locale.ROOT, " | %.1f", 100 * f.applyAsDouble(o)));
+      }
+      sb.append(String.format(Locale.ROOT, " | %d of %d | %.1f | %.1f | %s | %s | %s |%n",
+          o.icmResult().labels().labelledCount(), o.claims().pool().size(), 100 * o.icmAgreement(),
+          100 * o.baseControl(), Commands.format(o.icmTime()), Commands.format(o.iterativeTime()),
+          Commands.format(o.elapsed())));
+    }
+    int rounds = outcomes.stream().mapToInt(o -> o.rounds().size()).min().orElse(0);
+    if (rounds > 0) {
+      sb.append("\nIterative fine-tuning, after each round (mean ± sd over seeds): held-out zero-shot"
+          + " accuracy of the round's model, and ICM's labels of the round's batch:\n\n");
+      sb.append("| round | held-out accuracy | batch labelled | batch agreement | labelled so far |\n|---|---|---|---|---|\n");
+      for (int r = 0; r < rounds; r++) {
+        int round = r;
+        double[] acc = outcomes.stream().mapToDouble(o -> o.rounds().get(round).heldOutZeroShot()).toArray();
+        double[] labelled = outcomes.stream().mapToDouble(o -> o.rounds().get(round).batchLabelled()).toArray();
+        double[] agree = outcomes.stream().mapToDouble(o -> o.rounds().get(round).batchAgreement()).filter(x -> !Double.isNaN(x)).toArray();
+        double[] soFar = outcomes.stream().mapToDouble(o -> o.rounds().get(round).labelledSoFar()).toArray();
+        sb.append(String.format(Locale.ROOT, "| %d | %.1f ± %.1f | %.1f of %d | %s | %.0f |%n",
+            r + 1, 100 * TableCommand.mean(acc), 100 * TableCommand.sd(acc), TableCommand.mean(labelled),
+            outcomes.get(0).rounds().get(round).batchSize(),
+            agree.length == 0 ? "-" : String.format(Locale.ROOT, "%.1f", 100 * TableCommand.mean(agree)),
+            TableCommand.mean(soFar)));
+      }
+    }
+    return sb.toString();
+  }
+
+  private static List<String> roundsCsv(List<Outcome> outcomes) {
+    List<String> lines = new ArrayList<>();
+    lines.add("seed,round,batch_labelled,batch_size,batch_agreement,labelled_so_far,agreement_so_far,held_out_accuracy,base,gold,icm,random");
+    for (Outcome o : outcomes) {
+      for (FineTuningEvaluation.Score s : o.rounds()) {
+        lines.add(String.format(Locale.ROOT, "%d,%d,%d,%d,%.4f,%d,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f",
+            o.settings().seed(), s.round() + 1, s.batchLabelled(), s.batchSize(), s.batchAgreement(),
+            s.labelledSoFar(), s.agreementSoFar(), s.heldOutZeroShot(), o.baseTruth(), o.gold().truth(),
+            o.icm().truth(), o.random().truth()));
+      }
+    }
+    return lines;
+  }
+}
