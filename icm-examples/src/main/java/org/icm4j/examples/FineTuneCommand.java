@@ -24,6 +24,7 @@ import org.icm4j.examples.FineTuneExperiment.Outcome;
 import org.icm4j.examples.FineTuneExperiment.Settings;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -75,12 +76,7 @@ public final class FineTuneCommand implements Callable<Integer> {
   @Option(names = "--alpha", defaultValue = "50", description = "Default ${DEFAULT-VALUE}.")
   double alpha;
 
-  @Option(names = "--iterations", paramLabel = "N",
-      description = "Search with annealing of N iterations per chain and batch (default: the library's default search).")
-  @Nullable Integer iterations;
-
-  @Option(names = "--chains", defaultValue = "" + DEFAULT_CHAINS, description = "ICM chains per batch (default ${DEFAULT-VALUE}).")
-  int chains;
+  @Mixin SearchChoice search = new SearchChoice();
 
   @Option(names = "--epochs", defaultValue = "20", description = "Fine-tuning epochs at most (default ${DEFAULT-VALUE}).")
   int epochs;
@@ -108,8 +104,6 @@ public final class FineTuneCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "DIR", description = "Write table.md, rounds.csv and rounds.png there.")
   @Nullable Path out;
 
-  static final int DEFAULT_CHAINS = 4;
-
   /** A command with no options set; picocli fills them in. */
   public FineTuneCommand() {}
 
@@ -136,7 +130,7 @@ public final class FineTuneCommand implements Callable<Integer> {
       FineTuneOptions options =
           FineTuneOptions.defaults().withMaxEpochs(epochs).withLearningRate(lr, lr / 10).withValidation(validation, patience);
       for (long seed : seeds) {
-        runs.add(new Settings(seed, poolQuestions, heldOutPairs, batchSize, alpha, iterations, chains, options, !noIterative));
+        runs.add(new Settings(seed, poolQuestions, heldOutPairs, batchSize, alpha, search.choice(), options, !noIterative));
       }
       if (runs.isEmpty()) {
         throw new IllegalArgumentException("give at least one seed");
@@ -227,9 +221,10 @@ public final class FineTuneCommand implements Callable<Integer> {
     StringBuilder sb = new StringBuilder();
     Outcome first = outcomes.get(0);
     sb.append(String.format(Locale.ROOT,
-        "Held-out zero-shot accuracy in percent (%d held-out claims; pool of %d claims in batches of %d),"
-            + " mean ± sd over %d seeds:%n%n",
-        first.claims().heldOut().size(), first.claims().pool().size(), first.settings().batchSize(), outcomes.size()));
+        "Held-out zero-shot accuracy in percent (%d held-out claims; pool of %d claims in batches of %d,"
+            + " ICM with %s), mean ± sd over %d seeds:%n%n",
+        first.claims().heldOut().size(), first.claims().pool().size(), first.settings().batchSize(),
+        first.settings().search().describe(), outcomes.size()));
     sb.append("| ").append(String.join(" | ", COLUMNS)).append(" |\n");
     sb.append("|---".repeat(COLUMNS.size())).append("|\n");
     List<String> cells = new ArrayList<>();

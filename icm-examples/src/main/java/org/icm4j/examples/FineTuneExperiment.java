@@ -21,7 +21,6 @@ import org.icm4j.IterativeFineTuningResult;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
 import org.icm4j.Rules;
-import org.icm4j.Searches;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.DjlScorer;
 import org.icm4j.djl.train.BlockLmFineTuner;
@@ -73,9 +72,7 @@ final class FineTuneExperiment {
    * @param heldOutPairs held-out (entity, relation) pairs, each asked with its 5 distractors
    * @param batchSize claims per ICM batch (one context)
    * @param alpha ICM's alpha
-   * @param iterations ICM annealing iterations per chain and batch, or {@code null} for the
-   *     library's default search
-   * @param chains ICM chains per batch
+   * @param search ICM's search (the library's default, or the paper's annealing)
    * @param fineTune the fine-tuning settings of every arm
    * @param iterative whether to run iterative fine-tuning
    */
@@ -85,8 +82,7 @@ final class FineTuneExperiment {
       int heldOutPairs,
       int batchSize,
       double alpha,
-      @org.jspecify.annotations.Nullable Integer iterations,
-      int chains,
+      SearchChoice.Value search,
       FineTuneOptions fineTune,
       boolean iterative) {
     Settings {
@@ -100,8 +96,7 @@ final class FineTuneExperiment {
           "pool questions must be in [2, %s] (5 distractors for each of %s pool pairs), but were %s",
           max, pairs - heldOutPairs, poolQuestions);
       checkArgument(batchSize >= 4 && batchSize % 2 == 0, "the batch must be an even number of claims >= 4, but was %s", batchSize);
-      checkArgument(iterations == null || iterations >= 1, "iterations must be >= 1, but was %s", iterations);
-      checkArgument(chains >= 1, "chains must be >= 1, but was %s", chains);
+      requireNonNull(search, "search");
       requireNonNull(fineTune, "fineTune");
     }
   }
@@ -349,17 +344,13 @@ final class FineTuneExperiment {
         Commands.format(a.time()), a.truth(), a.control());
   }
 
-  /** ICM's settings of the experiment: exactly one True per question, alpha, iterations, chains. */
+  /** ICM's settings of the experiment: exactly one True per question, alpha, the search. */
   static Icm.Builder icm(Settings s) {
     return settings(Icm.builder(), s);
   }
 
   private static Icm.Builder settings(Icm.Builder b, Settings s) {
-    b.rule(Rules.exactlyOne()).alpha(s.alpha()).chains(s.chains());
-    if (s.iterations() != null) {
-      b.search(Searches.annealing()).iterations(s.iterations());
-    }
-    return b;
+    return s.search().configure(b).rule(Rules.exactlyOne()).alpha(s.alpha());
   }
 
   private static Arm arm(BlockLmFineTuner tuner, List<Example> pool, Labeling labels, long seed, Claims claims) {

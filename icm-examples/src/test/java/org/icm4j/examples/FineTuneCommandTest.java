@@ -33,7 +33,8 @@ class FineTuneCommandTest {
     List<String> args =
         new ArrayList<>(
             List.of("--block-model", model.toString(), "--seeds", "1,2", "--batch-size", "4",
-                "--held-out-pairs", "2", "--iterations", "3", "--chains", "1", "--epochs", "2"));
+                "--held-out-pairs", "2", "--search", "paper", "--iterations", "3", "--chains", "1",
+                "--epochs", "2"));
     args.addAll(List.of(extra));
     if (!args.contains("--pool-questions")) {
       args.addAll(List.of("--pool-questions", "8"));

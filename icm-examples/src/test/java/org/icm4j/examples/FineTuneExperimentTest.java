@@ -26,7 +26,7 @@ class FineTuneExperimentTest {
   private static final SyntheticWorld WORLD = SyntheticWorld.defaultWorld(WorldExperiment.WORLD_SEED);
 
   private static Settings settings(long seed, int poolQuestions, int heldOutPairs, int batch, FineTuneOptions options) {
-    return new Settings(seed, poolQuestions, heldOutPairs, batch, 50, 60, 2, options, true);
+    return new Settings(seed, poolQuestions, heldOutPairs, batch, 50, SearchChoice.Value.paper(60, 2), options, true);
   }
 
   @Test
