@@ -26,5 +26,7 @@ final class RunAssertions {
     assertThat(actual.batches()).isEqualTo(expected.batches());
     assertThat(actual.counts().iterations()).isEqualTo(expected.counts().iterations());
     assertThat(actual.counts().accepted()).isEqualTo(expected.counts().accepted());
+    assertThat(actual.details()).isEqualTo(expected.details());
+    assertThat(actual.warnings()).isEqualTo(expected.warnings());
   }
 }

@@ -457,11 +457,16 @@ public final class Engine {
                 saved.bestLabels(),
                 saved.bestMutualPredictability(),
                 saved.saved());
+    // written when checkpointEvery iterations have passed since the chain's last write (an
+    // annealing chain offers every iteration; a multi-start chain at the end of each stage), and on
+    // cancellation
+    int[] lastWritten = {saved == null ? 0 : saved.iteration()};
     Problem.CheckpointSink sink =
         store == null
             ? (p, it, c) -> {}
             : (p, it, supplier) -> {
-              if (it % config.checkpointEvery() == 0 || p.cancelled()) {
+              if (it - lastWritten[0] >= config.checkpointEvery() || p.cancelled()) {
+                lastWritten[0] = it;
                 store.updateChain(
                     batch,
                     CheckpointStore.ChainData.of(

@@ -63,6 +63,9 @@ public final class GroupSearch {
   private final boolean observesLabels;
   private final List<IterationRecord> history = new ArrayList<>();
   private int accepted;
+  /** The checkpoint of the last finished stage, offered again when the run is cancelled. */
+  private java.util.function.@Nullable Supplier<ChainCheckpoint> lastStage;
+  private int lastStageIteration;
 
   private GroupSearch(SearchProblem p, int starts, RuleHandling rules) {
     this.p = p;
@@ -258,6 +261,10 @@ public final class GroupSearch {
         return cancelled(ends);
       }
       SearchState end = descend(start(r), "start " + r);
+      if (p.cancelled()) {
+        // a stage cut short is not finished: a resumed chain redoes it
+        return cancelled(ends);
+      }
       ends.add(end);
       saved.add(end);
       stage(saved, r + 1, stages);
@@ -278,6 +285,9 @@ public final class GroupSearch {
           return cancelled(ends);
         }
         q = polish(ends.get(first), "polish");
+        if (p.cancelled()) {
+          return cancelled(ends);
+        }
         saved.add(q);
         stage(saved, starts + t + 1, stages);
       }
@@ -304,6 +314,9 @@ public final class GroupSearch {
           return cancelled(ends);
         }
         m = polish(descend(mirror(best), "mirror"), "mirror");
+        if (p.cancelled()) {
+          return cancelled(ends);
+        }
         saved.add(m);
         stage(saved, stages, stages);
       }
@@ -317,6 +330,10 @@ public final class GroupSearch {
   }
 
   private ChainOutcome cancelled(List<SearchState> ends) {
+    if (lastStage != null) {
+      // the state of the last finished stage: a resumed chain redoes the stage it was in
+      p.offerCheckpoint(lastStageIteration, lastStage);
+    }
     SearchState best = null;
     int at = -1;
     for (int i = 0; i < ends.size(); i++) {
@@ -364,9 +381,9 @@ public final class GroupSearch {
     List<IterationRecord> h = List.copyOf(history);
     int acc = accepted;
     int it = history.size();
-    p.offerCheckpoint(
-        it,
-        () -> new ChainCheckpoint(it, acc, last.labels(), last.mutualPredictability(), h, new int[0], 0, s));
+    lastStage = () -> new ChainCheckpoint(it, acc, last.labels(), last.mutualPredictability(), h, new int[0], 0, s);
+    lastStageIteration = it;
+    p.offerCheckpoint(it, lastStage);
   }
 
   // ------------------------------------------------------------------ starts
@@ -700,8 +717,14 @@ public final class GroupSearch {
             bestMove = t;
           }
         }
+        // the decision comes after every option of the unit was scored: the rejected ones first
         for (SearchState t : tried) {
-          record(t == bestMove ? t : s, t, t == bestMove, u, what);
+          if (t != bestMove) {
+            record(s, t, false, u, what);
+          }
+        }
+        if (bestMove != null) {
+          record(bestMove, bestMove, true, u, what);
         }
         if (bestMove != null) {
           s = bestMove;
