@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import java.util.Locale;
 import org.icm4j.Icm;
 import org.icm4j.MultiStartSearch;
+import org.icm4j.RuleHandling;
 import org.icm4j.Searches;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
@@ -30,6 +31,11 @@ final class SearchChoice {
   @Option(names = "--starts", paramLabel = "N",
       description = "Starts of the default search (default " + MultiStartSearch.DEFAULT_STARTS + ").")
   @Nullable Integer starts;
+
+  @Option(names = "--rules-as", paramLabel = "HOW",
+      description = "How the default search treats the rules: constraints (the fewest violations,"
+          + " then the highest P) or penalties (the paper's U); default constraints.")
+  @Nullable String rulesAs;
 
   @Option(names = "--iterations", paramLabel = "N",
       description = "Annealing iterations per chain, with --search paper (default " + PAPER_ITERATIONS
@@ -60,10 +66,21 @@ final class SearchChoice {
           iterations == null && chains == null,
           "--iterations and --chains configure the paper's annealing: add --search paper, or give"
               + " --starts for the default search");
-      return Value.multiStart(starts == null ? MultiStartSearch.DEFAULT_STARTS : starts);
+      RuleHandling rules = RuleHandling.CONSTRAINTS;
+      if (rulesAs != null) {
+        try {
+          rules = RuleHandling.valueOf(rulesAs.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(
+              "--rules-as must be constraints or penalties, but was '" + rulesAs + "'", e);
+        }
+      }
+      return new Value(false, starts == null ? MultiStartSearch.DEFAULT_STARTS : starts, rules, PAPER_ITERATIONS, 1);
     }
     if (s.equals("paper")) {
-      checkArgument(starts == null, "--starts configures the default search, not --search paper");
+      checkArgument(
+          starts == null && rulesAs == null,
+          "--starts and --rules-as configure the default search, not --search paper");
       return Value.paper(
           iterations == null ? paperIterations : iterations, chains == null ? paperChains : chains);
     }
@@ -75,11 +92,13 @@ final class SearchChoice {
    *
    * @param paper the paper's annealing (else the default multi-start search)
    * @param starts starts of the default search
+   * @param rules how the default search treats the rules
    * @param iterations annealing iterations per chain
    * @param chains annealing chains
    */
-  record Value(boolean paper, int starts, int iterations, int chains) {
+  record Value(boolean paper, int starts, RuleHandling rules, int iterations, int chains) {
     Value {
+      java.util.Objects.requireNonNull(rules, "rules");
       checkArgument(starts >= 1, "--starts must be >= 1, but was %s", starts);
       checkArgument(iterations >= 0, "--iterations must be >= 0, but was %s", iterations);
       checkArgument(chains >= 1, "--chains must be >= 1, but was %s", chains);
@@ -87,12 +106,12 @@ final class SearchChoice {
 
     /** The library's default search with this many starts. */
     static Value multiStart(int starts) {
-      return new Value(false, starts, PAPER_ITERATIONS, 1);
+      return new Value(false, starts, RuleHandling.CONSTRAINTS, PAPER_ITERATIONS, 1);
     }
 
     /** The paper's annealing. */
     static Value paper(int iterations, int chains) {
-      return new Value(true, MultiStartSearch.DEFAULT_STARTS, iterations, chains);
+      return new Value(true, MultiStartSearch.DEFAULT_STARTS, RuleHandling.PENALTIES, iterations, chains);
     }
 
     /** The library's defaults. */
@@ -105,14 +124,16 @@ final class SearchChoice {
       if (paper) {
         return b.search(Searches.paper()).iterations(iterations).chains(chains);
       }
-      return starts == MultiStartSearch.DEFAULT_STARTS ? b : b.search(Searches.multiStart().withStarts(starts));
+      MultiStartSearch search = Searches.multiStart().withStarts(starts).withRules(rules);
+      return search.equals(Searches.multiStart()) ? b : b.search(search);
     }
 
     /** For people: "the default search (8 starts)" or "the paper's annealing (150 iterations x 4 chains)". */
     String describe() {
       return paper
           ? "the paper's annealing (" + iterations + " iterations x " + chains + " chains)"
-          : "the default search (" + starts + " starts)";
+          : "the default search (" + starts + " starts"
+              + (rules == RuleHandling.CONSTRAINTS ? "" : ", rules as penalties") + ")";
     }
   }
 }
