@@ -118,6 +118,11 @@ public final class DemoCommand implements Callable<Integer> {
           + " embedded model.")
   @Nullable Path blockModel;
 
+  @Option(names = "--llama-server", paramLabel = "URL",
+      description = "Score with the llama.cpp server at URL (serving this model as ExportGgufCommand"
+          + " writes it) over HTTP instead of in-process DJL; see docs/remote.md.")
+  @Nullable String llamaServer;
+
   @Option(names = "--out", defaultValue = "icm-demo-out", paramLabel = "DIR",
       description = "Output directory (default ${DEFAULT-VALUE}).")
   Path out = Path.of("icm-demo-out");
@@ -176,8 +181,16 @@ public final class DemoCommand implements Callable<Integer> {
           settings.task().lowerName(), seed, batchSize, settings.search().describe(), alpha, testClaims);
       stdout.flush();
       Outcome o;
-      try (DjlScorer scorer = model.scorer(leaveOneOut)) {
-        o = WorldExperiment.run(world, scorer, settings, new Bar(stdout));
+      if (llamaServer != null) {
+        try (org.icm4j.http.HttpScorer scorer = WorldHttpScorer.open(
+            llamaServer, model.tokenizer(), world.vocabulary().size(), leaveOneOut)) {
+          stdout.printf(Locale.ROOT, "scorer: %s%n", scorer);
+          o = WorldExperiment.run(world, scorer, settings, new Bar(stdout));
+        }
+      } else {
+        try (DjlScorer scorer = model.scorer(leaveOneOut)) {
+          o = WorldExperiment.run(world, scorer, settings, new Bar(stdout));
+        }
       }
       stdout.printf(Locale.ROOT, "%nscorer: %d calls, %d queries, %d token-forwards (ICM with rules)",
           o.icm().result().counts().scorerCalls(), o.icm().result().counts().scoredQueries(),

@@ -44,7 +44,9 @@ import org.jspecify.annotations.Nullable;
  * that the server tokenizes every label text (and the separator) to the same ids.
  *
  * <p><b>Throughput.</b> Up to {@link Builder#maxInFlight} requests are in flight at once, each
- * carrying up to {@link Builder#batchSize} prompts where the engine batches. {@link
+ * carrying up to {@link Builder#batchSize} prompts where the engine batches; the requests of a
+ * call are cut into that many contiguous lanes, each sent in order, so that a server slot serving
+ * a lane sees consecutive prompts one after the other. {@link
  * #scoreLeaveOneOut} with {@link LeaveOneOut#DIVIDE_AND_CONQUER} (the default) orders the
  * contexts so that consecutive prompts share the longest prefixes: a server whose cache keeps only
  * the previous prompt then computes about {@code n (log2 n + 1)} example encodings per leave-one-
@@ -354,11 +356,12 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
       String id = req.query().id();
       int[] prompt = concat(demos(req.context(), labels, until), promptTokens(req.query(), labels, until));
       Integer limit = info.contextLength();
-      if (limit != null && prompt.length + longest - 1 > limit) {
+      // the server reads the prompt and the label tokens but the last, and makes room for one more
+      if (limit != null && prompt.length + longest > limit) {
         throw new IcmException(
-            "the context of example '" + id + "' takes " + (prompt.length + longest - 1) + " tokens, more than the"
-                + " server's limit of " + limit + ": use a smaller batch (Icm.Builder.batchSize), shorter prompts"
-                + " or a server with a longer context",
+            "the context of example '" + id + "' takes " + (prompt.length + longest) + " tokens with its label,"
+                + " more than the server's limit of " + limit + ": use a smaller batch (Icm.Builder.batchSize),"
+                + " shorter prompts or a server with a longer context",
             id,
             null);
       }
@@ -456,12 +459,21 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
         c.read(transport.post(c.path(), c.body(), until, "scoring " + c.about()), out, call);
       }
     } else {
-      List<Future<?>> futures = new ArrayList<>(calls.size());
-      for (Call c : calls) {
+      // contiguous lanes, each sent in order by one worker: a server slot that serves a lane sees
+      // consecutive prompts (which share prefixes) one after the other
+      int lanes = Math.min(maxInFlight, calls.size());
+      List<Future<?>> futures = new ArrayList<>(lanes);
+      for (int lane = 0; lane < lanes; lane++) {
+        List<Call> mine = calls.subList(lane * calls.size() / lanes, (lane + 1) * calls.size() / lanes);
         futures.add(executor.submit(() -> {
-          var response = transport.post(c.path(), c.body(), until, "scoring " + c.about());
-          synchronized (out) {
-            c.read(response, out, call);
+          for (Call c : mine) {
+            if (Thread.currentThread().isInterrupted()) {
+              return;
+            }
+            var response = transport.post(c.path(), c.body(), until, "scoring " + c.about());
+            synchronized (out) {
+              c.read(response, out, call);
+            }
           }
         }));
       }

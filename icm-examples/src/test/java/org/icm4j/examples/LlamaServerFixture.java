@@ -1,0 +1,105 @@
+package org.icm4j.examples;
+
+import static org.assertj.core.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Optional;
+import org.icm4j.djl.GgufFile;
+import org.icm4j.djl.GgufReference;
+import org.icm4j.djl.TextTokenizer;
+import org.icm4j.http.Engine;
+import org.icm4j.http.HttpScorer;
+import org.icm4j.http.PromptLayout;
+import org.icm4j.http.Tokenizer;
+
+/**
+ * The embedded world model exported to GGUF and served by a real {@code llama-server} on
+ * 127.0.0.1, shared by the real-server tests. Without the binary the tests are skipped with a
+ * message, except under CI ({@code CI=true}), where they fail: {@code .ci/run} builds it.
+ */
+final class LlamaServerFixture implements AutoCloseable {
+
+  final Path dir;
+  final Path gguf;
+  final LlamaServerProcess server;
+  final SyntheticWorld world = SyntheticWorld.defaultWorld(WorldExperiment.WORLD_SEED);
+
+  private LlamaServerFixture(Path dir, Path gguf, LlamaServerProcess server) {
+    this.dir = dir;
+    this.gguf = gguf;
+    this.server = server;
+  }
+
+  /** Starts a one-slot server with the exact flags, or skips (fails under CI) without a binary. */
+  static LlamaServerFixture start(int slots) {
+    return start(slots, true);
+  }
+
+  /** As {@link #start(int)}; {@code exact = false} keeps llama.cpp's default attention and cache flags. */
+  static LlamaServerFixture start(int slots, boolean exact) {
+    Optional<Path> binary = LlamaServerProcess.binary();
+    if (binary.isEmpty()) {
+      String message = "no llama-server binary: build it with scripts/build-llama-server.sh (about 16 min, cached"
+          + " outside the repository) or pass -D" + LlamaServerProcess.BINARY_PROPERTY + "=PATH";
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        fail(message + " (CI must run the real-server tests: .ci/run builds the binary)");
+      }
+      assumeTrue(false, message + "; real-server tests skipped");
+    }
+    try {
+      Path dir = Files.createTempDirectory("icm4j-llama-it");
+      Path gguf = dir.resolve("world-model.gguf");
+      ExportGgufCommand.writeWorldModel(null, gguf);
+      LlamaServerProcess server = LlamaServerProcess.start(binary.get(), gguf, slots, 256, 2, dir.resolve("server.log"), exact);
+      return new LlamaServerFixture(dir, gguf, server);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The world's prompt layout for HTTP scoring: the one {@link WorldProbe#template()} gives DJL. */
+  static PromptLayout layout() {
+    return new PromptLayout(WorldProbe.template().verbalizers(), WorldProbe.template().separator());
+  }
+
+  /** The world's tokenizer as a client-side {@link Tokenizer}. */
+  Tokenizer tokenizer() {
+    TextTokenizer t = world.tokenizer();
+    return text -> Arrays.stream(t.encode(text)).mapToInt(Math::toIntExact).toArray();
+  }
+
+  /** A scorer with the world's layout and tokenizer, checked against the server at start. */
+  HttpScorer.Builder scorer() {
+    return HttpScorer.builder()
+        .endpoint(server.url())
+        .engine(Engine.LLAMA_CPP)
+        .layout(layout())
+        .tokenizer(tokenizer())
+        .model(LlamaServerProcess.MODEL_ALIAS)
+        .vocabularySize(world.vocabulary().size())
+        .maxInFlight(1);
+  }
+
+  /** The plain-Java forward of the served file with ggml's or PyTorch's GELU. */
+  GgufReference reference(GgufReference.Gelu gelu) {
+    return new GgufReference(GgufFile.read(gguf), gelu);
+  }
+
+  @Override
+  public void close() {
+    server.close();
+    try (var files = Files.list(dir)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Files.deleteIfExists(f);
+      }
+      Files.deleteIfExists(dir);
+    } catch (IOException ignored) {
+      // a temporary directory
+    }
+  }
+}
