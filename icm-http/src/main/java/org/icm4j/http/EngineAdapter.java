@@ -121,6 +121,37 @@ interface EngineAdapter {
     return Math.min(lp, 0.0);
   }
 
+  /**
+   * The (query, target index) cells of {@code queries[from, to)} grouped by target token, in the
+   * order targets first appear: for engines that take one target per request.
+   */
+  static java.util.Map<Integer, List<int[]>> cellsByTarget(List<Query> queries, int from, int to) {
+    java.util.Map<Integer, List<int[]>> byTarget = new java.util.LinkedHashMap<>();
+    for (int q = from; q < to; q++) {
+      int[] targets = queries.get(q).targets();
+      for (int k = 0; k < targets.length; k++) {
+        byTarget.computeIfAbsent(targets[k], t -> new java.util.ArrayList<>()).add(new int[] {q, k});
+      }
+    }
+    return byTarget;
+  }
+
+  /** POSTs a tokenize request and reads its {@code tokens}. */
+  static int[] postTokenize(Transport transport, JsonNode body, String engine, String text, Instant deadline) {
+    String about = "tokenizing " + Transport.quote(text);
+    JsonNode r = transport.post("/tokenize", body, deadline, about);
+    return intArray(field(r, "tokens", engine, about), engine, about);
+  }
+
+  /** The OpenAI-style tokenize body of vLLM and SGLang. */
+  static JsonNode openAiTokenizeBody(String model, String text) {
+    com.fasterxml.jackson.databind.node.ObjectNode body = Transport.JSON.createObjectNode();
+    body.put("model", model);
+    body.put("prompt", text);
+    body.put("add_special_tokens", false);
+    return body;
+  }
+
   static com.fasterxml.jackson.databind.node.ArrayNode ids(int[] ids) {
     com.fasterxml.jackson.databind.node.ArrayNode a = Transport.JSON.createArrayNode();
     for (int id : ids) {

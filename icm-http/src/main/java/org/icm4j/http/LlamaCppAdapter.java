@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.icm4j.IcmException;
@@ -56,9 +55,7 @@ final class LlamaCppAdapter implements EngineAdapter {
     body.put("content", text);
     body.put("add_special", false);
     body.put("parse_special", false);
-    String about = "tokenizing " + Transport.quote(text);
-    JsonNode r = transport.post("/tokenize", body, deadline, about);
-    return EngineAdapter.intArray(field(r, "tokens", engine(), about), engine(), about);
+    return EngineAdapter.postTokenize(transport, body, engine(), text, deadline);
   }
 
   @Override
@@ -67,13 +64,7 @@ final class LlamaCppAdapter implements EngineAdapter {
     for (int from = 0; from < queries.size(); from += batchSize) {
       int to = Math.min(queries.size(), from + batchSize);
       // one request per target token: the bias is per request
-      Map<Integer, List<int[]>> byTarget = new LinkedHashMap<>(); // target -> [query, targetIndex]
-      for (int q = from; q < to; q++) {
-        int[] targets = queries.get(q).targets();
-        for (int k = 0; k < targets.length; k++) {
-          byTarget.computeIfAbsent(targets[k], t -> new ArrayList<>()).add(new int[] {q, k});
-        }
-      }
+      Map<Integer, List<int[]>> byTarget = EngineAdapter.cellsByTarget(queries, from, to);
       for (Map.Entry<Integer, List<int[]>> e : byTarget.entrySet()) {
         calls.add(new Completion(queries, e.getKey(), e.getValue(), reusePrefixes));
       }

@@ -34,13 +34,7 @@ final class SglangAdapter implements EngineAdapter {
 
   @Override
   public int[] tokenize(Transport transport, String model, String text, Instant deadline) {
-    ObjectNode body = Transport.JSON.createObjectNode();
-    body.put("model", model);
-    body.put("prompt", text);
-    body.put("add_special_tokens", false);
-    String about = "tokenizing " + Transport.quote(text);
-    JsonNode r = transport.post("/tokenize", body, deadline, about);
-    return EngineAdapter.intArray(field(r, "tokens", engine(), about), engine(), about);
+    return EngineAdapter.postTokenize(transport, EngineAdapter.openAiTokenizeBody(model, text), engine(), text, deadline);
   }
 
   @Override

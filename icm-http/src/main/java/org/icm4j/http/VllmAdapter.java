@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.icm4j.IcmException;
@@ -45,13 +44,7 @@ final class VllmAdapter implements EngineAdapter {
 
   @Override
   public int[] tokenize(Transport transport, String model, String text, Instant deadline) {
-    ObjectNode body = Transport.JSON.createObjectNode();
-    body.put("model", model);
-    body.put("prompt", text);
-    body.put("add_special_tokens", false);
-    String about = "tokenizing " + Transport.quote(text);
-    JsonNode r = transport.post("/tokenize", body, deadline, about);
-    return EngineAdapter.intArray(field(r, "tokens", engine(), about), engine(), about);
+    return EngineAdapter.postTokenize(transport, EngineAdapter.openAiTokenizeBody(model, text), engine(), text, deadline);
   }
 
   @Override
@@ -59,13 +52,8 @@ final class VllmAdapter implements EngineAdapter {
     List<Call> calls = new ArrayList<>();
     for (int from = 0; from < queries.size(); from += batchSize) {
       int to = Math.min(queries.size(), from + batchSize);
-      Map<Integer, List<int[]>> byTarget = new LinkedHashMap<>();
-      for (int q = from; q < to; q++) {
-        int[] targets = queries.get(q).targets();
-        for (int k = 0; k < targets.length; k++) {
-          byTarget.computeIfAbsent(targets[k], t -> new ArrayList<>()).add(new int[] {q, k});
-        }
-      }
+      // one request per target token: allowed_token_ids is per request
+      Map<Integer, List<int[]>> byTarget = EngineAdapter.cellsByTarget(queries, from, to);
       for (Map.Entry<Integer, List<int[]>> e : byTarget.entrySet()) {
         calls.add(new Completion(queries, model, e.getKey(), e.getValue()));
       }

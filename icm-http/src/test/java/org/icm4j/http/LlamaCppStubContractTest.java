@@ -1,41 +1,9 @@
 package org.icm4j.http;
 
-import java.util.List;
-import org.icm4j.Example;
-import org.icm4j.spi.LabelScorer;
-import org.icm4j.testing.ScorerContract;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-
-/** The shared scorer contract for {@link HttpScorer} on a stub answering as llama.cpp's server does, {@link Engine#LLAMA_CPP}. */
-class LlamaCppStubContractTest extends ScorerContract {
-  private static StubServer stub;
-  private static HttpScorer scorer;
-
-  @BeforeAll
-  static void start() {
-    stub = StubContracts.start(Engine.LLAMA_CPP);
-    scorer = StubContracts.scorer(stub, Engine.LLAMA_CPP).maxInFlight(3).build();
-  }
-
-  @AfterAll
-  static void stop() {
-    scorer.close();
-    stub.close();
-  }
-
+/** The shared scorer contract on a stub answering as llama.cpp's server does. */
+class LlamaCppStubContractTest extends StubScorerContract {
   @Override
-  protected LabelScorer scorer() {
-    return scorer;
-  }
-
-  @Override
-  protected List<Example> examples() {
-    return StubContracts.examples();
-  }
-
-  @Override
-  protected double tolerance() {
-    return 0; // the stub's numbers depend only on the token ids: equal, bit for bit
+  Engine engine() {
+    return Engine.LLAMA_CPP;
   }
 }
