@@ -25,7 +25,8 @@ import org.icm4j.spi.ScoreResult;
  * <pre>{@code
  * scripts/build-llama-server.sh
  * mvn -B -q install -DskipTests
- * nice -n 10 mvn -B -q -pl icm-examples exec:java -Dexec.mainClass=org.icm4j.examples.LlamaServerBenchmark
+ * nice -n 10 mvn -B -q -pl icm-examples exec:java -Dexec.mainClass=org.icm4j.examples.LlamaServerBenchmark \
+ *   -Dexec.args="5"              # all figures, 5 throughput rounds ("9 throughput": the rates only)
  * }</pre>
  */
 public final class LlamaServerBenchmark {
@@ -38,6 +39,10 @@ public final class LlamaServerBenchmark {
     SyntheticWorld world = SyntheticWorld.defaultWorld(WorldExperiment.WORLD_SEED);
     ClaimSet claims = world.truthTask(32, 1);
     List<LabelledExample> all = WorldProbe.labelled(claims.examples(), claims.gold());
+    if (args.length > 1 && args[1].equals("throughput")) {
+      throughput(world, all.subList(0, 32), rounds);
+      return;
+    }
     try (LlamaServerFixture f = LlamaServerFixture.start(1);
         HttpScorer http = f.scorer().build();
         DemoCommand.Model model = DemoCommand.Model.open(null, null, world);
@@ -138,33 +143,47 @@ public final class LlamaServerBenchmark {
   }
 
   private static void throughput(SyntheticWorld world, List<LabelledExample> labelled, int rounds) {
+    int[] inFlight = {1, 4, 16};
     try (LlamaServerFixture f = LlamaServerFixture.start(4)) {
+      HttpScorer[] scorers = new HttpScorer[inFlight.length];
+      double[][] rates = new double[inFlight.length][rounds];
+      long[] tokens = new long[inFlight.length];
+      try {
+        for (int c = 0; c < inFlight.length; c++) {
+          scorers[c] = f.scorer().maxInFlight(inFlight[c]).build();
+          scorers[c].scoreLeaveOneOut(BINARY, labelled); // warm
+        }
+        // the settings alternate within each round, so that the machine's load falls on all alike
+        for (int r = 0; r < rounds; r++) {
+          for (int c = 0; c < inFlight.length; c++) {
+            ServerCounters before = scorers[c].counters();
+            long start = System.nanoTime();
+            scorers[c].scoreLeaveOneOut(BINARY, labelled);
+            scorers[c].scoreLeaveOneOut(BINARY, labelled);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            ServerCounters d = scorers[c].counters().minus(before);
+            rates[c][r] = d.requests() / seconds;
+            tokens[c] = d.evaluatedTokens() / 2;
+          }
+        }
+      } finally {
+        for (HttpScorer s : scorers) {
+          if (s != null) {
+            s.close();
+          }
+        }
+      }
       System.out.printf(Locale.ROOT, "%n## requests per second against llama-server -np 4 -t 2 (leave-one-out rescores of n = %d, divide and conquer)%n%n", labelled.size());
       System.out.println("| in flight | requests/s (median of " + rounds + ") | all runs | tokens evaluated per rescore |");
       System.out.println("|---|---|---|---|");
-      for (int inFlight : new int[] {1, 4, 16}) {
-        double[] rates = new double[rounds];
-        long tokens = 0;
-        try (HttpScorer s = f.scorer().maxInFlight(inFlight).build()) {
-          s.scoreLeaveOneOut(BINARY, labelled); // warm
-          for (int r = 0; r < rounds; r++) {
-            ServerCounters before = s.counters();
-            long start = System.nanoTime();
-            s.scoreLeaveOneOut(BINARY, labelled);
-            s.scoreLeaveOneOut(BINARY, labelled);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            ServerCounters d = s.counters().minus(before);
-            rates[r] = d.requests() / seconds;
-            tokens = d.evaluatedTokens() / 2;
-          }
-        }
-        double[] sorted = rates.clone();
+      for (int c = 0; c < inFlight.length; c++) {
+        double[] sorted = rates[c].clone();
         Arrays.sort(sorted);
         List<String> runs = new ArrayList<>();
-        for (double x : rates) {
+        for (double x : rates[c]) {
           runs.add(String.format(Locale.ROOT, "%.1f", x));
         }
-        System.out.printf(Locale.ROOT, "| %d | %.1f | %s | %d |%n", inFlight, sorted[rounds / 2], String.join(", ", runs), tokens);
+        System.out.printf(Locale.ROOT, "| %d | %.1f | %s | %d |%n", inFlight[c], sorted[rounds / 2], String.join(", ", runs), tokens[c]);
       }
     }
   }

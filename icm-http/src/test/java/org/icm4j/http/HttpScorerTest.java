@@ -78,6 +78,26 @@ class HttpScorerTest {
   }
 
   @Test
+  void score_withLlamaCppBatchesOfPromptsEqualsOnePromptPerRequest() {
+    List<ScoreRequest> requests = new ArrayList<>();
+    for (int i = 0; i < EXAMPLES.size(); i++) {
+      requests.add(new ScoreRequest(EXAMPLES.get(i), List.of(new LabelledExample(EXAMPLES.get((i + 1) % EXAMPLES.size()), "True"))));
+    }
+    try (StubServer stub = StubContracts.start(Engine.LLAMA_CPP);
+        HttpScorer one = StubContracts.scorer(stub, Engine.LLAMA_CPP).build();
+        HttpScorer batched = StubContracts.scorer(stub, Engine.LLAMA_CPP).batchSize(3).build()) {
+      ScoreResult a = one.score(BINARY, requests);
+      int before = stub.hits("/completion");
+      ScoreResult b = batched.score(BINARY, requests);
+
+      assertThat(stub.hits("/completion") - before).as("3 batches x 2 labels + 1 x 2").isEqualTo(6);
+      for (int i = 0; i < requests.size(); i++) {
+        assertThat(b.row(i)).containsExactly(a.row(i));
+      }
+    }
+  }
+
+  @Test
   void scoreLeaveOneOut_divideAndConquerMakesTheServerEvaluateFewerTokensThanSharedPrefixAndPlain() {
     List<LabelledExample> labelled = new ArrayList<>();
     for (int i = 0; i < EXAMPLES.size(); i++) {

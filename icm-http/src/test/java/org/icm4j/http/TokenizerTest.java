@@ -1,0 +1,30 @@
+package org.icm4j.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import org.icm4j.IcmException;
+import org.junit.jupiter.api.Test;
+
+class TokenizerTest {
+
+  /** icm-djl's hand-built byte-level BPE fixture (see its README): " True" is token 265. */
+  private static final Path FIXTURE = Path.of("../icm-djl/src/test/resources/fixtures/tokenizer.json");
+
+  @Test
+  void huggingFace_encodesWithTheFilesMergesAndNoSpecialTokens() {
+    Tokenizer t = Tokenizer.huggingFace(FIXTURE);
+
+    assertThat(t.encode(" True")).containsExactly(265);
+    assertThat(t.encode(" False")).containsExactly(269);
+    assertThat(t.encode("True")).containsExactly('T', 'r', 'u', 'e');
+  }
+
+  @Test
+  void huggingFace_namesAMissingFile() {
+    assertThatThrownBy(() -> Tokenizer.huggingFace(Path.of("no/such/tokenizer.json")))
+        .isInstanceOf(IcmException.class)
+        .hasMessageContaining("no/such/tokenizer.json does not exist");
+  }
+}
