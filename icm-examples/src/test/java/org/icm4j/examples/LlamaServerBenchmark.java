@@ -173,7 +173,7 @@ public final class LlamaServerBenchmark {
           }
         }
       }
-      System.out.printf(Locale.ROOT, "%n## requests per second against llama-server -np 4 -t 2 (leave-one-out rescores of n = %d, divide and conquer)%n%n", labelled.size());
+      System.out.printf(Locale.ROOT, "%n## requests per second against llama-server -np 4 -t " + Integer.getInteger("icm4j.llamaThreads", 2) + " (leave-one-out rescores of n = %d, divide and conquer)%n%n", labelled.size());
       System.out.println("| in flight | requests/s (median of " + rounds + ") | all runs | tokens evaluated per rescore |");
       System.out.println("|---|---|---|---|");
       for (int c = 0; c < inFlight.length; c++) {

@@ -35,7 +35,10 @@ final class LlamaServerFixture implements AutoCloseable {
     this.server = server;
   }
 
-  /** Starts a one-slot server with the exact flags, or skips (fails under CI) without a binary. */
+  /**
+   * Starts a server with {@code slots} slots of 256 tokens and the exact flags ({@code
+   * -Dicm4j.llamaThreads}, default 2, CPU threads), or skips (fails under CI) without a binary.
+   */
   static LlamaServerFixture start(int slots) {
     return start(slots, true);
   }
@@ -55,7 +58,8 @@ final class LlamaServerFixture implements AutoCloseable {
       Path dir = Files.createTempDirectory("icm4j-llama-it");
       Path gguf = dir.resolve("world-model.gguf");
       ExportGgufCommand.writeWorldModel(null, gguf);
-      LlamaServerProcess server = LlamaServerProcess.start(binary.get(), gguf, slots, 256, 2, dir.resolve("server.log"), exact);
+      LlamaServerProcess server = LlamaServerProcess.start(
+          binary.get(), gguf, slots, 256, Integer.getInteger("icm4j.llamaThreads", 2), dir.resolve("server.log"), exact);
       return new LlamaServerFixture(dir, gguf, server);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
