@@ -36,6 +36,8 @@ public final class Problem implements SearchProblem {
   private final int chainIndex;
   final ScoreMemo memo;
   private final long seed;
+  /** The state of highest U this problem built (evaluated, changed or restored), if any. */
+  private @Nullable State bestBuilt;
 
   /** Where offered checkpoints go. */
   interface CheckpointSink {
@@ -157,7 +159,23 @@ public final class Problem implements SearchProblem {
   public SearchState evaluate(int[] labels) {
     int[] copy = checkLabels(labels);
     Scored scored = score(copy);
-    return build(copy, scored.mutualPredictability, scored.rows);
+    return built(build(copy, scored.mutualPredictability, scored.rows));
+  }
+
+  /** Remembers the state of highest U built so far (the first on ties) and returns {@code s}. */
+  private State built(State s) {
+    if (bestBuilt == null || s.utility > bestBuilt.utility) {
+      bestBuilt = s;
+    }
+    return s;
+  }
+
+  /**
+   * The state of highest U this chain evaluated, changed to or restored (the first on ties), or
+   * {@code null} before any: what a chain cut short inside a scorer call reports.
+   */
+  @Nullable SearchState bestBuilt() {
+    return bestBuilt;
   }
 
   /** A state of these labels (owned) with the given P; counts violations in every group. */
@@ -225,8 +243,8 @@ public final class Problem implements SearchProblem {
       }
     }
     Scored scored = score(labels);
-    return new State(
-        labels, gv, lpg, total, labelled, scored.mutualPredictability, settings.alpha(), scored.rows);
+    return built(new State(
+        labels, gv, lpg, total, labelled, scored.mutualPredictability, settings.alpha(), scored.rows));
   }
 
   private static boolean appearsBefore(int[] indices, int k) {
@@ -548,7 +566,7 @@ public final class Problem implements SearchProblem {
       // the saved P is the scorer's answer for these labels: a resumed chain need not ask again
       memo.putMutualPredictability(labels, checkpoint.mutualPredictability());
     }
-    return build(labels, checkpoint.mutualPredictability(), null);
+    return built(build(labels, checkpoint.mutualPredictability(), null));
   }
 
   @Override
