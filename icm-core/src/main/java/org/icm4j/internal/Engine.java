@@ -138,7 +138,10 @@ public final class Engine {
     boolean wasCancelled = false;
     for (int b = resumedBatches; b < batches.size(); b++) {
       List<Example> batch = batches.get(b);
-      scorer.checkBatch(config.labelSpace(), batch); // fail before any work if a context cannot fit
+      if (!checkBatch(scorer, config.labelSpace(), batch)) { // fail before any work if a context cannot fit
+        wasCancelled = true; // interrupted while the scorer checked the batch
+        break;
+      }
       config.listener().onBatchStart(b, batches.size(), batch.size());
       GroupIndex index = new GroupIndex(batch, config.labelSpace(), config.rules());
       List<ChainRun> runs = runChains(config, index, scorer, b, cancelled, store);
@@ -175,14 +178,26 @@ public final class Engine {
       SearchState result = best.state();
       boolean[] completed = new boolean[batch.size()];
       int completedCount = 0;
-      if (!batchCancelled && config.labelEveryExample() && result.labelledCount() < batch.size()) {
-        Completion.Completed c = Completion.complete(best.problem(), result);
-        result = c.state();
-        completed = c.completed();
-        completedCount = c.count();
+      List<LabelDetail> batchDetails = List.of();
+      try {
+        if (!batchCancelled && config.labelEveryExample() && result.labelledCount() < batch.size()) {
+          Completion.Completed c = Completion.complete(best.problem(), result);
+          result = c.state();
+          completed = c.completed();
+          completedCount = c.count();
+        }
+        if (!batchCancelled) {
+          batchDetails = details(best.problem(), result, completed);
+        }
+      } catch (Scoring.Interrupted e) {
+        // interrupted while completing the labels: the batch ends cancelled with the search's labels
+        Thread.currentThread().interrupt();
+        batchCancelled = true;
+        result = best.state();
+        completed = new boolean[batch.size()];
+        completedCount = 0;
+        batchDetails = List.of();
       }
-      List<LabelDetail> batchDetails =
-          batchCancelled ? List.of() : details(best.problem(), result, completed);
       long[] after = best.problem().counters();
       batchCounts =
           batchCounts.plus(new RunCounts(0, 0, after[0] - before[0], after[1] - before[1], after[2] - before[2]));
@@ -348,7 +363,16 @@ public final class Engine {
     Problem p =
         Problem.standalone(
             sorted, config.labelSpace(), config.rules(), config.settings(), config.scorer(), config.seed(), 0);
-    SearchState s = p.evaluate(labels);
+    SearchState s;
+    try {
+      s = p.evaluate(labels);
+    } catch (Scoring.Interrupted e) {
+      Thread.currentThread().interrupt(); // the scorer may have cleared it
+      throw new IcmException(
+          "interrupted while the scorer scored the labeling (first labelled example '"
+              + labelled.get(0).id() + "'): no energy computed",
+          labelled.get(0).id(), e.getCause());
+    }
     return new org.icm4j.Energy(s.utility(), s.mutualPredictability(), s.inconsistency(), s.labelledCount());
   }
 
@@ -382,6 +406,23 @@ public final class Engine {
     return sorted;
   }
 
+  /**
+   * Asks the scorer to check a batch; {@code false} when the check failed because the thread was
+   * interrupted (the interrupt flag is then set), which cancels the run.
+   */
+  private static boolean checkBatch(LabelScorer scorer, LabelSpace space, List<Example> batch) {
+    try {
+      scorer.checkBatch(space, batch);
+      return true;
+    } catch (RuntimeException | Error e) {
+      if (!(e instanceof VirtualMachineError) && Scoring.isInterrupt(e)) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+      throw e;
+    }
+  }
+
   private static List<ChainRun> runChains(
       Config config,
       GroupIndex index,
@@ -393,46 +434,193 @@ public final class Engine {
     if (config.executor() == null) {
       List<ChainRun> runs = new ArrayList<>(k);
       for (int c = 0; c < k; c++) {
-        runs.add(runChain(config, index, scorer, batch, c, cancelled, store));
+        runs.add(runChain(config, index, scorer, batch, c, cancelled, store, null));
         if (runs.get(c).summary().cancelled()) {
           break;
         }
       }
       return runs;
     }
-    AtomicBoolean interrupted = new AtomicBoolean();
-    BooleanSupplier stop = () -> interrupted.get() || cancelled.getAsBoolean();
-    List<CompletableFuture<ChainRun>> futures = new ArrayList<>(k);
-    for (int c = 0; c < k; c++) {
-      int chain = c;
-      futures.add(
-          CompletableFuture.supplyAsync(
-              () -> runChain(config, index, scorer, batch, chain, stop, store), config.executor()));
+    return new ParallelChains(config, index, scorer, batch, cancelled, store).run();
+  }
+
+  /**
+   * The chains of one batch on the executor. The first chain to fail stops the others: its
+   * failure raises the batch's abort flag, after which no scorer call starts and every chain sees
+   * cancellation; {@link #run} waits until every chain has stopped, then throws the first failure
+   * with the others suppressed. A chain that ends cancelled (the token, an interrupt of its own
+   * thread, or of the calling thread) cancels the others. An interrupt of the calling thread while
+   * it waits is passed on to the threads running this batch's chains (so that a scorer blocked
+   * in I/O wakes up) and restored before {@code run} returns; an interrupt this class caused is
+   * cleared before the executor's thread is given back.
+   */
+  private static final class ParallelChains {
+    private final Config config;
+    private final GroupIndex index;
+    private final LabelScorer scorer;
+    private final int batch;
+    private final @Nullable CheckpointStore store;
+    private final int k;
+    /** Some chain ended cancelled or failed, or the caller was interrupted: every chain stops. */
+    private final AtomicBoolean stop = new AtomicBoolean();
+    /** Some chain failed: no scorer call starts. */
+    private final AtomicBoolean abort = new AtomicBoolean();
+    private final BooleanSupplier chainCancelled;
+    private final ChainRun[] runs;
+    private final List<Throwable> failures = new ArrayList<>();
+    private final java.util.concurrent.CountDownLatch done;
+    /** Guarded by {@code this}: the thread running each chain, and whether this class interrupted it. */
+    private final @Nullable Thread[] running;
+    private final boolean[] interruptedHere;
+    /** Guarded by {@code this}: the caller was interrupted; chains starting later are too. */
+    private boolean interruptRequested;
+
+    ParallelChains(
+        Config config,
+        GroupIndex index,
+        LabelScorer scorer,
+        int batch,
+        BooleanSupplier cancelled,
+        @Nullable CheckpointStore store) {
+      this.config = config;
+      this.index = index;
+      this.scorer = scorer;
+      this.batch = batch;
+      this.store = store;
+      this.k = config.chains();
+      this.runs = new ChainRun[k];
+      this.done = new java.util.concurrent.CountDownLatch(k);
+      this.running = new Thread[k];
+      this.interruptedHere = new boolean[k];
+      this.chainCancelled =
+          () -> {
+            if (stop.get() || abort.get() || cancelled.getAsBoolean()) {
+              return true;
+            }
+            if (Thread.currentThread().isInterrupted()) {
+              stop.set(true); // the executor's thread was interrupted: the batch stops
+              return true;
+            }
+            return false;
+          };
     }
-    List<ChainRun> runs = new ArrayList<>(k);
-    for (CompletableFuture<ChainRun> f : futures) {
+
+    List<ChainRun> run() {
+      int submitted = 0;
+      try {
+        for (; submitted < k; submitted++) {
+          int chain = submitted;
+          config.executor().execute(() -> runOne(chain));
+        }
+      } catch (RuntimeException | Error e) {
+        fail(e); // the executor refused a chain: stop the ones it took
+        for (int c = submitted; c < k; c++) {
+          done.countDown();
+        }
+      }
+      boolean interrupted = false;
       while (true) {
         try {
-          runs.add(f.get());
+          done.await();
           break;
         } catch (InterruptedException e) {
-          interrupted.set(true);
-        } catch (ExecutionException e) {
-          Throwable cause = e.getCause();
-          if (cause instanceof RuntimeException re) {
-            throw re;
+          interrupted = true;
+          stop.set(true);
+          interruptRunning();
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      List<Throwable> failed;
+      synchronized (this) {
+        failed = List.copyOf(failures);
+      }
+      if (!failed.isEmpty()) {
+        Throwable first = failed.get(0);
+        for (Throwable other : failed.subList(1, failed.size())) {
+          if (other != first) {
+            first.addSuppressed(other);
           }
-          if (cause instanceof Error err) {
-            throw err;
+        }
+        if (first instanceof RuntimeException re) {
+          throw re;
+        }
+        if (first instanceof Error err) {
+          throw err;
+        }
+        throw new IcmException("a chain of batch " + batch + " failed: " + first, first);
+      }
+      for (int c = 0; c < k; c++) {
+        if (runs[c] == null) {
+          throw new IllegalStateException(
+              "chain " + c + " of batch " + batch + " stopped after a scorer failure that its search"
+                  + " strategy " + config.search() + " caught: a strategy must let scorer failures through");
+        }
+      }
+      return java.util.Arrays.asList(runs);
+    }
+
+    private void runOne(int chain) {
+      synchronized (this) {
+        running[chain] = Thread.currentThread();
+        if (interruptRequested) {
+          // started after the caller was interrupted: interrupted as the running chains were
+          interruptedHere[chain] = true;
+          Thread.currentThread().interrupt();
+        }
+      }
+      try {
+        ChainRun r = runChain(config, index, scorer, batch, chain, chainCancelled, store, abort);
+        runs[chain] = r;
+        if (r.summary().cancelled()) {
+          stop.set(true);
+        }
+      } catch (Scoring.Aborted e) {
+        // stopped because another chain failed: that failure is the one reported
+      } catch (Throwable e) {
+        fail(e);
+      } finally {
+        synchronized (this) {
+          running[chain] = null;
+          if (interruptedHere[chain]) {
+            Thread.interrupted(); // the interrupt was this run's, not the executor's
           }
-          throw new IcmException("a chain failed: " + cause, cause);
+        }
+        done.countDown();
+      }
+    }
+
+    private void fail(Throwable e) {
+      abort.set(true);
+      stop.set(true);
+      synchronized (this) {
+        failures.add(e);
+      }
+    }
+
+    private synchronized void interruptRunning() {
+      interruptRequested = true;
+      for (int c = 0; c < k; c++) {
+        Thread t = running[c];
+        if (t != null && t != Thread.currentThread() && !interruptedHere[c]) {
+          interruptedHere[c] = true;
+          t.interrupt();
         }
       }
     }
-    if (interrupted.get()) {
-      Thread.currentThread().interrupt();
-    }
-    return runs;
+  }
+
+  /**
+   * The last checkpoint a chain offered, with its generator state and counters at that moment: what
+   * a chain interrupted inside a scorer call reports and saves.
+   */
+  private static final class LastOffer {
+    int iteration;
+    java.util.function.@Nullable Supplier<ChainCheckpoint> checkpoint;
+    long rng;
+    long[] counters = new long[3];
+    boolean written;
   }
 
   private static ChainRun runChain(
@@ -442,7 +630,8 @@ public final class Engine {
       int batch,
       int chain,
       BooleanSupplier cancelled,
-      @Nullable CheckpointStore store) {
+      @Nullable CheckpointStore store,
+      @Nullable AtomicBoolean abort) {
     long seed = SplitMix64.derive(config.seed(), batch, chain);
     CheckpointStore.ChainData saved = store == null ? null : store.chain(batch, chain);
     ChainCheckpoint resume =
@@ -461,23 +650,30 @@ public final class Engine {
     // annealing chain offers every iteration; a multi-start chain at the end of each stage), and on
     // cancellation
     int[] lastWritten = {saved == null ? 0 : saved.iteration()};
+    LastOffer last = new LastOffer();
     Problem.CheckpointSink sink =
-        store == null
-            ? (p, it, c) -> {}
-            : (p, it, supplier) -> {
-              if (it - lastWritten[0] >= config.checkpointEvery() || p.cancelled()) {
-                lastWritten[0] = it;
-                store.updateChain(
-                    batch,
-                    CheckpointStore.ChainData.of(
-                        chain, seed, false, supplier.get(), -1, p.random.state(), p.counters()));
-                config.listener().onCheckpoint(store.file());
-              }
-            };
+        (p, it, supplier) -> {
+          last.iteration = it;
+          last.checkpoint = supplier;
+          last.rng = p.random.state();
+          last.counters = p.counters();
+          last.written = false;
+          if (store != null && (it - lastWritten[0] >= config.checkpointEvery() || p.cancelled())) {
+            lastWritten[0] = it;
+            last.written = true;
+            store.updateChain(
+                batch,
+                CheckpointStore.ChainData.of(chain, seed, false, supplier.get(), -1, last.rng, last.counters));
+            config.listener().onCheckpoint(store.file());
+          }
+        };
     Problem problem =
         new Problem(
             index, config.settings(), scorer, seed, config.listener(), cancelled,
             saved != null && !saved.done() ? resume : null, sink, batch, chain, config.scoreMemo());
+    if (abort != null) {
+      problem.scoring.stopWhen(abort);
+    }
     ChainOutcome outcome;
     if (saved != null) {
       problem.random.setState(saved.rng());
@@ -495,7 +691,20 @@ public final class Engine {
               : new ChainOutcome(
                   state, saved.iteration(), saved.accepted(), saved.history(), false, ends, saved.bestEnd());
     } else {
-      outcome = config.search().search(problem);
+      try {
+        outcome = config.search().search(problem);
+      } catch (Scoring.Interrupted e) {
+        Thread.currentThread().interrupt(); // the scorer may have cleared it
+        outcome = interrupted(problem, last, resume);
+        if (store != null && last.checkpoint != null && !last.written) {
+          // the last state the chain offered: a later run resumes from it
+          store.updateChain(
+              batch,
+              CheckpointStore.ChainData.of(
+                  chain, seed, false, last.checkpoint.get(), -1, last.rng, last.counters));
+          config.listener().onCheckpoint(store.file());
+        }
+      }
       if (outcome == null) {
         throw new IllegalStateException("search strategy " + config.search() + " returned null");
       }
@@ -526,6 +735,24 @@ public final class Engine {
         new RunCounts(outcome.iterations(), outcome.accepted(), w[0], w[1], w[2]),
         outcome.ends(),
         problem);
+  }
+
+  /**
+   * The outcome of a chain whose scorer call failed because its thread was interrupted: cancelled,
+   * with the labeling of highest U the chain had evaluated (or restored), and the iterations,
+   * accepted moves and history of the last checkpoint it offered (or resumed from).
+   */
+  private static ChainOutcome interrupted(Problem problem, LastOffer last, @Nullable ChainCheckpoint resume) {
+    ChainCheckpoint cp = last.checkpoint != null ? last.checkpoint.get() : resume;
+    SearchState best = problem.bestBuilt();
+    if (best == null) {
+      int[] none = new int[problem.size()];
+      java.util.Arrays.fill(none, -1);
+      best = problem.evaluate(none); // nothing labelled: no scorer call
+    }
+    return cp == null
+        ? new ChainOutcome(best, 0, 0, List.of(), true)
+        : new ChainOutcome(best, cp.iteration(), cp.accepted(), cp.history(), true);
   }
 
   private static void collect(LabelSpace space, List<Example> batch, int[] batchLabels, Map<String, String> into) {

@@ -1,7 +1,15 @@
 package org.icm4j.internal;
 
+import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.FileLockInterruptionException;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.icm4j.IcmException;
 import org.icm4j.InvalidScoreException;
 import org.icm4j.LabelSpace;
 import org.icm4j.LabelledExample;
@@ -9,29 +17,72 @@ import org.icm4j.MutualPredictability;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreRequest;
 import org.icm4j.spi.ScoreResult;
+import org.jspecify.annotations.Nullable;
 
-/** Calls a scorer, validates what it answers, counts the work, and computes P(D). Not thread-safe. */
+/**
+ * Calls a scorer, validates what it answers, counts the work, and computes P(D). Not thread-safe.
+ *
+ * <p>What a scorer throws is sorted here, once for every search: a failure because the thread was
+ * interrupted becomes {@link Interrupted} (the engine ends the chain as cancelled); a {@link
+ * VirtualMachineError} passes unchanged; an {@link IcmException} passes unchanged; anything else
+ * (a {@code RuntimeException}, an {@code Error}, a checked exception thrown sneakily) is wrapped in
+ * an {@code IcmException} that names the first example of the call. With a batch's {@link
+ * #stopWhen abort flag}, a failure raises it at once, and no call starts once it is raised.
+ */
 public final class Scoring {
   private final LabelScorer scorer;
   private final LabelSpace space;
   long calls;
   long queries;
   long tokens;
+  /** Raised when a chain of the batch failed: no further scorer call starts. */
+  private @Nullable AtomicBoolean abort;
 
   Scoring(LabelScorer scorer, LabelSpace space) {
     this.scorer = scorer;
     this.space = space;
   }
 
+  /**
+   * The scorer failed because its thread was interrupted: the chain ends as cancelled, not failed.
+   * Internal: never leaves {@code Icm.run}.
+   */
+  static final class Interrupted extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Interrupted(Throwable cause) {
+      super("the scorer was interrupted", cause);
+    }
+  }
+
+  /** Another chain of the batch failed: this one stops. Internal: never leaves {@code Icm.run}. */
+  static final class Aborted extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Aborted() {
+      super("another chain of the batch failed", null, false, false);
+    }
+  }
+
+  /**
+   * Shares a batch's abort flag: a scorer failure raises it, and while it is raised no call
+   * starts ({@link Aborted} is thrown instead), so that the other chains stop within one call.
+   */
+  void stopWhen(AtomicBoolean abort) {
+    this.abort = abort;
+  }
+
   /** Scores requests and checks every row. */
   double[][] score(List<ScoreRequest> requests) {
+    String first = requests.get(0).query().id();
     ScoreResult r;
+    beforeCall();
     try {
       r = scorer.score(space, requests);
-    } catch (RuntimeException e) {
-      throw wrap(e, requests.get(0).query().id());
+    } catch (Throwable e) {
+      throw failure(e, first);
     }
-    requireResult(r, requests.get(0).query().id());
+    requireResult(r, first);
     calls++;
     queries += requests.size();
     tokens += r.tokens();
@@ -40,17 +91,26 @@ public final class Scoring {
 
   /** Leave-one-out scores of the labelled examples, checked. */
   double[][] leaveOneOut(List<LabelledExample> labelled) {
+    String first = labelled.get(0).example().id();
     ScoreResult r;
+    beforeCall();
     try {
       r = scorer.scoreLeaveOneOut(space, labelled);
-    } catch (RuntimeException e) {
-      throw wrap(e, labelled.get(0).example().id());
+    } catch (Throwable e) {
+      throw failure(e, first);
     }
-    requireResult(r, labelled.get(0).example().id());
+    requireResult(r, first);
     calls++;
     queries += labelled.size();
     tokens += r.tokens();
     return check(r, labelled.size(), i -> labelled.get(i).example().id());
+  }
+
+  private void beforeCall() {
+    AtomicBoolean a = abort;
+    if (a != null && a.get()) {
+      throw new Aborted();
+    }
   }
 
   private void requireResult(ScoreResult r, String firstId) {
@@ -65,12 +125,50 @@ public final class Scoring {
     }
   }
 
-  private static RuntimeException wrap(RuntimeException e, String firstId) {
-    if (e instanceof org.icm4j.IcmException) {
-      return e;
+  /** What to throw for what the scorer threw (a {@link VirtualMachineError} is rethrown here). */
+  private RuntimeException failure(Throwable e, String firstId) {
+    if (e instanceof VirtualMachineError vme) {
+      raiseAbort();
+      throw vme;
     }
-    return new org.icm4j.IcmException(
+    if (isInterrupt(e)) {
+      return new Interrupted(e);
+    }
+    raiseAbort();
+    if (e instanceof IcmException icm) {
+      return icm;
+    }
+    return new IcmException(
         "the scorer failed on a batch starting with example '" + firstId + "': " + e, firstId, e);
+  }
+
+  private void raiseAbort() {
+    AtomicBoolean a = abort;
+    if (a != null) {
+      a.set(true);
+    }
+  }
+
+  /**
+   * Whether a failure comes from an interrupt of this thread: the interrupt flag is set, or the
+   * cause chain holds an {@link InterruptedException}, an {@link InterruptedIOException} (but not
+   * a {@link SocketTimeoutException}, which is a timeout), a {@link ClosedByInterruptException} or
+   * a {@link FileLockInterruptionException}.
+   */
+  static boolean isInterrupt(Throwable e) {
+    if (Thread.currentThread().isInterrupted()) {
+      return true;
+    }
+    Map<Throwable, Boolean> seen = new IdentityHashMap<>();
+    for (Throwable t = e; t != null && seen.put(t, Boolean.TRUE) == null; t = t.getCause()) {
+      if (t instanceof InterruptedException
+          || (t instanceof InterruptedIOException && !(t instanceof SocketTimeoutException))
+          || t instanceof ClosedByInterruptException
+          || t instanceof FileLockInterruptionException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private double[][] check(ScoreResult r, int expected, java.util.function.IntFunction<String> id) {
