@@ -569,6 +569,12 @@ public final class GroupSearch {
             }
           }
         }
+        if (best < 0) {
+          // every prediction overflowed (rows clamped to -Double.MAX_VALUE, say): the energy of
+          // the completed labeling is then infinite too, and evaluating it fails the run, naming
+          // the example and the remedy
+          best = 0;
+        }
         assign(labels, u, best);
       }
     }
