@@ -2,18 +2,13 @@ package org.icm4j.examples;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
-import javax.imageio.ImageIO;
 
 /**
  * Draws U and agreement with gold over the iterations of ICM runs as a PNG, with the JDK alone
@@ -81,17 +76,7 @@ final class CurvePlot {
     } finally {
       g.dispose();
     }
-    try {
-      Path parent = file.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      if (!ImageIO.write(img, "png", file.toFile())) {
-        throw new IOException("no PNG writer in this JDK");
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the plot " + file + ": " + e.getMessage(), e);
-    }
+    PlotImages.write(img, file);
   }
 
   private static void panel(
@@ -130,16 +115,7 @@ final class CurvePlot {
   }
 
   private static void text(Graphics2D g, String s, int x, int y, Color c) {
-    try {
-      g.setColor(c);
-      g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-      g.drawString(s, x, y);
-    } catch (RuntimeException | Error noFonts) {
-      if (noFonts instanceof VirtualMachineError fatal) {
-        throw fatal;
-      }
-      // A headless JDK without fonts cannot draw text: the curves alone still tell the story.
-    }
+    PlotImages.text(g, s, x, y, c);
   }
 
   private static String fmt(double v) {

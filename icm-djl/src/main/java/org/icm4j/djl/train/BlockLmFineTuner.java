@@ -14,7 +14,6 @@ import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.DjlScorer;
 import org.icm4j.djl.GptConfig;
 import org.icm4j.djl.PromptTemplate;
-import org.icm4j.djl.TextTokenizer;
 import org.icm4j.spi.FineTuneRequest;
 import org.icm4j.spi.FineTunedModel;
 import org.icm4j.spi.FineTuner;
@@ -74,24 +73,15 @@ public final class BlockLmFineTuner implements FineTuner, AutoCloseable {
   private final GptConfig config;
   private final Map<String, float[]> baseWeights;
   private final Device device;
-  private final TextTokenizer tokenizer;
-  private final PromptTemplate template;
-  private final FineTuneOptions options;
-  private final DjlScorer.LeaveOneOut leaveOneOut;
-  private final @Nullable Path outputDirectory;
-  private final FineTuneListener listener;
+  private final FineTunerBuilder.Settings settings;
   private final String baseName;
 
-  private BlockLmFineTuner(Builder b, GptConfig config, Map<String, float[]> weights, Device device, String baseName) {
+  private BlockLmFineTuner(
+      FineTunerBuilder.Settings settings, GptConfig config, Map<String, float[]> weights, Device device, String baseName) {
     this.config = config;
     this.baseWeights = weights;
     this.device = device;
-    this.tokenizer = requireNonNull(b.tokenizer);
-    this.template = b.template;
-    this.options = b.options;
-    this.leaveOneOut = b.leaveOneOut;
-    this.outputDirectory = b.outputDirectory;
-    this.listener = b.listener;
+    this.settings = settings;
     this.baseName = baseName;
   }
 
@@ -102,7 +92,7 @@ public final class BlockLmFineTuner implements FineTuner, AutoCloseable {
 
   /** The settings. */
   public FineTuneOptions options() {
-    return options;
+    return settings.options();
   }
 
   /**
@@ -123,17 +113,7 @@ public final class BlockLmFineTuner implements FineTuner, AutoCloseable {
    */
   public FineTunedModel baseModel() {
     BlockLm copy = baseCopy();
-    return new ScoredModel(copy, scorer(copy), Map.of("base", baseName), "BlockLmFineTuner base model");
-  }
-
-  private DjlScorer scorer(BlockLm lm) {
-    return DjlScorer.builder()
-        .model(lm)
-        .tokenizer(tokenizer)
-        .template(template)
-        .leaveOneOut(leaveOneOut)
-        .ownsResources(false)
-        .build();
+    return new ScoredModel(copy, settings.scorer(copy), Map.of("base", baseName), "BlockLmFineTuner base model");
   }
 
   /**
@@ -151,8 +131,7 @@ public final class BlockLmFineTuner implements FineTuner, AutoCloseable {
     requireNonNull(request, "request");
     BlockLm lm = ModelCopies.fromSnapshot(config, baseWeights, device);
     try {
-      LabelTraining training =
-          new LabelTraining(tokenizer, template, options, listener, baseName, config.vocabularySize(), config.maxLength());
+      LabelTraining training = settings.training(baseName, config.vocabularySize(), config.maxLength());
       LabelTraining.Result result =
           training.train(
               new LabelTraining.Trainable() {
@@ -173,13 +152,14 @@ public final class BlockLmFineTuner implements FineTuner, AutoCloseable {
               },
               request);
       Map<String, String> details = new LinkedHashMap<>(result.details());
-      if (outputDirectory != null) {
-        Path dir = LabelTraining.roundDirectory(outputDirectory, request.round());
+      Path output = settings.outputDirectory();
+      if (output != null) {
+        Path dir = LabelTraining.roundDirectory(output, request.round());
         lm.save(dir);
         training.writeReport(dir.resolve(REPORT_FILE), request, result, config.toString());
         details.put("directory", dir.toString());
       }
-      return new ScoredModel(lm, scorer(lm), details, "BlockLmFineTuner model of round " + request.round());
+      return new ScoredModel(lm, settings.scorer(lm), details, "BlockLmFineTuner model of round " + request.round());
     } catch (RuntimeException | Error e) {
       lm.close();
       throw e;
@@ -190,18 +170,20 @@ public final class BlockLmFineTuner implements FineTuner, AutoCloseable {
   @Override
   public void close() {}
 
-  /** Configures a {@link BlockLmFineTuner}. Each setter checks its value at once. Not thread-safe. */
-  public static final class Builder {
+  /**
+   * Configures a {@link BlockLmFineTuner}; the settings it shares with the TorchScript tuner are
+   * {@link FineTunerBuilder}'s. Each setter checks its value at once. Not thread-safe.
+   */
+  public static final class Builder extends FineTunerBuilder<Builder> {
     private @Nullable BlockLm base;
     private @Nullable Path baseDirectory;
-    private @Nullable TextTokenizer tokenizer;
-    private PromptTemplate template = PromptTemplate.official();
-    private FineTuneOptions options = FineTuneOptions.defaults();
-    private DjlScorer.LeaveOneOut leaveOneOut = DjlScorer.LeaveOneOut.DIVIDE_AND_CONQUER;
-    private @Nullable Path outputDirectory;
-    private FineTuneListener listener = p -> {};
 
     private Builder() {}
+
+    @Override
+    Builder self() {
+      return this;
+    }
 
     /**
      * The base model (this or {@link #base(Path)} is required). Its weights are copied when {@link
@@ -220,42 +202,6 @@ public final class BlockLmFineTuner implements FineTuner, AutoCloseable {
       return this;
     }
 
-    /** The model's tokenizer (required); not closed by the tuner. */
-    public Builder tokenizer(TextTokenizer tokenizer) {
-      this.tokenizer = requireNonNull(tokenizer, "tokenizer");
-      return this;
-    }
-
-    /** The prompt layout of training and of the returned scorers; default {@link PromptTemplate#official()}. */
-    public Builder template(PromptTemplate template) {
-      this.template = requireNonNull(template, "template");
-      return this;
-    }
-
-    /** The training settings; default {@link FineTuneOptions#defaults()}. */
-    public Builder options(FineTuneOptions options) {
-      this.options = requireNonNull(options, "options");
-      return this;
-    }
-
-    /** The leave-one-out mode of the returned scorers; default divide and conquer. */
-    public Builder leaveOneOut(DjlScorer.LeaveOneOut mode) {
-      this.leaveOneOut = requireNonNull(mode, "mode");
-      return this;
-    }
-
-    /** Saves each fine-tuned model in {@code round-RR/} of this directory (default: not saved). */
-    public Builder outputDirectory(Path directory) {
-      this.outputDirectory = requireNonNull(directory, "directory");
-      return this;
-    }
-
-    /** Receives each epoch's progress. */
-    public Builder listener(FineTuneListener listener) {
-      this.listener = requireNonNull(listener, "listener");
-      return this;
-    }
-
     /**
      * Builds the tuner, copying the base model's weights.
      *
@@ -264,14 +210,14 @@ public final class BlockLmFineTuner implements FineTuner, AutoCloseable {
      */
     public BlockLmFineTuner build() {
       checkState(base != null || baseDirectory != null, "no base model set: call base(BlockLm) or base(Path)");
-      checkState(tokenizer != null, "no tokenizer set: call tokenizer(TextTokenizer)");
+      FineTunerBuilder.Settings settings = settings();
       if (base != null) {
         return new BlockLmFineTuner(
-            this, base.config(), ModelCopies.snapshot(base), base.device(), "BlockLm " + base.config());
+            settings, base.config(), ModelCopies.snapshot(base), base.device(), "BlockLm " + base.config());
       }
       try (BlockLm loaded = BlockLm.load(requireNonNull(baseDirectory), Device.cpu())) {
         return new BlockLmFineTuner(
-            this, loaded.config(), ModelCopies.snapshot(loaded), Device.cpu(), baseDirectory.toString());
+            settings, loaded.config(), ModelCopies.snapshot(loaded), Device.cpu(), baseDirectory.toString());
       }
     }
   }

@@ -26,8 +26,6 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.icm4j.IcmException;
 import org.icm4j.djl.DjlScorer;
-import org.icm4j.djl.PromptTemplate;
-import org.icm4j.djl.TextTokenizer;
 import org.icm4j.djl.TorchScriptLm;
 import org.icm4j.spi.FineTuneRequest;
 import org.icm4j.spi.FineTunedModel;
@@ -82,25 +80,16 @@ public final class TorchScriptFineTuner implements FineTuner, AutoCloseable {
   private final int vocabularySize;
   private final int maxLength;
   private final Device device;
-  private final TextTokenizer tokenizer;
-  private final PromptTemplate template;
-  private final FineTuneOptions options;
-  private final DjlScorer.LeaveOneOut leaveOneOut;
-  private final @Nullable Path outputDirectory;
-  private final FineTuneListener listener;
+  private final FineTunerBuilder.Settings settings;
 
-  private TorchScriptFineTuner(Builder b, Path baseFile, int vocabularySize, int maxLength) {
+  private TorchScriptFineTuner(
+      Builder b, FineTunerBuilder.Settings settings, Path baseFile, int vocabularySize, int maxLength) {
     this.baseDirectory = requireNonNull(b.base);
     this.baseFile = baseFile;
     this.vocabularySize = vocabularySize;
     this.maxLength = maxLength;
     this.device = b.device;
-    this.tokenizer = requireNonNull(b.tokenizer);
-    this.template = b.template;
-    this.options = b.options;
-    this.leaveOneOut = b.leaveOneOut;
-    this.outputDirectory = b.outputDirectory;
-    this.listener = b.listener;
+    this.settings = settings;
   }
 
   /** A builder; {@link Builder#base} and {@link Builder#tokenizer} are required. */
@@ -120,6 +109,7 @@ public final class TorchScriptFineTuner implements FineTuner, AutoCloseable {
   public synchronized FineTunedModel fineTune(FineTuneRequest request) {
     requireNonNull(request, "request");
     Path dir;
+    Path outputDirectory = settings.outputDirectory();
     boolean temporary = outputDirectory == null;
     try {
       dir =
@@ -133,8 +123,7 @@ public final class TorchScriptFineTuner implements FineTuner, AutoCloseable {
     TorchScriptLm lm;
     Map<String, String> details;
     try {
-      LabelTraining training =
-          new LabelTraining(tokenizer, template, options, listener, baseDirectory.toString(), vocabularySize, maxLength);
+      LabelTraining training = settings.training(baseDirectory.toString(), vocabularySize, maxLength);
       try (ZooModel<NDList, NDList> model = loadTrainable()) {
         LabelTraining.Result result =
             training.train(
@@ -171,9 +160,7 @@ public final class TorchScriptFineTuner implements FineTuner, AutoCloseable {
       }
       throw e;
     }
-    DjlScorer scorer =
-        DjlScorer.builder().model(lm).tokenizer(tokenizer).template(template).leaveOneOut(leaveOneOut)
-            .ownsResources(false).build();
+    DjlScorer scorer = settings.scorer(lm);
     ScoredModel scored = new ScoredModel(lm, scorer, details, "TorchScriptFineTuner model of round " + request.round());
     if (!temporary) {
       return scored;
@@ -252,19 +239,21 @@ public final class TorchScriptFineTuner implements FineTuner, AutoCloseable {
   @Override
   public void close() {}
 
-  /** Configures a {@link TorchScriptFineTuner}. Each setter checks its value at once. Not thread-safe. */
-  public static final class Builder {
+  /**
+   * Configures a {@link TorchScriptFineTuner}; the settings it shares with the {@code BlockLm}
+   * tuner are {@link FineTunerBuilder}'s. Each setter checks its value at once. Not thread-safe.
+   */
+  public static final class Builder extends FineTunerBuilder<Builder> {
     private @Nullable Path base;
     private @Nullable String modelFile;
     private Device device = Device.cpu();
-    private @Nullable TextTokenizer tokenizer;
-    private PromptTemplate template = PromptTemplate.official();
-    private FineTuneOptions options = FineTuneOptions.defaults();
-    private DjlScorer.LeaveOneOut leaveOneOut = DjlScorer.LeaveOneOut.DIVIDE_AND_CONQUER;
-    private @Nullable Path outputDirectory;
-    private FineTuneListener listener = p -> {};
 
     private Builder() {}
+
+    @Override
+    Builder self() {
+      return this;
+    }
 
     /** The base model's {@link TorchScriptLm} directory (required), with the {@code "plain"} interface. */
     public Builder base(Path directory) {
@@ -284,42 +273,6 @@ public final class TorchScriptFineTuner implements FineTuner, AutoCloseable {
       return this;
     }
 
-    /** The model's tokenizer (required); not closed by the tuner. */
-    public Builder tokenizer(TextTokenizer tokenizer) {
-      this.tokenizer = requireNonNull(tokenizer, "tokenizer");
-      return this;
-    }
-
-    /** The prompt layout; default {@link PromptTemplate#official()}. */
-    public Builder template(PromptTemplate template) {
-      this.template = requireNonNull(template, "template");
-      return this;
-    }
-
-    /** The training settings; default {@link FineTuneOptions#defaults()}. */
-    public Builder options(FineTuneOptions options) {
-      this.options = requireNonNull(options, "options");
-      return this;
-    }
-
-    /** The leave-one-out mode of the returned scorers; default divide and conquer. */
-    public Builder leaveOneOut(DjlScorer.LeaveOneOut mode) {
-      this.leaveOneOut = requireNonNull(mode, "mode");
-      return this;
-    }
-
-    /** Writes each fine-tuned model to {@code round-RR/} of this directory (default: a temporary one). */
-    public Builder outputDirectory(Path directory) {
-      this.outputDirectory = requireNonNull(directory, "directory");
-      return this;
-    }
-
-    /** Receives each epoch's progress. */
-    public Builder listener(FineTuneListener listener) {
-      this.listener = requireNonNull(listener, "listener");
-      return this;
-    }
-
     /**
      * Builds the tuner, loading the base model once to check it.
      *
@@ -329,7 +282,7 @@ public final class TorchScriptFineTuner implements FineTuner, AutoCloseable {
      */
     public TorchScriptFineTuner build() {
       checkState(base != null, "no base model set: call base(Path) with a TorchScriptLm directory");
-      checkState(tokenizer != null, "no tokenizer set: call tokenizer(TextTokenizer)");
+      FineTunerBuilder.Settings settings = settings();
       TorchScriptLm.Builder b = TorchScriptLm.builder(base).device(device);
       if (modelFile != null) {
         b.modelFile(modelFile);
@@ -342,7 +295,7 @@ public final class TorchScriptFineTuner implements FineTuner, AutoCloseable {
                   + " attention_mask) -> logits): trace the model once more with that interface and"
                   + " fine-tune that trace");
         }
-        return new TorchScriptFineTuner(this, lm.modelFile(), lm.vocabularySize(), lm.maxLength());
+        return new TorchScriptFineTuner(this, settings, lm.modelFile(), lm.vocabularySize(), lm.maxLength());
       }
     }
   }
