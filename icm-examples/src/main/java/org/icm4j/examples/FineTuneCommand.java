@@ -148,12 +148,19 @@ public final class FineTuneCommand implements Callable<Integer> {
     List<Outcome> outcomes = new ArrayList<>();
     ExecutorService pool = Executors.newFixedThreadPool(parallel);
     try {
-      List<Future<Outcome>> futures = new ArrayList<>();
+      // each seed's two phases are tasks of their own, so that two workers share three seeds evenly
+      List<Future<FineTuneExperiment.PoolArms>> arms = new ArrayList<>();
+      List<Future<FineTuneExperiment.Iterative>> loops = new ArrayList<>();
       for (Settings r : runs) {
-        futures.add(pool.submit(() -> runOne(world, r, stdout)));
+        arms.add(pool.submit(() -> withModel(world, stdout, (base, scorer, progress) ->
+            FineTuneExperiment.poolArms(world, base, scorer, r, progress))));
+        loops.add(r.iterative()
+            ? pool.submit(() -> withModel(world, stdout, (base, scorer, progress) ->
+                FineTuneExperiment.iterative(world, base, scorer, r, progress)))
+            : null);
       }
-      for (Future<Outcome> f : futures) {
-        outcomes.add(f.get());
+      for (int i = 0; i < runs.size(); i++) {
+        outcomes.add(FineTuneExperiment.combine(runs.get(i), arms.get(i).get(), loops.get(i) == null ? null : loops.get(i).get()));
       }
     } catch (ExecutionException e) {
       err.println("icm-fine-tune: " + e.getCause().getMessage());
@@ -183,13 +190,19 @@ public final class FineTuneCommand implements Callable<Integer> {
     return 0;
   }
 
-  private Outcome runOne(SyntheticWorld world, Settings r, PrintWriter stdout) throws IOException {
+  /** A phase of the experiment, run with a model of its own. */
+  private interface Phase<T> {
+    T run(BlockLm base, DjlScorer scorer, FineTuneExperiment.Progress progress);
+  }
+
+  /** Runs a phase with its own copy of the model, so that phases on several threads share nothing. */
+  private <T> T withModel(SyntheticWorld world, PrintWriter stdout, Phase<T> phase) throws IOException {
     try (DemoCommand.Model model = DemoCommand.Model.open(null, blockModel, world);
         DjlScorer scorer = model.scorer()) {
       if (!(model.lm() instanceof BlockLm base)) {
         throw new IcmException("fine-tuning needs a BlockLm, but the model is " + model.name());
       }
-      return FineTuneExperiment.run(world, base, scorer, r, line -> {
+      return phase.run(base, scorer, line -> {
         synchronized (stdout) {
           stdout.println(line);
           stdout.flush();
@@ -235,16 +248,19 @@ public final class FineTuneCommand implements Callable<Integer> {
     sb.append("| ").append(String.join(" | ", cells)).append(" |\n");
 
     sb.append("\nPer seed:\n\n| seed | ").append(String.join(" | ", COLUMNS))
-        .append(" | ICM labelled | ICM agreement | control zero-shot (base) | ICM time | iterative time | total |\n");
-    sb.append("|---".repeat(COLUMNS.size() + 7)).append("|\n");
+        .append(" | ICM labelled | ICM agreement | ICM batches all right | worst ICM batch | control zero-shot (base) | ICM time | iterative time | total |\n");
+    sb.append("|---".repeat(COLUMNS.size() + 9)).append("|\n");
     for (Outcome o : outcomes) {
       sb.append("| ").append(o.settings().seed());
       for (ToDoubleFunction<Outcome> f : VALUES) {
         sb.append(String.format(Locale.ROOT, " | %.1f", 100 * f.applyAsDouble(o)));
       }
-      sb.append(String.format(Locale.ROOT, " | %d of %d | %.1f | %.1f | %s | %s | %s |%n",
+      double[] batches = FineTuneExperiment.batchAgreements(o);
+      long right = java.util.Arrays.stream(batches).filter(a -> a == 1.0).count();
+      double worst = java.util.Arrays.stream(batches).filter(a -> !Double.isNaN(a)).min().orElse(Double.NaN);
+      sb.append(String.format(Locale.ROOT, " | %d of %d | %.1f | %d of %d | %.1f | %.1f | %s | %s | %s |%n",
           o.icmResult().labels().labelledCount(), o.claims().pool().size(), 100 * o.icmAgreement(),
-          100 * o.baseControl(), Commands.format(o.icmTime()), Commands.format(o.iterativeTime()),
+          right, batches.length, 100 * worst, 100 * o.baseControl(), Commands.format(o.icmTime()), Commands.format(o.iterativeTime()),
           Commands.format(o.elapsed())));
     }
     int rounds = outcomes.stream().mapToInt(o -> o.rounds().size()).min().orElse(0);

@@ -217,7 +217,7 @@ final class FineTuneExperiment {
    * @param rounds per round, measured against truth
    * @param roundInfo per round, as the loop reported it
    * @param iterativeTime wall-clock time of iterative fine-tuning
-   * @param elapsed wall-clock time of the seed
+   * @param elapsed wall-clock time of the seed (both phases, summed when they ran at once)
    */
   record Outcome(
       Settings settings,
@@ -242,7 +242,44 @@ final class FineTuneExperiment {
   }
 
   /**
-   * Runs every arm for one seed.
+   * The arms fine-tuned on the whole pool, and the base model's zero-shot accuracy.
+   *
+   * @param claims the claims
+   * @param baseTruth zero-shot accuracy of the base model, truth
+   * @param baseControl the same, control concept
+   * @param gold fine-tuned on the gold labels of the pool
+   * @param random fine-tuned on uniform random labels of the pool
+   * @param icm fine-tuned on ICM's labels of the pool (batches labelled by the base model)
+   * @param icmResult ICM over the pool with the base model
+   * @param icmAgreement agreement of ICM's labels with truth, over the claims it labelled
+   * @param icmTime ICM's wall-clock time over the pool
+   * @param elapsed wall-clock time of this phase
+   */
+  record PoolArms(
+      Claims claims,
+      double baseTruth,
+      double baseControl,
+      Arm gold,
+      Arm random,
+      Arm icm,
+      IcmResult icmResult,
+      double icmAgreement,
+      Duration icmTime,
+      Duration elapsed) {}
+
+  /**
+   * Iterative fine-tuning over the pool's batches.
+   *
+   * @param last the final model
+   * @param rounds per round, measured against truth
+   * @param roundInfo per round, as the loop reported it
+   * @param elapsed wall-clock time of this phase
+   */
+  record Iterative(Arm last, List<FineTuningEvaluation.Score> rounds, List<FineTuningRound> roundInfo, Duration elapsed) {}
+
+  /**
+   * Runs every arm for one seed, one phase after the other ({@link #poolArms}, then {@link
+   * #iterative} when the settings ask for it).
    *
    * @param world the world
    * @param base the base model (not changed)
@@ -251,6 +288,30 @@ final class FineTuneExperiment {
    * @param progress receives progress lines
    */
   static Outcome run(SyntheticWorld world, BlockLm base, DjlScorer scorer, Settings s, Progress progress) {
+    PoolArms arms = poolArms(world, base, scorer, s, progress);
+    return combine(s, arms, s.iterative() ? iterative(world, base, scorer, s, progress) : null);
+  }
+
+  /** The outcome of a seed from its two phases (run on their own, with a model each, or in turn). */
+  static Outcome combine(Settings s, PoolArms a, @org.jspecify.annotations.Nullable Iterative it) {
+    return new Outcome(
+        s, a.claims(), a.baseTruth(), a.baseControl(), a.gold(), a.random(), a.icm(), a.icmResult(),
+        a.icmAgreement(), a.icmTime(), it == null ? null : it.last(),
+        it == null ? List.of() : it.rounds(), it == null ? List.of() : it.roundInfo(),
+        it == null ? Duration.ZERO : it.elapsed(), it == null ? a.elapsed() : a.elapsed().plus(it.elapsed()));
+  }
+
+  private static BlockLmFineTuner tuner(SyntheticWorld world, BlockLm base, Settings s) {
+    return BlockLmFineTuner.builder()
+        .base(base)
+        .tokenizer(world.tokenizer())
+        .template(WorldProbe.template())
+        .options(s.fineTune())
+        .build();
+  }
+
+  /** The base model, and the arms fine-tuned on gold, random and ICM labels of the whole pool. */
+  static PoolArms poolArms(SyntheticWorld world, BlockLm base, DjlScorer scorer, Settings s, Progress progress) {
     long start = System.nanoTime();
     Claims claims = claims(world, s);
     List<Example> pool = claims.pool();
@@ -261,13 +322,7 @@ final class FineTuneExperiment {
     progress.line(tag + String.format(java.util.Locale.ROOT,
         "%d pool claims (%d pairs), %d held-out claims; base zero-shot %.3f (control %.3f)",
         pool.size(), claims.poolPairs(), heldOut.size(), baseTruth, baseControl));
-    BlockLmFineTuner tuner =
-        BlockLmFineTuner.builder()
-            .base(base)
-            .tokenizer(world.tokenizer())
-            .template(WorldProbe.template())
-            .options(s.fineTune())
-            .build();
+    BlockLmFineTuner tuner = tuner(world, base, s);
     long fineTuneSeed = IterativeFineTuning.fineTuningSeed(s.seed(), 1 << 20);
 
     Arm gold = arm(tuner, pool, restrict(claims.truth(), pool), fineTuneSeed, claims);
@@ -290,51 +345,51 @@ final class FineTuneExperiment {
     progress.line(tag + String.format(java.util.Locale.ROOT,
         "ICM labelled %d of %d pool claims in %s, agreement %.3f; ", icmResult.labels().labelledCount(),
         pool.size(), Commands.format(icmTime), agreement) + arm("ICM labels", icm));
+    return new PoolArms(
+        claims, baseTruth, baseControl, gold, random, icm, icmResult, agreement, icmTime,
+        Duration.ofNanos(System.nanoTime() - start));
+  }
 
-    Arm iterative = null;
-    List<FineTuningEvaluation.Score> rounds = List.of();
+  /** Iterative fine-tuning over the pool's batches, each round's model measured on the held-out claims. */
+  static Iterative iterative(SyntheticWorld world, BlockLm base, DjlScorer scorer, Settings s, Progress progress) {
+    long t0 = System.nanoTime();
+    Claims claims = claims(world, s);
+    List<Example> heldOut = claims.heldOut();
+    String tag = "seed " + s.seed() + ": ";
     List<FineTuningRound> info = new ArrayList<>();
-    Duration iterativeTime = Duration.ZERO;
-    if (s.iterative()) {
-      long t0 = System.nanoTime();
-      FineTuningEvaluation evaluation = new FineTuningEvaluation(claims.truth(), heldOut);
-      FineTuningListener listener =
-          new FineTuningListener() {
-            @Override
-            public void onRound(FineTuningRound round, LabelScorer next) {
-              evaluation.onRound(round, next);
-              info.add(round);
-              FineTuningEvaluation.Score sc = evaluation.scores().get(evaluation.scores().size() - 1);
-              progress.line(tag + String.format(java.util.Locale.ROOT,
-                  "iterative round %d: labelled %d of %d (agreement %.3f), trained on %d, held-out %.3f",
-                  round.index() + 1, sc.batchLabelled(), sc.batchSize(), sc.batchAgreement(),
-                  round.trainedOn(), sc.heldOutZeroShot()));
-            }
-          };
-      IterativeFineTuning loop =
-          IterativeFineTuning.builder()
-              .fineTuner(tuner)
-              .batchSize(s.batchSize())
-              .icm(b -> settings(b, s))
-              .listener(listener)
-              .seed(s.seed())
-              .build();
-      try (IterativeFineTuningResult result = loop.run(scorer, pool)) {
-        FineTunedModel last = result.model().orElseThrow();
-        iterative =
-            new Arm(
-                result.labels().labelledCount(),
-                Evaluation.zeroShotAccuracy(last.scorer(), SPACE, heldOut, claims.truth()),
-                Evaluation.zeroShotAccuracy(last.scorer(), SPACE, heldOut, claims.control()),
-                last.details(),
-                info.isEmpty() ? Duration.ZERO : info.get(info.size() - 1).fineTuningTime());
-      }
-      rounds = evaluation.scores();
-      iterativeTime = Duration.ofNanos(System.nanoTime() - t0);
+    FineTuningEvaluation evaluation = new FineTuningEvaluation(claims.truth(), heldOut);
+    FineTuningListener listener =
+        new FineTuningListener() {
+          @Override
+          public void onRound(FineTuningRound round, LabelScorer next) {
+            evaluation.onRound(round, next);
+            info.add(round);
+            FineTuningEvaluation.Score sc = evaluation.scores().get(evaluation.scores().size() - 1);
+            progress.line(tag + String.format(java.util.Locale.ROOT,
+                "iterative round %d: labelled %d of %d (agreement %.3f), trained on %d, held-out %.3f",
+                round.index() + 1, sc.batchLabelled(), sc.batchSize(), sc.batchAgreement(),
+                round.trainedOn(), sc.heldOutZeroShot()));
+          }
+        };
+    IterativeFineTuning loop =
+        IterativeFineTuning.builder()
+            .fineTuner(tuner(world, base, s))
+            .batchSize(s.batchSize())
+            .icm(b -> settings(b, s))
+            .listener(listener)
+            .seed(s.seed())
+            .build();
+    try (IterativeFineTuningResult result = loop.run(scorer, claims.pool())) {
+      FineTunedModel last = result.model().orElseThrow();
+      Arm arm =
+          new Arm(
+              result.labels().labelledCount(),
+              Evaluation.zeroShotAccuracy(last.scorer(), SPACE, heldOut, claims.truth()),
+              Evaluation.zeroShotAccuracy(last.scorer(), SPACE, heldOut, claims.control()),
+              last.details(),
+              info.isEmpty() ? Duration.ZERO : info.get(info.size() - 1).fineTuningTime());
+      return new Iterative(arm, evaluation.scores(), info, Duration.ofNanos(System.nanoTime() - t0));
     }
-    return new Outcome(
-        s, claims, baseTruth, baseControl, gold, random, icm, icmResult, agreement, icmTime, iterative,
-        rounds, info, iterativeTime, Duration.ofNanos(System.nanoTime() - start));
   }
 
   private static String arm(String name, Arm a) {
@@ -364,6 +419,25 @@ final class FineTuneExperiment {
           model.details(),
           time);
     }
+  }
+
+  /** ICM's agreement with truth on each batch of a run over the pool, in batch order. */
+  static double[] batchAgreements(Outcome o) {
+    IcmResult r = o.icmResult();
+    double[] out = new double[r.batches().size()];
+    for (int b = 0; b < out.length; b++) {
+      int right = 0;
+      int labelled = 0;
+      for (String id : r.batches().get(b).exampleIds()) {
+        String label = r.labels().label(id).orElse(null);
+        if (label != null) {
+          labelled++;
+          right += label.equals(o.claims().truth().label(id).orElseThrow()) ? 1 : 0;
+        }
+      }
+      out[b] = labelled == 0 ? Double.NaN : (double) right / labelled;
+    }
+    return out;
   }
 
   /** The gold labels of some examples, as a labeling (for the gold arm). */
