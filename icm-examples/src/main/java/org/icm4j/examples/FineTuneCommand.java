@@ -160,7 +160,8 @@ public final class FineTuneCommand implements Callable<Integer> {
             : null);
       }
       for (int i = 0; i < runs.size(); i++) {
-        outcomes.add(FineTuneExperiment.combine(runs.get(i), arms.get(i).get(), loops.get(i) == null ? null : loops.get(i).get()));
+        Future<FineTuneExperiment.Iterative> loop = loops.get(i);
+        outcomes.add(new Outcome(runs.get(i), arms.get(i).get(), loop == null ? null : loop.get()));
       }
     } catch (ExecutionException e) {
       err.println("icm-fine-tune: " + e.getCause().getMessage());

@@ -201,40 +201,78 @@ final class FineTuneExperiment {
   record Arm(int trainedOn, double truth, double control, Map<String, String> details, Duration time) {}
 
   /**
-   * The measured row of one seed.
+   * The measured row of one seed: its two phases, each measured on its own.
    *
    * @param settings the settings
-   * @param claims pool and held-out sizes
-   * @param baseTruth zero-shot accuracy of the base model, truth
-   * @param baseControl the same, control concept
-   * @param gold fine-tuned on the gold labels of the pool
-   * @param random fine-tuned on uniform random labels of the pool
-   * @param icm fine-tuned on ICM's labels of the pool (batches labelled by the base model)
-   * @param icmResult ICM over the pool with the base model
-   * @param icmAgreement agreement of ICM's labels with truth, over the claims it labelled
-   * @param icmTime ICM's wall-clock time over the pool
-   * @param iterative the final model of iterative fine-tuning ({@code null} when not run)
-   * @param rounds per round, measured against truth
-   * @param roundInfo per round, as the loop reported it
-   * @param iterativeTime wall-clock time of iterative fine-tuning
-   * @param elapsed wall-clock time of the seed (both phases, summed when they ran at once)
+   * @param arms the base model and the arms fine-tuned on the whole pool
+   * @param loop iterative fine-tuning ({@code null} when not run)
    */
-  record Outcome(
-      Settings settings,
-      Claims claims,
-      double baseTruth,
-      double baseControl,
-      Arm gold,
-      Arm random,
-      Arm icm,
-      IcmResult icmResult,
-      double icmAgreement,
-      Duration icmTime,
-      @org.jspecify.annotations.Nullable Arm iterative,
-      List<FineTuningEvaluation.Score> rounds,
-      List<FineTuningRound> roundInfo,
-      Duration iterativeTime,
-      Duration elapsed) {}
+  record Outcome(Settings settings, PoolArms arms, @org.jspecify.annotations.Nullable Iterative loop) {
+    Outcome {
+      requireNonNull(settings, "settings");
+      requireNonNull(arms, "arms");
+    }
+
+    Claims claims() {
+      return arms.claims();
+    }
+
+    double baseTruth() {
+      return arms.baseTruth();
+    }
+
+    double baseControl() {
+      return arms.baseControl();
+    }
+
+    Arm gold() {
+      return arms.gold();
+    }
+
+    Arm random() {
+      return arms.random();
+    }
+
+    Arm icm() {
+      return arms.icm();
+    }
+
+    IcmResult icmResult() {
+      return arms.icmResult();
+    }
+
+    double icmAgreement() {
+      return arms.icmAgreement();
+    }
+
+    Duration icmTime() {
+      return arms.icmTime();
+    }
+
+    /** The final model of iterative fine-tuning, {@code null} when it did not run. */
+    @org.jspecify.annotations.Nullable Arm iterative() {
+      return loop == null ? null : loop.last();
+    }
+
+    /** Per round, measured against truth (empty when iterative fine-tuning did not run). */
+    List<FineTuningEvaluation.Score> rounds() {
+      return loop == null ? List.of() : loop.rounds();
+    }
+
+    /** Per round, as the loop reported it. */
+    List<FineTuningRound> roundInfo() {
+      return loop == null ? List.of() : loop.roundInfo();
+    }
+
+    Duration iterativeTime() {
+      return loop == null ? Duration.ZERO : loop.elapsed();
+    }
+
+    /** Wall-clock time of the seed: both phases, summed when they ran at once. */
+    Duration elapsed() {
+      return loop == null ? arms.elapsed() : arms.elapsed().plus(loop.elapsed());
+    }
+  }
 
   /** Receives a line of progress. */
   interface Progress {
@@ -289,16 +327,7 @@ final class FineTuneExperiment {
    */
   static Outcome run(SyntheticWorld world, BlockLm base, DjlScorer scorer, Settings s, Progress progress) {
     PoolArms arms = poolArms(world, base, scorer, s, progress);
-    return combine(s, arms, s.iterative() ? iterative(world, base, scorer, s, progress) : null);
-  }
-
-  /** The outcome of a seed from its two phases (run on their own, with a model each, or in turn). */
-  static Outcome combine(Settings s, PoolArms a, @org.jspecify.annotations.Nullable Iterative it) {
-    return new Outcome(
-        s, a.claims(), a.baseTruth(), a.baseControl(), a.gold(), a.random(), a.icm(), a.icmResult(),
-        a.icmAgreement(), a.icmTime(), it == null ? null : it.last(),
-        it == null ? List.of() : it.rounds(), it == null ? List.of() : it.roundInfo(),
-        it == null ? Duration.ZERO : it.elapsed(), it == null ? a.elapsed() : a.elapsed().plus(it.elapsed()));
+    return new Outcome(s, arms, s.iterative() ? iterative(world, base, scorer, s, progress) : null);
   }
 
   private static BlockLmFineTuner tuner(SyntheticWorld world, BlockLm base, Settings s) {
