@@ -330,7 +330,7 @@ public final class Icm {
 
     /**
      * Saves the run's state to {@code file} every {@code everyIterations} iterations of each chain
-     * (atomically: a reader never sees half a file), after each chain and batch, and on
+     * (a crash at any moment leaves a state to resume from), after each chain and batch, and on
      * cancellation. If the file exists when {@link Icm#run} starts, the run resumes from it and
      * continues exactly as the uninterrupted run would have (labels, energies, history; only the
      * scorer's work can be higher, since a resumed chain's score memo starts empty); a file written
@@ -342,9 +342,17 @@ public final class Icm {
      * <p>The configuration enters the file's fingerprint through each component's {@code
      * toString()}: give custom schedules, samplers and strategies a stable {@code toString()} (a
      * lambda's contains an identity hash, so its checkpoint is rejected by the next JVM). The
-     * scorer is not part of the fingerprint: resuming with another scorer is allowed (and needed
-     * when a {@link BatchHook} had swapped it: on resume, pass the scorer the hook had returned),
-     * but then the run is no longer identical to the uninterrupted one.
+     * scorer's class name is part of it (not the model the scorer loads, which the caller must
+     * keep the same): a checkpoint resumes only with a scorer of the class that wrote it, and the
+     * message names both classes. A scorer a {@link BatchHook} returned is not restored: the
+     * batches after the restored ones use the builder's scorer (pass the hook's scorer, if it is
+     * of the same class, to continue with it).
+     *
+     * <p>The file is a journal: each save appends a line with its checksum, so a save costs the
+     * same however long the history; reading checks every line, and a file that was changed, cut
+     * short inside its header or written by another run fails with a {@link CheckpointException}
+     * naming the file and the line (a last line cut short by a crash is ignored). See
+     * docs/architecture.md, "Checkpoints".
      */
     public Builder checkpoint(Path file, int everyIterations) {
       requireNonNull(file, "file");

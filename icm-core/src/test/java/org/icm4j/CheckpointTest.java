@@ -124,23 +124,27 @@ class CheckpointTest {
     assertResumedAsUninterrupted(uninterrupted, resumed, Icm.DEFAULT_SCORE_MEMO);
   }
 
+  /** Answers as the planted world does and counts its calls. */
+  private static final class CountingScorer implements LabelScorer {
+    final AtomicLong calls = new AtomicLong();
+
+    @Override
+    public ScoreResult score(LabelSpace labels, List<ScoreRequest> requests) {
+      calls.incrementAndGet();
+      return WORLD.scorer().score(labels, requests);
+    }
+  }
+
   @Test
   void completedCheckpoint_returnsTheResultWithoutCallingTheScorer() {
     Path file = dir.resolve("done.json");
-    IcmResult first = builder(1, 16).checkpoint(file, 10).build().run(WORLD.examples());
-    AtomicLong calls = new AtomicLong();
-    LabelScorer counting =
-        new LabelScorer() {
-          @Override
-          public ScoreResult score(LabelSpace labels, List<ScoreRequest> requests) {
-            calls.incrementAndGet();
-            return WORLD.scorer().score(labels, requests);
-          }
-        };
+    // the checkpoint resumes with a scorer of the class that wrote it
+    IcmResult first = builder(1, 16).scorer(new CountingScorer()).checkpoint(file, 10).build().run(WORLD.examples());
+    CountingScorer counting = new CountingScorer();
     IcmResult again =
         builder(1, 16).scorer(counting).checkpoint(file, 10).build().run(WORLD.examples());
     assertSameRun(first, again);
-    assertThat(calls).hasValue(0);
+    assertThat(counting.calls).hasValue(0);
   }
 
   @Test

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -33,6 +32,7 @@ import org.icm4j.LabelSource;
 import org.icm4j.IterationRecord;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
+import org.icm4j.MultiStartSearch;
 import org.icm4j.MutualPredictability;
 import org.icm4j.Provenance;
 import org.icm4j.RunCounts;
@@ -115,11 +115,22 @@ public final class Engine {
     List<List<Example>> batches = Batches.partition(sorted, config.batchSize(), config.seed());
     Thread caller = Thread.currentThread();
     BooleanSupplier cancelled = () -> token.isCancelled() || caller.isInterrupted();
-    CheckpointStore store =
-        config.checkpointFile() == null
-            ? null
-            : CheckpointStore.open(config.checkpointFile(), fingerprint(config, sorted));
+    if (config.checkpointFile() == null) {
+      return runBatches(config, sorted, batches, cancelled, null, started);
+    }
+    try (CheckpointStore store =
+        CheckpointStore.open(config.checkpointFile(), expected(config, sorted, batches))) {
+      return runBatches(config, sorted, batches, cancelled, store, started);
+    }
+  }
 
+  private static IcmResult runBatches(
+      Config config,
+      List<Example> sorted,
+      List<List<Example>> batches,
+      BooleanSupplier cancelled,
+      @Nullable CheckpointStore store,
+      long started) {
     List<BatchSummary> summaries = new ArrayList<>();
     List<LabelDetail> details = new ArrayList<>();
     Map<String, String> labels = new TreeMap<>();
@@ -663,7 +674,8 @@ public final class Engine {
             last.written = true;
             store.updateChain(
                 batch,
-                CheckpointStore.ChainData.of(chain, seed, false, supplier.get(), -1, last.rng, last.counters));
+                CheckpointStore.ChainData.of(chain, seed, false, supplier.get(), -1, last.rng, last.counters),
+                p.cancelled());
             config.listener().onCheckpoint(store.file());
           }
         };
@@ -701,7 +713,8 @@ public final class Engine {
           store.updateChain(
               batch,
               CheckpointStore.ChainData.of(
-                  chain, seed, false, last.checkpoint.get(), -1, last.rng, last.counters));
+                  chain, seed, false, last.checkpoint.get(), -1, last.rng, last.counters),
+              true);
           config.listener().onCheckpoint(store.file());
         }
       }
@@ -721,7 +734,8 @@ public final class Engine {
         store.updateChain(
             batch,
             CheckpointStore.ChainData.of(
-                chain, seed, true, done, outcome.bestEnd(), problem.random.state(), problem.counters()));
+                chain, seed, true, done, outcome.bestEnd(), problem.random.state(), problem.counters()),
+            false);
       }
     }
     long[] w = problem.counters();
@@ -841,15 +855,33 @@ public final class Engine {
     }
   }
 
+  /**
+   * The configuration a checkpoint's fingerprint covers: {@link Config#describe()} with the
+   * scorer's class name (a lambda's without its per-JVM suffix), without the memo's size, which
+   * changes no result.
+   */
+  static Map<String, String> fingerprinted(Config config) {
+    Map<String, String> d = new TreeMap<>(config.describe());
+    d.put("scorer", scorerClass(config.scorer()));
+    d.remove("scoreMemo");
+    return d;
+  }
+
+  /**
+   * The scorer's class name; for a lambda or other hidden class the name up to {@code $$Lambda},
+   * which the next JVM gives it too (the rest is a counter and an address).
+   */
+  static String scorerClass(LabelScorer scorer) {
+    String name = scorer.getClass().getName();
+    int lambda = name.indexOf("$$Lambda");
+    return lambda < 0 ? name : name.substring(0, lambda + "$$Lambda".length());
+  }
+
   /** Identifies configuration + seed + data, so a checkpoint is only resumed by the same run. */
   static String fingerprint(Config config, List<Example> sorted) {
     Hasher h = Hashing.sha256().newHasher();
-    Map<String, String> d = new LinkedHashMap<>(config.describe());
-    // The scorer is not part of it: a resumed run may pass the scorer a batch hook had returned.
-    d.remove("scorer");
-    // Nor the memo's size, which changes no result.
-    d.remove("scoreMemo");
-    d.forEach((k, v) -> h.putString(k, StandardCharsets.UTF_8).putByte((byte) 0).putString(v, StandardCharsets.UTF_8).putByte((byte) 1));
+    fingerprinted(config).forEach(
+        (k, v) -> h.putString(k, StandardCharsets.UTF_8).putByte((byte) 0).putString(v, StandardCharsets.UTF_8).putByte((byte) 1));
     for (Example e : sorted) {
       h.putString(e.id(), StandardCharsets.UTF_8).putByte((byte) 0);
       h.putString(e.prompt(), StandardCharsets.UTF_8).putByte((byte) 0);
@@ -860,4 +892,38 @@ public final class Engine {
     return h.hash().toString().substring(0, 32);
   }
 
+  /** What a checkpoint of this run must match, and what its records are checked against. */
+  static CheckpointStore.Expected expected(Config config, List<Example> sorted, List<List<Example>> batches) {
+    List<CheckpointStore.ExampleDigest> digests = new ArrayList<>(sorted.size());
+    for (Example e : sorted) {
+      Hasher attributes = Hashing.sha256().newHasher();
+      e.attributes().forEach((k, v) -> attributes.putString(k, StandardCharsets.UTF_8).putByte((byte) 0).putString(v, StandardCharsets.UTF_8).putByte((byte) 1));
+      digests.add(
+          new CheckpointStore.ExampleDigest(
+              e.id(), digest(e.prompt()), digest(e.group()), attributes.hash().toString().substring(0, 8)));
+    }
+    List<List<String>> ids = new ArrayList<>(batches.size());
+    for (List<Example> b : batches) {
+      ids.add(b.stream().map(Example::id).toList());
+    }
+    boolean builtIn =
+        config.search() instanceof AnnealingSearch
+            || config.search() instanceof MultiStartSearch
+            || config.search() instanceof ExhaustiveSearch;
+    return new CheckpointStore.Expected(
+        fingerprint(config, sorted),
+        fingerprinted(config),
+        digests,
+        ids,
+        config.labelSpace(),
+        config.chains(),
+        config.settings().alpha(),
+        config.seed(),
+        config.search() instanceof AnnealingSearch ? config.settings().iterations() : Integer.MAX_VALUE,
+        builtIn);
+  }
+
+  private static String digest(String s) {
+    return Hashing.sha256().hashString(s, StandardCharsets.UTF_8).toString().substring(0, 8);
+  }
 }
