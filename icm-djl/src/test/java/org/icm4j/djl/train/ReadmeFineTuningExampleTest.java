@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Keeps README.md's fine-tuning example (your own BlockLm, iterative fine-tuning on ICM's labels,
- * in 13 lines) compiling and running, on the tiny test world.
+ * in 14 lines) compiling and running, on the tiny test world.
  */
 class ReadmeFineTuningExampleTest {
 
