@@ -187,16 +187,8 @@ class MultiStartProperties {
         .checkAssert(
             (groups, worldSeed, seed, smallMemo) -> {
               PlantedWorld w = PlantedWorld.generate(PlantedWorld.Spec.standard(groups, worldSeed));
-              Icm.Builder b = builder(w, seed, true);
-              IcmResult off = b.scoreMemo(0).build().run(w.examples());
-              IcmResult small = b.scoreMemo(smallMemo).build().run(w.examples());
-              IcmResult full = b.scoreMemo(Icm.DEFAULT_SCORE_MEMO).build().run(w.examples());
-              for (IcmResult on : List.of(small, full)) {
-                assertSameSearch(off, on);
-                assertThat(on.counts().scorerCalls()).isLessThanOrEqualTo(off.counts().scorerCalls());
-              }
               cases.incrementAndGet();
-              if (full.counts().scorerCalls() < off.counts().scorerCalls()) {
+              if (RunAssertions.assertMemoChangesOnlyTheScorerCalls(builder(w, seed, true), w.examples(), smallMemo)) {
                 saved.incrementAndGet();
               }
             });

@@ -6,6 +6,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 final class RunAssertions {
   private RunAssertions() {}
 
+  /**
+   * Runs a configuration without a score memo, with a memo of {@code smallMemo} entries (which
+   * keeps evicting) and with the default memo: the same search each time, never more scorer calls
+   * with a memo, and never more with the larger one.
+   *
+   * @return whether the default memo saved calls (a memo that never answers would pass the rest)
+   */
+  static boolean assertMemoChangesOnlyTheScorerCalls(
+      Icm.Builder builder, java.util.List<Example> examples, int smallMemo) {
+    IcmResult off = builder.scoreMemo(0).build().run(examples);
+    IcmResult small = builder.scoreMemo(smallMemo).build().run(examples);
+    IcmResult full = builder.scoreMemo(Icm.DEFAULT_SCORE_MEMO).build().run(examples);
+    for (IcmResult on : java.util.List.of(small, full)) {
+      assertSameSearch(off, on);
+      assertThat(on.counts().scorerCalls()).isLessThanOrEqualTo(off.counts().scorerCalls());
+    }
+    assertThat(full.counts().scorerCalls()).isLessThanOrEqualTo(small.counts().scorerCalls());
+    return full.counts().scorerCalls() < off.counts().scorerCalls();
+  }
+
   /** The same run: labels, energies, status, history, batches and every count. */
   static void assertSameRun(IcmResult expected, IcmResult actual) {
     assertSameSearch(expected, actual);
