@@ -37,7 +37,7 @@ import org.icm4j.spi.SearchStrategy;
  */
 public final class MultiStartSearch implements SearchStrategy {
   /** Default number of starts per chain. */
-  public static final int DEFAULT_STARTS = 8;
+  public static final int DEFAULT_STARTS = 16;
 
   static final MultiStartSearch DEFAULT = new MultiStartSearch(DEFAULT_STARTS, RuleHandling.CONSTRAINTS);
 

@@ -361,7 +361,7 @@ class IcmBuilderTest {
         .containsEntry("seed", "42")
         .containsEntry("rules", "[]")
         .containsEntry("labelSpace", "[True, False]")
-        .containsEntry("search", "multiStart(starts=8, rules=constraints)")
+        .containsEntry("search", "multiStart(starts=16, rules=constraints)")
         .containsEntry("initialLabels", "8")
         .containsEntry("mutualPredictability", "MEAN_SIGNED_LOG_ODDS")
         .containsEntry("chains", "1")

@@ -266,7 +266,9 @@ public final class OptimumStudy {
     java.util.function.UnaryOperator<Icm.Builder> paper =
         b -> b.search(Searches.paper()).iterations(1000);
     Object[][] rows = {
-      {"default (rules as constraints)", "under constraints", hard, (java.util.function.UnaryOperator<Icm.Builder>) b -> b},
+      {"default (16 starts, rules as constraints)", "under constraints", hard, (java.util.function.UnaryOperator<Icm.Builder>) b -> b},
+      {"default with 8 starts", "under constraints", hard,
+        (java.util.function.UnaryOperator<Icm.Builder>) b -> b.search(Searches.multiStart().withStarts(8))},
       {"default with rules as penalties", "of U", soft,
         (java.util.function.UnaryOperator<Icm.Builder>) b -> b.search(Searches.multiStart().withRules(RuleHandling.PENALTIES))},
       {"paper, 1 chain", "of U", soft, paper},

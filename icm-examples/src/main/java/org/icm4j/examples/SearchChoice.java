@@ -128,7 +128,7 @@ final class SearchChoice {
       return search.equals(Searches.multiStart()) ? b : b.search(search);
     }
 
-    /** For people: "the default search (8 starts)" or "the paper's annealing (150 iterations x 4 chains)". */
+    /** For people: "the default search (16 starts)" or "the paper's annealing (150 iterations x 4 chains)". */
     String describe() {
       return paper
           ? "the paper's annealing (" + iterations + " iterations x " + chains + " chains)"

@@ -92,7 +92,7 @@ class DemoCommandTest {
             "--out", out.toString());
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out())
-        .contains("the default search (8 starts)")
+        .contains("the default search (16 starts)")
         .contains("ICM labelled 12 of the 12 training claims (without rules: 12)")
         .containsPattern("ICM: U -?\\d+\\.\\d\\d, P -?\\d\\.\\d{3}, I 0;")
         .contains("] 100% ");

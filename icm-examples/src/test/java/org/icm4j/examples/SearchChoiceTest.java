@@ -24,8 +24,8 @@ class SearchChoiceTest {
   void noOptions_isTheLibrarysDefaultSearch() {
     SearchChoice.Value v = parse().choice();
     assertThat(v).isEqualTo(SearchChoice.Value.defaults());
-    assertThat(search(v)).isEqualTo(search(SearchChoice.Value.multiStart(8)));
-    assertThat(v.describe()).isEqualTo("the default search (8 starts)");
+    assertThat(search(v)).isEqualTo(search(SearchChoice.Value.multiStart(16)));
+    assertThat(v.describe()).isEqualTo("the default search (16 starts)");
   }
 
   @Test
