@@ -53,7 +53,7 @@ import picocli.CommandLine.Spec;
  *     -Dexec.args="--model-dir
  *     icm-djl/src/test/resources/fixtures/gpt2-kv --tokenizer
  *     icm-djl/src/test/resources/fixtures/tokenizer.json --questions 3 --batch-size 4
- *     --max-claim-chars 30 --iterations 10"
+ *     --max-claim-chars 30 --starts 4"
  * }</pre>
  *
  * <p>A context longer than the model's limit stops the run with exit code 1. The message says so,

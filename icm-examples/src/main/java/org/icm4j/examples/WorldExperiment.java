@@ -28,7 +28,9 @@ import org.icm4j.spi.LabelScorer;
  *
  * <p>Gold labels are used only to measure: the search sees the examples, the rules and the scorer.
  * The agreement curve comes from {@link IcmListener#onLabels}, which reads the search's labels
- * without feeding anything back.
+ * without feeding anything back. With the paper's annealing a curve point is a chain's labeling
+ * after an iteration; with the default search, which builds one labeling after another from its
+ * starts, it is the best labeling so far (U and agreement), and the last point is the result.
  *
  * <p>Not thread-safe (one run at a time per scorer, which serializes its calls anyway).
  */
@@ -183,6 +185,9 @@ final class WorldExperiment {
     IterationRecord[] last = {null};
     double[] fraction = {0};
     int chains = s.search().paper() ? s.search().chains() : 1;
+    // the default search builds labelings start after start: its curve is the best one so far
+    boolean bestSoFar = !s.search().paper();
+    double[] best = {Double.NEGATIVE_INFINITY, Double.NaN};
     IcmListener listener =
         new IcmListener() {
           @Override
@@ -204,7 +209,15 @@ final class WorldExperiment {
           public void onLabels(int batchIndex, int chainIndex, int iteration, Labeling labels) {
             double agreement = labels.labelledCount() == 0 ? Double.NaN : Evaluation.agreement(labels, gold);
             IterationRecord r = requireNonNull(last[0], "onIteration precedes onLabels");
-            curve.add(new Point(chainIndex, iteration, r.utility(), agreement));
+            if (!bestSoFar) {
+              curve.add(new Point(chainIndex, iteration, r.utility(), agreement));
+            } else {
+              if (r.utility() > best[0]) {
+                best[0] = r.utility();
+                best[1] = agreement;
+              }
+              curve.add(new Point(chainIndex, iteration, best[0], best[1]));
+            }
             progress.update((runIndex + fraction[0]) / 2, name, r, agreement);
           }
         };
@@ -231,6 +244,11 @@ final class WorldExperiment {
     }
     Energy goldEnergy = icm.energy(train, new Labeling(LabelSpace.binary(), trainGold, java.util.Set.of()));
     double agreement = Evaluation.agreement(result.labels(), gold);
+    if (bestSoFar && !curve.isEmpty()) {
+      // the last point is the result (after completion and the mirror, which report no labels)
+      Point end = curve.get(curve.size() - 1);
+      curve.add(new Point(end.chain(), end.iteration() + 1, result.utility(), agreement));
+    }
     double manyShot =
         Evaluation.manyShotAccuracy(
             scorer, LabelSpace.binary(), Evaluation.context(train, result.labels()), test, gold);

@@ -101,6 +101,21 @@ class DemoCommandTest {
     Labeling labels = Jsonl.readLabels(out.resolve("labels.jsonl"), LabelSpace.binary(), train);
     assertThat(labels.isComplete()).isTrue();
     assertThat(labels.size()).isEqualTo(12);
+    // the curve of the default search is the best labeling so far: U never falls, and it ends at
+    // the result that the run prints
+    List<Double> u = new java.util.ArrayList<>();
+    for (String line : Files.readAllLines(out.resolve("curve.csv"))) {
+      if (line.startsWith("icm,")) {
+        u.add(Double.parseDouble(line.split(",")[3]));
+      }
+    }
+    assertThat(u).hasSizeGreaterThan(1);
+    for (int i = 1; i < u.size(); i++) {
+      assertThat(u.get(i)).as("point %s of %s", i, u).isGreaterThanOrEqualTo(u.get(i - 1));
+    }
+    Matcher printed = Pattern.compile("ICM: U (-?\\d+\\.\\d\\d),").matcher(r.out());
+    assertThat(printed.find()).as(r.out()).isTrue();
+    assertThat(String.format(java.util.Locale.ROOT, "%.2f", u.get(u.size() - 1))).isEqualTo(printed.group(1));
   }
 
   @Test
