@@ -82,8 +82,8 @@ final class CheckpointStore implements AutoCloseable {
   }
 
   /**
-   * An example as the header keeps it: its id and the first 8 hex digits of the SHA-256 of its
-   * prompt, group and attributes (enough to say which one differs).
+   * An example as the header keeps it: its id and 8 hex digits of a digest of its prompt, of its
+   * group and of its attributes (enough to say which one differs).
    */
   record ExampleDigest(String id, String prompt, String group, String attributes) {}
 
