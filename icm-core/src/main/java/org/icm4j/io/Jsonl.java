@@ -10,6 +10,7 @@ import java.util.List;
 import org.icm4j.Example;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
+import org.icm4j.PreferencePair;
 import org.icm4j.eval.GoldLabels;
 
 /**
@@ -28,6 +29,10 @@ import org.icm4j.eval.GoldLabels;
  *   <li>SFT records ({@link #writeSft}): {@code {"id": …, "prompt": …, "completion": label}}.
  *   <li>preference pairs ({@link #writePreferencePairs}): {@code {"prompt": …, "chosen": …,
  *       "rejected": …, "source_id": …}}.
+ *   <li>preference pairs of a labelling ({@link #writePreferencePairs(Path, List)}, from {@link
+ *       org.icm4j.PreferencePairs}): {@code {"group": …, "chosen_id": …, "chosen": prompt,
+ *       "rejected_id": …, "rejected": prompt, "source": …}}, with {@code "chosen_probability"}
+ *       and {@code "rejected_probability"} when known.
  * </ul>
  *
  * <p>Reading skips blank lines and a leading byte order mark, accepts {@code "\r\n"} line ends,
@@ -293,5 +298,23 @@ public final class Jsonl {
         path,
         TrainingLines.preferencePairs(
             examples, labels, queryAttribute, leftAttribute, rightAttribute, trueLabel));
+  }
+
+  /**
+   * Writes preference pairs made by {@link org.icm4j.PreferencePairs} (for an external reward
+   * model or DPO trainer), one {@code {"group": …, "chosen_id": …, "chosen": …, "rejected_id": …,
+   * "rejected": …, "source": …}} per pair, in the order given, atomically. {@code chosen} and
+   * {@code rejected} are the responses' prompts (the claims a reward model reads); {@code
+   * "chosen_probability"} and {@code "rejected_probability"} (ICM's probability of each label) are
+   * written when known.
+   *
+   * @param path the file to create or replace
+   * @param pairs the pairs
+   * @throws IllegalArgumentException naming the pair and the field when a string cannot be written
+   * @throws UncheckedIOException naming the path if the file cannot be written
+   */
+  public static void writePreferencePairs(Path path, List<PreferencePair> pairs) {
+    requireNonNull(path, "path");
+    JsonLines.writeLines(path, TrainingLines.pairs(pairs));
   }
 }

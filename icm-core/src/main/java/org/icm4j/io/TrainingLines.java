@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import org.icm4j.Example;
 import org.icm4j.Labeling;
+import org.icm4j.PreferencePair;
 
 /**
  * Training records derived from a labelling: SFT records and preference pairs, as lines (written
@@ -79,6 +80,34 @@ final class TrainingLines {
       n.put("chosen", checkWritable(chosen, "chosen", record));
       n.put("rejected", checkWritable(rejected, "rejected", record));
       n.put("source_id", checkWritable(e.id(), "source_id", record));
+      lines.add(JsonFields.toLine(n));
+    }
+    return lines;
+  }
+
+  /**
+   * {@code {"group", "chosen_id", "chosen", "rejected_id", "rejected", "source"}} per pair, in the
+   * order given, with {@code "chosen_probability"} and {@code "rejected_probability"} when known.
+   */
+  static List<String> pairs(List<PreferencePair> pairs) {
+    requireNonNull(pairs, "pairs");
+    List<String> lines = new ArrayList<>(pairs.size());
+    for (PreferencePair p : pairs) {
+      requireNonNull(p, "pairs must not contain null");
+      String record = "the preference pair " + p.id();
+      ObjectNode n = JsonFields.newObject();
+      n.put("group", checkWritable(p.group(), "group", record));
+      n.put("chosen_id", checkWritable(p.chosen().id(), "chosen_id", record));
+      n.put("chosen", checkWritable(p.chosen().prompt(), "chosen", record));
+      n.put("rejected_id", checkWritable(p.rejected().id(), "rejected_id", record));
+      n.put("rejected", checkWritable(p.rejected().prompt(), "rejected", record));
+      n.put("source", checkWritable(p.source(), "source", record));
+      if (!Double.isNaN(p.chosenProbability())) {
+        n.put("chosen_probability", p.chosenProbability());
+      }
+      if (!Double.isNaN(p.rejectedProbability())) {
+        n.put("rejected_probability", p.rejectedProbability());
+      }
       lines.add(JsonFields.toLine(n));
     }
     return lines;
