@@ -3,6 +3,8 @@ package org.icm4j.djl.train;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkState;
 import static java.util.Objects.requireNonNull;
+import static org.icm4j.djl.train.GroupSplit.derive;
+import static org.icm4j.djl.train.GroupSplit.shuffle;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -16,13 +18,11 @@ import ai.djl.training.optimizer.Optimizer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import org.icm4j.IcmException;
 import org.icm4j.PreferencePair;
 import org.icm4j.djl.BlockLm;
@@ -179,23 +179,9 @@ public final class BradleyTerryTrainer implements RewardTrainer, AutoCloseable {
 
   /** A seeded share of the pairs' groups for validation (none below 2 groups). */
   private Split split(List<PreferencePair> pairs, long seed) {
-    Map<String, List<PreferencePair>> groups = new TreeMap<>();
-    for (PreferencePair p : pairs) {
-      groups.computeIfAbsent(p.group(), g -> new ArrayList<>()).add(p);
-    }
-    int held = 0;
-    if (options.validationShare() > 0 && groups.size() >= 2) {
-      held = (int) Math.round(options.validationShare() * groups.size());
-      held = Math.max(1, Math.min(groups.size() - 1, held));
-    }
-    List<String> names = new ArrayList<>(groups.keySet());
-    shuffle(names, new SplittableRandom(derive(seed, 0xB7A1L)));
-    List<PreferencePair> validation = new ArrayList<>();
-    List<PreferencePair> train = new ArrayList<>();
-    for (int i = 0; i < names.size(); i++) {
-      (i < held ? validation : train).addAll(groups.get(names.get(i)));
-    }
-    return new Split(List.copyOf(train), List.copyOf(validation));
+    GroupSplit.Split<PreferencePair> s =
+        GroupSplit.of(pairs, PreferencePair::group, options.validationShare(), derive(seed, 0xB7A1L));
+    return new Split(s.train(), s.validation());
   }
 
   /** Loss and pairwise accuracy on some pairs. */
@@ -332,19 +318,6 @@ public final class BradleyTerryTrainer implements RewardTrainer, AutoCloseable {
     return Double.isNaN(v) ? "NaN" : String.format(Locale.ROOT, "%.6f", v);
   }
 
-  /** A seed for a sub-stream (the SplitMix64 finalizer over seed and salt). */
-  static long derive(long seed, long salt) {
-    long z = seed * 0x9E3779B97F4A7C15L + salt;
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
-  }
-
-  static <T> void shuffle(List<T> list, SplittableRandom rng) {
-    for (int i = list.size() - 1; i > 0; i--) {
-      Collections.swap(list, i, rng.nextInt(i + 1));
-    }
-  }
 
   /** Configures a {@link BradleyTerryTrainer}. Each setter checks its value at once. Not thread-safe. */
   public static final class Builder {

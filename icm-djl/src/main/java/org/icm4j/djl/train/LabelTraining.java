@@ -1,6 +1,8 @@
 package org.icm4j.djl.train;
 
 import static java.util.Objects.requireNonNull;
+import static org.icm4j.djl.train.GroupSplit.derive;
+import static org.icm4j.djl.train.GroupSplit.shuffle;
 
 import ai.djl.Device;
 import ai.djl.Model;
@@ -25,13 +27,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import org.icm4j.IcmException;
 import org.icm4j.LabelledExample;
 import org.icm4j.djl.PromptTemplate;
@@ -124,25 +124,9 @@ final class LabelTraining {
 
   /** A seeded share of the labelled groups for validation (none below 2 groups). */
   private Split split(List<LabelledExample> labelled, long seed) {
-    Map<String, List<LabelledExample>> groups = new TreeMap<>();
-    for (LabelledExample le : labelled) {
-      groups.computeIfAbsent(le.example().group(), g -> new ArrayList<>()).add(le);
-    }
-    int held = 0;
-    if (options.validationShare() > 0 && groups.size() >= 2) {
-      held = (int) Math.round(options.validationShare() * groups.size());
-      held = Math.max(1, Math.min(groups.size() - 1, held));
-    }
-    List<String> names = new ArrayList<>(groups.keySet());
-    shuffle(names, new SplittableRandom(derive(seed, 0x5917L)));
-    List<LabelledExample> validation = new ArrayList<>();
-    List<LabelledExample> train = new ArrayList<>();
-    for (int i = 0; i < names.size(); i++) {
-      (i < held ? validation : train).addAll(groups.get(names.get(i)));
-    }
-    List<String> heldGroups = new ArrayList<>(names.subList(0, held));
-    Collections.sort(heldGroups);
-    return new Split(List.copyOf(train), List.copyOf(validation), List.copyOf(heldGroups));
+    GroupSplit.Split<LabelledExample> s =
+        GroupSplit.of(labelled, le -> le.example().group(), options.validationShare(), derive(seed, 0x5917L));
+    return new Split(s.train(), s.validation(), s.validationGroups());
   }
 
   /** What a training run did. */
@@ -357,17 +341,4 @@ final class LabelTraining {
     return Double.isNaN(v) ? "NaN" : String.format(Locale.ROOT, "%.6f", v);
   }
 
-  /** A seed for a sub-stream (the SplitMix64 finalizer over seed and salt). */
-  private static long derive(long seed, long salt) {
-    long z = seed * 0x9E3779B97F4A7C15L + salt;
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
-  }
-
-  private static <T> void shuffle(List<T> list, SplittableRandom rng) {
-    for (int i = list.size() - 1; i > 0; i--) {
-      Collections.swap(list, i, rng.nextInt(i + 1));
-    }
-  }
 }

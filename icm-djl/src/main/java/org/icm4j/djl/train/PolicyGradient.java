@@ -194,7 +194,7 @@ public final class PolicyGradient implements AutoCloseable {
             for (int i = 0; i < qs.size(); i++) {
               order.add(i);
             }
-            BradleyTerryTrainer.shuffle(order, new SplittableRandom(BradleyTerryTrainer.derive(seed, 0x90E0000L + epoch++)));
+            GroupSplit.shuffle(order, new SplittableRandom(GroupSplit.derive(seed, 0x90E0000L + epoch++)));
             next = 0;
           }
           picked.add(order.get(next++));
@@ -212,7 +212,7 @@ public final class PolicyGradient implements AutoCloseable {
     for (int i : picked) {
       chosen.add(qs.get(i));
     }
-    SplittableRandom rng = new SplittableRandom(BradleyTerryTrainer.derive(seed, 0x5A3E0000L + step));
+    SplittableRandom rng = new SplittableRandom(GroupSplit.derive(seed, 0x5A3E0000L + step));
     int k = options.samplesPerQuestion();
     double rewardSum = 0;
     double klSum = 0;
