@@ -32,6 +32,15 @@ final class CurvePlot {
   private static final int GAP = 50;
 
   static void write(Path file, String title, List<Series> series) {
+    write(file, title, "U = alpha P - I", "agreement with gold (never seen by the search)", "iteration", series);
+  }
+
+  /**
+   * The same plot with other labels: {@code top} names the upper panel's value ({@link
+   * WorldExperiment.Point#utility()}), {@code bottom} the lower panel's, in [0, 1] ({@link
+   * WorldExperiment.Point#agreement()}), {@code axis} names the horizontal axis ({@link WorldExperiment.Point#iteration()}).
+   */
+  static void write(Path file, String title, String top, String bottom, String axis, List<Series> series) {
     BufferedImage img =
         new BufferedImage(WIDTH, TOP + 2 * PANEL + GAP + 40, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = img.createGraphics();
@@ -56,8 +65,8 @@ final class CurvePlot {
       panel(g, series, TOP, maxIteration, minU, maxU, WorldExperiment.Point::utility);
       panel(g, series, TOP + PANEL + GAP, maxIteration, 0, 1, WorldExperiment.Point::agreement);
       text(g, title, LEFT, 24, Color.BLACK);
-      text(g, "U = alpha P - I", LEFT + 8, TOP + 18, Color.DARK_GRAY);
-      text(g, "agreement with gold (never seen by the search)", LEFT + 8, TOP + PANEL + GAP + 18, Color.DARK_GRAY);
+      text(g, top, LEFT + 8, TOP + 18, Color.DARK_GRAY);
+      text(g, bottom, LEFT + 8, TOP + PANEL + GAP + 18, Color.DARK_GRAY);
       text(g, fmt(maxU), 8, TOP + 12, Color.GRAY);
       text(g, fmt((minU + maxU) / 2), 8, TOP + PANEL / 2 + 5, Color.GRAY);
       text(g, fmt(minU), 8, TOP + PANEL, Color.GRAY);
@@ -65,7 +74,7 @@ final class CurvePlot {
       text(g, "0.5", 8, TOP + PANEL + GAP + PANEL / 2 + 5, Color.GRAY);
       text(g, "0.0", 8, TOP + 2 * PANEL + GAP, Color.GRAY);
       int y = TOP + 2 * PANEL + GAP + 30;
-      text(g, "iteration 1 .. " + maxIteration, LEFT, y, Color.DARK_GRAY);
+      text(g, axis + " 1 .. " + maxIteration, LEFT, y, Color.DARK_GRAY);
       int x = LEFT + 250;
       for (Series s : series) {
         g.setColor(s.colour());
