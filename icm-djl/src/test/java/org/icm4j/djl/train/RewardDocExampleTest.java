@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Keeps the example of README.md and docs/reward-models.md (ICM's labels, preference pairs, a
+ * Keeps the example of docs/reward-models.md (ICM's labels, preference pairs, a
  * reward model, a policy improved with it) compiling and running, on the tiny test world.
  */
 class RewardDocExampleTest {
