@@ -90,6 +90,8 @@ final class Transport {
       throw new IllegalStateException("cannot write the request body", e);
     }
     String lastProblem = "no attempt made";
+    // the server's last answer, kept when a later attempt times out or loses its connection
+    String lastAnswer = "";
     for (int attempt = 1; ; attempt++) {
       Duration left = Duration.between(Instant.now(), deadline);
       if (left.isNegative() || left.isZero()) {
@@ -111,6 +113,7 @@ final class Transport {
       }
       requests.incrementAndGet();
       Duration wait;
+      boolean serverAsked = false;
       try {
         HttpResponse<String> response =
             client.send(rb.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
@@ -120,17 +123,20 @@ final class Transport {
         }
         String message = serverMessage(response.body());
         lastProblem = "HTTP " + status + ": " + message;
+        lastAnswer = "; the server's last answer: " + lastProblem;
         boolean retryable = status == 429 || status == 408 || status / 100 == 5;
         if (!retryable) {
           throw new Failure(
               what + ": " + uri + " answered HTTP " + status + ": " + message + hint(status), null);
         }
-        wait = retryAfter(response).orElse(backoff(attempt));
+        var asked = retryAfter(response);
+        serverAsked = asked.isPresent();
+        wait = asked.orElse(backoff(attempt));
       } catch (HttpTimeoutException e) {
-        lastProblem = "no answer within " + timeout.toMillis() + " ms";
+        lastProblem = "no answer within " + timeout.toMillis() + " ms" + lastAnswer;
         wait = backoff(attempt);
       } catch (IOException e) {
-        lastProblem = "connection failed: " + e;
+        lastProblem = "connection failed: " + e + lastAnswer;
         wait = backoff(attempt);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -144,8 +150,9 @@ final class Transport {
       }
       Duration remaining = Duration.between(Instant.now(), deadline);
       if (wait.compareTo(remaining) > 0) {
+        String who = serverAsked ? "the server asks to wait " : "the next attempt would wait ";
         throw new Failure(
-            what + ": the deadline leaves " + Math.max(0, remaining.toMillis()) + " ms but the server asks to wait "
+            what + ": the deadline leaves " + Math.max(0, remaining.toMillis()) + " ms but " + who
                 + wait.toMillis() + " ms (last: " + lastProblem + ") at " + uri
                 + "; raise HttpScorer.Builder.deadline",
             null);

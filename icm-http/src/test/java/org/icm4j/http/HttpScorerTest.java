@@ -204,6 +204,24 @@ class HttpScorerTest {
     }
   }
 
+  @Test
+  void score_atTheDeadline_keepsTheServersLastAnswer_whenTheLastAttemptTimesOut() {
+    try (StubServer stub = StubContracts.start(Engine.LLAMA_CPP);
+        HttpScorer scorer = StubContracts.scorer(stub, Engine.LLAMA_CPP).maxInFlight(1)
+            .deadline(Duration.ofMillis(1500)).maxAttempts(100).build()) {
+      scorer.score(BINARY, List.of(request())); // tokenizes the prompts
+      stub.fault("/completion", Fault.status(503, "loading model"));
+      stub.fault("/completion", Fault.delay(5000));
+
+      assertThatThrownBy(() -> scorer.score(BINARY, List.of(request())))
+          .isInstanceOf(IcmException.class)
+          .hasMessageContaining("deadline")
+          .hasMessageContaining("no answer within")
+          .hasMessageContaining("the next attempt would wait")
+          .hasMessageContaining("the server's last answer: HTTP 503: 'loading model'");
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(Engine.class)
   void score_failsOnTruncatedJson(Engine engine) {
@@ -410,7 +428,7 @@ class HttpScorerTest {
   void maxInFlight_boundsTheRequestsTheServerSeesAtOnce() {
     try (StubServer stub = StubContracts.start(Engine.LLAMA_CPP);
         HttpScorer scorer = StubContracts.scorer(stub, Engine.LLAMA_CPP).maxInFlight(3).build()) {
-      stub.latency(30);
+      stub.latency(50);
       List<ScoreRequest> requests = new ArrayList<>();
       for (Example e : EXAMPLES) {
         requests.add(new ScoreRequest(e, List.of()));

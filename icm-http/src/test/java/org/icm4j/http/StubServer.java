@@ -154,6 +154,7 @@ final class StubServer implements AutoCloseable {
   private void handle(HttpExchange ex) throws IOException {
     int now = inFlight.incrementAndGet();
     maxInFlight.accumulateAndGet(now, Math::max);
+    boolean counted = true;
     try {
       String path = ex.getRequestURI().getPath();
       hits.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
@@ -186,6 +187,10 @@ final class StubServer implements AutoCloseable {
           Thread.currentThread().interrupt();
         }
       }
+      // no longer in flight once the answer goes out: the client may send its next request as
+      // soon as it has read this one, before this handler returns
+      inFlight.decrementAndGet();
+      counted = false;
       byte[] bytes = r.body().getBytes(StandardCharsets.UTF_8);
       ex.getResponseHeaders().set("Content-Type", "application/json");
       r.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
@@ -198,7 +203,9 @@ final class StubServer implements AutoCloseable {
         // the client gave up (a timeout test)
       }
     } finally {
-      inFlight.decrementAndGet();
+      if (counted) {
+        inFlight.decrementAndGet();
+      }
       ex.close();
     }
   }
