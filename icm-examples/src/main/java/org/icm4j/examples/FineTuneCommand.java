@@ -38,8 +38,11 @@ import picocli.CommandLine.Spec;
  * <pre>{@code
  * mvn -B -q install -DskipTests
  * mvn -B -q -pl icm-examples exec:java -Dexec.mainClass=org.icm4j.examples.FineTuneCommand \
- *   -Dexec.args="--parallel 2 --out fine-tune-out"
+ *   -Dexec.args="--parallel 2 --starts 8 --out fine-tune-out"
  * }</pre>
+ *
+ * <p>{@code --starts 8} repeats the figures of docs/results.md, measured when 8 was the default
+ * search's number of starts.
  *
  * <p>Writes {@code table.md}, {@code rounds.csv} and {@code rounds.png} (held-out accuracy after
  * each round of iterative fine-tuning, with the base, gold and ICM arms as lines) to {@code --out}.
