@@ -2,15 +2,12 @@ package org.icm4j.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.Device;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.icm4j.djl.BlockLm;
-import org.icm4j.djl.GptConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,11 +19,7 @@ class FineTuneCommandTest {
 
   @BeforeAll
   static void tinyModel() {
-    model = tmp.resolve("tiny");
-    int vocab = SyntheticWorld.defaultWorld(WorldExperiment.WORLD_SEED).vocabulary().size();
-    try (BlockLm lm = BlockLm.create(new GptConfig(vocab, 256, 1, 2, 16, 32, 5), Device.cpu())) {
-      lm.save(model);
-    }
+    model = TinyWorldModel.save(tmp.resolve("tiny"), 5);
   }
 
   private static String[] run(int expectedCode, String... extra) {
