@@ -81,6 +81,8 @@ class InterruptedScorerTest {
     final CountDownLatch blocked = new CountDownLatch(1);
     final AtomicBoolean returned = new AtomicBoolean();
     final AtomicInteger callsAfterReturn = new AtomicInteger();
+    /** The threads that called: a test that shuts the executor down waits until every chain runs. */
+    final java.util.Set<Thread> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
     volatile boolean armed = true;
 
     BlockingScorer(String form, int blockAt) {
@@ -90,6 +92,7 @@ class InterruptedScorerTest {
 
     @Override
     public ScoreResult score(LabelSpace labels, List<ScoreRequest> requests) {
+      threads.add(Thread.currentThread());
       if (returned.get()) {
         callsAfterReturn.incrementAndGet();
       }
@@ -219,6 +222,12 @@ class InterruptedScorerTest {
             () -> {
               try {
                 if (scorer.blocked.await(30, TimeUnit.SECONDS)) {
+                  // both chains are on the executor (a chain not yet handed to it when it shuts
+                  // down is refused, which this test is not about)
+                  long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                  while (scorer.threads.size() < 2 && System.nanoTime() < until) {
+                    Thread.sleep(1);
+                  }
                   pool.shutdownNow(); // interrupts the executor's threads, not the caller
                 }
               } catch (InterruptedException e) {
