@@ -122,18 +122,7 @@ class IcmProperties {
             (groups, worldSeed, seed) -> {
               PlantedWorld w = PlantedWorld.generate(PlantedWorld.Spec.standard(groups, worldSeed));
               IcmResult r = icm(w, seed, 30, true).run(w.examples());
-              List<Example> sorted = ReferenceEnergy.sorted(w.examples());
-              int[] labels = new int[sorted.size()];
-              for (int i = 0; i < labels.length; i++) {
-                labels[i] = r.labels().label(sorted.get(i).id()).map(LabelSpace.binary()::indexOf).orElse(-1);
-              }
-              assertThat(r.inconsistency())
-                  .isEqualTo(ReferenceEnergy.inconsistency(RULES, LabelSpace.binary(), sorted, labels));
-              assertThat(r.utility())
-                  .isCloseTo(
-                      ReferenceEnergy.utility(
-                          Icm.DEFAULT_ALPHA, w.referenceScorer(), RULES, LabelSpace.binary(), sorted, labels),
-                      within(1e-6));
+              RunAssertions.assertEnergyIsTheReference(r, w, RULES);
             });
   }
 

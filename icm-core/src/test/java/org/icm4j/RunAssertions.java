@@ -26,6 +26,26 @@ final class RunAssertions {
     return full.counts().scorerCalls() < off.counts().scorerCalls();
   }
 
+  /**
+   * The result's I and U are those the reference implementation computes for its labels (an
+   * unlabelled example counts as -1, as the reference takes it).
+   */
+  static void assertEnergyIsTheReference(
+      IcmResult r, org.icm4j.testing.PlantedWorld w, java.util.List<org.icm4j.spi.ConsistencyRule> rules) {
+    java.util.List<Example> sorted = org.icm4j.testing.ReferenceEnergy.sorted(w.examples());
+    int[] labels = new int[sorted.size()];
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = r.labels().label(sorted.get(i).id()).map(LabelSpace.binary()::indexOf).orElse(-1);
+    }
+    assertThat(r.inconsistency())
+        .isEqualTo(org.icm4j.testing.ReferenceEnergy.inconsistency(rules, LabelSpace.binary(), sorted, labels));
+    assertThat(r.utility())
+        .isCloseTo(
+            org.icm4j.testing.ReferenceEnergy.utility(
+                Icm.DEFAULT_ALPHA, w.referenceScorer(), rules, LabelSpace.binary(), sorted, labels),
+            org.assertj.core.api.Assertions.within(1e-6));
+  }
+
   /** The same run: labels, energies, status, history, batches and every count. */
   static void assertSameRun(IcmResult expected, IcmResult actual) {
     assertSameSearch(expected, actual);
