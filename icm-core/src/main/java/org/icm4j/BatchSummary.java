@@ -28,6 +28,11 @@ import java.util.List;
  *     utility - runnerUpUtility} says how clearly the kept labeling won
  * @param completed examples the search left unlabelled and the completion after it labelled
  *     ({@link LabelSource#COMPLETION})
+ * @param trusted examples of the batch with a trusted label ({@link LabelSource#TRUSTED})
+ * @param alternatives the labelings the search met that disagree with the kept one on a real share
+ *     of the examples that are not trusted (10% or more), highest U first, at most 3: other
+ *     concepts the objective weighed; one whose P comes close to the kept one's raises an {@link
+ *     IcmWarning.Kind#COMPETING_LABELING} warning
  */
 public record BatchSummary(
     int index,
@@ -42,8 +47,11 @@ public record BatchSummary(
     int starts,
     int startsAtBest,
     double runnerUpUtility,
-    int completed) {
+    int completed,
+    int trusted,
+    List<AlternativeLabeling> alternatives) {
   public BatchSummary {
+    alternatives = List.copyOf(requireNonNull(alternatives, "alternatives"));
     exampleIds = List.copyOf(requireNonNull(exampleIds, "exampleIds"));
     chains = List.copyOf(requireNonNull(chains, "chains"));
     history = List.copyOf(requireNonNull(history, "history"));

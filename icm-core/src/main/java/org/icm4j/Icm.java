@@ -142,6 +142,9 @@ public final class Icm {
     private @Nullable Path checkpointFile;
     private int checkpointEvery;
     private @Nullable Long seed;
+    /** Trusted labels by example id, in the order given; checked against the label space at build. */
+    private final Map<String, String> trusted = new java.util.LinkedHashMap<>();
+    private @Nullable LabelSpace trustedSpace;
 
     private Builder() {}
 
@@ -363,6 +366,50 @@ public final class Icm {
       return this;
     }
 
+    /**
+     * Labels the user trusts for some examples (a few checked by a person, say). Every search
+     * strategy keeps them as given: they are labelled context for every other example and are never
+     * changed, and each counts in P like any labelled example (its leave-one-out prediction from the
+     * rest of its batch), so a labeling that makes them predictable wins over one that does not.
+     * Batches spread the groups that hold trusted labels evenly. The result marks them {@link
+     * LabelSource#TRUSTED}; they enter a checkpoint's fingerprint. Calls add up; a second label for
+     * the same example fails.
+     *
+     * <p>These are <i>inputs</i>, not gold labels: gold labels ({@code org.icm4j.eval.GoldLabels})
+     * measure a result and never reach the search. {@link Icm#run} fails at once, naming the
+     * example, when a trusted label names an example that is not in the data set, or when the
+     * trusted labels of a group break a rule that every labeling of the group could keep.
+     *
+     * @param labels trusted labels, in the label space of {@link #labelSpace} (checked at build)
+     * @throws IllegalArgumentException when an example already has another trusted label
+     */
+    public Builder trustedLabels(Labeling labels) {
+      requireNonNull(labels, "labels");
+      if (trustedSpace != null && !trustedSpace.equals(labels.labelSpace())) {
+        throw new IllegalArgumentException(
+            "trusted labels in the label space "
+                + labels.labelSpace().names()
+                + " were given after trusted labels in "
+                + trustedSpace.names()
+                + ": give every trusted label in the label space of the run");
+      }
+      for (Map.Entry<String, String> e : new java.util.TreeMap<>(labels.asMap()).entrySet()) {
+        String before = trusted.get(e.getKey());
+        checkArgument(
+            before == null || before.equals(e.getValue()),
+            "example '%s' was already given the trusted label '%s', now '%s': trusted labels must not"
+                + " contradict each other; give each example one label",
+            e.getKey(),
+            before,
+            e.getValue());
+      }
+      trustedSpace = labels.labelSpace();
+      labels.asMap().entrySet().stream()
+          .sorted(Map.Entry.comparingByKey())
+          .forEach(e -> trusted.put(e.getKey(), e.getValue()));
+      return this;
+    }
+
     /** The seed (required): the same seed, data and scorer give the same result, bit for bit. */
     public Builder seed(long seed) {
       this.seed = seed;
@@ -389,6 +436,12 @@ public final class Icm {
       for (ConsistencyRule rule : rules) {
         rule.validate(labelSpace);
       }
+      checkState(
+          trustedSpace == null || trustedSpace.equals(labelSpace),
+          "the trusted labels are in the label space %s, but the run's label space is %s: build the"
+              + " trusted Labeling with the space given to labelSpace(...)",
+          trustedSpace == null ? null : trustedSpace.names(),
+          labelSpace.names());
       SearchSettings settings =
           new SearchSettings(
               iterations,
@@ -416,7 +469,8 @@ public final class Icm {
               checkpointFile,
               checkpointEvery,
               seed,
-              labelEveryExample));
+              labelEveryExample,
+              Map.copyOf(trusted)));
     }
   }
 }

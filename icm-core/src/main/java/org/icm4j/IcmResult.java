@@ -26,6 +26,11 @@ import java.util.List;
  *     it, in id order
  * @param warnings what may make the result wrong, found without gold labels (an empty list when
  *     nothing was found)
+ * @param suggestions the examples whose labels, given as {@link Icm.Builder#trustedLabels trusted
+ *     labels} in another run, would best decide between the kept labeling and the others the
+ *     search met ({@link BatchSummary#alternatives()}), most decisive first, each with the reason;
+ *     empty when the search met no other labeling that disagrees with the kept one on a real share
+ *     of the examples
  */
 public record IcmResult(
     Labeling labels,
@@ -39,7 +44,8 @@ public record IcmResult(
     Provenance provenance,
     Duration elapsed,
     List<LabelDetail> details,
-    List<IcmWarning> warnings) {
+    List<IcmWarning> warnings,
+    List<LabelSuggestion> suggestions) {
   public IcmResult {
     requireNonNull(labels, "labels");
     requireNonNull(status, "status");
@@ -50,6 +56,7 @@ public record IcmResult(
     requireNonNull(elapsed, "elapsed");
     details = List.copyOf(requireNonNull(details, "details"));
     warnings = List.copyOf(requireNonNull(warnings, "warnings"));
+    suggestions = List.copyOf(requireNonNull(suggestions, "suggestions"));
   }
 
   /** The detail of one example, if it is labelled. */

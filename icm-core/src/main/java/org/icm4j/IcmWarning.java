@@ -26,7 +26,26 @@ public record IcmWarning(Kind kind, int batch, String message) {
     /** The labels break consistency rules (I > 0). */
     RULES_BROKEN,
     /** The search left examples unlabelled; the completion after it labelled them. */
-    COMPLETED_AFTER_SEARCH
+    COMPLETED_AFTER_SEARCH,
+    /**
+     * Another labeling that disagrees with the kept one on a real share of the examples is nearly
+     * as coherent (its U is close, and it breaks no more rules): the objective cannot tell the two
+     * concepts apart, and the kept one may be the wrong one. The alternative is in {@link
+     * BatchSummary#alternatives()}; label a few of {@link IcmResult#suggestions()} and run again
+     * with them as {@link Icm.Builder#trustedLabels trusted labels}.
+     */
+    COMPETING_LABELING,
+    /**
+     * The labeling gives (almost) every example of the batch one label although the label space
+     * has several: a learner that predicts whatever label its context holds most makes such a
+     * labeling perfectly predictable, whatever the concept.
+     */
+    ONE_LABEL,
+    /**
+     * A trusted label that the model finds very unlikely given every other label of its batch: a
+     * slip of the person who gave it, or a concept the rest of the labels do not follow.
+     */
+    SUSPECT_TRUSTED_LABEL
   }
 
   @Override

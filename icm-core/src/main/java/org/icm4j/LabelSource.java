@@ -10,5 +10,10 @@ public enum LabelSource {
    * its group took the assignment that breaks the fewest rules and, among those, the one the
    * model found most likely.
    */
-  COMPLETION
+  COMPLETION,
+  /**
+   * Given by the user as a trusted label ({@link Icm.Builder#trustedLabels}): the search kept it as
+   * given and used it as context for the others.
+   */
+  TRUSTED
 }

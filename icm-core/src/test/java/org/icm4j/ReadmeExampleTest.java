@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.icm4j.eval.Evaluation;
 import org.icm4j.eval.GoldLabels;
 import org.icm4j.spi.LabelScorer;
@@ -21,15 +22,18 @@ class ReadmeExampleTest {
   private static final Path SOURCE = Path.of("src/test/java/org/icm4j/ReadmeExampleTest.java");
 
   @Test
-  void readmeExample_labelsEveryExample_confirmsItself_andChecksTrustedLabels() {
-    PlantedWorld world = PlantedWorld.generate(PlantedWorld.Spec.standard(16, 1));
+  void readmeExample_warnsOfTheCompetingConcept_andTrustedLabelsOfItsSuggestionsSettleIt() {
+    // a second concept, more salient than the intended one, obeys the same rule
+    PlantedWorld world = PlantedWorld.generate(PlantedWorld.Spec.competing(16, 1.25, 1));
     LabelScorer scorer = world.scorer();
     List<Example> examples = world.examples();
-    List<Example> sample = examples.subList(0, 16);
-    Map<String, String> trustedLabels = new HashMap<>();
-    for (Example e : sample) {
-      trustedLabels.put(e.id(), world.gold().label(e.id()).orElseThrow());
-    }
+    GoldLabels gold = world.gold(); // for evaluation only
+    Function<List<LabelSuggestion>, Map<String, String>> askAPerson =
+        suggested -> {
+          Map<String, String> answers = new HashMap<>();
+          suggested.forEach(s -> answers.put(s.exampleId(), world.gold().label(s.exampleId()).orElseThrow()));
+          return answers;
+        };
 
     // --- begin README example ---
     Icm icm = Icm.builder()
@@ -41,30 +45,27 @@ class ReadmeExampleTest {
     result.labels();                         // the labels (result.details(): how each was set, P)
     result.warnings();                       // what may make them wrong, and what to do; or empty
 
-    // labels you trust for a sample (gold labels of a few questions, say): how many ICM matches
-    double agreement = Evaluation.agreement(result.labels(), GoldLabels.of(LabelSpace.binary(), trustedLabels));
-    // the trusted labels scored as the search scores its own: U far above ICM's on the same
-    // examples means the search missed them; below, the model finds ICM's labels more coherent
-    Energy trusted = icm.energy(sample, Labeling.of(LabelSpace.binary(), trustedLabels));
+    // COMPETING_LABELING: another concept is nearly as coherent (result.batches(): alternatives).
+    // A person labels the examples that decide between them; the next run keeps those labels.
+    List<LabelSuggestion> next = result.suggestions();          // most decisive first, with reasons
+    Labeling mine = Labeling.of(LabelSpace.binary(), askAPerson.apply(next.subList(0, 8)));
+    IcmResult settled = Icm.builder().scorer(scorer).rule(Rules.exactlyOne()).seed(42)
+        .trustedLabels(mine)                 // never changed, context for the rest, counted in P
+        .build()
+        .run(examples);
+
+    // gold labels measure a result and never reach the search; leave the trusted examples out
+    double agreement = Evaluation.agreement(settled.labels(), gold, mine);
     // --- end README example ---
 
     assertThat(result.labels().isComplete()).isTrue();
     assertThat(result.inconsistency()).isZero();
-    assertThat(result.details()).hasSize(examples.size());
-    assertThat(result.warnings()).isEmpty();
-    assertThat(result.provenance().seed()).isEqualTo(42);
-    // the planted labels are what the model predicts best, and ICM found them
-    assertThat(agreement).isEqualTo(1.0);
-    Energy found = icm.energy(sample, Labeling.of(LabelSpace.binary(), sample, sampleLabels(result, sample)));
-    assertThat(found.utility()).isEqualTo(trusted.utility());
-  }
-
-  private static Map<String, String> sampleLabels(IcmResult result, List<Example> sample) {
-    Map<String, String> m = new HashMap<>();
-    for (Example e : sample) {
-      m.put(e.id(), result.labels().label(e.id()).orElseThrow());
-    }
-    return m;
+    assertThat(Evaluation.agreement(result.labels(), gold)).isLessThan(0.7); // the other concept
+    assertThat(result.warnings()).extracting(IcmWarning::kind).contains(IcmWarning.Kind.COMPETING_LABELING);
+    assertThat(next).hasSizeGreaterThanOrEqualTo(8);
+    assertThat(settled.details()).filteredOn(d -> d.source() == LabelSource.TRUSTED).hasSize(8);
+    assertThat(agreement).isGreaterThanOrEqualTo(0.95);
+    assertThat(settled.provenance().seed()).isEqualTo(42);
   }
 
   @Test

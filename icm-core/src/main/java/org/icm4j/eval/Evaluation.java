@@ -72,6 +72,30 @@ public final class Evaluation {
   }
 
   /**
+   * {@link #agreement(Labeling, GoldLabels)} over the examples that were not given as trusted labels
+   * ({@link org.icm4j.Icm.Builder#trustedLabels}): a run keeps its trusted labels, so counting them
+   * would credit the search with what the user told it.
+   *
+   * @param labels the labelling to measure (e.g. an ICM result)
+   * @param gold the gold labels
+   * @param trusted the trusted labels the run was given (their examples are left out)
+   * @return agreement in {@code [0, 1]}
+   * @throws IllegalArgumentException if no labelled example outside {@code trusted} has a gold label
+   */
+  public static double agreement(Labeling labels, GoldLabels gold, Labeling trusted) {
+    requireNonNull(labels, "labels");
+    requireNonNull(gold, "gold");
+    requireNonNull(trusted, "trusted");
+    java.util.Map<String, String> left = new java.util.HashMap<>(labels.asMap());
+    left.keySet().removeAll(trusted.asMap().keySet());
+    checkArgument(
+        !left.isEmpty(),
+        "every one of the %s labelled examples has a trusted label: nothing is left to measure",
+        labels.labelledCount());
+    return agreement(Labeling.of(labels.labelSpace(), left), gold);
+  }
+
+  /**
    * Many-shot accuracy: the fraction of test examples whose predicted label, after {@code
    * context}, equals the gold label.
    *

@@ -17,6 +17,17 @@ final class Batches {
    * the set of examples and the seed, not on their order.
    */
   static List<List<Example>> partition(List<Example> sortedExamples, int batchSize, long seed) {
+    return partition(sortedExamples, batchSize, seed, java.util.Set.of());
+  }
+
+  /**
+   * As {@link #partition(List, int, long)}, with the groups that hold trusted labels spread evenly:
+   * after the shuffle they take evenly spaced places in the order of groups (each keeps its
+   * shuffled rank among them), so every batch gets its share of them. Without such groups the
+   * batches are those of {@link #partition(List, int, long)}.
+   */
+  static List<List<Example>> partition(
+      List<Example> sortedExamples, int batchSize, long seed, java.util.Set<String> trustedGroups) {
     if (sortedExamples.size() <= batchSize) {
       return List.of(sortedExamples);
     }
@@ -44,6 +55,9 @@ final class Batches {
       order.set(i, order.get(j));
       order.set(j, tmp);
     }
+    if (!trustedGroups.isEmpty()) {
+      order = spread(order, trustedGroups);
+    }
     List<List<Example>> batches = new ArrayList<>();
     List<Example> current = new ArrayList<>();
     for (List<Example> g : order) {
@@ -60,6 +74,26 @@ final class Batches {
       b.sort(Comparator.comparing(Example::id));
     }
     return batches;
+  }
+
+  /** The groups in {@code order} with those in {@code marked} moved to evenly spaced places. */
+  private static List<List<Example>> spread(List<List<Example>> order, java.util.Set<String> marked) {
+    List<List<Example>> with = new ArrayList<>();
+    List<List<Example>> without = new ArrayList<>();
+    for (List<Example> g : order) {
+      (marked.contains(g.get(0).group()) ? with : without).add(g);
+    }
+    int total = order.size();
+    List<List<Example>> out = new ArrayList<>(total);
+    int w = 0;
+    int o = 0;
+    for (int at = 0; at < total; at++) {
+      // the j-th marked group goes to place floor((j + 1/2) * total / marked)
+      boolean markedHere =
+          w < with.size() && at == (int) Math.floor((w + 0.5) * total / with.size());
+      out.add(markedHere || o >= without.size() ? with.get(w++) : without.get(o++));
+    }
+    return out;
   }
 
 }

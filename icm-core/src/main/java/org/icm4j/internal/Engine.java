@@ -68,7 +68,12 @@ public final class Engine {
       @Nullable Path checkpointFile,
       int checkpointEvery,
       long seed,
-      boolean labelEveryExample) {
+      boolean labelEveryExample,
+      Map<String, String> trusted) {
+
+    public Config {
+      trusted = java.util.Collections.unmodifiableMap(new TreeMap<>(trusted));
+    }
 
     /** The configuration, by name, for provenance and fingerprints. */
     public Map<String, String> describe() {
@@ -96,6 +101,9 @@ public final class Engine {
       m.put("seed", Long.toString(seed));
       m.put("checkpointEvery", checkpointFile == null ? "off" : Integer.toString(checkpointEvery));
       m.put("labelEveryExample", Boolean.toString(labelEveryExample));
+      if (!trusted.isEmpty()) {
+        m.put("trustedLabels", TrustedLabels.describe(trusted));
+      }
       return m;
     }
   }
@@ -112,7 +120,10 @@ public final class Engine {
   public static IcmResult run(Config config, List<Example> examples, CancellationToken token) {
     long started = System.nanoTime();
     List<Example> sorted = validate(config, examples);
-    List<List<Example>> batches = Batches.partition(sorted, config.batchSize(), config.seed());
+    TrustedLabels.check(sorted, config.trusted(), config.labelSpace(), config.rules());
+    List<List<Example>> batches =
+        Batches.partition(
+            sorted, config.batchSize(), config.seed(), TrustedLabels.groups(sorted, config.trusted()));
     Thread caller = Thread.currentThread();
     BooleanSupplier cancelled = () -> token.isCancelled() || caller.isInterrupted();
     if (config.checkpointFile() == null) {
@@ -209,6 +220,32 @@ public final class Engine {
         completedCount = 0;
         batchDetails = List.of();
       }
+      int[] fixed = TrustedLabels.fixed(batch, config.trusted(), config.labelSpace());
+      List<SearchState> met = new ArrayList<>();
+      for (ChainRun r : runs) {
+        met.addAll(r.ends());
+        met.add(r.state());
+      }
+      Problem keptProblem = best.problem();
+      List<org.icm4j.AlternativeLabeling> alternatives = List.of();
+      if (!batchCancelled) {
+        try {
+          SearchState keptState = result;
+          alternatives =
+              Doubt.alternatives(
+                  config.labelSpace(),
+                  keptState.labels(),
+                  rows(keptProblem, keptState),
+                  met,
+                  e -> rows(keptProblem, e),
+                  config.settings().measure() == MutualPredictability.MEAN_SIGNED_LOG_ODDS,
+                  fixed);
+        } catch (Scoring.Interrupted e) {
+          Thread.currentThread().interrupt();
+          batchCancelled = true;
+        }
+      }
+      int trustedCount = (int) java.util.Arrays.stream(fixed).filter(y -> y >= 0).count();
       long[] after = best.problem().counters();
       batchCounts =
           batchCounts.plus(new RunCounts(0, 0, after[0] - before[0], after[1] - before[1], after[2] - before[2]));
@@ -226,7 +263,9 @@ public final class Engine {
               starts,
               atBest,
               runnerUp,
-              completedCount);
+              completedCount,
+              trustedCount,
+              alternatives);
       int[] batchLabels = result.labels();
       collect(config.labelSpace(), batch, batchLabels, labels);
       summaries.add(summary);
@@ -251,6 +290,15 @@ public final class Engine {
     return result(config, sorted, labels, summaries, details, counts, wasCancelled, started);
   }
 
+  /**
+   * A state's leave-one-out rows; without a memo always one fresh call, so that the work counted
+   * does not depend on whether the state came from a resumed checkpoint (restored states hold no
+   * rows).
+   */
+  private static double[][] rows(Problem p, SearchState s) {
+    return p.memo.enabled() ? p.leaveOneOutRows(s) : p.leaveOneOutRows(s, true);
+  }
+
   /** Each labelled example's label, source and leave-one-out probability in the final labeling. */
   private static List<LabelDetail> details(Problem p, SearchState s, boolean[] completed) {
     // Without a memo, always one fresh call: a resumed run's restored state holds no rows, and
@@ -265,7 +313,9 @@ public final class Engine {
             new LabelDetail(
                 p.example(i).id(),
                 p.labelSpace().name(y),
-                completed[i] ? LabelSource.COMPLETION : LabelSource.SEARCH,
+                p.trustedLabel(i) >= 0
+                    ? LabelSource.TRUSTED
+                    : completed[i] ? LabelSource.COMPLETION : LabelSource.SEARCH,
                 Math.min(1, Math.max(0, probability))));
       }
     }
@@ -682,7 +732,8 @@ public final class Engine {
     Problem problem =
         new Problem(
             index, config.settings(), scorer, seed, config.listener(), cancelled,
-            saved != null && !saved.done() ? resume : null, sink, batch, chain, config.scoreMemo());
+            saved != null && !saved.done() ? resume : null, sink, batch, chain, config.scoreMemo(),
+            TrustedLabels.fixed(index.examples, config.trusted(), config.labelSpace()));
     if (abort != null) {
       problem.scoring.stopWhen(abort);
     }
@@ -816,6 +867,27 @@ public final class Engine {
     if (config.settings().measure() == MutualPredictability.MEAN_SIGNED_LOG_ODDS && labelledTotal > 0) {
       mp /= labelledTotal;
     }
+    Map<String, LabelDetail> byId = new java.util.HashMap<>();
+    for (LabelDetail d : details) {
+      byId.put(d.exampleId(), d);
+    }
+    Map<String, String> groupOf = new java.util.HashMap<>();
+    for (Example e : sorted) {
+      groupOf.put(e.id(), e.group());
+    }
+    List<IcmWarning> warnings = new ArrayList<>();
+    List<org.icm4j.LabelSuggestion> suggestions = new ArrayList<>();
+    for (BatchSummary s : summaries) {
+      warnings.addAll(warnings(config, s));
+      if (!s.cancelled()) {
+        warnings.addAll(Doubt.warnings(s, config.labelSpace(), labels, byId));
+        suggestions.addAll(Doubt.suggestions(s, labels, byId, groupOf));
+      }
+    }
+    suggestions.sort(
+        Comparator.comparingDouble(org.icm4j.LabelSuggestion::score)
+            .reversed()
+            .thenComparingInt(org.icm4j.LabelSuggestion::batch));
     return new IcmResult(
         labeling(config.labelSpace(), sorted, labels),
         utility,
@@ -828,7 +900,8 @@ public final class Engine {
         provenance(config),
         Duration.ofNanos(System.nanoTime() - started),
         details.stream().sorted(Comparator.comparing(LabelDetail::exampleId)).toList(),
-        summaries.stream().flatMap(b -> warnings(config, b).stream()).toList());
+        warnings,
+        suggestions);
   }
 
   static Provenance provenance(Config config) {

@@ -54,6 +54,9 @@ public final class ExhaustiveSearch implements SearchStrategy {
         labels[i] = (int) (rest % k);
         rest /= k;
       }
+      if (!keepsTrusted(p, labels)) {
+        continue; // every state keeps the trusted labels: one labeling each
+      }
       if (rules == RuleHandling.CONSTRAINTS && violations(p, labels) > fewest) {
         continue;
       }
@@ -68,19 +71,36 @@ public final class ExhaustiveSearch implements SearchStrategy {
     return new ChainOutcome(best, 0, 0, List.of(), false);
   }
 
-  /** The least inconsistency any complete labeling has: the sum of each group's least. */
+  private static boolean keepsTrusted(SearchProblem p, int[] labels) {
+    for (int i = 0; i < labels.length; i++) {
+      int t = p.trustedLabel(i);
+      if (t >= 0 && labels[i] != t) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The least inconsistency any complete labeling that keeps the trusted labels has: the sum of each group's least. */
   private static int fewestViolations(SearchProblem p) {
     int k = p.labelSpace().size();
     int total = 0;
     for (int g = 0; g < p.groupCount(); g++) {
-      int m = p.group(g).length;
+      int[] members = p.group(g);
+      int m = members.length;
       int least = Integer.MAX_VALUE;
       int[] a = new int[m];
       for (long c = 0; c < (long) Math.pow(k, m); c++) {
         long rest = c;
+        boolean keeps = true;
         for (int q = m - 1; q >= 0; q--) {
           a[q] = (int) (rest % k);
           rest /= k;
+          int t = p.trustedLabel(members[q]);
+          keeps &= t < 0 || t == a[q];
+        }
+        if (!keeps) {
+          continue;
         }
         least = Math.min(least, p.groupViolations(g, a));
       }

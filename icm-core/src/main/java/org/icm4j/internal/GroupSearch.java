@@ -46,6 +46,16 @@ public final class GroupSearch {
   /** Distinct ends of starts polished with exact moves. */
   static final int POLISHED_ENDS = 2;
 
+  /**
+   * Contrast starts: after the search, starts that may not take the best labeling's assignment of
+   * any unit (while they are built and descend), then descend freely. They look for the best
+   * labeling of another concept, which the engine compares with the kept one (a second concept
+   * that obeys the same rules is often reached by none of the ordinary starts when it is less
+   * salient than the kept one). Each seeds one unit with an assignment the best labeling does not
+   * have.
+   */
+  static final int CONTRAST_STARTS = 4;
+
   /** Block moves tried after the halving sequence fails: the next best single units. */
   static final int EXTRA_SINGLES = 3;
 
@@ -66,6 +76,10 @@ public final class GroupSearch {
   /** The checkpoint of the last finished stage, offered again when the run is cancelled. */
   private java.util.function.@Nullable Supplier<ChainCheckpoint> lastStage;
   private int lastStageIteration;
+  /** During contrast starts: each unit's options without the best labeling's assignment. */
+  private int @Nullable [][][] contrastOptions;
+  /** During contrast starts: the violations of {@link #contrastOptions} ({@code null} for a large group's member). */
+  private int @Nullable [] @Nullable [] contrastViolations;
 
   private GroupSearch(SearchProblem p, int starts, RuleHandling rules) {
     this.p = p;
@@ -115,6 +129,11 @@ public final class GroupSearch {
                 single[y] = new int[] {y};
                 viol[y] = members.length == 1 ? p.groupViolations(group, single[y]) : 0;
               }
+              if (p.trustedLabel(i) >= 0) {
+                int y = p.trustedLabel(i);
+                single = new int[][] {single[y]};
+                viol = new int[] {viol[y]};
+              }
               keep(rules, single, viol, o, v);
             } else {
               o.add(null);
@@ -123,17 +142,25 @@ public final class GroupSearch {
           }
           continue;
         }
-        int[][] all = new int[(int) count][];
-        int[] viol = new int[all.length];
-        for (int c = 0; c < all.length; c++) {
+        List<int[]> keeping = new ArrayList<>();
+        for (int c = 0; c < (int) count; c++) {
           int[] a = new int[members.length];
           long rest = c;
+          boolean keepsTrusted = true;
           for (int q = members.length - 1; q >= 0; q--) {
             a[q] = (int) (rest % k);
             rest /= k;
+            int t = p.trustedLabel(members[q]);
+            keepsTrusted &= t < 0 || t == a[q];
           }
-          all[c] = a;
-          viol[c] = p.groupViolations(group, a);
+          if (keepsTrusted) {
+            keeping.add(a); // a group's options keep its trusted labels
+          }
+        }
+        int[][] all = keeping.toArray(new int[0][]);
+        int[] viol = new int[all.length];
+        for (int c = 0; c < all.length; c++) {
+          viol[c] = p.groupViolations(group, all[c]);
         }
         m.add(members);
         g.add(group);
@@ -178,9 +205,16 @@ public final class GroupSearch {
 
   /** The allowed assignments of unit {@code u} given the current labels (for large-group members: every label). */
   private int[][] options(int u) {
+    if (contrastOptions != null) {
+      return contrastOptions[u];
+    }
     int[][] o = units.options[u];
     if (o != null) {
       return o;
+    }
+    int trusted = p.trustedLabel(units.members[u][0]);
+    if (trusted >= 0) {
+      return new int[][] {{trusted}};
     }
     int k = p.labelSpace().size();
     int[][] all = new int[k][];
@@ -192,7 +226,7 @@ public final class GroupSearch {
 
   /** Violations of option {@code c} of unit {@code u} (for large-group members: in the current labels). */
   private int violations(int u, int c, int[] labels) {
-    int[] v = units.violations[u];
+    int[] v = contrastOptions != null ? contrastViolations[u] : units.violations[u];
     if (v != null) {
       return v[c];
     }
@@ -200,7 +234,7 @@ public final class GroupSearch {
     int[] members = p.group(group);
     int[] a = new int[members.length];
     for (int q = 0; q < members.length; q++) {
-      a[q] = members[q] == units.members[u][0] ? c : labels[members[q]];
+      a[q] = members[q] == units.members[u][0] ? options(u)[c][0] : labels[members[q]];
     }
     return p.groupViolations(group, a);
   }
@@ -254,7 +288,7 @@ public final class GroupSearch {
       history.addAll(resume.history());
       accepted = resume.accepted();
     }
-    int stages = starts + POLISHED_ENDS + 1;
+    int stages = starts + POLISHED_ENDS + 1 + CONTRAST_STARTS;
     List<SearchState> ends = new ArrayList<>(saved.subList(0, Math.min(starts, saved.size())));
     for (int r = ends.size(); r < starts; r++) {
       if (p.cancelled()) {
@@ -318,7 +352,7 @@ public final class GroupSearch {
           return cancelled(ends);
         }
         saved.add(m);
-        stage(saved, stages, stages);
+        stage(saved, stages - CONTRAST_STARTS, stages);
       }
       ends.add(m);
       if (m.utility() > best.utility()) {
@@ -326,7 +360,174 @@ public final class GroupSearch {
         bestEnd = ends.size() - 1;
       }
     }
+    // contrast starts: the best labeling of another concept
+    int base = starts + polished + (p.labelSpace().size() == 2 ? 1 : 0);
+    int[] kept = best.labels();
+    List<int[]> seeds = contrastSeeds(kept);
+    SearchState bestContrast = null;
+    for (int t = 0; t < seeds.size(); t++) {
+      SearchState c;
+      if (saved.size() > base + t) {
+        c = saved.get(base + t);
+      } else {
+        if (p.cancelled()) {
+          return cancelled(ends);
+        }
+        c = contrast(kept, seeds.get(t), "contrast " + t);
+        if (p.cancelled()) {
+          return cancelled(ends);
+        }
+        saved.add(c);
+        stage(saved, stages - seeds.size() + t + 1, stages);
+      }
+      ends.add(c);
+      if (!Arrays.equals(c.labels(), kept) && (bestContrast == null || c.utility() > bestContrast.utility())) {
+        bestContrast = c;
+      }
+    }
+    if (bestContrast != null && bestContrast.utility() > best.utility()) {
+      // a contrast start found a better labeling than every ordinary start: polish it and keep it
+      int at = base + seeds.size();
+      SearchState q;
+      if (saved.size() > at) {
+        q = saved.get(at);
+      } else {
+        if (p.cancelled()) {
+          return cancelled(ends);
+        }
+        q = polish(bestContrast, "contrast polish");
+        if (p.cancelled()) {
+          return cancelled(ends);
+        }
+        saved.add(q);
+        stage(saved, stages, stages);
+      }
+      int[] unpolished = bestContrast.labels();
+      for (int r = ends.size() - seeds.size(); r < ends.size(); r++) {
+        if (Arrays.equals(ends.get(r).labels(), unpolished)) {
+          ends.set(r, q);
+        }
+      }
+      best = q;
+      for (int r = 0; r < ends.size(); r++) {
+        if (Arrays.equals(ends.get(r).labels(), q.labels())) {
+          bestEnd = r;
+          break;
+        }
+      }
+    }
     return new ChainOutcome(best, history.size(), accepted, history, false, ends, bestEnd);
+  }
+
+  /**
+   * The seeds of the contrast starts: units in a seeded order, each with every assignment the
+   * kept labeling does not give it, the first {@link #CONTRAST_STARTS} of them; each seed labels
+   * one unit (and the trusted examples).
+   */
+  private List<int[]> contrastSeeds(int[] kept) {
+    RandomGenerator rng = new SplitMix64(SplitMix64.derive(p.seed(), 0xC0417A57L));
+    List<int[]> out = new ArrayList<>();
+    for (int u : shuffled(units.count(), rng)) {
+      int[][] o = options(u);
+      int cur = current(u, kept);
+      if (o.length < 2) {
+        continue;
+      }
+      for (int c = 0; c < o.length && out.size() < CONTRAST_STARTS; c++) {
+        if (c != cur) {
+          int[] seed = unlabelled();
+          assign(seed, u, c);
+          out.add(seed);
+        }
+      }
+      if (out.size() >= CONTRAST_STARTS) {
+        break;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * One contrast start: completed from its seed and descended while no unit may take the kept
+   * labeling's assignment, then descended freely.
+   */
+  private SearchState contrast(int[] kept, int[] seed, String what) {
+    int uc = units.count();
+    int[][][] o = new int[uc][][];
+    int[][] v = new int[uc][];
+    for (int u = 0; u < uc; u++) {
+      int[][] all = options(u);
+      int[] viol = units.violations[u];
+      int cur = current(u, kept);
+      if (all.length < 2 || cur < 0) {
+        o[u] = all;
+        v[u] = viol;
+        continue;
+      }
+      List<int[]> left = new ArrayList<>();
+      List<Integer> leftViol = new ArrayList<>();
+      for (int c = 0; c < all.length; c++) {
+        if (c != cur) {
+          left.add(all[c]);
+          leftViol.add(viol == null ? 0 : viol[c]);
+        }
+      }
+      o[u] = left.toArray(new int[0][]);
+      v[u] = viol == null ? null : leftViol.stream().mapToInt(Integer::intValue).toArray();
+    }
+    SearchState s;
+    contrastOptions = o;
+    contrastViolations = v;
+    try {
+      s = descend(complete(seed, what), what);
+    } finally {
+      contrastOptions = null;
+      contrastViolations = null;
+    }
+    return descend(restoreWeakest(s, kept, what), what + " (free)");
+  }
+
+  /**
+   * A labeling built while it could not agree with the kept one anywhere may be another concept
+   * that agrees with the kept one on some units (where both concepts pick the same assignment):
+   * those units then hold the assignments its context predicts worst. The units it predicts worst
+   * take the kept labeling's assignment back together, 1, 2, 4, ... of them (up to half), and the
+   * best of these labelings is kept if it raises U: one unit at a time would lower U first.
+   */
+  private SearchState restoreWeakest(SearchState s, int[] kept, String what) {
+    double[][] rows = p.leaveOneOutRows(s);
+    int[] labels = s.labels();
+    List<Integer> candidates = new ArrayList<>();
+    double[] support = new double[units.count()];
+    int[] back = new int[units.count()];
+    for (int u = 0; u < units.count(); u++) {
+      int k = current(u, kept);
+      int cur = current(u, labels);
+      if (k < 0 || cur < 0 || k == cur) {
+        continue;
+      }
+      double sum = 0;
+      for (int i : units.members[u]) {
+        sum += rows[i] == null ? 0 : own(rows[i], labels[i]);
+      }
+      support[u] = sum / units.members[u].length;
+      back[u] = k;
+      candidates.add(u);
+    }
+    candidates.sort(Comparator.comparingDouble((Integer u) -> support[u]).thenComparingInt(u -> u));
+    SearchState best = s;
+    for (int j = 1; j <= candidates.size() / 2; j *= 2) {
+      if (p.cancelled()) {
+        return best;
+      }
+      SearchState t = apply(s, candidates.subList(0, j), back);
+      boolean up = t.utility() > best.utility();
+      record(up ? t : best, t, up, j == 1 ? candidates.get(0) : -1, what + " restore");
+      if (up) {
+        best = t;
+      }
+    }
+    return best;
   }
 
   private ChainOutcome cancelled(List<SearchState> ends) {
@@ -388,9 +589,12 @@ public final class GroupSearch {
 
   // ------------------------------------------------------------------ starts
 
+  /** The labeling with only the trusted labels: what every seed starts from. */
   private int[] unlabelled() {
     int[] none = new int[p.size()];
-    Arrays.fill(none, -1);
+    for (int i = 0; i < none.length; i++) {
+      none[i] = p.trustedLabel(i);
+    }
     return none;
   }
 

@@ -36,6 +36,10 @@ public final class Problem implements SearchProblem {
   private final int chainIndex;
   final ScoreMemo memo;
   private final long seed;
+  /** The trusted label of each example, {@code -1} where none: kept in every state this problem builds. */
+  private final int[] trusted;
+  /** Whether any example has a trusted label. */
+  private final boolean anyTrusted;
   /** The state of highest U this problem built (evaluated, changed or restored), if any. */
   private @Nullable State bestBuilt;
 
@@ -55,7 +59,14 @@ public final class Problem implements SearchProblem {
       CheckpointSink sink,
       int batchIndex,
       int chainIndex,
-      int memoCapacity) {
+      int memoCapacity,
+      int[] trusted) {
+    if (trusted.length != index.size()) {
+      throw new IllegalArgumentException(
+          "expected " + index.size() + " trusted labels (-1 for none), but got " + trusted.length);
+    }
+    this.trusted = trusted.clone();
+    this.anyTrusted = Arrays.stream(trusted).anyMatch(y -> y >= 0);
     this.index = index;
     this.settings = settings;
     this.scoring = new Scoring(scorer, index.space);
@@ -106,7 +117,31 @@ public final class Problem implements SearchProblem {
         (p, it, c) -> {},
         0,
         0,
-        memoCapacity);
+        memoCapacity,
+        none(sorted.size()));
+  }
+
+  private static int[] none(int n) {
+    int[] a = new int[n];
+    Arrays.fill(a, -1);
+    return a;
+  }
+
+  @Override
+  public int trustedLabel(int i) {
+    return trusted[i];
+  }
+
+  /** The labels with every trusted label put back (the array itself, changed in place). */
+  private int[] pin(int[] labels) {
+    if (anyTrusted) {
+      for (int i = 0; i < labels.length; i++) {
+        if (trusted[i] >= 0) {
+          labels[i] = trusted[i];
+        }
+      }
+    }
+    return labels;
   }
 
   @Override
@@ -157,7 +192,7 @@ public final class Problem implements SearchProblem {
 
   @Override
   public SearchState evaluate(int[] labels) {
-    int[] copy = checkLabels(labels);
+    int[] copy = pin(checkLabels(labels));
     Scored scored = score(copy);
     return built(build(copy, scored.mutualPredictability, scored.rows));
   }
@@ -208,6 +243,9 @@ public final class Problem implements SearchProblem {
     boolean changed = false;
     for (int k = 0; k < indices.length; k++) {
       checkLabel(newLabels[k]);
+      if (trusted[indices[k]] >= 0) {
+        continue; // a trusted label never changes
+      }
       if (labels[indices[k]] != newLabels[k]) {
         labels[indices[k]] = newLabels[k];
         changed = true;
@@ -356,7 +394,7 @@ public final class Problem implements SearchProblem {
 
   @Override
   public double[][] predict(int[] labelsOfBatch, int[] indices) {
-    int[] labels = checkLabels(labelsOfBatch);
+    int[] labels = pin(checkLabels(labelsOfBatch));
     double[][] out = new double[indices.length][];
     List<ScoreRequest> requests = new ArrayList<>();
     List<Integer> asked = new ArrayList<>();
@@ -482,7 +520,7 @@ public final class Problem implements SearchProblem {
           labels[witness[p]] = digits[p];
           same &= digits[p] == s.labels[witness[p]];
         }
-        if (!same && index.witnessConsistent(witness, labels)) {
+        if (!same && index.witnessConsistent(witness, labels) && keepsTrusted(witness, digits)) {
           options.add(digits.clone());
         }
       }
@@ -490,6 +528,9 @@ public final class Problem implements SearchProblem {
       for (int p = 0; p < m; p++) {
         for (int y = 0; y < k; y++) {
           if (y == s.labels[witness[p]]) {
+            continue;
+          }
+          if (trusted[witness[p]] >= 0) {
             continue;
           }
           labels[witness[p]] = y;
@@ -505,6 +546,19 @@ public final class Problem implements SearchProblem {
       }
     }
     return options;
+  }
+
+  /** Whether an option for the examples of {@code witness} keeps their trusted labels. */
+  private boolean keepsTrusted(int[] witness, int[] option) {
+    if (!anyTrusted) {
+      return true;
+    }
+    for (int p = 0; p < witness.length; p++) {
+      if (trusted[witness[p]] >= 0 && option[p] != trusted[witness[p]]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The labeling of a state, by example id, as listeners see it. */
@@ -562,6 +616,14 @@ public final class Problem implements SearchProblem {
   @Override
   public SearchState restore(ChainCheckpoint checkpoint) {
     int[] labels = checkLabels(checkpoint.labels());
+    for (int i = 0; i < labels.length; i++) {
+      if (trusted[i] >= 0 && labels[i] != trusted[i]) {
+        throw new IllegalStateException(
+            "a saved labeling gives the trusted example '" + index.examples.get(i).id() + "' the label "
+                + (labels[i] < 0 ? "(none)" : "'" + index.space.name(labels[i]) + "'") + ", not its trusted '"
+                + index.space.name(trusted[i]) + "'");
+      }
+    }
     if (memo.enabled()) {
       // the saved P is the scorer's answer for these labels: a resumed chain need not ask again
       memo.putMutualPredictability(labels, checkpoint.mutualPredictability());

@@ -36,6 +36,16 @@ public interface SearchProblem {
    */
   long seed();
 
+  /**
+   * The trusted label of example {@code i} ({@link org.icm4j.Icm.Builder#trustedLabels}), or {@code
+   * -1} when it has none. A trusted label is part of every state: {@link #evaluate} and {@link
+   * #change} keep it whatever they are given, so a strategy cannot change it; a strategy that
+   * leaves trusted examples alone wastes no moves on them.
+   */
+  default int trustedLabel(int i) {
+    return -1;
+  }
+
   /** Whether the batch has any consistency rule (without rules, every labeling has I = 0). */
   boolean hasRules();
 

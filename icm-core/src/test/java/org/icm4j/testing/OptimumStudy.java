@@ -79,7 +79,7 @@ public final class OptimumStudy {
     return out;
   }
 
-  static Icm.Builder builder(Instance in) {
+  public static Icm.Builder builder(Instance in) {
     Icm.Builder b =
         Icm.builder()
             .scorer(in.world().scorer())

@@ -73,6 +73,10 @@ public final class PlantedWorld {
    *     knows the concept a little without any context, as a pretrained model does)
    * @param hunchLogit log-odds the hunch adds to every prediction
    * @param seed generator seed
+   * @param competingSalience salience of a second concept that obeys the same rule as the
+   *     concept (exactly one candidate per group has it, chosen independently of the concept's),
+   *     feature 1; {@code 0} for none. Its labeling is as consistent as the concept's, and more
+   *     mutually predictable when it is more salient: the objective cannot tell which is intended
    */
   public record Spec(
       int groups,
@@ -84,8 +88,27 @@ public final class PlantedWorld {
       double floor,
       double hunchAccuracy,
       double hunchLogit,
-      long seed) {
+      long seed,
+      double competingSalience) {
+    /** A world without a competing concept. */
+    public Spec(
+        int groups,
+        int groupSize,
+        double conceptSalience,
+        double[] distractorRates,
+        double[] distractorSaliences,
+        double pseudoCount,
+        double floor,
+        double hunchAccuracy,
+        double hunchLogit,
+        long seed) {
+      this(
+          groups, groupSize, conceptSalience, distractorRates, distractorSaliences, pseudoCount, floor,
+          hunchAccuracy, hunchLogit, seed, 0);
+    }
+
     public Spec {
+      checkArgument(competingSalience >= 0);
       checkArgument(hunchAccuracy >= 0 && hunchAccuracy <= 1 && hunchLogit >= 0);
       checkArgument(groups >= 1 && groupSize >= 1);
       checkArgument(distractorRates.length == distractorSaliences.length);
@@ -100,25 +123,42 @@ public final class PlantedWorld {
           groups, 4, 3.0, new double[] {0.5, 0.5, 0.25}, new double[] {1.5, 1.0, 0.5}, 2.0, 0.05, 0.65, 0.5,
           seed);
     }
+
+    /**
+     * The competing-concept world: groups of 4 under "exactly one True", the concept (salience 3)
+     * and a second concept that obeys the same rule with salience {@code 3 * ratio}, two weak
+     * distractors, and a zero-shot hunch that knows neither (right for half of the examples).
+     */
+    public static Spec competing(int groups, double ratio, long seed) {
+      return new Spec(
+          groups, 4, 3.0, new double[] {0.5, 0.25}, new double[] {1.0, 0.5}, 2.0, 0.05, 0.5, 0.5, seed,
+          3.0 * ratio);
+    }
   }
 
   /** Generates a world. */
   public static PlantedWorld generate(Spec spec) {
     SplittableRandom rng = new SplittableRandom(spec.seed());
-    int m = 1 + spec.distractorRates().length;
+    boolean competing = spec.competingSalience() > 0;
+    int first = competing ? 2 : 1; // the first distractor's feature
+    int m = first + spec.distractorRates().length;
     List<Example> examples = new ArrayList<>();
     Map<String, boolean[]> features = new HashMap<>();
     Map<String, String> gold = new HashMap<>();
     Map<String, Boolean> hunches = new HashMap<>();
     for (int g = 0; g < spec.groups(); g++) {
       int trueOne = rng.nextInt(spec.groupSize());
+      int otherOne = competing ? rng.nextInt(spec.groupSize()) : -1;
       String group = String.format("q%04d", g);
       for (int c = 0; c < spec.groupSize(); c++) {
         String id = group + "-c" + c;
         boolean[] f = new boolean[m];
         f[0] = c == trueOne;
-        for (int j = 1; j < m; j++) {
-          f[j] = rng.nextDouble() < spec.distractorRates()[j - 1];
+        if (competing) {
+          f[1] = c == otherOne;
+        }
+        for (int j = first; j < m; j++) {
+          f[j] = rng.nextDouble() < spec.distractorRates()[j - first];
         }
         features.put(id, f);
         hunches.put(id, rng.nextDouble() < spec.hunchAccuracy() == f[0]);
@@ -133,7 +173,10 @@ public final class PlantedWorld {
     }
     double[] salience = new double[m];
     salience[0] = spec.conceptSalience();
-    System.arraycopy(spec.distractorSaliences(), 0, salience, 1, m - 1);
+    if (competing) {
+      salience[1] = spec.competingSalience();
+    }
+    System.arraycopy(spec.distractorSaliences(), 0, salience, first, m - first);
     return new PlantedWorld(
         examples,
         features,
@@ -154,6 +197,24 @@ public final class PlantedWorld {
   /** The unlabelled examples (no feature or gold label is visible in them). */
   public List<Example> examples() {
     return examples;
+  }
+
+  /**
+   * The labels of the competing concept (feature 1 of a {@link Spec#competing} world), for
+   * evaluation only.
+   *
+   * @throws IllegalStateException when the world has no competing concept
+   */
+  public GoldLabels competingLabels() {
+    Map<String, String> labels = new HashMap<>();
+    for (Example e : examples) {
+      boolean[] f = features.get(e.id());
+      if (f.length < 2 || salience.length < 2) {
+        throw new IllegalStateException("this world has no competing concept");
+      }
+      labels.put(e.id(), f[1] ? "True" : "False");
+    }
+    return GoldLabels.of(LabelSpace.binary(), labels);
   }
 
   /** The planted labels, for evaluation only. */
