@@ -3,18 +3,27 @@ package org.icm4j.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.icm4j.IcmException;
 import org.jspecify.annotations.Nullable;
@@ -114,14 +123,18 @@ final class Transport {
       requests.incrementAndGet();
       Duration wait;
       boolean serverAsked = false;
+      Progress progress = new Progress();
+      CompletableFuture<HttpResponse<byte[]>> pending = client.sendAsync(rb.build(), progress::subscriber);
       try {
-        HttpResponse<String> response =
-            client.send(rb.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        // the whole attempt, body included, within the timeout: HttpRequest.timeout covers the
+        // wait for the headers only, and a server that stalls mid-body would hold this thread
+        HttpResponse<byte[]> response = pending.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         int status = response.statusCode();
+        String text = new String(response.body(), StandardCharsets.UTF_8);
         if (status / 100 == 2) {
-          return parse(response.body(), what, uri);
+          return parse(text, what, uri);
         }
-        String message = serverMessage(response.body());
+        String message = serverMessage(text);
         lastProblem = "HTTP " + status + ": " + message;
         lastAnswer = "; the server's last answer: " + lastProblem;
         boolean retryable = status == 429 || status == 408 || status / 100 == 5;
@@ -132,13 +145,22 @@ final class Transport {
         var asked = retryAfter(response);
         serverAsked = asked.isPresent();
         wait = asked.orElse(backoff(attempt));
-      } catch (HttpTimeoutException e) {
-        lastProblem = "no answer within " + timeout.toMillis() + " ms" + lastAnswer;
+      } catch (TimeoutException e) {
+        progress.abort(pending);
+        lastProblem = progress.describe(timeout) + lastAnswer;
         wait = backoff(attempt);
-      } catch (IOException e) {
-        lastProblem = "connection failed: " + e + lastAnswer;
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        if (cause instanceof HttpTimeoutException) {
+          lastProblem = progress.describe(timeout) + lastAnswer;
+        } else if (cause instanceof IOException) {
+          lastProblem = "connection failed: " + cause + lastAnswer;
+        } else {
+          throw new Failure(what + ": the request to " + uri + " failed: " + cause, cause);
+        }
         wait = backoff(attempt);
       } catch (InterruptedException e) {
+        progress.abort(pending);
         Thread.currentThread().interrupt();
         throw new Failure(what + ": interrupted while waiting for " + uri, e);
       }
@@ -220,6 +242,82 @@ final class Transport {
   static String quote(String body) {
     String s = body.strip();
     return s.isEmpty() ? "(empty body)" : "'" + (s.length() > 300 ? s.substring(0, 300) + "..." : s) + "'";
+  }
+
+  /**
+   * What one attempt got so far, for the message when it does not finish: whether the headers
+   * came, how much of the body was read, and when the last bytes arrived. The body subscriber is
+   * created when the headers arrive; it collects the body.
+   */
+  private static final class Progress {
+    private final long started = System.nanoTime();
+    private volatile int status = -1;
+    private volatile long bytes;
+    private volatile long lastData = started;
+    private volatile Flow.@Nullable Subscription subscription;
+
+    HttpResponse.BodySubscriber<byte[]> subscriber(HttpResponse.ResponseInfo info) {
+      status = info.statusCode();
+      lastData = System.nanoTime();
+      return new Collector();
+    }
+
+    /** Stops the attempt: cancels the exchange and the body's subscription (closing the connection). */
+    void abort(CompletableFuture<?> pending) {
+      pending.cancel(true);
+      Flow.Subscription s = subscription;
+      if (s != null) {
+        s.cancel();
+      }
+    }
+
+    /** Where the server was when the attempt ran out of time. */
+    String describe(Duration timeout) {
+      if (status < 0) {
+        return "no answer within " + timeout.toMillis() + " ms";
+      }
+      long idle = (System.nanoTime() - lastData) / 1_000_000;
+      return "no complete answer within " + timeout.toMillis() + " ms: headers received (HTTP " + status + "), "
+          + bytes + " bytes of body read, no data for " + idle + " ms";
+    }
+
+    private final class Collector implements HttpResponse.BodySubscriber<byte[]> {
+      private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+      private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+      @Override
+      public CompletionStage<byte[]> getBody() {
+        return result;
+      }
+
+      @Override
+      public void onSubscribe(Flow.Subscription s) {
+        subscription = s;
+        s.request(Long.MAX_VALUE);
+      }
+
+      @Override
+      public void onNext(List<ByteBuffer> items) {
+        for (ByteBuffer b : items) {
+          int n = b.remaining();
+          byte[] chunk = new byte[n];
+          b.get(chunk);
+          out.write(chunk, 0, n);
+          bytes += n;
+        }
+        lastData = System.nanoTime();
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        result.completeExceptionally(t);
+      }
+
+      @Override
+      public void onComplete() {
+        result.complete(out.toByteArray());
+      }
+    }
   }
 
   private Duration backoff(int attempt) {

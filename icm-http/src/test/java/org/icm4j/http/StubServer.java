@@ -31,10 +31,19 @@ import org.jspecify.annotations.Nullable;
 final class StubServer implements AutoCloseable {
 
   /** A response as the stub would send it. */
-  record Response(int status, String body, Map<String, String> headers, long delayMillis) {
-    Response withBody(String b) {
-      return new Response(status, b, headers, delayMillis);
+  record Response(int status, String body, Map<String, String> headers, long delayMillis, @Nullable BodyWriter writer) {
+    Response(int status, String body, Map<String, String> headers, long delayMillis) {
+      this(status, body, headers, delayMillis, null);
     }
+
+    Response withBody(String b) {
+      return new Response(status, b, headers, delayMillis, writer);
+    }
+  }
+
+  /** Sends the headers and writes the body its own way (a stalled or an endless body). */
+  interface BodyWriter {
+    void write(HttpExchange ex, byte[] body) throws IOException;
   }
 
   /** Turns the normal response into a faulty one. */
@@ -53,6 +62,41 @@ final class StubServer implements AutoCloseable {
 
     static Fault truncate() {
       return r -> r.withBody(r.body().substring(0, r.body().length() / 2));
+    }
+
+    /**
+     * Sends the headers (with the full length), the first {@code bytes} bytes of the body, and then
+     * nothing for {@code millis} (or until the server closes).
+     */
+    static Fault stallAfter(int bytes, long millis) {
+      return r -> new Response(r.status(), r.body(), r.headers(), 0, (ex, body) -> {
+        ex.sendResponseHeaders(r.status(), body.length);
+        OutputStream out = ex.getResponseBody();
+        out.write(body, 0, Math.min(bytes, body.length));
+        out.flush();
+        try {
+          Thread.sleep(millis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+    }
+
+    /**
+     * Sends a body that does not end: the start of a JSON object and then a string of 'x' for up
+     * to {@code maxBytes} (a bound, so that the loop ends), until the client hangs up.
+     */
+    static Fault endless(long maxBytes) {
+      return r -> new Response(200, r.body(), r.headers(), 0, (ex, body) -> {
+        ex.sendResponseHeaders(200, 0); // chunked: no length announced
+        OutputStream out = ex.getResponseBody();
+        out.write("{\"content\":\"".getBytes(StandardCharsets.UTF_8));
+        byte[] chunk = "x".repeat(64 * 1024).getBytes(StandardCharsets.UTF_8);
+        for (long sent = 0; sent < maxBytes; sent += chunk.length) {
+          out.write(chunk); // an IOException once the client has hung up ends the loop
+        }
+        out.close();
+      });
     }
 
     static Fault json(UnaryOperator<JsonNode> edit) {
@@ -195,9 +239,13 @@ final class StubServer implements AutoCloseable {
       ex.getResponseHeaders().set("Content-Type", "application/json");
       r.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
       try {
-        ex.sendResponseHeaders(r.status(), bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-          out.write(bytes);
+        if (r.writer() != null) {
+          r.writer().write(ex, bytes);
+        } else {
+          ex.sendResponseHeaders(r.status(), bytes.length);
+          try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+          }
         }
       } catch (IOException ignored) {
         // the client gave up (a timeout test)
