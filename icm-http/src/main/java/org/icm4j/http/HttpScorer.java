@@ -90,6 +90,9 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     DIVIDE_AND_CONQUER
   }
 
+  /** The default of {@link Builder#maxResponseBytes}: 8 MiB. */
+  public static final long DEFAULT_MAX_RESPONSE_BYTES = 8L * 1024 * 1024;
+
   private final Engine engine;
   private final EngineAdapter adapter;
   private final Transport transport;
@@ -540,6 +543,7 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     private Duration requestTimeout = Duration.ofSeconds(120);
     private Duration deadline = Duration.ofMinutes(30);
     private int maxAttempts = 6;
+    private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
     private Duration initialBackoff = Duration.ofMillis(200);
     private Duration maxBackoff = Duration.ofSeconds(20);
     private @Nullable String apiKeyVariable;
@@ -678,6 +682,20 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
       return this;
     }
 
+    /**
+     * The largest answer read, in bytes (default {@value HttpScorer#DEFAULT_MAX_RESPONSE_BYTES},
+     * 8 MiB); a larger one fails the call at once, naming this setting. A scoring answer is a few
+     * KiB; llama.cpp's also echoes the prompt as text, about 4 to 6 bytes per token (see
+     * docs/remote.md). The bound keeps a broken server from filling the heap.
+     */
+    public Builder maxResponseBytes(long bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxResponseBytes must be >= 1024, but was " + bytes);
+      }
+      this.maxResponseBytes = bytes;
+      return this;
+    }
+
     /** Backoff before the first retry, doubled each time up to {@code max} (default 200 ms, 20 s). */
     public Builder backoff(Duration initial, Duration max) {
       positive("initial backoff", initial);
@@ -743,7 +761,8 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
         }
       }
       Transport transport =
-          new Transport(endpoint, key, connectTimeout, requestTimeout, maxAttempts, initialBackoff, maxBackoff);
+          new Transport(
+              endpoint, key, connectTimeout, requestTimeout, maxAttempts, initialBackoff, maxBackoff, maxResponseBytes);
       return new HttpScorer(this, transport);
     }
   }

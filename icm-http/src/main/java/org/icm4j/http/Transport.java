@@ -1,6 +1,9 @@
 package org.icm4j.http;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
@@ -18,6 +21,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -54,6 +58,8 @@ final class Transport {
   private final int maxAttempts;
   private final Duration initialBackoff;
   private final Duration maxBackoff;
+  private final long maxResponseBytes;
+  private final ObjectMapper json;
   final AtomicLong requests = new AtomicLong();
   final AtomicLong retries = new AtomicLong();
 
@@ -64,8 +70,20 @@ final class Transport {
       Duration requestTimeout,
       int maxAttempts,
       Duration initialBackoff,
-      Duration maxBackoff) {
+      Duration maxBackoff,
+      long maxResponseBytes) {
     this.base = base;
+    this.maxResponseBytes = maxResponseBytes;
+    // anything under the size bound parses: Jackson's default string limit (20 M chars) would
+    // call a valid 25 MB answer malformed
+    this.json = new ObjectMapper(
+        JsonFactory.builder()
+            .streamReadConstraints(
+                StreamReadConstraints.builder()
+                    .maxStringLength((int) Math.min(Integer.MAX_VALUE, Math.max(20_000_000L, maxResponseBytes)))
+                    .maxDocumentLength(maxResponseBytes)
+                    .build())
+            .build());
     this.apiKey = apiKey;
     this.requestTimeout = requestTimeout;
     this.maxAttempts = maxAttempts;
@@ -123,7 +141,7 @@ final class Transport {
       requests.incrementAndGet();
       Duration wait;
       boolean serverAsked = false;
-      Progress progress = new Progress();
+      Progress progress = new Progress(maxResponseBytes);
       CompletableFuture<HttpResponse<byte[]>> pending = client.sendAsync(rb.build(), progress::subscriber);
       try {
         // the whole attempt, body included, within the timeout: HttpRequest.timeout covers the
@@ -132,7 +150,7 @@ final class Transport {
         int status = response.statusCode();
         String text = new String(response.body(), StandardCharsets.UTF_8);
         if (status / 100 == 2) {
-          return parse(text, what, uri);
+          return parse(json, text, what, uri);
         }
         String message = serverMessage(text);
         lastProblem = "HTTP " + status + ": " + message;
@@ -151,6 +169,11 @@ final class Transport {
         wait = backoff(attempt);
       } catch (ExecutionException e) {
         Throwable cause = e.getCause() == null ? e : e.getCause();
+        TooLarge tooLarge = find(cause, TooLarge.class);
+        if (tooLarge != null) {
+          // asking again would bring the same flood
+          throw new Failure(what + ": " + uri + " " + tooLarge.getMessage(), null);
+        }
         if (cause instanceof HttpTimeoutException) {
           lastProblem = progress.describe(timeout) + lastAnswer;
         } else if (cause instanceof IOException) {
@@ -199,13 +222,18 @@ final class Transport {
     return "";
   }
 
-  private static JsonNode parse(String body, String what, URI uri) {
+  private static JsonNode parse(ObjectMapper json, String body, String what, URI uri) {
     try {
-      JsonNode node = JSON.readTree(body);
+      JsonNode node = json.readTree(body);
       if (node == null || node.isMissingNode()) {
         throw new Failure(what + ": " + uri + " answered with an empty body", null);
       }
       return node;
+    } catch (StreamConstraintsException e) {
+      throw new Failure(
+          what + ": " + uri + " answered with JSON the parser refuses (" + e.getOriginalMessage()
+              + "); raise HttpScorer.Builder.maxResponseBytes if the answer is legitimately this large",
+          e);
     } catch (JsonProcessingException e) {
       throw new Failure(
           what + ": " + uri + " answered with malformed or truncated JSON (" + e.getOriginalMessage()
@@ -250,16 +278,21 @@ final class Transport {
    * created when the headers arrive; it collects the body.
    */
   private static final class Progress {
+    private final long limit;
     private final long started = System.nanoTime();
     private volatile int status = -1;
     private volatile long bytes;
     private volatile long lastData = started;
     private volatile Flow.@Nullable Subscription subscription;
 
+    Progress(long limit) {
+      this.limit = limit;
+    }
+
     HttpResponse.BodySubscriber<byte[]> subscriber(HttpResponse.ResponseInfo info) {
       status = info.statusCode();
       lastData = System.nanoTime();
-      return new Collector();
+      return new Collector(info.headers().firstValueAsLong("Content-Length").orElse(-1));
     }
 
     /** Stops the attempt: cancels the exchange and the body's subscription (closing the connection). */
@@ -284,6 +317,19 @@ final class Transport {
     private final class Collector implements HttpResponse.BodySubscriber<byte[]> {
       private final CompletableFuture<byte[]> result = new CompletableFuture<>();
       private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+      private final long declared;
+
+      Collector(long declared) {
+        this.declared = declared;
+      }
+
+      private void refuse(Flow.Subscription s, String what) {
+        s.cancel();
+        result.completeExceptionally(new TooLarge(
+            "sent an answer larger than the limit of " + limit + " bytes (" + mib(limit) + "): " + what
+                + "; if the server's answers are legitimately this large, raise HttpScorer.Builder.maxResponseBytes,"
+                + " otherwise check the server (see docs/remote.md)"));
+      }
 
       @Override
       public CompletionStage<byte[]> getBody() {
@@ -293,13 +339,24 @@ final class Transport {
       @Override
       public void onSubscribe(Flow.Subscription s) {
         subscription = s;
+        if (declared > limit) {
+          refuse(s, "its Content-Length is " + declared + " bytes");
+          return;
+        }
         s.request(Long.MAX_VALUE);
       }
 
       @Override
       public void onNext(List<ByteBuffer> items) {
+        if (result.isDone()) {
+          return;
+        }
         for (ByteBuffer b : items) {
           int n = b.remaining();
+          if (bytes + n > limit) {
+            refuse(Objects.requireNonNull(subscription), "more than " + limit + " bytes of body arrived");
+            return;
+          }
           byte[] chunk = new byte[n];
           b.get(chunk);
           out.write(chunk, 0, n);
@@ -318,6 +375,33 @@ final class Transport {
         result.complete(out.toByteArray());
       }
     }
+  }
+
+  /** An answer over the size bound (the message follows the address). */
+  private static final class TooLarge extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    TooLarge(String message) {
+      super(message);
+    }
+  }
+
+  static String mib(long bytes) {
+    if (bytes % (1024 * 1024) == 0) {
+      return bytes / (1024 * 1024) + " MiB";
+    }
+    return bytes < 1024 * 1024
+        ? String.format(java.util.Locale.ROOT, "%.1f KiB", bytes / 1024.0)
+        : String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+  }
+
+  private static <T extends Throwable> @Nullable T find(@Nullable Throwable t, Class<T> type) {
+    for (int depth = 0; t != null && depth < 10; depth++, t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+    }
+    return null;
   }
 
   private Duration backoff(int attempt) {

@@ -100,4 +100,67 @@ class HttpScorerFaultTest {
       assertThat(e.getMessage()).contains("headers received (HTTP 200)");
     }
   }
+
+  // ---------------------------------------------------------------- 2: an endless body
+
+  @Test
+  void score_anEndlessBody_failsAtTheSizeBoundNamingTheLimitAndTheSetting() {
+    try (StubServer stub = StubContracts.start(Engine.LLAMA_CPP);
+        HttpScorer scorer = StubContracts.scorer(stub, Engine.LLAMA_CPP).maxInFlight(1).build()) {
+      scorer.score(BINARY, List.of(request()));
+      stub.fault("/completion", Fault.endless(1L << 30)); // the stub stops at 1 GiB, the client far earlier
+      int before = stub.hits("/completion");
+
+      IcmException e = assertTimeoutPreemptively(
+          Duration.ofSeconds(20), () -> failure(() -> scorer.score(BINARY, List.of(request()))));
+
+      assertThat(e.getMessage())
+          .contains("'c3'")
+          .contains("sent an answer larger than the limit of 8388608 bytes (8 MiB): more than 8388608 bytes of body arrived")
+          .contains("raise HttpScorer.Builder.maxResponseBytes");
+      assertThat(stub.hits("/completion") - before).as("not asked again").isEqualTo(1);
+    }
+  }
+
+  @Test
+  void score_aLargerDeclaredLengthThanTheBound_failsBeforeReadingTheBody() {
+    try (StubServer stub = StubContracts.start(Engine.VLLM);
+        HttpScorer scorer = StubContracts.scorer(stub, Engine.VLLM).maxInFlight(1).maxResponseBytes(4096).build()) {
+      scorer.score(BINARY, List.of(request()));
+      stub.fault("/v1/completions", padded(10_000));
+
+      assertThatThrownBy(() -> scorer.score(BINARY, List.of(request())))
+          .isInstanceOf(IcmException.class)
+          .hasMessageContaining("larger than the limit of 4096 bytes (4.0 KiB): its Content-Length is ")
+          .hasMessageContaining("maxResponseBytes");
+    }
+  }
+
+  /** A valid answer with a string field of {@code chars} characters added. */
+  private static Fault padded(int chars) {
+    return Fault.json(n -> ((com.fasterxml.jackson.databind.node.ObjectNode) n).put("padding", "x".repeat(chars)));
+  }
+
+  @Test
+  void score_aValid25MbAnswer_isTooLargeUnderTheDefaultBound_andParsesUnderARaisedOne() {
+    try (StubServer stub = StubContracts.start(Engine.VLLM);
+        HttpScorer scorer = StubContracts.scorer(stub, Engine.VLLM).maxInFlight(1).build();
+        HttpScorer raised = StubContracts.scorer(stub, Engine.VLLM).maxInFlight(1).maxResponseBytes(64L << 20).build()) {
+      double[] clean = scorer.score(BINARY, List.of(request())).row(0);
+      raised.score(BINARY, List.of(request()));
+      stub.fault("/v1/completions", padded(25_000_000), padded(25_000_000));
+
+      assertThatThrownBy(() -> scorer.score(BINARY, List.of(request())))
+          .isInstanceOf(IcmException.class)
+          .hasMessageContaining("larger than the limit of 8388608 bytes (8 MiB)")
+          .hasMessageNotContaining("malformed");
+      assertThat(raised.score(BINARY, List.of(request())).row(0)).containsExactly(clean);
+    }
+  }
+
+  @Test
+  void builder_rejectsATinyResponseBound() {
+    assertThatThrownBy(() -> HttpScorer.builder().maxResponseBytes(100))
+        .hasMessage("maxResponseBytes must be >= 1024, but was 100");
+  }
 }
