@@ -44,6 +44,9 @@ interface EngineAdapter {
     /** The examples it is about, for messages. */
     String about();
 
+    /** The first example it is about: {@link IcmException#exampleId()} of its failures. */
+    String exampleId();
+
     /**
      * Reads the answer into {@code out[query][target]} and adds the server's counters.
      *

@@ -108,6 +108,9 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
   private final Map<String, int[]> encoded = new ConcurrentHashMap<>();
   private final Map<String, int[]> checkedPrompts = new ConcurrentHashMap<>();
   private final int[] separatorTokens;
+  /** The model the first scoring answer named; every later answer must name the same. */
+  private final java.util.concurrent.atomic.AtomicReference<@Nullable String> answerModel =
+      new java.util.concurrent.atomic.AtomicReference<>();
   private volatile boolean closed;
 
   private HttpScorer(Builder b, Transport transport) {
@@ -459,7 +462,9 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     List<Call> calls = adapter.calls(queries, info.name(), batchSize, reusePrefixes);
     if (maxInFlight == 1 || calls.size() == 1) {
       for (Call c : calls) {
-        c.read(transport.post(c.path(), c.body(), until, "scoring " + c.about()), out, call);
+        var response = transport.post(c.path(), c.body(), until, "scoring " + c.about());
+        checkModel(response, c);
+        c.read(response, out, call);
       }
     } else {
       // contiguous lanes, each sent in order by one worker: a server slot that serves a lane sees
@@ -474,6 +479,7 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
               return;
             }
             var response = transport.post(c.path(), c.body(), until, "scoring " + c.about());
+            checkModel(response, c);
             synchronized (out) {
               c.read(response, out, call);
             }
@@ -511,6 +517,41 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
       }
     }
     return out;
+  }
+
+  /**
+   * Fails when an answer names another model than the answers before it: a server restarted with
+   * another model mid-run would otherwise mix two models' log-probabilities in one search. Reads
+   * the {@code model} field of the answer (llama.cpp's {@code /completion}, vLLM's {@code
+   * /v1/completions}) or of each of its results; engines whose answers name no model (SGLang's
+   * {@code /generate}) are checked at start only.
+   */
+  private void checkModel(com.fasterxml.jackson.databind.JsonNode response, Call c) {
+    List<com.fasterxml.jackson.databind.JsonNode> results = new ArrayList<>();
+    if (response.isArray()) {
+      response.forEach(results::add);
+    } else {
+      results.add(response);
+    }
+    for (var r : results) {
+      var m = r.get("model");
+      if (m == null || !m.isTextual() || m.asText().isBlank()) {
+        continue;
+      }
+      String named = m.asText();
+      answerModel.compareAndSet(null, named);
+      String expected = answerModel.get();
+      if (!named.equals(expected)) {
+        throw new IcmException(
+            "the " + adapter.engine() + " at " + transport.base() + " answered for " + c.about() + " with model '"
+                + named + "', but its earlier answers came from model '" + expected + "' (at start it served '"
+                + info.name() + "'): the server was restarted or re-routed to another model mid-run, and one"
+                + " search must not mix two models' log-probabilities. Serve '" + expected + "' again and rerun"
+                + " (Icm.Builder.checkpoint resumes a run), or start a new run for '" + named + "'",
+            c.exampleId(),
+            null);
+      }
+    }
   }
 
   /** Stops the scorer's threads; later calls fail. Idempotent. */

@@ -77,6 +77,7 @@ final class LlamaCppAdapter implements EngineAdapter {
     private final List<int[]> cells;
     private final ObjectNode body;
     private final String about;
+    private final String exampleId;
 
     Completion(List<Query> queries, int target, List<int[]> cells, boolean reusePrefixes) {
       this.target = target;
@@ -100,6 +101,7 @@ final class LlamaCppAdapter implements EngineAdapter {
         ids.add("'" + queries.get(c[0]).exampleId() + "'");
       }
       about = "example " + String.join(", ", ids) + " (token " + target + ")";
+      exampleId = queries.get(cells.get(0)[0]).exampleId();
     }
 
     @Override
@@ -115,6 +117,11 @@ final class LlamaCppAdapter implements EngineAdapter {
     @Override
     public String about() {
       return about;
+    }
+
+    @Override
+    public String exampleId() {
+      return exampleId;
     }
 
     @Override

@@ -52,6 +52,7 @@ final class SglangAdapter implements EngineAdapter {
     private final int to;
     private final ObjectNode body;
     private final String about;
+    private final String exampleId;
 
     Generate(List<Query> queries, int from, int to) {
       this.queries = queries;
@@ -71,6 +72,7 @@ final class SglangAdapter implements EngineAdapter {
       sampling.put("temperature", 0);
       body.put("return_logprob", true);
       about = "example " + String.join(", ", ids);
+      exampleId = queries.get(from).exampleId();
     }
 
     @Override
@@ -86,6 +88,11 @@ final class SglangAdapter implements EngineAdapter {
     @Override
     public String about() {
       return about;
+    }
+
+    @Override
+    public String exampleId() {
+      return exampleId;
     }
 
     @Override

@@ -66,6 +66,7 @@ final class VllmAdapter implements EngineAdapter {
     private final List<int[]> cells;
     private final ObjectNode body;
     private final String about;
+    private final String exampleId;
 
     Completion(List<Query> queries, String model, int target, List<int[]> cells) {
       this.target = target;
@@ -84,6 +85,7 @@ final class VllmAdapter implements EngineAdapter {
       body.putArray("allowed_token_ids").add(target);
       body.put("return_tokens_as_token_ids", true);
       about = "example " + String.join(", ", ids) + " (token " + target + ")";
+      exampleId = queries.get(cells.get(0)[0]).exampleId();
     }
 
     @Override
@@ -99,6 +101,11 @@ final class VllmAdapter implements EngineAdapter {
     @Override
     public String about() {
       return about;
+    }
+
+    @Override
+    public String exampleId() {
+      return exampleId;
     }
 
     @Override

@@ -163,4 +163,50 @@ class HttpScorerFaultTest {
     assertThatThrownBy(() -> HttpScorer.builder().maxResponseBytes(100))
         .hasMessage("maxResponseBytes must be >= 1024, but was 100");
   }
+
+  // ---------------------------------------------------------------- 3: a model switched mid-run
+
+  @Test
+  void score_whenLlamaCppIsRestartedWithAnotherModel_failsNamingBothModels() {
+    try (StubServer stub = StubContracts.start(Engine.LLAMA_CPP);
+        HttpScorer scorer = StubContracts.scorer(stub, Engine.LLAMA_CPP).maxInFlight(1).build()) {
+      scorer.score(BINARY, List.of(request()));
+      stub.modelName("qwen2.5-0.5b.gguf"); // same vocabulary, another model
+
+      IcmException e = failure(() -> scorer.score(BINARY, List.of(request())));
+
+      assertThat(e.getMessage())
+          .contains("answered for example 'c3'")
+          .contains("with model 'qwen2.5-0.5b.gguf', but its earlier answers came from model 'toy'")
+          .contains("Serve 'toy' again");
+      assertThat(e.exampleId()).isEqualTo("c3");
+    }
+  }
+
+  @Test
+  void score_whenAVllmAnswerNamesAnotherModel_fails() {
+    try (StubServer stub = StubContracts.start(Engine.VLLM);
+        HttpScorer scorer = StubContracts.scorer(stub, Engine.VLLM).maxInFlight(1).build()) {
+      scorer.score(BINARY, List.of(request()));
+      stub.fault("/v1/completions", Fault.json(n -> ((com.fasterxml.jackson.databind.node.ObjectNode) n).put("model", "llama-3-8b")));
+
+      assertThatThrownBy(() -> scorer.score(BINARY, List.of(request())))
+          .isInstanceOf(IcmException.class)
+          .hasMessageContaining("with model 'llama-3-8b', but its earlier answers came from model 'toy'");
+    }
+  }
+
+  @Test
+  void score_withBatchedLlamaCppPrompts_checksTheModelOfEachResult() {
+    try (StubServer stub = StubContracts.start(Engine.LLAMA_CPP);
+        HttpScorer scorer = StubContracts.scorer(stub, Engine.LLAMA_CPP).maxInFlight(1).batchSize(2).build()) {
+      List<ScoreRequest> two = List.of(request(), new ScoreRequest(EXAMPLES.get(3), List.of()));
+      scorer.score(BINARY, two);
+      stub.fault("/completion", Fault.json(n -> ((com.fasterxml.jackson.databind.node.ObjectNode) n.get(1)).put("model", "other")));
+
+      assertThatThrownBy(() -> scorer.score(BINARY, two))
+          .isInstanceOf(IcmException.class)
+          .hasMessageContaining("with model 'other'");
+    }
+  }
 }
