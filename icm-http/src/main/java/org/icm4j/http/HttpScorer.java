@@ -462,9 +462,7 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     List<Call> calls = adapter.calls(queries, info.name(), batchSize, reusePrefixes);
     if (maxInFlight == 1 || calls.size() == 1) {
       for (Call c : calls) {
-        var response = transport.post(c.path(), c.body(), until, "scoring " + c.about());
-        checkModel(response, c);
-        c.read(response, out, call);
+        send(c, until, out, call);
       }
     } else {
       // contiguous lanes, each sent in order by one worker: a server slot that serves a lane sees
@@ -478,11 +476,7 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
             if (Thread.currentThread().isInterrupted()) {
               return;
             }
-            var response = transport.post(c.path(), c.body(), until, "scoring " + c.about());
-            checkModel(response, c);
-            synchronized (out) {
-              c.read(response, out, call);
-            }
+            send(c, until, out, call);
           }
         }));
       }
@@ -517,6 +511,19 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
       }
     }
     return out;
+  }
+
+  /** Sends one call and reads its answer into {@code out}; a failure names the call's example. */
+  private void send(Call c, Instant until, double[][] out, Counters call) {
+    try {
+      var response = transport.post(c.path(), c.body(), until, "scoring " + c.about());
+      checkModel(response, c);
+      synchronized (out) {
+        c.read(response, out, call);
+      }
+    } catch (IcmException e) {
+      throw EngineAdapter.withExample(e, c.exampleId());
+    }
   }
 
   /**

@@ -105,39 +105,47 @@ final class SglangAdapter implements EngineAdapter {
       }
       for (int i = 0; i < n; i++) {
         Query q = queries.get(from + i);
-        String one = "example '" + q.exampleId() + "'";
-        JsonNode meta = field(response.get(i), "meta_info", engine(), one);
-        JsonNode positions = field(meta, "output_token_ids_logprobs", engine(), one);
-        if (!positions.isArray() || positions.size() != 1) {
-          throw new IcmException(
-              engine() + " answered " + positions.size() + " output positions for " + one + ", expected 1 (max_new_tokens 1)");
+        try {
+          readOne(response.get(i), q, from + i, out, counters);
+        } catch (IcmException e) {
+          throw EngineAdapter.withExample(e, q.exampleId());
         }
-        JsonNode entries = positions.get(0);
-        int[] targets = q.targets();
-        if (!entries.isArray() || entries.size() != targets.length) {
-          throw new IcmException(
-              engine() + " answered " + entries.size() + " log-probabilities for " + one + ", expected "
-                  + targets.length + " (one per token of token_ids_logprob)");
-        }
-        for (int k = 0; k < targets.length; k++) {
-          JsonNode found = null;
-          for (JsonNode e : entries) {
-            if (e.isArray() && e.size() >= 2 && e.get(1).asInt(-1) == targets[k]) {
-              found = e;
-            }
+      }
+    }
+
+    private void readOne(JsonNode result, Query q, int row, double[][] out, Counters counters) {
+      String one = "example '" + q.exampleId() + "'";
+      JsonNode meta = field(result, "meta_info", engine(), one);
+      JsonNode positions = field(meta, "output_token_ids_logprobs", engine(), one);
+      if (!positions.isArray() || positions.size() != 1) {
+        throw new IcmException(
+            engine() + " answered " + positions.size() + " output positions for " + one + ", expected 1 (max_new_tokens 1)");
+      }
+      JsonNode entries = positions.get(0);
+      int[] targets = q.targets();
+      if (!entries.isArray() || entries.size() != targets.length) {
+        throw new IcmException(
+            engine() + " answered " + entries.size() + " log-probabilities for " + one + ", expected "
+                + targets.length + " (one per token of token_ids_logprob)");
+      }
+      for (int k = 0; k < targets.length; k++) {
+        JsonNode found = null;
+        for (JsonNode e : entries) {
+          if (e.isArray() && e.size() >= 2 && e.get(1).asInt(-1) == targets[k]) {
+            found = e;
           }
-          if (found == null) {
-            throw new IcmException(
-                engine() + " gave no log-probability for token " + targets[k] + " of " + one + ": "
-                    + Transport.quote(entries.toString()));
-          }
-          out[from + i][k] = EngineAdapter.logProb(found.get(0), engine(), one, targets[k]);
         }
-        if (meta.has("prompt_tokens")) {
-          long prompt = meta.path("prompt_tokens").asLong();
-          long cached = meta.path("cached_tokens").asLong(0);
-          counters.add(prompt, cached, prompt - cached);
+        if (found == null) {
+          throw new IcmException(
+              engine() + " gave no log-probability for token " + targets[k] + " of " + one + ": "
+                  + Transport.quote(entries.toString()));
         }
+        out[row][k] = EngineAdapter.logProb(found.get(0), engine(), one, targets[k]);
+      }
+      if (meta.has("prompt_tokens")) {
+        long prompt = meta.path("prompt_tokens").asLong();
+        long cached = meta.path("cached_tokens").asLong(0);
+        counters.add(prompt, cached, prompt - cached);
       }
     }
   }

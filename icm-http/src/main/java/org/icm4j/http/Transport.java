@@ -29,7 +29,6 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import org.icm4j.IcmException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -39,15 +38,6 @@ import org.jspecify.annotations.Nullable;
  * The API key is sent as a bearer token and appears in no message.
  */
 final class Transport {
-
-  /** Thrown for an answer that will not get better by asking again. */
-  static final class Failure extends IcmException {
-    private static final long serialVersionUID = 1L;
-
-    Failure(String message, @Nullable Throwable cause) {
-      super(message, cause);
-    }
-  }
 
   static final ObjectMapper JSON = new ObjectMapper();
 
@@ -122,7 +112,7 @@ final class Transport {
     for (int attempt = 1; ; attempt++) {
       Duration left = Duration.between(Instant.now(), deadline);
       if (left.isNegative() || left.isZero()) {
-        throw new Failure(
+        throw fail(
             what + ": the deadline ran out after " + (attempt - 1) + " attempt(s) at " + uri
                 + " (last: " + lastProblem + "); raise HttpScorer.Builder.deadline or check the server",
             null);
@@ -157,7 +147,7 @@ final class Transport {
         lastAnswer = "; the server's last answer: " + lastProblem;
         boolean retryable = status == 429 || status == 408 || status / 100 == 5;
         if (!retryable) {
-          throw new Failure(
+          throw fail(
               what + ": " + uri + " answered HTTP " + status + ": " + message + hint(status), null);
         }
         var asked = retryAfter(response);
@@ -172,23 +162,23 @@ final class Transport {
         TooLarge tooLarge = find(cause, TooLarge.class);
         if (tooLarge != null) {
           // asking again would bring the same flood
-          throw new Failure(what + ": " + uri + " " + tooLarge.getMessage(), null);
+          throw fail(what + ": " + uri + " " + tooLarge.getMessage(), null);
         }
         if (cause instanceof HttpTimeoutException) {
           lastProblem = progress.describe(timeout) + lastAnswer;
         } else if (cause instanceof IOException) {
           lastProblem = "connection failed: " + cause + lastAnswer;
         } else {
-          throw new Failure(what + ": the request to " + uri + " failed: " + cause, cause);
+          throw fail(what + ": the request to " + uri + " failed: " + cause, cause);
         }
         wait = backoff(attempt);
       } catch (InterruptedException e) {
         progress.abort(pending);
         Thread.currentThread().interrupt();
-        throw new Failure(what + ": interrupted while waiting for " + uri, e);
+        throw fail(what + ": interrupted while waiting for " + uri, e);
       }
       if (attempt >= maxAttempts) {
-        throw new Failure(
+        throw fail(
             what + ": gave up after " + attempt + " attempt(s) at " + uri + " (last: " + lastProblem
                 + "); check the server, or raise HttpScorer.Builder.maxAttempts",
             null);
@@ -196,7 +186,7 @@ final class Transport {
       Duration remaining = Duration.between(Instant.now(), deadline);
       if (wait.compareTo(remaining) > 0) {
         String who = serverAsked ? "the server asks to wait " : "the next attempt would wait ";
-        throw new Failure(
+        throw fail(
             what + ": the deadline leaves " + Math.max(0, remaining.toMillis()) + " ms but " + who
                 + wait.toMillis() + " ms (last: " + lastProblem + ") at " + uri
                 + "; raise HttpScorer.Builder.deadline",
@@ -207,7 +197,7 @@ final class Transport {
         Thread.sleep(wait.toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new Failure(what + ": interrupted while waiting to retry " + uri, e);
+        throw fail(what + ": interrupted while waiting to retry " + uri, e);
       }
     }
   }
@@ -226,16 +216,16 @@ final class Transport {
     try {
       JsonNode node = json.readTree(body);
       if (node == null || node.isMissingNode()) {
-        throw new Failure(what + ": " + uri + " answered with an empty body", null);
+        throw fail(what + ": " + uri + " answered with an empty body", null);
       }
       return node;
     } catch (StreamConstraintsException e) {
-      throw new Failure(
+      throw fail(
           what + ": " + uri + " answered with JSON the parser refuses (" + e.getOriginalMessage()
               + "); raise HttpScorer.Builder.maxResponseBytes if the answer is legitimately this large",
           e);
     } catch (JsonProcessingException e) {
-      throw new Failure(
+      throw fail(
           what + ": " + uri + " answered with malformed or truncated JSON (" + e.getOriginalMessage()
               + "): " + quote(body),
           e);
@@ -384,6 +374,11 @@ final class Transport {
     TooLarge(String message) {
       super(message);
     }
+  }
+
+  /** A failure that asking again will not fix (it names no example: the scorer adds it). */
+  private static InferenceServerException fail(String message, @Nullable Throwable cause) {
+    return new InferenceServerException(message, null, cause);
   }
 
   static String mib(long bytes) {

@@ -209,4 +209,76 @@ class HttpScorerFaultTest {
           .hasMessageContaining("with model 'other'");
     }
   }
+
+  // ---------------------------------------------------------------- 9: the failures' details
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(Engine.class)
+  void everyAnswerFailure_namesItsExampleInExampleId(Engine engine) {
+    String path = engine == Engine.LLAMA_CPP ? "/completion" : engine == Engine.VLLM ? "/v1/completions" : "/generate";
+    try (StubServer stub = StubContracts.start(engine);
+        HttpScorer scorer = StubContracts.scorer(stub, engine).maxInFlight(1).maxAttempts(1).build()) {
+      scorer.score(BINARY, List.of(request()));
+      List<Fault> faults = List.of(
+          Fault.status(400, "{\"error\":{\"message\":\"bad\"}}"), // refused at once
+          Fault.status(503, "busy"), // gives up (maxAttempts 1)
+          Fault.truncate(), // malformed JSON
+          Fault.json(n -> com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode())); // no field
+      for (Fault f : faults) {
+        stub.fault(path, f);
+
+        IcmException e = failure(() -> scorer.score(BINARY, List.of(request())));
+
+        assertThat(e.exampleId()).as(e.getMessage()).isEqualTo("c3");
+      }
+    }
+  }
+
+  @Test
+  void score_withAFailureInTheSecondPromptOfASglangBatch_namesThatExample() {
+    try (StubServer stub = StubContracts.start(Engine.SGLANG);
+        HttpScorer scorer = StubContracts.scorer(stub, Engine.SGLANG).maxInFlight(1).build()) {
+      List<ScoreRequest> two = List.of(request(), new ScoreRequest(EXAMPLES.get(3), List.of()));
+      scorer.score(BINARY, two);
+      stub.fault("/generate", Fault.json(n -> {
+        ((com.fasterxml.jackson.databind.node.ObjectNode) n.get(1)).remove("meta_info");
+        return n;
+      }));
+
+      IcmException e = failure(() -> scorer.score(BINARY, two));
+
+      assertThat(e.getMessage()).contains("example 'c4'");
+      assertThat(e.exampleId()).isEqualTo("c4");
+    }
+  }
+
+  @Test
+  void score_aPositiveLogProb_isCalledAboveZeroNotNonFinite() {
+    try (StubServer stub = StubContracts.start(Engine.LLAMA_CPP);
+        HttpScorer scorer = StubContracts.scorer(stub, Engine.LLAMA_CPP).maxInFlight(1).build()) {
+      scorer.score(BINARY, List.of(request()));
+      stub.fault("/completion", Fault.json(n -> {
+        ((com.fasterxml.jackson.databind.node.ObjectNode) n.get("completion_probabilities").get(0)).put("logprob", 0.6931);
+        return n;
+      }));
+
+      IcmException e = failure(() -> scorer.score(BINARY, List.of(request())));
+
+      assertThat(e.getMessage())
+          .contains("the log-probability 0.6931 for token 3, which is above 0, that is a probability of 1.99")
+          .doesNotContain("not a finite");
+      assertThat(e.exampleId()).isEqualTo("c3");
+    }
+  }
+
+  @Test
+  void build_whenTheServerCannotBeReached_throwsAPublicExceptionType() {
+    IcmException e = failure(() -> HttpScorer.builder().endpoint("http://127.0.0.1:9").engine(Engine.VLLM)
+        .maxAttempts(1).build());
+
+    assertThat(e).isInstanceOf(InferenceServerException.class);
+    assertThat(java.lang.reflect.Modifier.isPublic(e.getClass().getModifiers())).isTrue();
+    assertThat(e.getClass().getName()).doesNotContain("$");
+    assertThat(e.toString()).startsWith("org.icm4j.http.InferenceServerException: the model query (GET /v1/models): gave up");
+  }
 }
