@@ -19,9 +19,12 @@ interface EngineAdapter {
    *
    * @param name the model's name (vLLM needs it in every request)
    * @param vocabularySize the size of its vocabulary, or {@code null} when the engine does not say
-   * @param contextLength the longest prompt it takes, or {@code null} when the engine does not say
+   * @param contextLength the most tokens a request may hold (prompt and generated token), or
+   *     {@code null} when the engine does not say
+   * @param contextSource where {@code contextLength} comes from, for messages
    */
-  record ModelInfo(String name, @Nullable Integer vocabularySize, @Nullable Integer contextLength) {}
+  record ModelInfo(
+      String name, @Nullable Integer vocabularySize, @Nullable Integer contextLength, String contextSource) {}
 
   /**
    * One question: the log-probability of each of {@code targets} as the token after {@code

@@ -108,6 +108,8 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
   private final Map<String, int[]> encoded = new ConcurrentHashMap<>();
   private final Map<String, int[]> checkedPrompts = new ConcurrentHashMap<>();
   private final int[] separatorTokens;
+  private final @Nullable Integer contextLimit;
+  private final String contextSource;
   /** The model the first scoring answer named; every later answer must name the same. */
   private final java.util.concurrent.atomic.AtomicReference<@Nullable String> answerModel =
       new java.util.concurrent.atomic.AtomicReference<>();
@@ -139,6 +141,14 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
               + ": it serves another model or another tokenizer");
     }
     this.info = served;
+    if (b.contextLength != null
+        && (served.contextLength() == null || b.contextLength < served.contextLength())) {
+      this.contextLimit = b.contextLength;
+      this.contextSource = "HttpScorer.Builder.contextLength";
+    } else {
+      this.contextLimit = served.contextLength();
+      this.contextSource = served.contextSource();
+    }
     AtomicInteger threads = new AtomicInteger();
     this.executor =
         Executors.newFixedThreadPool(
@@ -293,6 +303,82 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
 
   // ---------------------------------------------------------------- LabelScorer
 
+  /** The context limit requests are held to, or -1 when neither the server nor the builder gives one. */
+  public int contextLength() {
+    return contextLimit == null ? -1 : contextLimit;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Tokenizes every prompt of the batch (checking each as scoring would) and fails when the
+   * longest request the search can make does not fit the context limit (the server's, or {@link
+   * Builder#contextLength}): every other example of the batch as a demonstration with the label of
+   * most tokens, then the query and that label. Without a known limit it accepts every batch.
+   *
+   * @throws IcmException naming the batch size, the tokens needed, the limit and where it comes
+   *     from, and a batch size that fits; or naming the example whose prompt alone does not fit
+   */
+  @Override
+  public void checkBatch(LabelSpace labels, List<Example> batch) {
+    requireNonNull(labels, "labels");
+    requireNonNull(batch, "batch");
+    if (closed) {
+      throw new IllegalStateException("this HttpScorer is closed");
+    }
+    Integer limit = contextLimit;
+    if (batch.isEmpty() || limit == null) {
+      return;
+    }
+    Instant until = Instant.now().plus(deadline);
+    int longestLabel = 0;
+    for (String l : labels.names()) {
+      longestLabel = Math.max(longestLabel, labelTokens(l, until).length);
+    }
+    int n = batch.size();
+    long[] demos = new long[n];
+    long total = 0;
+    int widest = 0;
+    for (int i = 0; i < n; i++) {
+      demos[i] = promptTokens(batch.get(i), labels, until).length + longestLabel + separatorTokens.length;
+      total += demos[i];
+      if (demos[i] > demos[widest]) {
+        widest = i;
+      }
+    }
+    // query i: the others' demonstrations, then its prompt and the label (score's own check)
+    long overhead = separatorTokens.length;
+    long longest = total - overhead;
+    if (longest <= limit) {
+      return;
+    }
+    if (demos[widest] - overhead > limit) {
+      Example e = batch.get(widest);
+      throw new IcmException(
+          "the prompt of example '" + e.id() + "' with the longest label takes " + (demos[widest] - overhead)
+              + " tokens, more than the server's limit of " + limit + " (" + contextSource + "): shorten its"
+              + " prompt or give the server a longer context",
+          e.id(),
+          null);
+    }
+    long[] sorted = demos.clone();
+    Arrays.sort(sorted);
+    int fits = 0;
+    long sum = 0;
+    for (int i = n - 1; i >= 0 && sum + sorted[i] - overhead <= limit; i--) {
+      sum += sorted[i];
+      fits++;
+    }
+    throw new IcmException(
+        "a batch of " + n + " examples can need a context of " + longest + " tokens (" + (n - 1)
+            + " demonstrations and a query, with the longest label), more than the server's limit of " + limit
+            + " (" + contextSource + "): use a smaller batch (Icm.Builder.batchSize(" + fits + ") fits any "
+            + fits + " of these examples), shorter prompts, or a longer context on the server (llama-server:"
+            + " -c = slots x context per slot; see docs/remote.md)",
+        batch.get(widest).id(),
+        null);
+  }
+
   @Override
   public ScoreResult score(LabelSpace labels, List<ScoreRequest> requests) {
     return score(labels, requests, true);
@@ -361,13 +447,13 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
       ScoreRequest req = requests.get(r);
       String id = req.query().id();
       int[] prompt = concat(demos(req.context(), labels, until), promptTokens(req.query(), labels, until));
-      Integer limit = info.contextLength();
+      Integer limit = contextLimit;
       // the server reads the prompt and the label tokens but the last, and makes room for one more
       if (limit != null && prompt.length + longest > limit) {
         throw new IcmException(
             "the context of example '" + id + "' takes " + (prompt.length + longest) + " tokens with its label,"
-                + " more than the server's limit of " + limit + ": use a smaller batch (Icm.Builder.batchSize),"
-                + " shorter prompts or a server with a longer context",
+                + " more than the server's limit of " + limit + " (" + contextSource + "): use a smaller batch"
+                + " (Icm.Builder.batchSize), shorter prompts or a server with a longer context",
             id,
             null);
       }
@@ -592,6 +678,7 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     private Duration deadline = Duration.ofMinutes(30);
     private int maxAttempts = 6;
     private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
+    private @Nullable Integer contextLength;
     private Duration initialBackoff = Duration.ofMillis(200);
     private Duration maxBackoff = Duration.ofSeconds(20);
     private @Nullable String apiKeyVariable;
@@ -727,6 +814,21 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
         throw new IllegalArgumentException("maxAttempts must be >= 1, but was " + attempts);
       }
       this.maxAttempts = attempts;
+      return this;
+    }
+
+    /**
+     * The most tokens one request may hold (the prompt and the generated token), for a server that
+     * does not report it (SGLang) or to hold requests under a smaller limit than it reports; the
+     * smaller of this and the server's limit applies. Used by {@link HttpScorer#checkBatch} before
+     * a search and by every call. Default: the server's (llama.cpp: the context per slot from
+     * {@code /props}; vLLM: {@code max_model_len}), none for SGLang.
+     */
+    public Builder contextLength(int tokens) {
+      if (tokens < 2) {
+        throw new IllegalArgumentException("contextLength must be >= 2, but was " + tokens);
+      }
+      this.contextLength = tokens;
       return this;
     }
 

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.icm4j.IcmException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * llama.cpp's {@code llama-server}: {@code POST /completion} with the prompt as token ids, {@code
@@ -39,6 +40,12 @@ final class LlamaCppAdapter implements EngineAdapter {
     JsonNode m = data.get(0);
     JsonNode meta = field(m, "meta", engine(), about);
     int vocab = field(meta, "n_vocab", engine(), about).asInt();
+    // the context a slot holds (-c divided among the -np slots): what the server enforces
+    Integer slot = slotContext(transport, deadline);
+    if (slot != null) {
+      return new ModelInfo(field(m, "id", engine(), about).asText(), vocab, slot,
+          "the llama.cpp server's context per slot (GET /props: default_generation_settings.n_ctx)");
+    }
     Integer context = null;
     for (String key : new String[] {"n_ctx", "n_ctx_train"}) {
       JsonNode v = meta.get(key);
@@ -46,7 +53,24 @@ final class LlamaCppAdapter implements EngineAdapter {
         context = context == null ? v.asInt() : Math.min(context, v.asInt());
       }
     }
-    return new ModelInfo(field(m, "id", engine(), about).asText(), vocab, context);
+    return new ModelInfo(field(m, "id", engine(), about).asText(), vocab, context,
+        "the model's training context (GET /v1/models: meta.n_ctx_train; the server has no /props)");
+  }
+
+  /** {@code /props}' {@code default_generation_settings.n_ctx} (or {@code n_ctx}), or null. */
+  private static @Nullable Integer slotContext(Transport transport, Instant deadline) {
+    JsonNode props;
+    try {
+      props = transport.get("/props", deadline, "the server's properties (GET /props)");
+    } catch (InferenceServerException e) {
+      return null; // an older server without /props
+    }
+    for (JsonNode v : new JsonNode[] {props.path("default_generation_settings").path("n_ctx"), props.path("n_ctx")}) {
+      if (v.canConvertToInt() && v.asInt() > 0) {
+        return v.asInt();
+      }
+    }
+    return null;
   }
 
   @Override

@@ -29,7 +29,7 @@ final class SglangAdapter implements EngineAdapter {
   public ModelInfo modelInfo(Transport transport, Instant deadline) {
     String about = "the model query (GET /get_model_info)";
     JsonNode root = transport.get("/get_model_info", deadline, about);
-    return new ModelInfo(field(root, "model_path", engine(), about).asText(), null, null);
+    return new ModelInfo(field(root, "model_path", engine(), about).asText(), null, null, "SGLang reports none");
   }
 
   @Override

@@ -39,7 +39,10 @@ final class VllmAdapter implements EngineAdapter {
     JsonNode m = data.get(0);
     JsonNode max = m.get("max_model_len");
     return new ModelInfo(
-        field(m, "id", engine(), about).asText(), null, max != null && max.canConvertToInt() ? max.asInt() : null);
+        field(m, "id", engine(), about).asText(),
+        null,
+        max != null && max.canConvertToInt() && max.asInt() > 0 ? max.asInt() : null,
+        "vLLM's max_model_len (GET /v1/models)");
   }
 
   @Override

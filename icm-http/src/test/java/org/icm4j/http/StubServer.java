@@ -130,6 +130,7 @@ final class StubServer implements AutoCloseable {
   private volatile int reportedVocabulary;
   private volatile String modelName = "toy";
   private volatile long latencyMillis;
+  private volatile int contextLength = 256;
   private volatile @Nullable String lastAuthorization;
   private int @Nullable [] lastPrompt;
 
@@ -174,6 +175,12 @@ final class StubServer implements AutoCloseable {
 
   StubServer modelName(String name) {
     this.modelName = name;
+    return this;
+  }
+
+  /** The context llama.cpp's {@code /props} (per slot) and vLLM's {@code max_model_len} report. */
+  StubServer contextLength(int tokens) {
+    this.contextLength = tokens;
     return this;
   }
 
@@ -333,9 +340,15 @@ final class StubServer implements AutoCloseable {
         root.put("object", "list");
         ObjectNode m = root.putArray("data").addObject();
         m.put("id", modelName).put("object", "model").put("created", 0).put("owned_by", "llamacpp");
-        m.putObject("meta").put("vocab_type", 2).put("n_vocab", reportedVocabulary).put("n_ctx", 256)
+        m.putObject("meta").put("vocab_type", 2).put("n_vocab", reportedVocabulary)
             .put("n_ctx_train", 256).put("n_embd", 16).put("n_params", 1000).put("size", 4000);
         return root;
+      }
+      case "/props": {
+        ObjectNode root = JSON.createObjectNode();
+        root.putObject("default_generation_settings").put("id", 0).put("id_task", -1).put("n_ctx", contextLength)
+            .put("speculative", false).put("is_processing", false);
+        return root.put("total_slots", 1).put("model_path", modelName).put("build_info", "stub");
       }
       case "/tokenize": {
         ObjectNode r = JSON.createObjectNode();
@@ -389,7 +402,7 @@ final class StubServer implements AutoCloseable {
         ObjectNode m = root.putArray("data").addObject();
         m.put("id", modelName).put("object", "model").put("created", 0).put("owned_by", "vllm")
             .put("root", modelName).putNull("parent");
-        m.put("max_model_len", 256).putArray("permission");
+        m.put("max_model_len", contextLength).putArray("permission");
         return root;
       }
       case "/tokenize": {
