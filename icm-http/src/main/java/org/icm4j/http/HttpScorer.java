@@ -90,6 +90,16 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     DIVIDE_AND_CONQUER
   }
 
+  /**
+   * The session header of vLLM's production-stack router with {@code --routing-logic session
+   * --session-key X-Session-ID} (the router reads the header its {@code --session-key} names:
+   * give it this one): {@code X-Session-ID}.
+   */
+  public static final String SESSION_ID_HEADER = "X-Session-ID";
+
+  /** The routing-key header SGLang's model gateway (SMG) reads by default: {@code X-SMG-Routing-Key}. */
+  public static final String SGLANG_ROUTING_KEY_HEADER = "X-SMG-Routing-Key";
+
   /** The default of {@link Builder#maxResponseBytes}: 8 MiB. */
   public static final long DEFAULT_MAX_RESPONSE_BYTES = 8L * 1024 * 1024;
 
@@ -303,6 +313,41 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
 
   // ---------------------------------------------------------------- LabelScorer
 
+  /**
+   * Sends {@code key} in the routing header ({@link Builder#routingHeader}) of every later request,
+   * until the next {@link #checkBatch} (which sets the batch's own key) or the next call of this
+   * method; a new key also empties the cookie jar ({@link Builder#sessionCookies}). Call it from a
+   * {@code BatchHook} or before a call to pin requests yourself. The scorer's calls share one key:
+   * two runs that should be routed apart need two scorers.
+   */
+  public void routingKey(String key) {
+    requireNonNull(key, "key");
+    if (key.isBlank() || key.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
+      throw new IllegalArgumentException(
+          "routing key must be non-blank printable ASCII without spaces, but was '" + key + "'");
+    }
+    transport.routingKey(key);
+  }
+
+  /** The routing key sent now, or {@code null} before the first batch or {@link #routingKey(String)}. */
+  public @Nullable String routingKey() {
+    return transport.routingKey();
+  }
+
+  /** {@code icm4j-} and 16 hex digits of the SHA-256 of the batch's example ids, in order. */
+  static String routingKeyOf(List<Example> batch) {
+    try {
+      var digest = java.security.MessageDigest.getInstance("SHA-256");
+      for (Example e : batch) {
+        digest.update(e.id().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        digest.update((byte) 0);
+      }
+      return "icm4j-" + java.util.HexFormat.of().formatHex(digest.digest(), 0, 8);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
   /** The context limit requests are held to, or -1 when neither the server nor the builder gives one. */
   public int contextLength() {
     return contextLimit == null ? -1 : contextLimit;
@@ -326,8 +371,12 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     if (closed) {
       throw new IllegalStateException("this HttpScorer is closed");
     }
+    if (batch.isEmpty()) {
+      return;
+    }
+    transport.routingKey(routingKeyOf(batch));
     Integer limit = contextLimit;
-    if (batch.isEmpty() || limit == null) {
+    if (limit == null) {
       return;
     }
     Instant until = Instant.now().plus(deadline);
@@ -679,6 +728,8 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     private int maxAttempts = 6;
     private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
     private @Nullable Integer contextLength;
+    private @Nullable String routingHeader;
+    private boolean sessionCookies;
     private Duration initialBackoff = Duration.ofMillis(200);
     private Duration maxBackoff = Duration.ofSeconds(20);
     private @Nullable String apiKeyVariable;
@@ -818,6 +869,42 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     }
 
     /**
+     * Sends the batch's routing key in this header on every request, so that a router in front of
+     * several replicas keeps a batch on one replica (whose prefix cache then serves it): {@link
+     * HttpScorer#SESSION_ID_HEADER} for vLLM's production-stack router, {@link
+     * HttpScorer#SGLANG_ROUTING_KEY_HEADER} for SGLang's gateway, or the header your router hashes
+     * on. The key is derived from the batch's example ids in {@link HttpScorer#checkBatch}, which
+     * {@code Icm.run} calls before each batch, or set with {@link HttpScorer#routingKey(String)}.
+     * Default: none.
+     */
+    public Builder routingHeader(String name) {
+      requireNonNull(name, "name");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("routingHeader must not be blank");
+      }
+      try {
+        java.net.http.HttpRequest.newBuilder().header(name, "x");
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "routingHeader '" + name + "' is not a header name a client may set (" + e.getMessage()
+                + "): give the name your router reads, e.g. HttpScorer.SESSION_ID_HEADER",
+            e);
+      }
+      this.routingHeader = name;
+      return this;
+    }
+
+    /**
+     * Keeps the cookies the server or its gateway sets and sends them back (a cookie jar), for
+     * routers that pin a session by cookie; the jar is emptied whenever the routing key changes
+     * (a new batch). Default false.
+     */
+    public Builder sessionCookies(boolean keep) {
+      this.sessionCookies = keep;
+      return this;
+    }
+
+    /**
      * The most tokens one request may hold (the prompt and the generated token), for a server that
      * does not report it (SGLang) or to hold requests under a smaller limit than it reports; the
      * smaller of this and the server's limit applies. Used by {@link HttpScorer#checkBatch} before
@@ -912,7 +999,8 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
       }
       Transport transport =
           new Transport(
-              endpoint, key, connectTimeout, requestTimeout, maxAttempts, initialBackoff, maxBackoff, maxResponseBytes);
+              endpoint, key, connectTimeout, requestTimeout, maxAttempts, initialBackoff, maxBackoff, maxResponseBytes,
+              routingHeader, sessionCookies);
       return new HttpScorer(this, transport);
     }
   }

@@ -50,6 +50,9 @@ final class Transport {
   private final Duration maxBackoff;
   private final long maxResponseBytes;
   private final ObjectMapper json;
+  private final @Nullable String routingHeader;
+  private final java.net.@Nullable CookieManager cookies;
+  private volatile @Nullable String routingKey;
   final AtomicLong requests = new AtomicLong();
   final AtomicLong retries = new AtomicLong();
 
@@ -61,8 +64,12 @@ final class Transport {
       int maxAttempts,
       Duration initialBackoff,
       Duration maxBackoff,
-      long maxResponseBytes) {
+      long maxResponseBytes,
+      @Nullable String routingHeader,
+      boolean sessionCookies) {
     this.base = base;
+    this.routingHeader = routingHeader;
+    this.cookies = sessionCookies ? new java.net.CookieManager(null, java.net.CookiePolicy.ACCEPT_ALL) : null;
     this.maxResponseBytes = maxResponseBytes;
     // anything under the size bound parses: Jackson's default string limit (20 M chars) would
     // call a valid 25 MB answer malformed
@@ -79,11 +86,30 @@ final class Transport {
     this.maxAttempts = maxAttempts;
     this.initialBackoff = initialBackoff;
     this.maxBackoff = maxBackoff;
-    this.client =
-        HttpClient.newBuilder()
-            .connectTimeout(connectTimeout)
-            .version(HttpClient.Version.HTTP_1_1)
-            .build();
+    HttpClient.Builder cb =
+        HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1);
+    if (cookies != null) {
+      cb.cookieHandler(cookies);
+    }
+    this.client = cb.build();
+  }
+
+  /**
+   * Sends {@code key} in the routing header of every later request; a new key also empties the
+   * cookie jar, so that a router may place the new batch's session anew.
+   */
+  void routingKey(@Nullable String key) {
+    if (java.util.Objects.equals(key, routingKey)) {
+      return;
+    }
+    routingKey = key;
+    if (cookies != null) {
+      cookies.getCookieStore().removeAll();
+    }
+  }
+
+  @Nullable String routingKey() {
+    return routingKey;
   }
 
   URI base() {
@@ -121,6 +147,10 @@ final class Transport {
       HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json");
       if (apiKey != null) {
         rb.header("Authorization", "Bearer " + apiKey);
+      }
+      String key = routingKey;
+      if (routingHeader != null && key != null) {
+        rb.header(routingHeader, key);
       }
       if (payload == null) {
         rb.GET();

@@ -131,6 +131,9 @@ final class StubServer implements AutoCloseable {
   private volatile String modelName = "toy";
   private volatile long latencyMillis;
   private volatile int contextLength = 256;
+  private volatile @Nullable String trackedHeader;
+  private volatile @Nullable String setCookie;
+  private final java.util.List<String> tracked = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
   private volatile @Nullable String lastAuthorization;
   private int @Nullable [] lastPrompt;
 
@@ -178,6 +181,28 @@ final class StubServer implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Records, for every later request, its path and the value of header {@code name} (or of the
+   * {@code Cookie} header when {@code name} is "Cookie"), as "path value" ("path null" when absent).
+   */
+  StubServer trackHeader(String name) {
+    this.trackedHeader = name;
+    return this;
+  }
+
+  /** Every answer from now on sets this cookie ({@code Set-Cookie}). */
+  StubServer setCookie(String cookie) {
+    this.setCookie = cookie;
+    return this;
+  }
+
+  /** What {@link #trackHeader} recorded, in order. */
+  java.util.List<String> tracked() {
+    synchronized (tracked) {
+      return java.util.List.copyOf(tracked);
+    }
+  }
+
   /** The context llama.cpp's {@code /props} (per slot) and vLLM's {@code max_model_len} report. */
   StubServer contextLength(int tokens) {
     this.contextLength = tokens;
@@ -210,6 +235,10 @@ final class StubServer implements AutoCloseable {
       String path = ex.getRequestURI().getPath();
       hits.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
       lastAuthorization = ex.getRequestHeaders().getFirst("Authorization");
+      String trackedName = trackedHeader;
+      if (trackedName != null) {
+        tracked.add(path + " " + ex.getRequestHeaders().getFirst(trackedName));
+      }
       JsonNode body = ex.getRequestMethod().equals("POST")
           ? JSON.readTree(ex.getRequestBody().readAllBytes()) : JSON.createObjectNode();
       Response r;
@@ -244,6 +273,10 @@ final class StubServer implements AutoCloseable {
       counted = false;
       byte[] bytes = r.body().getBytes(StandardCharsets.UTF_8);
       ex.getResponseHeaders().set("Content-Type", "application/json");
+      String cookie = setCookie;
+      if (cookie != null) {
+        ex.getResponseHeaders().set("Set-Cookie", cookie);
+      }
       r.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
       try {
         if (r.writer() != null) {
