@@ -136,9 +136,12 @@ class HttpScorerFaultTest {
     }
   }
 
-  /** A valid answer with a string field of {@code chars} characters added. */
+  /** A valid answer (a JSON object) with a string field of {@code chars} characters added. */
   private static Fault padded(int chars) {
-    return Fault.json(n -> ((com.fasterxml.jackson.databind.node.ObjectNode) n).put("padding", "x".repeat(chars)));
+    return r -> {
+      String b = r.body().strip();
+      return r.withBody(b.substring(0, b.length() - 1) + ",\"padding\":\"" + "x".repeat(chars) + "\"}");
+    };
   }
 
   @Test
