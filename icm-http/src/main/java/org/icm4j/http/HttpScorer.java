@@ -270,14 +270,14 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     if (checked != null) {
       return checked;
     }
-    int[] ids = encode(e.prompt(), "the prompt of example '" + e.id() + "'", until);
+    int[] ids = encodeFor(e, e.prompt(), "the prompt of example '" + e.id() + "'", until);
     if (ids.length == 0) {
       throw new IcmException("the prompt of example '" + e.id() + "' has no tokens: give it a non-blank prompt", e.id(), null);
     }
     for (String label : space.names()) {
       String text = e.prompt() + layout.verbalize(label);
-      int[] joint = encode(text, "example '" + e.id() + "' with label '" + label + "'", until);
-      int[] asDemo = encode(text + layout.separator(), "example '" + e.id() + "' as a demonstration", until);
+      int[] joint = encodeFor(e, text, "example '" + e.id() + "' with label '" + label + "'", until);
+      int[] asDemo = encodeFor(e, text + layout.separator(), "example '" + e.id() + "' as a demonstration", until);
       int[] alone = labelTokens(label, until);
       if (!Arrays.equals(joint, concat(ids, alone)) || !Arrays.equals(asDemo, concat(joint, separatorTokens))) {
         throw new IcmException(
@@ -295,6 +295,22 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     }
     checkedPrompts.put(key, ids);
     return ids;
+  }
+
+  /** {@link #encode} for text of example {@code e}: a failure names the example (message and id). */
+  private int[] encodeFor(Example e, String text, String what, Instant until) {
+    try {
+      return encode(text, what, until);
+    } catch (IcmException x) {
+      String message = x.getMessage() != null && x.getMessage().contains("example '" + e.id() + "'")
+          ? x.getMessage()
+          : what + ": " + x.getMessage();
+      IcmException r = x instanceof InferenceServerException
+          ? new InferenceServerException(message, e.id(), x.getCause())
+          : new IcmException(message, e.id(), x.getCause());
+      r.setStackTrace(x.getStackTrace());
+      throw r;
+    }
   }
 
   private int[] demos(List<LabelledExample> context, LabelSpace space, Instant until) {

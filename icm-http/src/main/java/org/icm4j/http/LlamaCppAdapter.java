@@ -102,6 +102,7 @@ final class LlamaCppAdapter implements EngineAdapter {
     private final ObjectNode body;
     private final String about;
     private final String exampleId;
+    private final List<String> cellIds = new ArrayList<>();
 
     Completion(List<Query> queries, int target, List<int[]> cells, boolean reusePrefixes) {
       this.target = target;
@@ -123,6 +124,7 @@ final class LlamaCppAdapter implements EngineAdapter {
       List<String> ids = new ArrayList<>();
       for (int[] c : cells) {
         ids.add("'" + queries.get(c[0]).exampleId() + "'");
+        cellIds.add(queries.get(c[0]).exampleId());
       }
       about = "example " + String.join(", ", ids) + " (token " + target + ")";
       exampleId = queries.get(cells.get(0)[0]).exampleId();
@@ -161,28 +163,34 @@ final class LlamaCppAdapter implements EngineAdapter {
             engine() + " answered " + results.size() + " result(s) for " + cells.size() + " prompt(s) of " + about);
       }
       for (int i = 0; i < cells.size(); i++) {
-        JsonNode r = results.get(i);
-        JsonNode probs = field(r, "completion_probabilities", engine(), about);
-        if (!probs.isArray() || probs.size() != 1) {
-          throw new IcmException(
-              engine() + " answered " + (probs.isArray() ? probs.size() : "no list of") + " token probabilities for "
-                  + about + ", expected 1 (n_predict 1)");
+        try {
+          readResult(results.get(i), cells.get(i), out, counters);
+        } catch (IcmException e) {
+          throw EngineAdapter.withExample(e, cellIds.get(i));
         }
-        JsonNode p = probs.get(0);
-        int id = field(p, "id", engine(), about).asInt();
-        if (id != target) {
-          throw new IcmException(
-              engine() + " sampled token " + id + " instead of the forced token " + target + " for " + about
-                  + ": it ignored logit_bias, or the token is not in its vocabulary");
-        }
-        int[] cell = cells.get(i);
-        out[cell[0]][cell[1]] = EngineAdapter.logProb(field(p, "logprob", engine(), about), engine(), about, target);
-        JsonNode timings = r.path("timings");
-        if (timings.has("prompt_n")) {
-          long evaluated = timings.path("prompt_n").asLong();
-          long cached = timings.path("cache_n").asLong(r.path("tokens_cached").asLong(0));
-          counters.add(evaluated + cached, cached, evaluated);
-        }
+      }
+    }
+
+    private void readResult(JsonNode r, int[] cell, double[][] out, Counters counters) {
+      JsonNode probs = field(r, "completion_probabilities", engine(), about);
+      if (!probs.isArray() || probs.size() != 1) {
+        throw new IcmException(
+            engine() + " answered " + (probs.isArray() ? probs.size() : "no list of") + " token probabilities for "
+                + about + ", expected 1 (n_predict 1)");
+      }
+      JsonNode p = probs.get(0);
+      int id = field(p, "id", engine(), about).asInt();
+      if (id != target) {
+        throw new IcmException(
+            engine() + " sampled token " + id + " instead of the forced token " + target + " for " + about
+                + ": it ignored logit_bias, or the token is not in its vocabulary");
+      }
+      out[cell[0]][cell[1]] = EngineAdapter.logProb(field(p, "logprob", engine(), about), engine(), about, target);
+      JsonNode timings = r.path("timings");
+      if (timings.has("prompt_n")) {
+        long evaluated = timings.path("prompt_n").asLong();
+        long cached = timings.path("cache_n").asLong(r.path("tokens_cached").asLong(0));
+        counters.add(evaluated + cached, cached, evaluated);
       }
     }
   }

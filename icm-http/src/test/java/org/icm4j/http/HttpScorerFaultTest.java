@@ -256,6 +256,45 @@ class HttpScorerFaultTest {
   }
 
   @Test
+  void score_withAFailureInTheSecondPromptOfAVllmOrLlamaCppBatch_namesThatExample() {
+    List<ScoreRequest> two = List.of(request(), new ScoreRequest(EXAMPLES.get(3), List.of()));
+    try (StubServer stub = StubContracts.start(Engine.VLLM);
+        HttpScorer scorer = StubContracts.scorer(stub, Engine.VLLM).maxInFlight(1).build()) {
+      scorer.score(BINARY, two);
+      stub.fault("/v1/completions", Fault.json(n -> {
+        ((com.fasterxml.jackson.databind.node.ObjectNode) n.get("choices").get(1)).remove("logprobs");
+        return n;
+      }));
+
+      assertThat(failure(() -> scorer.score(BINARY, two)).exampleId()).isEqualTo("c4");
+    }
+    try (StubServer stub = StubContracts.start(Engine.LLAMA_CPP);
+        HttpScorer scorer = StubContracts.scorer(stub, Engine.LLAMA_CPP).maxInFlight(1).batchSize(2).build()) {
+      scorer.score(BINARY, two);
+      stub.fault("/completion", Fault.json(n -> {
+        ((com.fasterxml.jackson.databind.node.ObjectNode) n.get(1)).remove("completion_probabilities");
+        return n;
+      }));
+
+      assertThat(failure(() -> scorer.score(BINARY, two)).exampleId()).isEqualTo("c4");
+    }
+  }
+
+  @Test
+  void score_whenTheServerCannotTokenizeAnExamplesPrompt_namesTheExample() {
+    try (StubServer stub = StubContracts.start(Engine.SGLANG);
+        HttpScorer scorer = StubContracts.scorer(stub, Engine.SGLANG).maxInFlight(1).build()) {
+      Example odd = Example.of("odd-1", "claim the sky is purple so");
+
+      IcmException e = failure(() -> scorer.score(BINARY, List.of(new ScoreRequest(odd, List.of()))));
+
+      assertThat(e.getMessage()).startsWith("the prompt of example 'odd-1': tokenizing 'claim the sky is purple so'");
+      assertThat(e.exampleId()).isEqualTo("odd-1");
+      assertThat(e).isInstanceOf(InferenceServerException.class);
+    }
+  }
+
+  @Test
   void score_aPositiveLogProb_isCalledAboveZeroNotNonFinite() {
     try (StubServer stub = StubContracts.start(Engine.LLAMA_CPP);
         HttpScorer scorer = StubContracts.scorer(stub, Engine.LLAMA_CPP).maxInFlight(1).build()) {
