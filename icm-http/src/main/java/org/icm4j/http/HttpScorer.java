@@ -53,12 +53,19 @@ import org.jspecify.annotations.Nullable;
  * out rescore instead of about {@code n^2 / 2}. {@link #counters()} reports what the server said
  * it computed.
  *
- * <p><b>Reliability.</b> Each request has a timeout and each call a deadline; 429 (honouring
- * {@code Retry-After}), 408, 5xx, timeouts and failed connections are retried with exponential
- * backoff; other 4xx fail at once. Every failure names the example(s) and quotes the server. An
- * answer with a missing field, the wrong number of entries, another token than the one asked for,
- * or log-probabilities of distinct tokens whose probabilities add up to more than 1 fails: a
- * broken server never yields numbers. The API key is read from an environment variable and never
+ * <p><b>Reliability.</b> Each attempt has a timeout that covers its whole answer, body included,
+ * and each call a deadline no attempt outlives; 429 (honouring {@code Retry-After}), 408, 5xx,
+ * timeouts and failed connections are retried with exponential backoff; other 4xx, and answers
+ * over {@link Builder#maxResponseBytes}, fail at once. Every failure names the example(s), sets
+ * {@link IcmException#exampleId()} and quotes the server; failures to reach or read the server are
+ * {@link InferenceServerException}s. An answer with a missing field, the wrong number of entries,
+ * another token than the one asked for, another model than the earlier answers named, or
+ * log-probabilities of distinct tokens whose probabilities add up to more than 1 fails: a broken
+ * server never yields numbers. {@link #checkBatch} fails before a search when a batch cannot fit
+ * the server's context.
+ *
+ * <p><b>Routing.</b> With {@link Builder#routingHeader}, every request carries the current batch's
+ * routing key, so that a router keeps the batch on one replica (see {@link #routingKey(String)}). The API key is read from an environment variable and never
  * appears in a message, {@link #toString()} or provenance.
  *
  * <p>Thread-safe: chains may call it in parallel. Close it to stop its threads.
@@ -994,8 +1001,9 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
      *
      * @throws IllegalStateException when the endpoint or engine is missing, or the API key's
      *     environment variable is not set
-     * @throws IcmException when the server cannot be reached or serves another model, vocabulary
-     *     or tokenizer
+     * @throws InferenceServerException when the server cannot be reached, times out or refuses a
+     *     request
+     * @throws IcmException when the server serves another model, vocabulary or tokenizer
      */
     public HttpScorer build() {
       if (endpoint == null) {
