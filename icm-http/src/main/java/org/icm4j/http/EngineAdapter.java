@@ -19,9 +19,12 @@ interface EngineAdapter {
    *
    * @param name the model's name (vLLM needs it in every request)
    * @param vocabularySize the size of its vocabulary, or {@code null} when the engine does not say
-   * @param contextLength the longest prompt it takes, or {@code null} when the engine does not say
+   * @param contextLength the most tokens a request may hold (prompt and generated token), or
+   *     {@code null} when the engine does not say
+   * @param contextSource where {@code contextLength} comes from, for messages
    */
-  record ModelInfo(String name, @Nullable Integer vocabularySize, @Nullable Integer contextLength) {}
+  record ModelInfo(
+      String name, @Nullable Integer vocabularySize, @Nullable Integer contextLength, String contextSource) {}
 
   /**
    * One question: the log-probability of each of {@code targets} as the token after {@code
@@ -43,6 +46,9 @@ interface EngineAdapter {
 
     /** The examples it is about, for messages. */
     String about();
+
+    /** The first example it is about: {@link IcmException#exampleId()} of its failures. */
+    String exampleId();
 
     /**
      * Reads the answer into {@code out[query][target]} and adds the server's counters.
@@ -101,6 +107,21 @@ interface EngineAdapter {
     return v;
   }
 
+  /**
+   * {@code e} with {@code exampleId} when it names no example (the same type, message, cause and
+   * stack trace), else {@code e}.
+   */
+  static IcmException withExample(IcmException e, String exampleId) {
+    if (e.exampleId() != null) {
+      return e;
+    }
+    IcmException r = e instanceof InferenceServerException
+        ? new InferenceServerException(e.getMessage(), exampleId, e.getCause())
+        : new IcmException(e.getMessage(), exampleId, e.getCause());
+    r.setStackTrace(e.getStackTrace());
+    return r;
+  }
+
   /** A finite log-probability (at most 0, above the float underflow value) or a clear error. */
   static double logProb(JsonNode v, String engine, String about, int token) {
     if (!v.isNumber()) {
@@ -108,10 +129,17 @@ interface EngineAdapter {
           engine + " gave " + about + " a log-probability for token " + token + " that is not a number: " + v);
     }
     double lp = v.asDouble();
-    if (!Double.isFinite(lp) || lp > 1e-6) {
+    if (!Double.isFinite(lp)) {
       throw new IcmException(
           engine + " gave " + about + " the log-probability " + lp + " for token " + token
-              + ", which is not a finite log-probability");
+              + ", which is not finite: the model's logits overflowed or the server is broken");
+    }
+    if (lp > 1e-6) {
+      throw new IcmException(
+          engine + " gave " + about + " the log-probability " + lp + " for token " + token
+              + ", which is above 0, that is a probability of " + Math.exp(lp) + " > 1: it reports"
+              + " something else than log-probabilities over the full vocabulary (logits, or scores"
+              + " after a penalty or bias; see docs/remote.md for the engine's flags)");
     }
     if (lp < -1e30) {
       throw new IcmException(

@@ -53,12 +53,19 @@ import org.jspecify.annotations.Nullable;
  * out rescore instead of about {@code n^2 / 2}. {@link #counters()} reports what the server said
  * it computed.
  *
- * <p><b>Reliability.</b> Each request has a timeout and each call a deadline; 429 (honouring
- * {@code Retry-After}), 408, 5xx, timeouts and failed connections are retried with exponential
- * backoff; other 4xx fail at once. Every failure names the example(s) and quotes the server. An
- * answer with a missing field, the wrong number of entries, another token than the one asked for,
- * or log-probabilities of distinct tokens whose probabilities add up to more than 1 fails: a
- * broken server never yields numbers. The API key is read from an environment variable and never
+ * <p><b>Reliability.</b> Each attempt has a timeout that covers its whole answer, body included,
+ * and each call a deadline no attempt outlives; 429 (honouring {@code Retry-After}), 408, 5xx,
+ * timeouts and failed connections are retried with exponential backoff; other 4xx, and answers
+ * over {@link Builder#maxResponseBytes}, fail at once. Every failure names the example(s), sets
+ * {@link IcmException#exampleId()} and quotes the server; failures to reach or read the server are
+ * {@link InferenceServerException}s. An answer with a missing field, the wrong number of entries,
+ * another token than the one asked for, another model than the earlier answers named, or
+ * log-probabilities of distinct tokens whose probabilities add up to more than 1 fails: a broken
+ * server never yields numbers. {@link #checkBatch} fails before a search when a batch cannot fit
+ * the server's context.
+ *
+ * <p><b>Routing.</b> With {@link Builder#routingHeader}, every request carries the current batch's
+ * routing key, so that a router keeps the batch on one replica (see {@link #routingKey(String)}). The API key is read from an environment variable and never
  * appears in a message, {@link #toString()} or provenance.
  *
  * <p>Thread-safe: chains may call it in parallel. Close it to stop its threads.
@@ -90,6 +97,19 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     DIVIDE_AND_CONQUER
   }
 
+  /**
+   * The session header of vLLM's production-stack router with {@code --routing-logic session
+   * --session-key X-Session-ID} (the router reads the header its {@code --session-key} names:
+   * give it this one): {@code X-Session-ID}.
+   */
+  public static final String SESSION_ID_HEADER = "X-Session-ID";
+
+  /** The routing-key header SGLang's model gateway (SMG) reads by default: {@code X-SMG-Routing-Key}. */
+  public static final String SGLANG_ROUTING_KEY_HEADER = "X-SMG-Routing-Key";
+
+  /** The default of {@link Builder#maxResponseBytes}: 8 MiB. */
+  public static final long DEFAULT_MAX_RESPONSE_BYTES = 8L * 1024 * 1024;
+
   private final Engine engine;
   private final EngineAdapter adapter;
   private final Transport transport;
@@ -105,6 +125,11 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
   private final Map<String, int[]> encoded = new ConcurrentHashMap<>();
   private final Map<String, int[]> checkedPrompts = new ConcurrentHashMap<>();
   private final int[] separatorTokens;
+  private final @Nullable Integer contextLimit;
+  private final String contextSource;
+  /** The model the first scoring answer named; every later answer must name the same. */
+  private final java.util.concurrent.atomic.AtomicReference<@Nullable String> answerModel =
+      new java.util.concurrent.atomic.AtomicReference<>();
   private volatile boolean closed;
 
   private HttpScorer(Builder b, Transport transport) {
@@ -133,6 +158,14 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
               + ": it serves another model or another tokenizer");
     }
     this.info = served;
+    if (b.contextLength != null
+        && (served.contextLength() == null || b.contextLength < served.contextLength())) {
+      this.contextLimit = b.contextLength;
+      this.contextSource = "HttpScorer.Builder.contextLength";
+    } else {
+      this.contextLimit = served.contextLength();
+      this.contextSource = served.contextSource();
+    }
     AtomicInteger threads = new AtomicInteger();
     this.executor =
         Executors.newFixedThreadPool(
@@ -244,14 +277,14 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     if (checked != null) {
       return checked;
     }
-    int[] ids = encode(e.prompt(), "the prompt of example '" + e.id() + "'", until);
+    int[] ids = encodeFor(e, e.prompt(), "the prompt of example '" + e.id() + "'", until);
     if (ids.length == 0) {
       throw new IcmException("the prompt of example '" + e.id() + "' has no tokens: give it a non-blank prompt", e.id(), null);
     }
     for (String label : space.names()) {
       String text = e.prompt() + layout.verbalize(label);
-      int[] joint = encode(text, "example '" + e.id() + "' with label '" + label + "'", until);
-      int[] asDemo = encode(text + layout.separator(), "example '" + e.id() + "' as a demonstration", until);
+      int[] joint = encodeFor(e, text, "example '" + e.id() + "' with label '" + label + "'", until);
+      int[] asDemo = encodeFor(e, text + layout.separator(), "example '" + e.id() + "' as a demonstration", until);
       int[] alone = labelTokens(label, until);
       if (!Arrays.equals(joint, concat(ids, alone)) || !Arrays.equals(asDemo, concat(joint, separatorTokens))) {
         throw new IcmException(
@@ -271,6 +304,22 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     return ids;
   }
 
+  /** {@link #encode} for text of example {@code e}: a failure names the example (message and id). */
+  private int[] encodeFor(Example e, String text, String what, Instant until) {
+    try {
+      return encode(text, what, until);
+    } catch (IcmException x) {
+      String message = x.getMessage() != null && x.getMessage().contains("example '" + e.id() + "'")
+          ? x.getMessage()
+          : what + ": " + x.getMessage();
+      IcmException r = x instanceof InferenceServerException
+          ? new InferenceServerException(message, e.id(), x.getCause())
+          : new IcmException(message, e.id(), x.getCause());
+      r.setStackTrace(x.getStackTrace());
+      throw r;
+    }
+  }
+
   private int[] demos(List<LabelledExample> context, LabelSpace space, Instant until) {
     int[] all = new int[0];
     for (LabelledExample d : context) {
@@ -286,6 +335,121 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
   }
 
   // ---------------------------------------------------------------- LabelScorer
+
+  /**
+   * Sends {@code key} in the routing header ({@link Builder#routingHeader}) of every later request,
+   * until the next {@link #checkBatch} (which sets the batch's own key) or the next call of this
+   * method; a new key also empties the cookie jar ({@link Builder#sessionCookies}). Call it from a
+   * {@code BatchHook} or before a call to pin requests yourself. The scorer's calls share one key:
+   * two runs that should be routed apart need two scorers.
+   */
+  public void routingKey(String key) {
+    requireNonNull(key, "key");
+    if (key.isBlank() || key.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
+      throw new IllegalArgumentException(
+          "routing key must be non-blank printable ASCII without spaces, but was '" + key + "'");
+    }
+    transport.routingKey(key);
+  }
+
+  /** The routing key sent now, or {@code null} before the first batch or {@link #routingKey(String)}. */
+  public @Nullable String routingKey() {
+    return transport.routingKey();
+  }
+
+  /** {@code icm4j-} and 16 hex digits of the SHA-256 of the batch's example ids, in order. */
+  static String routingKeyOf(List<Example> batch) {
+    try {
+      var digest = java.security.MessageDigest.getInstance("SHA-256");
+      for (Example e : batch) {
+        digest.update(e.id().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        digest.update((byte) 0);
+      }
+      return "icm4j-" + java.util.HexFormat.of().formatHex(digest.digest(), 0, 8);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  /** The context limit requests are held to, or -1 when neither the server nor the builder gives one. */
+  public int contextLength() {
+    return contextLimit == null ? -1 : contextLimit;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Tokenizes every prompt of the batch (checking each as scoring would) and fails when the
+   * longest request the search can make does not fit the context limit (the server's, or {@link
+   * Builder#contextLength}): every other example of the batch as a demonstration with the label of
+   * most tokens, then the query and that label. Without a known limit it accepts every batch.
+   *
+   * @throws IcmException naming the batch size, the tokens needed, the limit and where it comes
+   *     from, and a batch size that fits; or naming the example whose prompt alone does not fit
+   */
+  @Override
+  public void checkBatch(LabelSpace labels, List<Example> batch) {
+    requireNonNull(labels, "labels");
+    requireNonNull(batch, "batch");
+    if (closed) {
+      throw new IllegalStateException("this HttpScorer is closed");
+    }
+    if (batch.isEmpty()) {
+      return;
+    }
+    transport.routingKey(routingKeyOf(batch));
+    Integer limit = contextLimit;
+    if (limit == null) {
+      return;
+    }
+    Instant until = Instant.now().plus(deadline);
+    int longestLabel = 0;
+    for (String l : labels.names()) {
+      longestLabel = Math.max(longestLabel, labelTokens(l, until).length);
+    }
+    int n = batch.size();
+    long[] demos = new long[n];
+    long total = 0;
+    int widest = 0;
+    for (int i = 0; i < n; i++) {
+      demos[i] = promptTokens(batch.get(i), labels, until).length + longestLabel + separatorTokens.length;
+      total += demos[i];
+      if (demos[i] > demos[widest]) {
+        widest = i;
+      }
+    }
+    // query i: the others' demonstrations, then its prompt and the label (score's own check)
+    long overhead = separatorTokens.length;
+    long longest = total - overhead;
+    if (longest <= limit) {
+      return;
+    }
+    if (demos[widest] - overhead > limit) {
+      Example e = batch.get(widest);
+      throw new IcmException(
+          "the prompt of example '" + e.id() + "' with the longest label takes " + (demos[widest] - overhead)
+              + " tokens, more than the server's limit of " + limit + " (" + contextSource + "): shorten its"
+              + " prompt or give the server a longer context",
+          e.id(),
+          null);
+    }
+    long[] sorted = demos.clone();
+    Arrays.sort(sorted);
+    int fits = 0;
+    long sum = 0;
+    for (int i = n - 1; i >= 0 && sum + sorted[i] - overhead <= limit; i--) {
+      sum += sorted[i];
+      fits++;
+    }
+    throw new IcmException(
+        "a batch of " + n + " examples can need a context of " + longest + " tokens (" + (n - 1)
+            + " demonstrations and a query, with the longest label), more than the server's limit of " + limit
+            + " (" + contextSource + "): use a smaller batch (Icm.Builder.batchSize(" + fits + ") fits any "
+            + fits + " of these examples), shorter prompts, or a longer context on the server (llama-server:"
+            + " -c = slots x context per slot; see docs/remote.md)",
+        batch.get(widest).id(),
+        null);
+  }
 
   @Override
   public ScoreResult score(LabelSpace labels, List<ScoreRequest> requests) {
@@ -355,13 +519,13 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
       ScoreRequest req = requests.get(r);
       String id = req.query().id();
       int[] prompt = concat(demos(req.context(), labels, until), promptTokens(req.query(), labels, until));
-      Integer limit = info.contextLength();
+      Integer limit = contextLimit;
       // the server reads the prompt and the label tokens but the last, and makes room for one more
       if (limit != null && prompt.length + longest > limit) {
         throw new IcmException(
             "the context of example '" + id + "' takes " + (prompt.length + longest) + " tokens with its label,"
-                + " more than the server's limit of " + limit + ": use a smaller batch (Icm.Builder.batchSize),"
-                + " shorter prompts or a server with a longer context",
+                + " more than the server's limit of " + limit + " (" + contextSource + "): use a smaller batch"
+                + " (Icm.Builder.batchSize), shorter prompts or a server with a longer context",
             id,
             null);
       }
@@ -456,7 +620,7 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     List<Call> calls = adapter.calls(queries, info.name(), batchSize, reusePrefixes);
     if (maxInFlight == 1 || calls.size() == 1) {
       for (Call c : calls) {
-        c.read(transport.post(c.path(), c.body(), until, "scoring " + c.about()), out, call);
+        send(c, until, out, call);
       }
     } else {
       // contiguous lanes, each sent in order by one worker: a server slot that serves a lane sees
@@ -470,10 +634,7 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
             if (Thread.currentThread().isInterrupted()) {
               return;
             }
-            var response = transport.post(c.path(), c.body(), until, "scoring " + c.about());
-            synchronized (out) {
-              c.read(response, out, call);
-            }
+            send(c, until, out, call);
           }
         }));
       }
@@ -510,6 +671,54 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     return out;
   }
 
+  /** Sends one call and reads its answer into {@code out}; a failure names the call's example. */
+  private void send(Call c, Instant until, double[][] out, Counters call) {
+    try {
+      var response = transport.post(c.path(), c.body(), until, "scoring " + c.about());
+      checkModel(response, c);
+      synchronized (out) {
+        c.read(response, out, call);
+      }
+    } catch (IcmException e) {
+      throw EngineAdapter.withExample(e, c.exampleId());
+    }
+  }
+
+  /**
+   * Fails when an answer names another model than the answers before it: a server restarted with
+   * another model mid-run would otherwise mix two models' log-probabilities in one search. Reads
+   * the {@code model} field of the answer (llama.cpp's {@code /completion}, vLLM's {@code
+   * /v1/completions}) or of each of its results; engines whose answers name no model (SGLang's
+   * {@code /generate}) are checked at start only.
+   */
+  private void checkModel(com.fasterxml.jackson.databind.JsonNode response, Call c) {
+    List<com.fasterxml.jackson.databind.JsonNode> results = new ArrayList<>();
+    if (response.isArray()) {
+      response.forEach(results::add);
+    } else {
+      results.add(response);
+    }
+    for (var r : results) {
+      var m = r.get("model");
+      if (m == null || !m.isTextual() || m.asText().isBlank()) {
+        continue;
+      }
+      String named = m.asText();
+      answerModel.compareAndSet(null, named);
+      String expected = answerModel.get();
+      if (!named.equals(expected)) {
+        throw new IcmException(
+            "the " + adapter.engine() + " at " + transport.base() + " answered for " + c.about() + " with model '"
+                + named + "', but its earlier answers came from model '" + expected + "' (at start it served '"
+                + info.name() + "'): the server was restarted or re-routed to another model mid-run, and one"
+                + " search must not mix two models' log-probabilities. Serve '" + expected + "' again and rerun"
+                + " (Icm.Builder.checkpoint resumes a run), or start a new run for '" + named + "'",
+            c.exampleId(),
+            null);
+      }
+    }
+  }
+
   /** Stops the scorer's threads; later calls fail. Idempotent. */
   @Override
   public void close() {
@@ -540,6 +749,10 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     private Duration requestTimeout = Duration.ofSeconds(120);
     private Duration deadline = Duration.ofMinutes(30);
     private int maxAttempts = 6;
+    private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
+    private @Nullable Integer contextLength;
+    private @Nullable String routingHeader;
+    private boolean sessionCookies;
     private Duration initialBackoff = Duration.ofMillis(200);
     private Duration maxBackoff = Duration.ofSeconds(20);
     private @Nullable String apiKeyVariable;
@@ -678,6 +891,71 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
       return this;
     }
 
+    /**
+     * Sends the batch's routing key in this header on every request, so that a router in front of
+     * several replicas keeps a batch on one replica (whose prefix cache then serves it): {@link
+     * HttpScorer#SESSION_ID_HEADER} for vLLM's production-stack router, {@link
+     * HttpScorer#SGLANG_ROUTING_KEY_HEADER} for SGLang's gateway, or the header your router hashes
+     * on. The key is derived from the batch's example ids in {@link HttpScorer#checkBatch}, which
+     * {@code Icm.run} calls before each batch, or set with {@link HttpScorer#routingKey(String)}.
+     * Default: none.
+     */
+    public Builder routingHeader(String name) {
+      requireNonNull(name, "name");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("routingHeader must not be blank");
+      }
+      try {
+        java.net.http.HttpRequest.newBuilder().header(name, "x");
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "routingHeader '" + name + "' is not a header name a client may set (" + e.getMessage()
+                + "): give the name your router reads, e.g. HttpScorer.SESSION_ID_HEADER",
+            e);
+      }
+      this.routingHeader = name;
+      return this;
+    }
+
+    /**
+     * Keeps the cookies the server or its gateway sets and sends them back (a cookie jar), for
+     * routers that pin a session by cookie; the jar is emptied whenever the routing key changes
+     * (a new batch). Default false.
+     */
+    public Builder sessionCookies(boolean keep) {
+      this.sessionCookies = keep;
+      return this;
+    }
+
+    /**
+     * The most tokens one request may hold (the prompt and the generated token), for a server that
+     * does not report it (SGLang) or to hold requests under a smaller limit than it reports; the
+     * smaller of this and the server's limit applies. Used by {@link HttpScorer#checkBatch} before
+     * a search and by every call. Default: the server's (llama.cpp: the context per slot from
+     * {@code /props}; vLLM: {@code max_model_len}), none for SGLang.
+     */
+    public Builder contextLength(int tokens) {
+      if (tokens < 2) {
+        throw new IllegalArgumentException("contextLength must be >= 2, but was " + tokens);
+      }
+      this.contextLength = tokens;
+      return this;
+    }
+
+    /**
+     * The largest answer read, in bytes (default {@value HttpScorer#DEFAULT_MAX_RESPONSE_BYTES},
+     * 8 MiB); a larger one fails the call at once, naming this setting. A scoring answer is a few
+     * KiB; llama.cpp's also echoes the prompt as text, about 4 to 6 bytes per token (see
+     * docs/remote.md). The bound keeps a broken server from filling the heap.
+     */
+    public Builder maxResponseBytes(long bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxResponseBytes must be >= 1024, but was " + bytes);
+      }
+      this.maxResponseBytes = bytes;
+      return this;
+    }
+
     /** Backoff before the first retry, doubled each time up to {@code max} (default 200 ms, 20 s). */
     public Builder backoff(Duration initial, Duration max) {
       positive("initial backoff", initial);
@@ -723,8 +1001,9 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
      *
      * @throws IllegalStateException when the endpoint or engine is missing, or the API key's
      *     environment variable is not set
-     * @throws IcmException when the server cannot be reached or serves another model, vocabulary
-     *     or tokenizer
+     * @throws InferenceServerException when the server cannot be reached, times out or refuses a
+     *     request
+     * @throws IcmException when the server serves another model, vocabulary or tokenizer
      */
     public HttpScorer build() {
       if (endpoint == null) {
@@ -743,7 +1022,9 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
         }
       }
       Transport transport =
-          new Transport(endpoint, key, connectTimeout, requestTimeout, maxAttempts, initialBackoff, maxBackoff);
+          new Transport(
+              endpoint, key, connectTimeout, requestTimeout, maxAttempts, initialBackoff, maxBackoff, maxResponseBytes,
+              routingHeader, sessionCookies);
       return new HttpScorer(this, transport);
     }
   }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.icm4j.IcmException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * llama.cpp's {@code llama-server}: {@code POST /completion} with the prompt as token ids, {@code
@@ -39,6 +40,12 @@ final class LlamaCppAdapter implements EngineAdapter {
     JsonNode m = data.get(0);
     JsonNode meta = field(m, "meta", engine(), about);
     int vocab = field(meta, "n_vocab", engine(), about).asInt();
+    // the context a slot holds (-c divided among the -np slots): what the server enforces
+    Integer slot = slotContext(transport, deadline);
+    if (slot != null) {
+      return new ModelInfo(field(m, "id", engine(), about).asText(), vocab, slot,
+          "the llama.cpp server's context per slot (GET /props: default_generation_settings.n_ctx)");
+    }
     Integer context = null;
     for (String key : new String[] {"n_ctx", "n_ctx_train"}) {
       JsonNode v = meta.get(key);
@@ -46,7 +53,24 @@ final class LlamaCppAdapter implements EngineAdapter {
         context = context == null ? v.asInt() : Math.min(context, v.asInt());
       }
     }
-    return new ModelInfo(field(m, "id", engine(), about).asText(), vocab, context);
+    return new ModelInfo(field(m, "id", engine(), about).asText(), vocab, context,
+        "the model's training context (GET /v1/models: meta.n_ctx_train; the server has no /props)");
+  }
+
+  /** {@code /props}' {@code default_generation_settings.n_ctx} (or {@code n_ctx}), or null. */
+  private static @Nullable Integer slotContext(Transport transport, Instant deadline) {
+    JsonNode props;
+    try {
+      props = transport.get("/props", deadline, "the server's properties (GET /props)");
+    } catch (InferenceServerException e) {
+      return null; // an older server without /props
+    }
+    for (JsonNode v : new JsonNode[] {props.path("default_generation_settings").path("n_ctx"), props.path("n_ctx")}) {
+      if (v.canConvertToInt() && v.asInt() > 0) {
+        return v.asInt();
+      }
+    }
+    return null;
   }
 
   @Override
@@ -77,6 +101,8 @@ final class LlamaCppAdapter implements EngineAdapter {
     private final List<int[]> cells;
     private final ObjectNode body;
     private final String about;
+    private final String exampleId;
+    private final List<String> cellIds = new ArrayList<>();
 
     Completion(List<Query> queries, int target, List<int[]> cells, boolean reusePrefixes) {
       this.target = target;
@@ -98,8 +124,10 @@ final class LlamaCppAdapter implements EngineAdapter {
       List<String> ids = new ArrayList<>();
       for (int[] c : cells) {
         ids.add("'" + queries.get(c[0]).exampleId() + "'");
+        cellIds.add(queries.get(c[0]).exampleId());
       }
       about = "example " + String.join(", ", ids) + " (token " + target + ")";
+      exampleId = queries.get(cells.get(0)[0]).exampleId();
     }
 
     @Override
@@ -118,6 +146,11 @@ final class LlamaCppAdapter implements EngineAdapter {
     }
 
     @Override
+    public String exampleId() {
+      return exampleId;
+    }
+
+    @Override
     public void read(JsonNode response, double[][] out, Counters counters) {
       List<JsonNode> results = new ArrayList<>();
       if (response.isArray()) {
@@ -130,28 +163,34 @@ final class LlamaCppAdapter implements EngineAdapter {
             engine() + " answered " + results.size() + " result(s) for " + cells.size() + " prompt(s) of " + about);
       }
       for (int i = 0; i < cells.size(); i++) {
-        JsonNode r = results.get(i);
-        JsonNode probs = field(r, "completion_probabilities", engine(), about);
-        if (!probs.isArray() || probs.size() != 1) {
-          throw new IcmException(
-              engine() + " answered " + (probs.isArray() ? probs.size() : "no list of") + " token probabilities for "
-                  + about + ", expected 1 (n_predict 1)");
+        try {
+          readResult(results.get(i), cells.get(i), out, counters);
+        } catch (IcmException e) {
+          throw EngineAdapter.withExample(e, cellIds.get(i));
         }
-        JsonNode p = probs.get(0);
-        int id = field(p, "id", engine(), about).asInt();
-        if (id != target) {
-          throw new IcmException(
-              engine() + " sampled token " + id + " instead of the forced token " + target + " for " + about
-                  + ": it ignored logit_bias, or the token is not in its vocabulary");
-        }
-        int[] cell = cells.get(i);
-        out[cell[0]][cell[1]] = EngineAdapter.logProb(field(p, "logprob", engine(), about), engine(), about, target);
-        JsonNode timings = r.path("timings");
-        if (timings.has("prompt_n")) {
-          long evaluated = timings.path("prompt_n").asLong();
-          long cached = timings.path("cache_n").asLong(r.path("tokens_cached").asLong(0));
-          counters.add(evaluated + cached, cached, evaluated);
-        }
+      }
+    }
+
+    private void readResult(JsonNode r, int[] cell, double[][] out, Counters counters) {
+      JsonNode probs = field(r, "completion_probabilities", engine(), about);
+      if (!probs.isArray() || probs.size() != 1) {
+        throw new IcmException(
+            engine() + " answered " + (probs.isArray() ? probs.size() : "no list of") + " token probabilities for "
+                + about + ", expected 1 (n_predict 1)");
+      }
+      JsonNode p = probs.get(0);
+      int id = field(p, "id", engine(), about).asInt();
+      if (id != target) {
+        throw new IcmException(
+            engine() + " sampled token " + id + " instead of the forced token " + target + " for " + about
+                + ": it ignored logit_bias, or the token is not in its vocabulary");
+      }
+      out[cell[0]][cell[1]] = EngineAdapter.logProb(field(p, "logprob", engine(), about), engine(), about, target);
+      JsonNode timings = r.path("timings");
+      if (timings.has("prompt_n")) {
+        long evaluated = timings.path("prompt_n").asLong();
+        long cached = timings.path("cache_n").asLong(r.path("tokens_cached").asLong(0));
+        counters.add(evaluated + cached, cached, evaluated);
       }
     }
   }

@@ -29,7 +29,7 @@ final class SglangAdapter implements EngineAdapter {
   public ModelInfo modelInfo(Transport transport, Instant deadline) {
     String about = "the model query (GET /get_model_info)";
     JsonNode root = transport.get("/get_model_info", deadline, about);
-    return new ModelInfo(field(root, "model_path", engine(), about).asText(), null, null);
+    return new ModelInfo(field(root, "model_path", engine(), about).asText(), null, null, "SGLang reports none");
   }
 
   @Override
@@ -52,6 +52,7 @@ final class SglangAdapter implements EngineAdapter {
     private final int to;
     private final ObjectNode body;
     private final String about;
+    private final String exampleId;
 
     Generate(List<Query> queries, int from, int to) {
       this.queries = queries;
@@ -71,6 +72,7 @@ final class SglangAdapter implements EngineAdapter {
       sampling.put("temperature", 0);
       body.put("return_logprob", true);
       about = "example " + String.join(", ", ids);
+      exampleId = queries.get(from).exampleId();
     }
 
     @Override
@@ -89,6 +91,11 @@ final class SglangAdapter implements EngineAdapter {
     }
 
     @Override
+    public String exampleId() {
+      return exampleId;
+    }
+
+    @Override
     public void read(JsonNode response, double[][] out, Counters counters) {
       int n = to - from;
       if (!response.isArray() || response.size() != n) {
@@ -98,39 +105,47 @@ final class SglangAdapter implements EngineAdapter {
       }
       for (int i = 0; i < n; i++) {
         Query q = queries.get(from + i);
-        String one = "example '" + q.exampleId() + "'";
-        JsonNode meta = field(response.get(i), "meta_info", engine(), one);
-        JsonNode positions = field(meta, "output_token_ids_logprobs", engine(), one);
-        if (!positions.isArray() || positions.size() != 1) {
-          throw new IcmException(
-              engine() + " answered " + positions.size() + " output positions for " + one + ", expected 1 (max_new_tokens 1)");
+        try {
+          readOne(response.get(i), q, from + i, out, counters);
+        } catch (IcmException e) {
+          throw EngineAdapter.withExample(e, q.exampleId());
         }
-        JsonNode entries = positions.get(0);
-        int[] targets = q.targets();
-        if (!entries.isArray() || entries.size() != targets.length) {
-          throw new IcmException(
-              engine() + " answered " + entries.size() + " log-probabilities for " + one + ", expected "
-                  + targets.length + " (one per token of token_ids_logprob)");
-        }
-        for (int k = 0; k < targets.length; k++) {
-          JsonNode found = null;
-          for (JsonNode e : entries) {
-            if (e.isArray() && e.size() >= 2 && e.get(1).asInt(-1) == targets[k]) {
-              found = e;
-            }
+      }
+    }
+
+    private void readOne(JsonNode result, Query q, int row, double[][] out, Counters counters) {
+      String one = "example '" + q.exampleId() + "'";
+      JsonNode meta = field(result, "meta_info", engine(), one);
+      JsonNode positions = field(meta, "output_token_ids_logprobs", engine(), one);
+      if (!positions.isArray() || positions.size() != 1) {
+        throw new IcmException(
+            engine() + " answered " + positions.size() + " output positions for " + one + ", expected 1 (max_new_tokens 1)");
+      }
+      JsonNode entries = positions.get(0);
+      int[] targets = q.targets();
+      if (!entries.isArray() || entries.size() != targets.length) {
+        throw new IcmException(
+            engine() + " answered " + entries.size() + " log-probabilities for " + one + ", expected "
+                + targets.length + " (one per token of token_ids_logprob)");
+      }
+      for (int k = 0; k < targets.length; k++) {
+        JsonNode found = null;
+        for (JsonNode e : entries) {
+          if (e.isArray() && e.size() >= 2 && e.get(1).asInt(-1) == targets[k]) {
+            found = e;
           }
-          if (found == null) {
-            throw new IcmException(
-                engine() + " gave no log-probability for token " + targets[k] + " of " + one + ": "
-                    + Transport.quote(entries.toString()));
-          }
-          out[from + i][k] = EngineAdapter.logProb(found.get(0), engine(), one, targets[k]);
         }
-        if (meta.has("prompt_tokens")) {
-          long prompt = meta.path("prompt_tokens").asLong();
-          long cached = meta.path("cached_tokens").asLong(0);
-          counters.add(prompt, cached, prompt - cached);
+        if (found == null) {
+          throw new IcmException(
+              engine() + " gave no log-probability for token " + targets[k] + " of " + one + ": "
+                  + Transport.quote(entries.toString()));
         }
+        out[row][k] = EngineAdapter.logProb(found.get(0), engine(), one, targets[k]);
+      }
+      if (meta.has("prompt_tokens")) {
+        long prompt = meta.path("prompt_tokens").asLong();
+        long cached = meta.path("cached_tokens").asLong(0);
+        counters.add(prompt, cached, prompt - cached);
       }
     }
   }

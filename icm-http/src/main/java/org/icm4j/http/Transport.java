@@ -1,22 +1,34 @@
 package org.icm4j.http;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import org.icm4j.IcmException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,15 +39,6 @@ import org.jspecify.annotations.Nullable;
  */
 final class Transport {
 
-  /** Thrown for an answer that will not get better by asking again. */
-  static final class Failure extends IcmException {
-    private static final long serialVersionUID = 1L;
-
-    Failure(String message, @Nullable Throwable cause) {
-      super(message, cause);
-    }
-  }
-
   static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpClient client;
@@ -45,6 +48,11 @@ final class Transport {
   private final int maxAttempts;
   private final Duration initialBackoff;
   private final Duration maxBackoff;
+  private final long maxResponseBytes;
+  private final ObjectMapper json;
+  private final @Nullable String routingHeader;
+  private final java.net.@Nullable CookieManager cookies;
+  private volatile @Nullable String routingKey;
   final AtomicLong requests = new AtomicLong();
   final AtomicLong retries = new AtomicLong();
 
@@ -55,18 +63,53 @@ final class Transport {
       Duration requestTimeout,
       int maxAttempts,
       Duration initialBackoff,
-      Duration maxBackoff) {
+      Duration maxBackoff,
+      long maxResponseBytes,
+      @Nullable String routingHeader,
+      boolean sessionCookies) {
     this.base = base;
+    this.routingHeader = routingHeader;
+    this.cookies = sessionCookies ? new java.net.CookieManager(null, java.net.CookiePolicy.ACCEPT_ALL) : null;
+    this.maxResponseBytes = maxResponseBytes;
+    // anything under the size bound parses: Jackson's default string limit (20 M chars) would
+    // call a valid 25 MB answer malformed
+    this.json = new ObjectMapper(
+        JsonFactory.builder()
+            .streamReadConstraints(
+                StreamReadConstraints.builder()
+                    .maxStringLength((int) Math.min(Integer.MAX_VALUE, Math.max(20_000_000L, maxResponseBytes)))
+                    .maxDocumentLength(maxResponseBytes)
+                    .build())
+            .build());
     this.apiKey = apiKey;
     this.requestTimeout = requestTimeout;
     this.maxAttempts = maxAttempts;
     this.initialBackoff = initialBackoff;
     this.maxBackoff = maxBackoff;
-    this.client =
-        HttpClient.newBuilder()
-            .connectTimeout(connectTimeout)
-            .version(HttpClient.Version.HTTP_1_1)
-            .build();
+    HttpClient.Builder cb =
+        HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1);
+    if (cookies != null) {
+      cb.cookieHandler(cookies);
+    }
+    this.client = cb.build();
+  }
+
+  /**
+   * Sends {@code key} in the routing header of every later request; a new key also empties the
+   * cookie jar, so that a router may place the new batch's session anew.
+   */
+  void routingKey(@Nullable String key) {
+    if (java.util.Objects.equals(key, routingKey)) {
+      return;
+    }
+    routingKey = key;
+    if (cookies != null) {
+      cookies.getCookieStore().removeAll();
+    }
+  }
+
+  @Nullable String routingKey() {
+    return routingKey;
   }
 
   URI base() {
@@ -95,7 +138,7 @@ final class Transport {
     for (int attempt = 1; ; attempt++) {
       Duration left = Duration.between(Instant.now(), deadline);
       if (left.isNegative() || left.isZero()) {
-        throw new Failure(
+        throw fail(
             what + ": the deadline ran out after " + (attempt - 1) + " attempt(s) at " + uri
                 + " (last: " + lastProblem + "); raise HttpScorer.Builder.deadline or check the server",
             null);
@@ -104,6 +147,10 @@ final class Transport {
       HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json");
       if (apiKey != null) {
         rb.header("Authorization", "Bearer " + apiKey);
+      }
+      String key = routingKey;
+      if (routingHeader != null && key != null) {
+        rb.header(routingHeader, key);
       }
       if (payload == null) {
         rb.GET();
@@ -114,36 +161,54 @@ final class Transport {
       requests.incrementAndGet();
       Duration wait;
       boolean serverAsked = false;
+      Progress progress = new Progress(maxResponseBytes);
+      CompletableFuture<HttpResponse<byte[]>> pending = client.sendAsync(rb.build(), progress::subscriber);
       try {
-        HttpResponse<String> response =
-            client.send(rb.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        // the whole attempt, body included, within the timeout: HttpRequest.timeout covers the
+        // wait for the headers only, and a server that stalls mid-body would hold this thread
+        HttpResponse<byte[]> response = pending.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         int status = response.statusCode();
+        String text = new String(response.body(), StandardCharsets.UTF_8);
         if (status / 100 == 2) {
-          return parse(response.body(), what, uri);
+          return parse(json, text, what, uri);
         }
-        String message = serverMessage(response.body());
+        String message = serverMessage(text);
         lastProblem = "HTTP " + status + ": " + message;
         lastAnswer = "; the server's last answer: " + lastProblem;
         boolean retryable = status == 429 || status == 408 || status / 100 == 5;
         if (!retryable) {
-          throw new Failure(
+          throw fail(
               what + ": " + uri + " answered HTTP " + status + ": " + message + hint(status), null);
         }
         var asked = retryAfter(response);
         serverAsked = asked.isPresent();
         wait = asked.orElse(backoff(attempt));
-      } catch (HttpTimeoutException e) {
-        lastProblem = "no answer within " + timeout.toMillis() + " ms" + lastAnswer;
+      } catch (TimeoutException e) {
+        progress.abort(pending);
+        lastProblem = progress.describe(timeout) + lastAnswer;
         wait = backoff(attempt);
-      } catch (IOException e) {
-        lastProblem = "connection failed: " + e + lastAnswer;
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        TooLarge tooLarge = find(cause, TooLarge.class);
+        if (tooLarge != null) {
+          // asking again would bring the same flood
+          throw fail(what + ": " + uri + " " + tooLarge.getMessage(), null);
+        }
+        if (cause instanceof HttpTimeoutException) {
+          lastProblem = progress.describe(timeout) + lastAnswer;
+        } else if (cause instanceof IOException) {
+          lastProblem = "connection failed: " + cause + lastAnswer;
+        } else {
+          throw fail(what + ": the request to " + uri + " failed: " + cause, cause);
+        }
         wait = backoff(attempt);
       } catch (InterruptedException e) {
+        progress.abort(pending);
         Thread.currentThread().interrupt();
-        throw new Failure(what + ": interrupted while waiting for " + uri, e);
+        throw fail(what + ": interrupted while waiting for " + uri, e);
       }
       if (attempt >= maxAttempts) {
-        throw new Failure(
+        throw fail(
             what + ": gave up after " + attempt + " attempt(s) at " + uri + " (last: " + lastProblem
                 + "); check the server, or raise HttpScorer.Builder.maxAttempts",
             null);
@@ -151,7 +216,7 @@ final class Transport {
       Duration remaining = Duration.between(Instant.now(), deadline);
       if (wait.compareTo(remaining) > 0) {
         String who = serverAsked ? "the server asks to wait " : "the next attempt would wait ";
-        throw new Failure(
+        throw fail(
             what + ": the deadline leaves " + Math.max(0, remaining.toMillis()) + " ms but " + who
                 + wait.toMillis() + " ms (last: " + lastProblem + ") at " + uri
                 + "; raise HttpScorer.Builder.deadline",
@@ -162,7 +227,7 @@ final class Transport {
         Thread.sleep(wait.toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new Failure(what + ": interrupted while waiting to retry " + uri, e);
+        throw fail(what + ": interrupted while waiting to retry " + uri, e);
       }
     }
   }
@@ -177,15 +242,20 @@ final class Transport {
     return "";
   }
 
-  private static JsonNode parse(String body, String what, URI uri) {
+  private static JsonNode parse(ObjectMapper json, String body, String what, URI uri) {
     try {
-      JsonNode node = JSON.readTree(body);
+      JsonNode node = json.readTree(body);
       if (node == null || node.isMissingNode()) {
-        throw new Failure(what + ": " + uri + " answered with an empty body", null);
+        throw fail(what + ": " + uri + " answered with an empty body", null);
       }
       return node;
+    } catch (StreamConstraintsException e) {
+      throw fail(
+          what + ": " + uri + " answered with JSON the parser refuses (" + e.getOriginalMessage()
+              + "); raise HttpScorer.Builder.maxResponseBytes if the answer is legitimately this large",
+          e);
     } catch (JsonProcessingException e) {
-      throw new Failure(
+      throw fail(
           what + ": " + uri + " answered with malformed or truncated JSON (" + e.getOriginalMessage()
               + "): " + quote(body),
           e);
@@ -220,6 +290,143 @@ final class Transport {
   static String quote(String body) {
     String s = body.strip();
     return s.isEmpty() ? "(empty body)" : "'" + (s.length() > 300 ? s.substring(0, 300) + "..." : s) + "'";
+  }
+
+  /**
+   * What one attempt got so far, for the message when it does not finish: whether the headers
+   * came, how much of the body was read, and when the last bytes arrived. The body subscriber is
+   * created when the headers arrive; it collects the body.
+   */
+  private static final class Progress {
+    private final long limit;
+    private final long started = System.nanoTime();
+    private volatile int status = -1;
+    private volatile long bytes;
+    private volatile long lastData = started;
+    private volatile Flow.@Nullable Subscription subscription;
+
+    Progress(long limit) {
+      this.limit = limit;
+    }
+
+    HttpResponse.BodySubscriber<byte[]> subscriber(HttpResponse.ResponseInfo info) {
+      status = info.statusCode();
+      lastData = System.nanoTime();
+      return new Collector(info.headers().firstValueAsLong("Content-Length").orElse(-1));
+    }
+
+    /** Stops the attempt: cancels the exchange and the body's subscription (closing the connection). */
+    void abort(CompletableFuture<?> pending) {
+      pending.cancel(true);
+      Flow.Subscription s = subscription;
+      if (s != null) {
+        s.cancel();
+      }
+    }
+
+    /** Where the server was when the attempt ran out of time. */
+    String describe(Duration timeout) {
+      if (status < 0) {
+        return "no answer within " + timeout.toMillis() + " ms";
+      }
+      long idle = (System.nanoTime() - lastData) / 1_000_000;
+      return "no complete answer within " + timeout.toMillis() + " ms: headers received (HTTP " + status + "), "
+          + bytes + " bytes of body read, no data for " + idle + " ms";
+    }
+
+    private final class Collector implements HttpResponse.BodySubscriber<byte[]> {
+      private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+      private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+      private final long declared;
+
+      Collector(long declared) {
+        this.declared = declared;
+      }
+
+      private void refuse(Flow.Subscription s, String what) {
+        s.cancel();
+        result.completeExceptionally(new TooLarge(
+            "sent an answer larger than the limit of " + limit + " bytes (" + mib(limit) + "): " + what
+                + "; if the server's answers are legitimately this large, raise HttpScorer.Builder.maxResponseBytes,"
+                + " otherwise check the server (see docs/remote.md)"));
+      }
+
+      @Override
+      public CompletionStage<byte[]> getBody() {
+        return result;
+      }
+
+      @Override
+      public void onSubscribe(Flow.Subscription s) {
+        subscription = s;
+        if (declared > limit) {
+          refuse(s, "its Content-Length is " + declared + " bytes");
+          return;
+        }
+        s.request(Long.MAX_VALUE);
+      }
+
+      @Override
+      public void onNext(List<ByteBuffer> items) {
+        if (result.isDone()) {
+          return;
+        }
+        for (ByteBuffer b : items) {
+          int n = b.remaining();
+          if (bytes + n > limit) {
+            refuse(Objects.requireNonNull(subscription), "more than " + limit + " bytes of body arrived");
+            return;
+          }
+          byte[] chunk = new byte[n];
+          b.get(chunk);
+          out.write(chunk, 0, n);
+          bytes += n;
+        }
+        lastData = System.nanoTime();
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        result.completeExceptionally(t);
+      }
+
+      @Override
+      public void onComplete() {
+        result.complete(out.toByteArray());
+      }
+    }
+  }
+
+  /** An answer over the size bound (the message follows the address). */
+  private static final class TooLarge extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    TooLarge(String message) {
+      super(message);
+    }
+  }
+
+  /** A failure that asking again will not fix (it names no example: the scorer adds it). */
+  private static InferenceServerException fail(String message, @Nullable Throwable cause) {
+    return new InferenceServerException(message, null, cause);
+  }
+
+  static String mib(long bytes) {
+    if (bytes % (1024 * 1024) == 0) {
+      return bytes / (1024 * 1024) + " MiB";
+    }
+    return bytes < 1024 * 1024
+        ? String.format(java.util.Locale.ROOT, "%.1f KiB", bytes / 1024.0)
+        : String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+  }
+
+  private static <T extends Throwable> @Nullable T find(@Nullable Throwable t, Class<T> type) {
+    for (int depth = 0; t != null && depth < 10; depth++, t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+    }
+    return null;
   }
 
   private Duration backoff(int attempt) {

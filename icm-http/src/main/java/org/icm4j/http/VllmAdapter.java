@@ -39,7 +39,10 @@ final class VllmAdapter implements EngineAdapter {
     JsonNode m = data.get(0);
     JsonNode max = m.get("max_model_len");
     return new ModelInfo(
-        field(m, "id", engine(), about).asText(), null, max != null && max.canConvertToInt() ? max.asInt() : null);
+        field(m, "id", engine(), about).asText(),
+        null,
+        max != null && max.canConvertToInt() && max.asInt() > 0 ? max.asInt() : null,
+        "vLLM's max_model_len (GET /v1/models)");
   }
 
   @Override
@@ -66,6 +69,8 @@ final class VllmAdapter implements EngineAdapter {
     private final List<int[]> cells;
     private final ObjectNode body;
     private final String about;
+    private final String exampleId;
+    private final List<String> cellIds = new ArrayList<>();
 
     Completion(List<Query> queries, String model, int target, List<int[]> cells) {
       this.target = target;
@@ -77,6 +82,7 @@ final class VllmAdapter implements EngineAdapter {
       for (int[] c : cells) {
         prompts.add(EngineAdapter.ids(queries.get(c[0]).prompt()));
         ids.add("'" + queries.get(c[0]).exampleId() + "'");
+        cellIds.add(queries.get(c[0]).exampleId());
       }
       body.put("max_tokens", 1);
       body.put("temperature", 0);
@@ -84,6 +90,7 @@ final class VllmAdapter implements EngineAdapter {
       body.putArray("allowed_token_ids").add(target);
       body.put("return_tokens_as_token_ids", true);
       about = "example " + String.join(", ", ids) + " (token " + target + ")";
+      exampleId = queries.get(cells.get(0)[0]).exampleId();
     }
 
     @Override
@@ -102,6 +109,11 @@ final class VllmAdapter implements EngineAdapter {
     }
 
     @Override
+    public String exampleId() {
+      return exampleId;
+    }
+
+    @Override
     public void read(JsonNode response, double[][] out, Counters counters) {
       JsonNode choices = field(response, "choices", engine(), about);
       if (!choices.isArray() || choices.size() != cells.size()) {
@@ -116,21 +128,11 @@ final class VllmAdapter implements EngineAdapter {
           throw new IcmException(engine() + " answered a choice with index " + choice.get("index") + " for " + about);
         }
         seen[index] = true;
-        JsonNode logprobs = field(choice, "logprobs", engine(), about);
-        JsonNode tokens = field(logprobs, "tokens", engine(), about);
-        JsonNode values = field(logprobs, "token_logprobs", engine(), about);
-        if (tokens.size() != 1 || values.size() != 1) {
-          throw new IcmException(
-              engine() + " answered " + values.size() + " token log-probabilities for " + about + ", expected 1 (max_tokens 1)");
+        try {
+          readChoice(choice, index, out);
+        } catch (IcmException e) {
+          throw EngineAdapter.withExample(e, cellIds.get(index));
         }
-        String expected = "token_id:" + target;
-        if (!expected.equals(tokens.get(0).asText())) {
-          throw new IcmException(
-              engine() + " sampled " + tokens.get(0) + " instead of '" + expected + "' for " + about
-                  + ": it ignored allowed_token_ids or return_tokens_as_token_ids (update vLLM)");
-        }
-        int[] cell = cells.get(index);
-        out[cell[0]][cell[1]] = EngineAdapter.logProb(values.get(0), engine(), about, target);
       }
       JsonNode usage = response.path("usage");
       if (usage.has("prompt_tokens")) {
@@ -138,6 +140,24 @@ final class VllmAdapter implements EngineAdapter {
         long cached = usage.path("prompt_tokens_details").path("cached_tokens").asLong(0);
         counters.add(prompt, cached, prompt - cached);
       }
+    }
+
+    private void readChoice(JsonNode choice, int index, double[][] out) {
+      JsonNode logprobs = field(choice, "logprobs", engine(), about);
+      JsonNode tokens = field(logprobs, "tokens", engine(), about);
+      JsonNode values = field(logprobs, "token_logprobs", engine(), about);
+      if (tokens.size() != 1 || values.size() != 1) {
+        throw new IcmException(
+            engine() + " answered " + values.size() + " token log-probabilities for " + about + ", expected 1 (max_tokens 1)");
+      }
+      String expected = "token_id:" + target;
+      if (!expected.equals(tokens.get(0).asText())) {
+        throw new IcmException(
+            engine() + " sampled " + tokens.get(0) + " instead of '" + expected + "' for " + about
+                + ": it ignored allowed_token_ids or return_tokens_as_token_ids (update vLLM)");
+      }
+      int[] cell = cells.get(index);
+      out[cell[0]][cell[1]] = EngineAdapter.logProb(values.get(0), engine(), about, target);
     }
   }
 }

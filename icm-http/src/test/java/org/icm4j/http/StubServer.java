@@ -31,10 +31,19 @@ import org.jspecify.annotations.Nullable;
 final class StubServer implements AutoCloseable {
 
   /** A response as the stub would send it. */
-  record Response(int status, String body, Map<String, String> headers, long delayMillis) {
-    Response withBody(String b) {
-      return new Response(status, b, headers, delayMillis);
+  record Response(int status, String body, Map<String, String> headers, long delayMillis, @Nullable BodyWriter writer) {
+    Response(int status, String body, Map<String, String> headers, long delayMillis) {
+      this(status, body, headers, delayMillis, null);
     }
+
+    Response withBody(String b) {
+      return new Response(status, b, headers, delayMillis, writer);
+    }
+  }
+
+  /** Sends the headers and writes the body its own way (a stalled or an endless body). */
+  interface BodyWriter {
+    void write(HttpExchange ex, byte[] body) throws IOException;
   }
 
   /** Turns the normal response into a faulty one. */
@@ -53,6 +62,41 @@ final class StubServer implements AutoCloseable {
 
     static Fault truncate() {
       return r -> r.withBody(r.body().substring(0, r.body().length() / 2));
+    }
+
+    /**
+     * Sends the headers (with the full length), the first {@code bytes} bytes of the body, and then
+     * nothing for {@code millis} (or until the server closes).
+     */
+    static Fault stallAfter(int bytes, long millis) {
+      return r -> new Response(r.status(), r.body(), r.headers(), 0, (ex, body) -> {
+        ex.sendResponseHeaders(r.status(), body.length);
+        OutputStream out = ex.getResponseBody();
+        out.write(body, 0, Math.min(bytes, body.length));
+        out.flush();
+        try {
+          Thread.sleep(millis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+    }
+
+    /**
+     * Sends a body that does not end: the start of a JSON object and then a string of 'x' for up
+     * to {@code maxBytes} (a bound, so that the loop ends), until the client hangs up.
+     */
+    static Fault endless(long maxBytes) {
+      return r -> new Response(200, r.body(), r.headers(), 0, (ex, body) -> {
+        ex.sendResponseHeaders(200, 0); // chunked: no length announced
+        OutputStream out = ex.getResponseBody();
+        out.write("{\"content\":\"".getBytes(StandardCharsets.UTF_8));
+        byte[] chunk = "x".repeat(64 * 1024).getBytes(StandardCharsets.UTF_8);
+        for (long sent = 0; sent < maxBytes; sent += chunk.length) {
+          out.write(chunk); // an IOException once the client has hung up ends the loop
+        }
+        out.close();
+      });
     }
 
     static Fault json(UnaryOperator<JsonNode> edit) {
@@ -86,6 +130,10 @@ final class StubServer implements AutoCloseable {
   private volatile int reportedVocabulary;
   private volatile String modelName = "toy";
   private volatile long latencyMillis;
+  private volatile int contextLength = 256;
+  private volatile @Nullable String trackedHeader;
+  private volatile @Nullable String setCookie;
+  private final java.util.List<String> tracked = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
   private volatile @Nullable String lastAuthorization;
   private int @Nullable [] lastPrompt;
 
@@ -133,6 +181,34 @@ final class StubServer implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Records, for every later request, its path and the value of header {@code name} (or of the
+   * {@code Cookie} header when {@code name} is "Cookie"), as "path value" ("path null" when absent).
+   */
+  StubServer trackHeader(String name) {
+    this.trackedHeader = name;
+    return this;
+  }
+
+  /** Every answer from now on sets this cookie ({@code Set-Cookie}). */
+  StubServer setCookie(String cookie) {
+    this.setCookie = cookie;
+    return this;
+  }
+
+  /** What {@link #trackHeader} recorded, in order. */
+  java.util.List<String> tracked() {
+    synchronized (tracked) {
+      return java.util.List.copyOf(tracked);
+    }
+  }
+
+  /** The context llama.cpp's {@code /props} (per slot) and vLLM's {@code max_model_len} report. */
+  StubServer contextLength(int tokens) {
+    this.contextLength = tokens;
+    return this;
+  }
+
   StubServer latency(long millis) {
     this.latencyMillis = millis;
     return this;
@@ -159,6 +235,10 @@ final class StubServer implements AutoCloseable {
       String path = ex.getRequestURI().getPath();
       hits.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
       lastAuthorization = ex.getRequestHeaders().getFirst("Authorization");
+      String trackedName = trackedHeader;
+      if (trackedName != null) {
+        tracked.add(path + " " + ex.getRequestHeaders().getFirst(trackedName));
+      }
       JsonNode body = ex.getRequestMethod().equals("POST")
           ? JSON.readTree(ex.getRequestBody().readAllBytes()) : JSON.createObjectNode();
       Response r;
@@ -193,11 +273,19 @@ final class StubServer implements AutoCloseable {
       counted = false;
       byte[] bytes = r.body().getBytes(StandardCharsets.UTF_8);
       ex.getResponseHeaders().set("Content-Type", "application/json");
+      String cookie = setCookie;
+      if (cookie != null) {
+        ex.getResponseHeaders().set("Set-Cookie", cookie);
+      }
       r.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
       try {
-        ex.sendResponseHeaders(r.status(), bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-          out.write(bytes);
+        if (r.writer() != null) {
+          r.writer().write(ex, bytes);
+        } else {
+          ex.sendResponseHeaders(r.status(), bytes.length);
+          try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+          }
         }
       } catch (IOException ignored) {
         // the client gave up (a timeout test)
@@ -285,9 +373,15 @@ final class StubServer implements AutoCloseable {
         root.put("object", "list");
         ObjectNode m = root.putArray("data").addObject();
         m.put("id", modelName).put("object", "model").put("created", 0).put("owned_by", "llamacpp");
-        m.putObject("meta").put("vocab_type", 2).put("n_vocab", reportedVocabulary).put("n_ctx", 256)
+        m.putObject("meta").put("vocab_type", 2).put("n_vocab", reportedVocabulary)
             .put("n_ctx_train", 256).put("n_embd", 16).put("n_params", 1000).put("size", 4000);
         return root;
+      }
+      case "/props": {
+        ObjectNode root = JSON.createObjectNode();
+        root.putObject("default_generation_settings").put("id", 0).put("id_task", -1).put("n_ctx", contextLength)
+            .put("speculative", false).put("is_processing", false);
+        return root.put("total_slots", 1).put("model_path", modelName).put("build_info", "stub");
       }
       case "/tokenize": {
         ObjectNode r = JSON.createObjectNode();
@@ -341,7 +435,7 @@ final class StubServer implements AutoCloseable {
         ObjectNode m = root.putArray("data").addObject();
         m.put("id", modelName).put("object", "model").put("created", 0).put("owned_by", "vllm")
             .put("root", modelName).putNull("parent");
-        m.put("max_model_len", 256).putArray("permission");
+        m.put("max_model_len", contextLength).putArray("permission");
         return root;
       }
       case "/tokenize": {
