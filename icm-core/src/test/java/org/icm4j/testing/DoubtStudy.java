@@ -98,7 +98,122 @@ public final class DoubtStudy {
     }
   }
 
+  /**
+   * Trusted labels taken from the top {@code k} suggestions of a first run against {@code k} random
+   * examples, each labelled by the world's truth: the share of seeds whose second run agrees with
+   * the intended concept on >= 95% of the examples that are not trusted.
+   */
+  static void suggest(int groups, int seeds, int k, double ratio) {
+    int bySuggestion = 0;
+    int byRandom = 0;
+    for (long seed = 1; seed <= seeds; seed++) {
+      PlantedWorld w = PlantedWorld.generate(PlantedWorld.Spec.competing(groups, ratio, seed));
+      IcmResult first = Icm.builder().scorer(w.scorer()).rule(Rules.exactlyOne()).seed(seed).build().run(w.examples());
+      java.util.Map<String, String> given = new java.util.HashMap<>();
+      for (org.icm4j.LabelSuggestion x : first.suggestions().subList(0, Math.min(k, first.suggestions().size()))) {
+        given.put(x.exampleId(), w.gold().label(x.exampleId()).orElseThrow());
+      }
+      bySuggestion += second(w, seed, given) >= 0.95 ? 1 : 0;
+      java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+      java.util.List<org.icm4j.Example> pool = new ArrayList<>(w.examples());
+      java.util.Map<String, String> random = new java.util.HashMap<>();
+      while (random.size() < k) {
+        org.icm4j.Example e = pool.remove(rng.nextInt(pool.size()));
+        random.put(e.id(), w.gold().label(e.id()).orElseThrow());
+      }
+      byRandom += second(w, seed, random) >= 0.95 ? 1 : 0;
+    }
+    System.out.printf(Locale.ROOT, "ratio %.2f, %d groups, k = %d: top-k suggestions %d of %d seeds >= 0.95, k random %d of %d%n",
+        ratio, groups, k, bySuggestion, seeds, byRandom, seeds);
+  }
+
+  private static double second(PlantedWorld w, long seed, java.util.Map<String, String> given) {
+    org.icm4j.Labeling trusted = org.icm4j.Labeling.of(org.icm4j.LabelSpace.binary(), given);
+    IcmResult r = Icm.builder().scorer(w.scorer()).rule(Rules.exactlyOne()).seed(seed).trustedLabels(trusted).build().run(w.examples());
+    return Evaluation.agreement(r.labels(), w.gold(), trusted);
+  }
+
+  /**
+   * Where trusted labels go when the data set is labelled in batches: the engine spreads the groups
+   * that hold them evenly; against it, the batches of a plain seeded shuffle of the groups, each run
+   * with the trusted labels that fell into it. {@code k} random examples get their true labels.
+   */
+  static void placement(int groups, int batchGroups, int seeds, int k, double ratio) {
+    double spreadSum = 0;
+    double shuffleSum = 0;
+    int spreadBatches = 0;
+    int shuffleBatches = 0;
+    int batches = 0;
+    for (long seed = 1; seed <= seeds; seed++) {
+      PlantedWorld w = PlantedWorld.generate(PlantedWorld.Spec.competing(groups, ratio, seed));
+      java.util.SplittableRandom rng = new java.util.SplittableRandom(seed * 31);
+      java.util.List<org.icm4j.Example> pool = new ArrayList<>(w.examples());
+      java.util.Map<String, String> given = new java.util.HashMap<>();
+      while (given.size() < k) {
+        org.icm4j.Example e = pool.remove(rng.nextInt(pool.size()));
+        given.put(e.id(), w.gold().label(e.id()).orElseThrow());
+      }
+      org.icm4j.Labeling trusted = org.icm4j.Labeling.of(org.icm4j.LabelSpace.binary(), given);
+      IcmResult spread = Icm.builder().scorer(w.scorer()).rule(Rules.exactlyOne()).seed(seed)
+          .batchSize(batchGroups * 4).trustedLabels(trusted).build().run(w.examples());
+      for (BatchSummary b : spread.batches()) {
+        double a = batchAgreement(spread.labels(), w, b.exampleIds(), given);
+        spreadSum += a;
+        spreadBatches += a >= 0.95 ? 1 : 0;
+        batches++;
+      }
+      // the plain shuffle: groups in a seeded order, cut into batches
+      java.util.List<String> order = new ArrayList<>();
+      for (int g = 0; g < groups; g++) {
+        order.add(String.format("q%04d", g));
+      }
+      java.util.Collections.shuffle(order, new java.util.Random(seed));
+      for (int from = 0; from < groups; from += batchGroups) {
+        java.util.Set<String> chosen = new java.util.HashSet<>(order.subList(from, Math.min(groups, from + batchGroups)));
+        java.util.List<org.icm4j.Example> batch = w.examples().stream().filter(e -> chosen.contains(e.group())).toList();
+        java.util.Map<String, String> inBatch = new java.util.HashMap<>();
+        batch.forEach(e -> { if (given.containsKey(e.id())) inBatch.put(e.id(), given.get(e.id())); });
+        Icm.Builder b = Icm.builder().scorer(w.scorer()).rule(Rules.exactlyOne()).seed(seed * 100 + from);
+        if (!inBatch.isEmpty()) {
+          b.trustedLabels(org.icm4j.Labeling.of(org.icm4j.LabelSpace.binary(), inBatch));
+        }
+        IcmResult r = b.build().run(batch);
+        double a = batchAgreement(r.labels(), w, batch.stream().map(org.icm4j.Example::id).toList(), given);
+        shuffleSum += a;
+        shuffleBatches += a >= 0.95 ? 1 : 0;
+      }
+    }
+    System.out.printf(Locale.ROOT,
+        "ratio %.2f, %d groups in batches of %d groups, %d random trusted labels: spread: mean batch agreement %.3f, %d of %d batches >= 0.95; plain shuffle: %.3f, %d of %d%n",
+        ratio, groups, batchGroups, k, spreadSum / batches, spreadBatches, batches, shuffleSum / batches, shuffleBatches, batches);
+  }
+
+  private static double batchAgreement(org.icm4j.Labeling labels, PlantedWorld w, java.util.List<String> ids, java.util.Map<String, String> trusted) {
+    int n = 0;
+    int agree = 0;
+    for (String id : ids) {
+      if (!trusted.containsKey(id)) {
+        n++;
+        agree += labels.label(id).orElse("").equals(w.gold().label(id).orElseThrow()) ? 1 : 0;
+      }
+    }
+    return (double) agree / n;
+  }
+
   public static void main(String[] args) {
+    if (args[0].equals("suggest")) {
+      for (double ratio : new double[] {1.0, 1.25, 1.5}) {
+        for (int k : new int[] {1, 2, 4, 8}) {
+          suggest(16, 10, k, ratio);
+        }
+      }
+      return;
+    }
+    if (args[0].equals("placement")) {
+      placement(64, 16, 10, 16, 1.0);
+      placement(64, 16, 10, 16, 1.25);
+      return;
+    }
     if (args[0].equals("unique")) {
       unique(Integer.parseInt(args[1]));
       return;
