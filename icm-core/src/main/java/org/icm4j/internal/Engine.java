@@ -212,8 +212,11 @@ public final class Engine {
           batchDetails = details(best.problem(), result, completed);
         }
       } catch (Scoring.Interrupted e) {
-        // interrupted while completing the labels: the batch ends cancelled with the search's labels
-        Thread.currentThread().interrupt();
+        // interrupted or cancelled while completing the labels: the batch ends cancelled with the
+        // search's labels
+        if (e.byInterrupt()) {
+          Thread.currentThread().interrupt();
+        }
         batchCancelled = true;
         result = best.state();
         completed = new boolean[batch.size()];
@@ -241,7 +244,9 @@ public final class Engine {
                   config.settings().measure() == MutualPredictability.MEAN_SIGNED_LOG_ODDS,
                   fixed);
         } catch (Scoring.Interrupted e) {
-          Thread.currentThread().interrupt();
+          if (e.byInterrupt()) {
+            Thread.currentThread().interrupt();
+          }
           batchCancelled = true;
         }
       }
@@ -757,7 +762,9 @@ public final class Engine {
       try {
         outcome = config.search().search(problem);
       } catch (Scoring.Interrupted e) {
-        Thread.currentThread().interrupt(); // the scorer may have cleared it
+        if (e.byInterrupt()) {
+          Thread.currentThread().interrupt(); // the scorer may have cleared it
+        }
         outcome = interrupted(problem, last, resume);
         if (store != null && last.checkpoint != null && !last.written) {
           // the last state the chain offered: a later run resumes from it
@@ -811,9 +818,7 @@ public final class Engine {
     ChainCheckpoint cp = last.checkpoint != null ? last.checkpoint.get() : resume;
     SearchState best = problem.bestBuilt();
     if (best == null) {
-      int[] none = new int[problem.size()];
-      java.util.Arrays.fill(none, -1);
-      best = problem.evaluate(none); // nothing labelled: no scorer call
+      best = problem.unscored(); // only the trusted labels, if any: no scorer call
     }
     return cp == null
         ? new ChainOutcome(best, 0, 0, List.of(), true)

@@ -49,9 +49,29 @@ public final class Scoring {
    */
   static final class Interrupted extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    private final boolean byInterrupt;
 
     Interrupted(Throwable cause) {
       super("the scorer was interrupted", cause);
+      this.byInterrupt = true;
+    }
+
+    /** The run was cancelled before a scorer call started: no call is made. */
+    private Interrupted() {
+      super("the run was cancelled before a scorer call", null, false, false);
+      this.byInterrupt = false;
+    }
+
+    static Interrupted beforeCall() {
+      return new Interrupted();
+    }
+
+    /**
+     * Whether a thread interrupt caused it (the flag is then set again); {@code false} when the
+     * run's cancellation token stopped a scorer call from starting.
+     */
+    boolean byInterrupt() {
+      return byInterrupt;
     }
   }
 
@@ -111,6 +131,18 @@ public final class Scoring {
     if (a != null && a.get()) {
       throw new Aborted();
     }
+    java.util.function.BooleanSupplier c = cancelled;
+    if (c != null && c.getAsBoolean()) {
+      // cancelled: no scorer call starts, so a run returns within the call in flight
+      throw Interrupted.beforeCall();
+    }
+  }
+
+  /** Cancellation of the run: while it holds, no scorer call starts. */
+  private java.util.function.@org.jspecify.annotations.Nullable BooleanSupplier cancelled;
+
+  void cancelWhen(java.util.function.BooleanSupplier cancelled) {
+    this.cancelled = cancelled;
   }
 
   private void requireResult(ScoreResult r, String firstId) {
