@@ -76,8 +76,31 @@ final class Completion {
         for (int q : free) {
           labels[members[q]] = best[q];
         }
+      } else if (k + (double) free.size() * k * (k - 1) <= GroupSearch.MAX_FAMILY) {
+        // too many assignments to enumerate: the free members take one label but at most one
+        // (for "exactly one True", every valid assignment), fewest violations then most likely
+        int[] best = null;
+        int bestViolations = Integer.MAX_VALUE;
+        double bestLikelihood = Double.NEGATIVE_INFINITY;
+        for (int[] a : GroupSearch.Units.family(free.size(), k)) {
+          double likelihood = 0;
+          for (int f = 0; f < free.size(); f++) {
+            int q = free.get(f);
+            assignment[q] = a[f];
+            likelihood += logProbability(rows[members[q]], a[f]);
+          }
+          int v = p.groupViolations(g, assignment);
+          if (v < bestViolations || (v == bestViolations && likelihood > bestLikelihood)) {
+            best = assignment.clone();
+            bestViolations = v;
+            bestLikelihood = likelihood;
+          }
+        }
+        for (int q : free) {
+          labels[members[q]] = best[q];
+        }
       } else {
-        // too many assignments to enumerate: member by member, fewest violations then most likely
+        // too many assignments for the family too: member by member, fewest violations then most likely
         for (int q : free) {
           int bestY = 0;
           int bestViolations = Integer.MAX_VALUE;

@@ -59,8 +59,14 @@ public final class GroupSearch {
   /** Block moves tried after the halving sequence fails: the next best single units. */
   static final int EXTRA_SINGLES = 3;
 
-  /** Largest group enumerated as one unit; larger groups move member by member. */
+  /** Largest group enumerated as one unit; larger groups move among a family of assignments. */
   static final int MAX_OPTIONS = Problem.MAX_ENUMERATED_OPTIONS;
+
+  /**
+   * Largest family of assignments ({@link Units#family}) a group too large to enumerate moves
+   * among as one unit (a group of 200 binary members: 402); beyond it, member by member.
+   */
+  static final int MAX_FAMILY = 4 * Problem.MAX_ENUMERATED_OPTIONS;
 
   private static final double EPS = 1e-9;
 
@@ -118,6 +124,34 @@ public final class GroupSearch {
       for (int group = 0; group < p.groupCount(); group++) {
         int[] members = p.group(group);
         double count = Math.pow(k, members.length);
+        if (p.hasRules() && members.length > 1 && count > MAX_OPTIONS
+            && k + (double) members.length * k * (k - 1) <= MAX_FAMILY) {
+          // too many assignments to enumerate: the group moves as a unit among the assignments
+          // that give every member one label but at most one (for "exactly one True": every
+          // valid assignment)
+          List<int[]> keeping = new ArrayList<>();
+          for (int[] a : family(members.length, k)) {
+            boolean keepsTrusted = true;
+            for (int q = 0; q < members.length && keepsTrusted; q++) {
+              int t = p.trustedLabel(members[q]);
+              keepsTrusted = t < 0 || t == a[q];
+            }
+            if (keepsTrusted) {
+              keeping.add(a);
+            }
+          }
+          if (!keeping.isEmpty()) {
+            int[][] all = keeping.toArray(new int[0][]);
+            int[] viol = new int[all.length];
+            for (int c = 0; c < all.length; c++) {
+              viol[c] = p.groupViolations(group, all[c]);
+            }
+            m.add(members);
+            g.add(group);
+            keep(rules, all, viol, o, v);
+            continue;
+          }
+        }
         if (!p.hasRules() || members.length == 1 || count > MAX_OPTIONS) {
           for (int i : members) {
             m.add(new int[] {i});
@@ -176,6 +210,29 @@ public final class GroupSearch {
           unitOf[i] = u;
         }
       }
+    }
+
+    /**
+     * The assignments of {@code m} members that give every member the label {@code b}, for each
+     * label {@code b}, and those that give one member another label: {@code k + m k (k - 1)}.
+     */
+    static List<int[]> family(int m, int k) {
+      List<int[]> out = new ArrayList<>();
+      for (int b = 0; b < k; b++) {
+        int[] base = new int[m];
+        Arrays.fill(base, b);
+        out.add(base);
+        for (int j = 0; j < m; j++) {
+          for (int y = 0; y < k; y++) {
+            if (y != b) {
+              int[] a = base.clone();
+              a[j] = y;
+              out.add(a);
+            }
+          }
+        }
+      }
+      return out;
     }
 
     private static void keep(
