@@ -54,6 +54,11 @@ import org.jspecify.annotations.Nullable;
  * line, which the reader ignores, is cut off when the store opens, and temporary files a crash
  * left are deleted.
  *
+ * <p>One run at a time: the store holds a {@link CheckpointLock} on a sibling {@code <file>.lock}
+ * from {@link #open} to {@link #close}, so a second run on the same file, in this JVM or another,
+ * is refused at once, before it touches anything; the stale temporary files are only removed once
+ * the lock is held, when no live run can own them.
+ *
  * <p>Once the last batch is finished the run's result is complete, and no write failure throws it
  * away: when the final compaction fails (a directory made read-only or full during the run) the
  * batch is appended instead, and when that fails too a warning is logged ({@code System.Logger}
@@ -142,6 +147,8 @@ final class CheckpointStore implements AutoCloseable {
   /** Bytes of the file when it was last written whole, and bytes appended since. */
   private long compactedBytes;
   private long appendedBytes;
+  /** Held from {@link #open} to {@link #close}: no other run, in this JVM or another, uses the file. */
+  private @Nullable CheckpointLock lock;
   /** Whether the last batch was finished: from then on a write failure no longer fails the run. */
   private boolean complete;
 
@@ -157,11 +164,18 @@ final class CheckpointStore implements AutoCloseable {
   static CheckpointStore open(Path file, Expected expected) {
     CheckpointStore store = new CheckpointStore(file, expected);
     synchronized (store) {
-      store.removeStaleTemporaries();
-      if (Files.exists(file)) {
-        store.load(CheckpointReader.read(file, expected));
-      } else {
-        store.compact();
+      store.lock = CheckpointLock.acquire(file);
+      try {
+        // only now: no live run owns this checkpoint, so every temporary file of it is stale
+        store.removeStaleTemporaries();
+        if (Files.exists(file)) {
+          store.load(CheckpointReader.read(file, expected));
+        } else {
+          store.compact();
+        }
+      } catch (RuntimeException | Error e) {
+        store.lock.close();
+        throw e;
       }
     }
     return store;
@@ -244,6 +258,7 @@ final class CheckpointStore implements AutoCloseable {
   @Override
   public synchronized void close() {
     if (out == null) {
+      releaseLock();
       return;
     }
     try {
@@ -263,6 +278,14 @@ final class CheckpointStore implements AutoCloseable {
         // nothing more to do: the data was forced or the failure reported
       }
       out = null;
+      releaseLock();
+    }
+  }
+
+  private void releaseLock() {
+    if (lock != null) {
+      lock.close();
+      lock = null;
     }
   }
 
