@@ -412,7 +412,7 @@ final class CheckpointStore implements AutoCloseable {
    * Forces a directory entry to disk where the platform allows opening a directory (not Windows).
    * A channel is closed by an interrupt, so the thread's interrupt flag is put aside meanwhile.
    */
-  private static void forceDirectory(Path dir) {
+  static void forceDirectory(Path dir) {
     boolean interrupted = Thread.interrupted();
     try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
       d.force(true);
