@@ -113,6 +113,7 @@ public final class Engine {
     long started = System.nanoTime();
     List<Example> sorted = validate(config, examples);
     List<List<Example>> batches = Batches.partition(sorted, config.batchSize(), config.seed());
+    RunLimits.check(batches, config.batchSize()); // a batch too large for the heap fails before any work
     Thread caller = Thread.currentThread();
     BooleanSupplier cancelled = () -> token.isCancelled() || caller.isInterrupted();
     if (config.checkpointFile() == null) {
