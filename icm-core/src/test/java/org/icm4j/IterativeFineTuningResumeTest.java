@@ -102,6 +102,20 @@ class IterativeFineTuningResumeTest {
         .hasMessageContaining("the checkpoint has 48 examples, this run 44; '");
   }
 
+  @Test
+  void aStateFileWhoseIcmCheckpointWasDeleted_isRefused() throws IOException {
+    Path file = dir.resolve("loop.state");
+    assertThatThrownBy(() -> KillableFineTuning.loop(new SlowTuner(0, 2), file).run(new SlowScorer(0), POOL))
+        .isInstanceOf(FineTuningException.class);
+    Files.delete(IterativeFineTuning.icmCheckpoint(file));
+    assertThatThrownBy(() -> KillableFineTuning.loop(new SlowTuner(0, -1), file).run(new SlowScorer(0), POOL))
+        .isInstanceOf(CheckpointException.class)
+        .hasMessage(
+            "fine-tuning checkpoint " + file + " holds 2 finished rounds, but ICM's checkpoint " + file
+                + ".icm holds 0 finished batches: one of them was replaced or deleted; delete both to start"
+                + " afresh");
+  }
+
   private static Process start(Path file, long scorerMicros, long tunerMillis) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

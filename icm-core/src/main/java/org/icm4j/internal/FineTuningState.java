@@ -26,7 +26,6 @@ import org.icm4j.BatchSummary;
 import org.icm4j.CheckpointException;
 import org.icm4j.Example;
 import org.icm4j.RunCounts;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The state file of a resumable {@link org.icm4j.IterativeFineTuning}: its settings, a digest of
@@ -365,15 +364,5 @@ public final class FineTuningState implements AutoCloseable {
       start = end + 1;
     }
     return out;
-  }
-
-  /** The state file's temporary files, for tests: none is left after a write. */
-  static @Nullable Path anyTemporary(Path file) throws IOException {
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(file.toAbsolutePath().getParent(), file.getFileName() + ".*.tmp")) {
-      for (Path p : entries) {
-        return p;
-      }
-    }
-    return null;
   }
 }
