@@ -298,7 +298,8 @@ class CheckpointIntegrityTest {
     paper().checkpoint(file, 5).build().run(WORLD.examples());
     try (Stream<Path> files = Files.list(dir)) {
       assertThat(files.map(p -> p.getFileName().toString()))
-          .containsExactlyInAnyOrder("run.ckpt", "run.ckpt.x1.tmp", "other.ckpt.123.tmp", "keep.txt");
+          .containsExactlyInAnyOrder(
+              "run.ckpt", "run.ckpt.lock", "run.ckpt.x1.tmp", "other.ckpt.123.tmp", "keep.txt");
     }
   }
 

@@ -157,13 +157,22 @@ class IterativeFineTuningTest {
     FineTuner failsInRound2 =
         request -> {
           if (request.round() == 2) {
-            throw new IcmException("out of memory in round 2");
+            throw new IllegalStateException("CUDA error: out of memory");
           }
           return inner.fineTune(request);
         };
     assertThatThrownBy(() -> loop(failsInRound2, new FineTuningListener() {}).run(WORLD.scorer(), POOL))
-        .isInstanceOf(IcmException.class)
-        .hasMessage("out of memory in round 2");
+        .isInstanceOf(FineTuningException.class)
+        .hasMessageStartingWith("fine-tuning failed in round 2 (after batch 2, on ")
+        .hasMessageContaining("java.lang.IllegalStateException: CUDA error: out of memory")
+        .hasMessageContaining("IterativeFineTuning.Builder.checkpoint(file)")
+        .hasCauseInstanceOf(IllegalStateException.class)
+        .satisfies(e -> {
+          FineTuningException f = (FineTuningException) e;
+          assertThat(f.round()).isEqualTo(2);
+          assertThat(f.completedRounds()).extracting(FineTuningRound::index).containsExactly(0, 1);
+          assertThat(f.labels().labelledCount()).as("the labels of batches 0-2").isEqualTo(36);
+        });
     assertThat(inner.requests()).hasSize(2);
     assertThat(inner.openModels()).isZero();
   }

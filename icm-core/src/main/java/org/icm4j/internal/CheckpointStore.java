@@ -53,6 +53,16 @@ import org.jspecify.annotations.Nullable;
  * the process dies; after a power loss the file may end before it, or in a torn line). A torn last
  * line, which the reader ignores, is cut off when the store opens, and temporary files a crash
  * left are deleted.
+ *
+ * <p>One run at a time: the store holds a {@link CheckpointLock} on a sibling {@code <file>.lock}
+ * from {@link #open} to {@link #close}, so a second run on the same file, in this JVM or another,
+ * is refused at once, before it touches anything; the stale temporary files are only removed once
+ * the lock is held, when no live run can own them.
+ *
+ * <p>Once the last batch is finished the run's result is complete, and no write failure throws it
+ * away: when the final compaction fails (a directory made read-only or full during the run) the
+ * batch is appended instead, and when that fails too a warning is logged ({@code System.Logger}
+ * {@code org.icm4j.internal.CheckpointStore}) and a resume redoes the last batch.
  */
 final class CheckpointStore implements AutoCloseable {
   static final int FORMAT = 3;
@@ -137,6 +147,10 @@ final class CheckpointStore implements AutoCloseable {
   /** Bytes of the file when it was last written whole, and bytes appended since. */
   private long compactedBytes;
   private long appendedBytes;
+  /** Held from {@link #open} to {@link #close}: no other run, in this JVM or another, uses the file. */
+  private @Nullable CheckpointLock lock;
+  /** Whether the last batch was finished: from then on a write failure no longer fails the run. */
+  private boolean complete;
 
   private CheckpointStore(Path file, Expected expected) {
     this.file = file;
@@ -150,11 +164,18 @@ final class CheckpointStore implements AutoCloseable {
   static CheckpointStore open(Path file, Expected expected) {
     CheckpointStore store = new CheckpointStore(file, expected);
     synchronized (store) {
-      store.removeStaleTemporaries();
-      if (Files.exists(file)) {
-        store.load(CheckpointReader.read(file, expected));
-      } else {
-        store.compact();
+      store.lock = CheckpointLock.acquire(file);
+      try {
+        // only now: no live run owns this checkpoint, so every temporary file of it is stale
+        store.removeStaleTemporaries();
+        if (Files.exists(file)) {
+          store.load(CheckpointReader.read(file, expected));
+        } else {
+          store.compact();
+        }
+      } catch (RuntimeException | Error e) {
+        store.lock.close();
+        throw e;
       }
     }
     return store;
@@ -191,26 +212,65 @@ final class CheckpointStore implements AutoCloseable {
     chains.clear();
     currentBatch = batch.summary().index() + 1;
     if (finished.size() == expected.batches().size()) {
-      compact(); // the run is complete: the file keeps the header and the batches only
+      complete = true;
+      finishLastBatch(batch);
       return;
     }
     append(batchLine(nextSeq, batch), true);
+  }
+
+  /**
+   * Records the last batch: the file is compacted to the header and the batches. The run's result
+   * is finished by now, so a failure here (a directory made read-only or full during the run) does
+   * not throw it away: the batch is appended to the file as it is (possible in a read-only
+   * directory, whose files stay writable), and when even that fails the run goes on with a logged
+   * warning; a resume from the file then redoes the last batch.
+   */
+  private void finishLastBatch(FinishedBatch batch) {
+    try {
+      compact();
+      return;
+    } catch (CheckpointException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "cannot compact checkpoint " + file + " after the last batch (" + e.getCause()
+              + "); appending the batch to it instead; the run's result is returned");
+    }
+    try {
+      append(batchLine(nextSeq, batch), true);
+    } catch (CheckpointException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "cannot record the last batch in checkpoint " + file + " (" + e.getCause()
+              + "): the run's result is returned, but a run resumed from this file redoes the last"
+              + " batch; make the directory and the file writable to keep it");
+    }
   }
 
   Path file() {
     return file;
   }
 
-  /** Forces what was appended to disk and closes the file. */
+  /**
+   * Forces what was appended to disk and closes the file. After the last batch a failure is
+   * logged, not thrown: the run's result is finished and is returned.
+   */
   @Override
   public synchronized void close() {
     if (out == null) {
+      releaseLock();
       return;
     }
     try {
       out.getFD().sync();
     } catch (IOException e) {
-      throw writeFailed(e);
+      if (!complete) {
+        throw writeFailed(e);
+      }
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "cannot force checkpoint " + file + " to disk after the last batch (" + e
+              + "): the run's result is returned; a resume from the file may redo the last batch");
     } finally {
       try {
         out.close();
@@ -218,6 +278,14 @@ final class CheckpointStore implements AutoCloseable {
         // nothing more to do: the data was forced or the failure reported
       }
       out = null;
+      releaseLock();
+    }
+  }
+
+  private void releaseLock() {
+    if (lock != null) {
+      lock.close();
+      lock = null;
     }
   }
 
@@ -344,7 +412,7 @@ final class CheckpointStore implements AutoCloseable {
    * Forces a directory entry to disk where the platform allows opening a directory (not Windows).
    * A channel is closed by an interrupt, so the thread's interrupt flag is put aside meanwhile.
    */
-  private static void forceDirectory(Path dir) {
+  static void forceDirectory(Path dir) {
     boolean interrupted = Thread.interrupted();
     try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
       d.force(true);

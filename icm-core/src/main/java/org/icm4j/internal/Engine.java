@@ -124,6 +124,7 @@ public final class Engine {
     List<List<Example>> batches =
         Batches.partition(
             sorted, config.batchSize(), config.seed(), TrustedLabels.groups(sorted, config.trusted()));
+    RunLimits.check(batches, config.batchSize()); // a batch too large for the heap fails before any work
     Thread caller = Thread.currentThread();
     BooleanSupplier cancelled = () -> token.isCancelled() || caller.isInterrupted();
     if (config.checkpointFile() == null) {

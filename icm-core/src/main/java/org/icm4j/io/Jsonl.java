@@ -1,5 +1,6 @@
 package org.icm4j.io;
 
+import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 
 import java.io.Reader;
@@ -29,6 +30,8 @@ import org.icm4j.eval.GoldLabels;
  *   <li>SFT records ({@link #writeSft}): {@code {"id": …, "prompt": …, "completion": label}}.
  *   <li>preference pairs ({@link #writePreferencePairs}): {@code {"prompt": …, "chosen": …,
  *       "rejected": …, "source_id": …}}.
+ *   <li>DPO pairs ({@link #writeDpoPairs}): {@code {"prompt": question, "chosen": response,
+ *       "rejected": response}}, from the examples' attributes.
  *   <li>preference pairs of a labelling ({@link #writePreferencePairs(Path, List)}, from {@link
  *       org.icm4j.PreferencePairs}): {@code {"group": …, "chosen_id": …, "chosen": prompt,
  *       "rejected_id": …, "rejected": prompt, "source": …}}, with {@code "chosen_probability"}
@@ -294,10 +297,15 @@ public final class Jsonl {
       String rightAttribute,
       String trueLabel) {
     requireNonNull(path, "path");
-    JsonLines.writeLines(
+    List<String> lines =
+        TrainingLines.preferencePairs(examples, labels, queryAttribute, leftAttribute, rightAttribute, trueLabel);
+    checkArgument(
+        !lines.isEmpty(),
+        "no preference pairs to write to %s: none of the %s examples is labelled (or among the"
+            + " labelling's ids); nothing was written",
         path,
-        TrainingLines.preferencePairs(
-            examples, labels, queryAttribute, leftAttribute, rightAttribute, trueLabel));
+        examples.size());
+    JsonLines.writeLines(path, lines);
   }
 
   /**
@@ -315,6 +323,44 @@ public final class Jsonl {
    */
   public static void writePreferencePairs(Path path, List<PreferencePair> pairs) {
     requireNonNull(path, "path");
+    requireNonNull(pairs, "pairs");
+    checkArgument(!pairs.isEmpty(), NO_PAIRS, path);
     JsonLines.writeLines(path, TrainingLines.pairs(pairs));
+  }
+
+  private static final String NO_PAIRS =
+      "no preference pairs to write to %s: the list is empty (PreferencePairs makes a pair only in a"
+          + " group with a response of a better label and one of a worse label; check the labels, the"
+          + " preferred label or label order, and the groups); nothing was written";
+
+  /**
+   * Writes preference pairs in the form DPO trainers read (for example TRL's {@code DPOTrainer}):
+   * one {@code {"prompt": …, "chosen": …, "rejected": …}} per pair, where {@code prompt} is the
+   * question both responses answer and {@code chosen} / {@code rejected} are the responses alone,
+   * taken from the examples' attributes (the examples' prompts are ICM's classification prompts,
+   * which a DPO trainer must not see). In the order given, atomically; a pair equal in (prompt,
+   * chosen, rejected) to an earlier one is dropped.
+   *
+   * <pre>{@code
+   * List<PreferencePair> pairs = PreferencePairs.fromResult(
+   *     examples, result, List.of("helpful", "unhelpful", "harmful"), "ICM, seed 1");
+   * Jsonl.writeDpoPairs(Path.of("dpo.jsonl"), pairs, "question", "response");
+   * }</pre>
+   *
+   * @param path the file to create or replace
+   * @param pairs the pairs, at least one
+   * @param promptAttribute the attribute holding the question (the same for both responses)
+   * @param responseAttribute the attribute holding a response
+   * @throws IllegalArgumentException when there is no pair (nothing is written), naming the
+   *     example and the attribute when a response lacks one, or the pair when its two responses
+   *     have different prompts
+   * @throws UncheckedIOException naming the path if the file cannot be written
+   */
+  public static void writeDpoPairs(
+      Path path, List<PreferencePair> pairs, String promptAttribute, String responseAttribute) {
+    requireNonNull(path, "path");
+    requireNonNull(pairs, "pairs");
+    checkArgument(!pairs.isEmpty(), NO_PAIRS, path);
+    JsonLines.writeLines(path, TrainingLines.dpo(pairs, promptAttribute, responseAttribute));
   }
 }

@@ -113,6 +113,41 @@ final class TrainingLines {
     return lines;
   }
 
+  /** {@code {"prompt", "chosen", "rejected"}} per distinct pair, from the responses' attributes. */
+  static List<String> dpo(List<PreferencePair> pairs, String promptAttribute, String responseAttribute) {
+    requireNonNull(promptAttribute, "promptAttribute");
+    requireNonNull(responseAttribute, "responseAttribute");
+    Set<List<String>> seen = new HashSet<>();
+    List<String> lines = new ArrayList<>(pairs.size());
+    for (PreferencePair p : pairs) {
+      requireNonNull(p, "pairs must not contain null");
+      String record = "the DPO pair " + p.id();
+      String prompt = attribute(p.chosen(), promptAttribute, "promptAttribute");
+      String other = attribute(p.rejected(), promptAttribute, "promptAttribute");
+      checkArgument(
+          prompt.equals(other),
+          "the responses of pair %s answer different prompts: attribute '%s' is '%s' for '%s' and '%s'"
+              + " for '%s'; a DPO pair compares two responses to one prompt",
+          p.id(),
+          promptAttribute,
+          prompt,
+          p.chosen().id(),
+          other,
+          p.rejected().id());
+      String chosen = attribute(p.chosen(), responseAttribute, "responseAttribute");
+      String rejected = attribute(p.rejected(), responseAttribute, "responseAttribute");
+      if (!seen.add(List.of(prompt, chosen, rejected))) {
+        continue;
+      }
+      ObjectNode n = JsonFields.newObject();
+      n.put("prompt", checkWritable(prompt, "prompt", record));
+      n.put("chosen", checkWritable(chosen, "chosen", record));
+      n.put("rejected", checkWritable(rejected, "rejected", record));
+      lines.add(JsonFields.toLine(n));
+    }
+    return lines;
+  }
+
   private static String attribute(Example e, String key, String role) {
     String value = e.attribute(key);
     if (value == null) {

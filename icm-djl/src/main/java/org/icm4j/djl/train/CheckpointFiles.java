@@ -1,8 +1,12 @@
 package org.icm4j.djl.train;
 
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.FileOutputStream;
+import java.io.OutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -82,6 +86,58 @@ final class CheckpointFiles {
       throw new UncheckedIOException("cannot read " + file, e);
     }
     return crc.getValue();
+  }
+
+  /** Writes content to an output stream; may fail. */
+  @FunctionalInterface
+  interface Content {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  /**
+   * Writes a file whole, so that a process killed at any moment (or a write that fails) leaves the
+   * old file or the new one, never a half-written one: the content goes to a temporary file in the
+   * same directory ({@code <name>.<digits>.tmp}), which is forced to disk, moved over the file with
+   * {@code ATOMIC_MOVE} ({@code REPLACE_EXISTING} where the file system cannot move atomically),
+   * and the directory is forced. A failed write deletes its temporary file.
+   *
+   * @throws UncheckedIOException naming the file when it cannot be written
+   */
+  static void writeAtomically(Path file, Content content) {
+    Path dir = file.toAbsolutePath().getParent();
+    Path tmp = null;
+    try {
+      Files.createDirectories(dir);
+      tmp = Files.createTempFile(dir, file.getFileName() + ".", ".tmp");
+      try (FileOutputStream fos = new FileOutputStream(tmp.toFile());
+          OutputStream out = new BufferedOutputStream(fos, 1 << 16)) {
+        content.writeTo(out);
+        out.flush();
+        fos.getFD().sync();
+      }
+      move(tmp, file);
+      tmp = null;
+      forceDirectory(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    } finally {
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // the temporary file of a failed write: nothing more to do
+        }
+      }
+    }
+  }
+
+  /** Forces a directory's entries to disk where the platform can open a directory (not Windows). */
+  static void forceDirectory(Path dir) {
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (IOException | UnsupportedOperationException e) {
+      // the file system cannot force a directory: the move is all it offers
+    }
   }
 
   /** Moves {@code from} over {@code to}, atomically where the file system can. */

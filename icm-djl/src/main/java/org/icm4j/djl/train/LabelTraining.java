@@ -19,11 +19,8 @@ import ai.djl.util.Pair;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -322,14 +319,11 @@ final class LabelTraining {
     o.add("epochs", log);
     o.addProperty("java", System.getProperty("java.version", "unknown"));
     o.addProperty("os", System.getProperty("os.name", "unknown") + " " + System.getProperty("os.arch", ""));
-    try {
-      Files.writeString(
-          file,
-          new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(o) + "\n",
-          StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
+    byte[] json =
+        (new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(o) + "\n")
+            .getBytes(StandardCharsets.UTF_8);
+    // whole or not at all: a tuner killed while writing leaves no half-written report
+    CheckpointFiles.writeAtomically(file, out -> out.write(json));
   }
 
   /** The directory of round {@code round} in an output directory. */

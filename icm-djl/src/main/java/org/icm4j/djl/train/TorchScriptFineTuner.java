@@ -13,13 +13,10 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -204,24 +201,16 @@ public final class TorchScriptFineTuner implements FineTuner, AutoCloseable {
     }
   }
 
+  /** Writes the model whole (temporary file, forced, atomic move): never a half-written model. */
   private static void write(PtSymbolBlock block, Path file) {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
-      JniUtils.writeModule(block, out, false);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
-    CheckpointFiles.move(tmp, file);
+    CheckpointFiles.writeAtomically(file, out -> JniUtils.writeModule(block, out, false));
   }
 
+  /** Copies a file of the base's directory, whole or not at all. */
   private void copy(String name, Path dir) {
     Path from = baseDirectory.resolve(name);
     if (Files.isRegularFile(from)) {
-      try {
-        Files.copy(from, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot copy " + from + " to " + dir, e);
-      }
+      CheckpointFiles.writeAtomically(dir.resolve(name), out -> Files.copy(from, out));
     }
   }
 
