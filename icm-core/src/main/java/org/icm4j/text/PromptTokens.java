@@ -26,7 +26,7 @@ import org.icm4j.LabelledExample;
  *       is {@code encode(prompt)} followed by {@code encode(label)}, and {@code encode(prompt + label
  *       + separator)} is that followed by {@code encode(separator)} (so a demonstration reads the
  *       same tokens as the query and its label);
- *   <li>with a known vocabulary size, every id lies in {@code [0, vocabularySize)}.
+ *   <li>every id is at least 0 and, with a known vocabulary size, below it.
  * </ul>
  *
  * <pre>{@code
@@ -73,7 +73,7 @@ public final class PromptTokens {
 
   /**
    * Token ids for a model whose vocabulary size is not known (a server that does not report it):
-   * every check but the id range.
+   * every check, but ids are only checked to be at least 0.
    *
    * @param layout the prompt layout
    * @param tokenizer the model's tokenizer
@@ -285,9 +285,10 @@ public final class PromptTokens {
   }
 
   private void checkId(long id, String what) {
-    if (vocabularySize > 0 && (id < 0 || id >= vocabularySize)) {
+    if (id < 0 || (vocabularySize > 0 && id >= vocabularySize)) {
       throw new IcmException(
-          what + " has token id " + id + ", outside the model's vocabulary of " + vocabularySize
+          what + " has token id " + id + ", outside the model's vocabulary of "
+              + (vocabularySize > 0 ? String.valueOf(vocabularySize) : "unknown size")
               + ": the tokenizer does not belong to this model");
     }
   }

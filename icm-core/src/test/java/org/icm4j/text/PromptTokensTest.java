@@ -107,6 +107,15 @@ class PromptTokensTest {
   }
 
   @Test
+  public void withoutAVocabularySize_aNegativeIdIsStillRejected() {
+    PromptTokens tokens = PromptTokens.of(PromptLayout.official(), text -> new long[] {-1});
+
+    assertThatThrownBy(() -> tokens.label("True"))
+        .isInstanceOf(IcmException.class)
+        .hasMessageContaining("label 'True' has token id -1, outside the model's vocabulary of unknown size");
+  }
+
+  @Test
   public void of_rejectsANonPositiveVocabularySize() {
     assertThatThrownBy(() -> PromptTokens.of(PromptLayout.official(), TOK, 0))
         .isInstanceOf(IllegalArgumentException.class)
