@@ -46,6 +46,9 @@ Each directory holds:
                        divide-and-conquer order, for two layouts (" True"/" False": one token
                        each; " Yes"/" No": several tokens), with each row's token ids.
 
+With --logit-range it writes nothing and prints the largest |logit| at the label position of the
+reference rows (float16's resolution there bounds the fp16 exports' error).
+
 Before writing, the script checks that the traced and exported graphs' KV-cached continuation
 equals the full-sequence forward (TorchScript run here; the ONNX files are checked with
 onnx.checker, and run by icm-onnx's tests with ONNX Runtime, as this machine has no Python
@@ -56,6 +59,7 @@ import importlib.util
 import json
 import math
 import shutil
+import sys
 from pathlib import Path
 
 import onnx
@@ -447,8 +451,27 @@ def export(name, c):
     return d
 
 
+def logit_range():
+    """Prints the largest |logit| at the label position of the reference rows (what float16's
+    resolution is measured against); writes nothing."""
+    for name, c in CONFIGS.items():
+        torch.manual_seed(SEED + (0 if name.startswith("llama") else 1))
+        lm = CausalLm(c).eval()
+        ref = json.loads((OUT / name / "reference.json").read_text(encoding="utf-8"))
+        worst = 0.0
+        with torch.no_grad():
+            for layout in ref["layouts"]:
+                for row in layout["orders"]["PLAIN"]:
+                    logits, _, _ = run(lm, row["tokens"])
+                    worst = max(worst, float(logits[0, -1].abs().max()))
+        print(f"{name}: largest |logit| at the label position {worst:.2f}")
+
+
 def main():
     torch.set_num_threads(1)
+    if "--logit-range" in sys.argv:
+        logit_range()
+        return
     for name, c in CONFIGS.items():
         d = export(name, c)
         for f in sorted(d.rglob("*")):

@@ -6,8 +6,7 @@
  * orders as plans of token-forward segments ({@link org.icm4j.text.LeaveOneOutOrder}, {@link
  * org.icm4j.text.LeaveOneOutPlan}).
  *
- * <p>An adapter (icm-djl's {@code DjlScorer}, icm-http's {@code HttpScorer}, an ONNX scorer) only
- * runs a model: it takes the token ids from {@link org.icm4j.text.PromptTokens} and executes the
+ * <p>An adapter (icm-djl's {@code DjlScorer}, icm-onnx's {@code OnnxScorer}) only runs a model: it takes the token ids from {@link org.icm4j.text.PromptTokens} and executes the
  * steps of a {@link org.icm4j.text.LeaveOneOutPlan}, so that every adapter sends the model the
  * same tokens in the same order and rejects the same bad prompts with the same messages.
  */
