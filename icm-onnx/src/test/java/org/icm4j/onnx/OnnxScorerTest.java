@@ -3,6 +3,7 @@ package org.icm4j.onnx;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.icm4j.Example;
@@ -13,6 +14,7 @@ import org.icm4j.spi.ScoreRequest;
 import org.icm4j.text.LeaveOneOutOrder;
 import org.icm4j.text.PromptLayout;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class OnnxScorerTest {
 
@@ -58,6 +60,32 @@ class OnnxScorerTest {
       long demo = twice - 2 * prompt;
       assertThat(prompt).isGreaterThan(5);
       assertThat(demo).as("the shared context read once: prompt of a + label + separator").isEqualTo(prompt + 1 + 1);
+    }
+  }
+
+  @Test
+  void build_withoutAConfigOrAMaxLength_saysWhatToSet(@TempDir Path dir) throws Exception {
+    Path copy = dir.resolve("model.onnx");
+    Files.copy(Fixtures.ARCH.resolve("llama-tiny/onnx/model.onnx"), copy);
+
+    assertThatThrownBy(() -> OnnxScorer.builder().model(copy).tokenizer(Fixtures.tokenizer("llama-tiny")).build())
+        .isInstanceOf(IcmException.class)
+        .hasMessageContaining("no config.json next to " + copy)
+        .hasMessageContaining("maxLength(int)");
+
+    try (OnnxScorer scorer =
+        OnnxScorer.builder().model(copy).tokenizer(Fixtures.tokenizer("llama-tiny")).maxLength(40).build()) {
+      List<LabelledExample> labelled =
+          List.of(
+              new LabelledExample(Example.of("a", "Claim: 1 = 1.\n\nThe claim is"), "True"),
+              new LabelledExample(Example.of("b", "Claim: 2 = 2.\n\nThe claim is"), "False"),
+              new LabelledExample(Example.of("c", "Claim: 3 = 3.\n\nThe claim is"), "True"));
+      assertThatThrownBy(() -> scorer.checkBatch(LabelSpace.binary(), labelled.stream().map(LabelledExample::example).toList()))
+          .isInstanceOf(IcmException.class)
+          .hasMessageContaining("more than the model's limit of 40");
+      assertThatThrownBy(() -> scorer.scoreLeaveOneOut(LabelSpace.binary(), labelled))
+          .isInstanceOf(IcmException.class)
+          .hasMessageContaining("limit of 40");
     }
   }
 
