@@ -109,8 +109,8 @@ public final class PyTorchThreads {
       JniUtils.setNumThreads(intraOp);
     }
     // the defaults set the count even when PyTorch's default already equals it (its default is
-    // half the logical CPUs on x86: 1 on the 2-CPU development VM), so that the count is fixed for the process
-    // the same way on every machine and a later different count is refused, not taken
+    // half the logical CPUs on x86: 1 on the 2-CPU development VM), so that the count is fixed
+    // for the process the same way on every machine and a later different count is refused
     if (System.getProperty(INTER_OP_PROPERTY) == null
         && (!explicit || JniUtils.getNumInteropThreads() != interOp)) {
       try {
