@@ -86,6 +86,7 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
   private final int maxLength;
   private final boolean half;
   private final boolean hasPositions;
+  private final int chunkTokens;
   private final Cache empty;
   private long tokens;
   private boolean closed;
@@ -126,6 +127,7 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
     this.session = session;
     this.modelFile = modelFile;
     this.order = b.order;
+    this.chunkTokens = b.chunkTokens;
     Map<String, NodeInfo> inputs = session.getInputInfo();
     Map<String, NodeInfo> outputs = session.getOutputInfo();
     for (String required : List.of(INPUT_IDS, ATTENTION_MASK)) {
@@ -258,7 +260,34 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
 
   // ---------------------------------------------------------------- model calls
 
-  private Step forward(long[] ids, Cache cache) {
+  /**
+   * Reads {@code ids} after {@code cache} in chunks of at most {@link Builder#chunkTokens} tokens
+   * (each chunk extends the cache), so that the logits ONNX Runtime returns stay small however
+   * long the context is; returns the logits of the last chunk (or none).
+   */
+  private Step forward(long[] ids, Cache cache, boolean logits) {
+    if (ids.length <= chunkTokens) {
+      return run(ids, cache, logits);
+    }
+    Cache at = cache;
+    Step step = null;
+    for (int from = 0; from < ids.length; from += chunkTokens) {
+      int to = Math.min(ids.length, from + chunkTokens);
+      Step next;
+      try {
+        next = run(Arrays.copyOfRange(ids, from, to), at, logits && to == ids.length);
+      } finally {
+        if (at != cache) {
+          at.close();
+        }
+      }
+      step = next;
+      at = next.cache();
+    }
+    return requireNonNull(step);
+  }
+
+  private Step run(long[] ids, Cache cache, boolean wantLogits) {
     int total = cache.length + ids.length;
     if (total > maxLength) {
       throw new IcmException(
@@ -296,9 +325,12 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
                 + " for " + ids.length + " tokens; expected [1, " + ids.length + ", "
                 + vocabularySize + "]");
       }
-      FloatBuffer fb = logits.getFloatBuffer();
-      float[] values = new float[fb.remaining()];
-      fb.get(values);
+      float[] values = new float[0];
+      if (wantLogits) {
+        FloatBuffer fb = logits.getFloatBuffer();
+        values = new float[fb.remaining()];
+        fb.get(values);
+      }
       OnnxTensor[] present = new OnnxTensor[2 * layers];
       for (int l = 0; l < layers; l++) {
         present[2 * l] = tensor(result, presentName(l, "key"));
@@ -355,15 +387,16 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
           query.id(),
           null);
     }
-    Step step = forward(q, cache);
+    Step step = forward(q, cache, true);
     try {
-      double[] first = logSoftmax(step.logits(), q.length - 1);
+      double[] first = logSoftmax(step.logits(), step.rows() - 1);
       double[] row = new double[space.size()];
       for (int k = 0; k < space.size(); k++) {
         long[] lt = text.label(space.name(k));
         double lp = first[(int) lt[0]];
         if (lt.length > 1) {
-          Step rest = forward(Arrays.copyOf(lt, lt.length - 1), step.cache());
+          // a label's tokens are read in one call, unchunked: every row is needed
+          Step rest = run(Arrays.copyOf(lt, lt.length - 1), step.cache(), true);
           try {
             for (int j = 1; j < lt.length; j++) {
               lp += logSoftmax(rest.logits(), j - 1)[(int) lt[j]];
@@ -415,7 +448,7 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
             context.close();
           }
           long[] demos = text.demos(r.context(), labels);
-          context = demos.length == 0 ? empty : forward(demos, empty).cache();
+          context = demos.length == 0 ? empty : forward(demos, empty, false).cache();
           lastContext = r.context();
         }
         rows.add(scoreQuery(context, new long[0], r.query(), labels));
@@ -439,7 +472,8 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
     try {
       for (LeaveOneOutPlan.Step step : plan.steps()) {
         if (step instanceof LeaveOneOutPlan.Extend e) {
-          states.put(e.state(), forward(demos(labelled, e.examples(), labels), states.get(e.parent())).cache());
+          states.put(
+              e.state(), forward(demos(labelled, e.examples(), labels), states.get(e.parent()), false).cache());
         } else if (step instanceof LeaveOneOutPlan.Query q) {
           rows[q.query()] =
               scoreQuery(
@@ -507,6 +541,7 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
     private LeaveOneOutOrder order = LeaveOneOutOrder.DIVIDE_AND_CONQUER;
     private int maxLength;
     private int threads = 1;
+    private int chunkTokens = 256;
 
     private Builder() {}
 
@@ -552,6 +587,20 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
         throw new IllegalArgumentException("maxLength must be >= 1, but was " + tokens);
       }
       this.maxLength = tokens;
+      return this;
+    }
+
+    /**
+     * The most tokens read in one model call (default 256): a longer context is read in chunks,
+     * each extending the key/value cache, because an ONNX decoder returns the logits of every token
+     * it reads ({@code tokens x vocabulary} floats: 2000 tokens of a 150,000-token vocabulary would
+     * be 1.2 GB). The results are the same up to float rounding.
+     */
+    public Builder chunkTokens(int tokens) {
+      if (tokens < 1) {
+        throw new IllegalArgumentException("chunkTokens must be >= 1, but was " + tokens);
+      }
+      this.chunkTokens = tokens;
       return this;
     }
 

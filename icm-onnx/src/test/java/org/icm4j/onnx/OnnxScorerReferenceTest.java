@@ -15,27 +15,30 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * OnnxScorer on the tiny Llama- and Qwen2-style ONNX exports of {@code fixtures/arch}: leave-one-out
  * label log-probabilities against the script's eager PyTorch forward (fp32 within 1e-4; fp16 within
- * the bound below, its measured error printed).
+ * the bound below, its measured error printed), also with the context read in chunks of 5 tokens.
  */
 class OnnxScorerReferenceTest {
 
   @ParameterizedTest
   @CsvSource({
-    "llama-tiny, model.onnx, official, PLAIN, 1e-4",
-    "llama-tiny, model.onnx, official, DIVIDE_AND_CONQUER, 1e-4",
-    "llama-tiny, model.onnx, yes-no, SHARED_PREFIX, 1e-4",
-    "llama-tiny, model.onnx, yes-no, DIVIDE_AND_CONQUER, 1e-4",
-    "qwen2-tiny, model.onnx, official, SHARED_PREFIX, 1e-4",
-    "qwen2-tiny, model.onnx, official, DIVIDE_AND_CONQUER, 1e-4",
-    "qwen2-tiny, model.onnx, yes-no, PLAIN, 1e-4",
-    "qwen2-tiny, model.onnx, yes-no, DIVIDE_AND_CONQUER, 1e-4",
-    "llama-tiny, model_fp16.onnx, official, DIVIDE_AND_CONQUER, 0.1",
-    "llama-tiny, model_fp16.onnx, yes-no, DIVIDE_AND_CONQUER, 0.1",
-    "qwen2-tiny, model_fp16.onnx, official, DIVIDE_AND_CONQUER, 0.1",
-    "qwen2-tiny, model_fp16.onnx, yes-no, DIVIDE_AND_CONQUER, 0.1"
+    "llama-tiny, model.onnx, official, PLAIN, 1e-4, 256",
+    "llama-tiny, model.onnx, official, DIVIDE_AND_CONQUER, 1e-4, 256",
+    "llama-tiny, model.onnx, yes-no, SHARED_PREFIX, 1e-4, 256",
+    "llama-tiny, model.onnx, yes-no, DIVIDE_AND_CONQUER, 1e-4, 256",
+    "qwen2-tiny, model.onnx, official, SHARED_PREFIX, 1e-4, 256",
+    "qwen2-tiny, model.onnx, official, DIVIDE_AND_CONQUER, 1e-4, 256",
+    "qwen2-tiny, model.onnx, yes-no, PLAIN, 1e-4, 256",
+    "qwen2-tiny, model.onnx, yes-no, DIVIDE_AND_CONQUER, 1e-4, 256",
+    "llama-tiny, model_fp16.onnx, official, DIVIDE_AND_CONQUER, 0.1, 256",
+    "llama-tiny, model_fp16.onnx, yes-no, DIVIDE_AND_CONQUER, 0.1, 256",
+    "qwen2-tiny, model_fp16.onnx, official, DIVIDE_AND_CONQUER, 0.1, 256",
+    "qwen2-tiny, model_fp16.onnx, yes-no, DIVIDE_AND_CONQUER, 0.1, 256",
+    "llama-tiny, model.onnx, official, PLAIN, 1e-4, 5",
+    "qwen2-tiny, model.onnx, yes-no, DIVIDE_AND_CONQUER, 1e-4, 5",
+    "llama-tiny, model_fp16.onnx, yes-no, SHARED_PREFIX, 0.1, 5"
   })
   void leaveOneOutRows_equalTheReferenceForward(
-      String arch, String file, String layoutName, LeaveOneOutOrder order, double bound) {
+      String arch, String file, String layoutName, LeaveOneOutOrder order, double bound, int chunk) {
     JsonNode ref = Fixtures.reference(arch);
     JsonNode layout = Fixtures.layout(ref, layoutName);
     PromptLayout promptLayout = Fixtures.promptLayout(layout);
@@ -43,7 +46,14 @@ class OnnxScorerReferenceTest {
     String refOrder = order == LeaveOneOutOrder.SHARED_PREFIX ? "PLAIN" : order.name();
     LabelSpace space = LabelSpace.binary();
 
-    try (OnnxScorer scorer = Fixtures.scorer(arch, file, promptLayout, order)) {
+    try (OnnxScorer scorer =
+        OnnxScorer.builder()
+            .model(Fixtures.ARCH.resolve(arch).resolve("onnx").resolve(file))
+            .tokenizer(Fixtures.tokenizer(arch))
+            .layout(promptLayout)
+            .leaveOneOut(order)
+            .chunkTokens(chunk)
+            .build()) {
       ScoreResult result = scorer.scoreLeaveOneOut(space, labelled);
       double worst = 0;
       for (JsonNode row : layout.get("orders").get(refOrder)) {
@@ -52,7 +62,7 @@ class OnnxScorerReferenceTest {
           worst = Math.max(worst, Math.abs(result.row(i)[k] - row.get("logprobs").get(k).asDouble()));
         }
       }
-      System.out.printf("%s %s %s %s: max |delta| = %.3g%n", arch, file, layoutName, order, worst);
+      System.out.printf("%s %s %s %s chunks of %s: max |delta| = %.3g%n", arch, file, layoutName, order, chunk, worst);
       assertThat(worst).as("%s %s %s %s: largest |log-prob difference|", arch, file, layoutName, order)
           .isLessThanOrEqualTo(bound);
     }
