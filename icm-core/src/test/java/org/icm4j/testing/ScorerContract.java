@@ -2,15 +2,19 @@ package org.icm4j.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.icm4j.Example;
 import org.icm4j.LabelSpace;
 import org.icm4j.LabelledExample;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreRequest;
 import org.icm4j.spi.ScoreResult;
+import org.icm4j.text.LeaveOneOutOrder;
+import org.icm4j.text.LeaveOneOutPlan;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +24,9 @@ import org.junit.jupiter.api.Test;
  * requests of its batch; an empty context accepted; {@link LabelScorer#leaveOneOutRequests} giving
  * each example a context of exactly all the others; {@link LabelScorer#scoreLeaveOneOut} equal to
  * {@link LabelScorer#score} of those requests; any context order accepted; {@link
- * LabelScorer#checkBatch} accepting a batch whose leave-one-out the scorer scores.
+ * LabelScorer#checkBatch} accepting a batch whose leave-one-out the scorer scores; and, for a
+ * scorer built on icm-core's text layer that names its {@link #leaveOneOutOrder()}, {@link
+ * LabelScorer#leaveOneOutRequests} equal to that order's {@link LeaveOneOutPlan}.
  *
  * <p>An adapter module runs it on its scorer by depending on {@code icm-core}'s test-jar
  *
@@ -73,6 +79,15 @@ public abstract class ScorerContract {
    */
   protected double tolerance() {
     return 1e-9;
+  }
+
+  /**
+   * The text layer's order ({@link LeaveOneOutOrder}) whose {@link LeaveOneOutPlan} the scorer's
+   * leave-one-out runs, for a scorer that exposes one; default none (the order check is then
+   * skipped, and reported as skipped).
+   */
+  protected Optional<LeaveOneOutOrder> leaveOneOutOrder() {
+    return Optional.empty();
   }
 
   @BeforeEach
@@ -175,6 +190,23 @@ public abstract class ScorerContract {
     java.util.Collections.reverse(all);
 
     checkLeaveOneOut(all);
+  }
+
+  @Test
+  public void leaveOneOutRequests_areTheTextLayersPlanForTheScorersOrder() {
+    Optional<LeaveOneOutOrder> order = leaveOneOutOrder();
+    assumeTrue(order.isPresent(), "the scorer names no text-layer leave-one-out order");
+    List<LabelledExample> all = labelled(examples);
+    List<LabelledExample> reversed = new ArrayList<>(all);
+    java.util.Collections.reverse(reversed);
+    for (List<LabelledExample> list : List.of(all, reversed)) {
+      for (int n = 1; n <= list.size(); n++) {
+        List<LabelledExample> some = list.subList(0, n);
+        assertThat(scorer.leaveOneOutRequests(some))
+            .as("leaveOneOutRequests of %s examples vs the %s plan", n, order.get())
+            .isEqualTo(LeaveOneOutPlan.of(order.get(), n).requests(some));
+      }
+    }
   }
 
   @Test

@@ -18,12 +18,18 @@ import org.icm4j.LabelledExample;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreRequest;
 import org.icm4j.spi.ScoreResult;
+import org.icm4j.text.LeaveOneOutOrder;
+import org.icm4j.text.LeaveOneOutPlan;
+import org.icm4j.text.PromptLayout;
+import org.icm4j.text.PromptTokens;
 import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link LabelScorer} for causal language models on DJL: the exact log-probability of each
  * label's tokens (summed over multi-token labels, normalized over the full vocabulary) after the
- * demonstrations and the query, laid out by a {@link PromptTemplate}.
+ * demonstrations and the query, laid out by a {@link PromptLayout}. Prompts, labels and the
+ * leave-one-out orders come from icm-core's text layer ({@link PromptTokens}, {@link
+ * LeaveOneOutPlan}): this class only runs the model.
  *
  * <p>Leave-one-out scoring ({@link #scoreLeaveOneOut}) shares work between the n queries; see
  * {@link LeaveOneOut}. With {@link LeaveOneOut#DIVIDE_AND_CONQUER} (the default) each half of the
@@ -45,20 +51,32 @@ import org.jspecify.annotations.Nullable;
  */
 public final class DjlScorer implements LabelScorer, AutoCloseable {
 
-  /** How {@link #scoreLeaveOneOut} shares work between its n queries. */
+  /**
+   * How {@link #scoreLeaveOneOut} shares work between its n queries: each constant names the text
+   * layer's {@link LeaveOneOutOrder} of the same name, whose {@link LeaveOneOutPlan} the scorer
+   * runs.
+   */
   public enum LeaveOneOut {
-    /** The official pattern: every query reads its whole context from scratch (the reference). */
-    PLAIN,
+    /** {@link LeaveOneOutOrder#PLAIN}: every query reads its whole context (the reference). */
+    PLAIN(LeaveOneOutOrder.PLAIN),
+    /** {@link LeaveOneOutOrder#SHARED_PREFIX}: the common prefix is read once and extended. */
+    SHARED_PREFIX(LeaveOneOutOrder.SHARED_PREFIX),
     /**
-     * Contexts in the given order; the keys and values of the common prefix (examples before the
-     * query) are computed once and extended, the rest of each context is read per query.
+     * {@link LeaveOneOutOrder#DIVIDE_AND_CONQUER} (default): each half of the examples is read once
+     * as the prefix of the other half, recursively.
      */
-    SHARED_PREFIX,
-    /**
-     * Each half of the examples is encoded once as the prefix of the other half, recursively
-     * (default). The context order of each query follows the recursion.
-     */
-    DIVIDE_AND_CONQUER
+    DIVIDE_AND_CONQUER(LeaveOneOutOrder.DIVIDE_AND_CONQUER);
+
+    private final LeaveOneOutOrder order;
+
+    LeaveOneOut(LeaveOneOutOrder order) {
+      this.order = order;
+    }
+
+    /** The text layer's order. */
+    public LeaveOneOutOrder order() {
+      return order;
+    }
   }
 
   static {
@@ -67,26 +85,20 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
 
   private final CausalLm model;
   private final TextTokenizer tokenizer;
-  private final PromptTemplate template;
+  private final PromptTokens text;
   private final LeaveOneOut mode;
   private final boolean ownsResources;
   private final NDManager base;
-  // keyed by the prompt text and the label names checked against it, not by example id: two
-  // examples (of two data sets, say) may share an id and differ in prompt
-  private final Map<String, long[]> promptTokens = new HashMap<>();
-  private final Map<String, long[]> labelTokens = new HashMap<>();
-  private final long[] separatorTokens;
   private long tokens;
   private boolean closed;
 
   private DjlScorer(Builder b) {
     this.model = requireNonNull(b.model);
     this.tokenizer = requireNonNull(b.tokenizer);
-    this.template = b.template;
     this.mode = b.mode;
     this.ownsResources = b.ownsResources;
     this.base = NDManager.newBaseManager(model.device());
-    this.separatorTokens = tokenizer.encode(template.separator());
+    this.text = PromptTokens.of(b.template, tokenizer, model.vocabularySize());
   }
 
   /** A builder; {@link Builder#model} and {@link Builder#tokenizer} are required. */
@@ -102,103 +114,19 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
   // ---------------------------------------------------------------- tokens
 
   private long[] labelTokens(String label) {
-    return labelTokens.computeIfAbsent(
-        label,
-        l -> {
-          String text = template.verbalize(l);
-          long[] ids = tokenizer.encode(text);
-          if (ids.length == 0) {
-            throw new IcmException(
-                "label '" + l + "' (text '" + text + "') has no tokens: give it a verbalizer the"
-                    + " tokenizer " + tokenizer + " can encode");
-          }
-          for (long id : ids) {
-            if (tokenizer.isUnknown(id)) {
-              throw new IcmException(
-                  "the tokenizer " + tokenizer + " has no tokens for label '" + l + "' (text '"
-                      + text + "' encodes to the unknown token): use a verbalizer made of tokens"
-                      + " of its vocabulary");
-            }
-            checkId(id, "label '" + l + "'");
-          }
-          return ids;
-        });
+    return text.label(label);
   }
 
   private long[] promptTokens(Example e, LabelSpace space) {
-    String prompt = template.query(e);
-    String key = prompt + '\u0000' + String.join("\u0000", space.names());
-    long[] cached = promptTokens.get(key);
-    if (cached != null) {
-      return cached;
-    }
-    long[] ids = tokenizer.encode(prompt);
-    if (ids.length == 0) {
-      throw new IcmException(
-          "the prompt of example '" + e.id() + "' has no tokens under " + tokenizer
-              + ": give it a non-blank prompt",
-          e.id(),
-          null);
-    }
-    for (long id : ids) {
-      checkId(id, "the prompt of example '" + e.id() + "'");
-    }
-    if (!prompt.isEmpty() && isSpace(prompt.codePointBefore(prompt.length()))) {
-      throw new IcmException(
-          "the prompt of example '" + e.id() + "' ends with whitespace (\"" + ending(prompt)
-              + "\"): end prompts without a trailing space or line break and let the label's"
-              + " text carry the space (the verbalizer \"" + template.verbalize(space.name(0))
-              + "\"); otherwise the model reads two spaces before the label",
-          e.id(),
-          null);
-    }
-    for (String label : space.names()) {
-      String text = prompt + template.verbalize(label);
-      long[] joint = tokenizer.encode(text);
-      long[] asDemo = tokenizer.encode(text + template.separator());
-      if (!Arrays.equals(joint, concat(ids, labelTokens(label)))
-          || !Arrays.equals(asDemo, concat(joint, separatorTokens))) {
-        throw new IcmException(
-            "label '" + label + "' tokenizes differently after the prompt of example '" + e.id()
-                + "' than alone (" + Arrays.toString(labelTokens(label)) + " alone, "
-                + Arrays.toString(Arrays.copyOfRange(joint, Math.min(ids.length, joint.length), joint.length))
-                + " in context): end prompts without a trailing space and give verbalizers a"
-                + " leading space (\" True\"), or change the verbalizer",
-            e.id(),
-            null);
-      }
-    }
-    promptTokens.put(key, ids);
-    return ids;
+    return text.prompt(e, space);
   }
 
-  private static boolean isSpace(int codePoint) {
-    return Character.isWhitespace(codePoint) || Character.isSpaceChar(codePoint);
-  }
-
-  /** The last characters of a prompt, with line breaks and tabs written as escapes. */
-  private static String ending(String prompt) {
-    String tail = prompt.length() <= 24 ? prompt : "…" + prompt.substring(prompt.length() - 24);
-    return tail.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t");
-  }
-
-  private void checkId(long id, String what) {
-    if (id < 0 || id >= model.vocabularySize()) {
-      throw new IcmException(
-          what + " has token id " + id + ", outside the model's vocabulary of "
-              + model.vocabularySize() + ": the tokenizer does not belong to this model");
-    }
-  }
-
-  /** Tokens of one demonstration: prompt, label, separator. */
-  private long[] demo(LabelledExample d, LabelSpace space) {
-    return concat(concat(promptTokens(d.example(), space), labelTokens(d.label())), separatorTokens);
+  private long[] demos(List<LabelledExample> context, LabelSpace space) {
+    return text.demos(context, space);
   }
 
   private static long[] concat(long[] a, long[] b) {
-    long[] r = Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, r, a.length, b.length);
-    return r;
+    return PromptTokens.concat(a, b);
   }
 
   // ---------------------------------------------------------------- model calls
@@ -303,55 +231,7 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
   @Override
   public synchronized void checkBatch(LabelSpace labels, List<Example> batch) {
     checkState(!closed, "this DjlScorer is closed");
-    if (batch.isEmpty()) {
-      return;
-    }
-    int longestLabel = 0;
-    for (String l : labels.names()) {
-      longestLabel = Math.max(longestLabel, labelTokens(l).length);
-    }
-    int n = batch.size();
-    long[] demos = new long[n];
-    long total = 0;
-    int widest = 0;
-    for (int i = 0; i < n; i++) {
-      demos[i] = promptTokens(batch.get(i), labels).length + longestLabel + separatorTokens.length;
-      total += demos[i];
-      if (demos[i] > demos[widest]) {
-        widest = i;
-      }
-    }
-    // query i: the others' demonstrations, then its prompt and the label minus its last token
-    long overhead = separatorTokens.length + 1;
-    long longest = total - overhead;
-    int limit = model.maxLength();
-    if (longest <= limit) {
-      return;
-    }
-    if (demos[widest] - overhead > limit) {
-      Example e = batch.get(widest);
-      throw new IcmException(
-          "the prompt of example '" + e.id() + "' with the longest label takes "
-              + (demos[widest] - overhead) + " tokens, more than the model's limit of " + limit
-              + ": shorten its prompt or use a model with a longer context",
-          e.id(),
-          null);
-    }
-    long[] sorted = demos.clone();
-    Arrays.sort(sorted);
-    int fits = 0;
-    long sum = 0;
-    for (int i = n - 1; i >= 0 && sum + sorted[i] - overhead <= limit; i--) {
-      sum += sorted[i];
-      fits++;
-    }
-    throw new IcmException(
-        "a batch of " + n + " examples can need a context of " + longest + " tokens (" + (n - 1)
-            + " demonstrations and a query, with the longest label), more than the model's limit"
-            + " of " + limit + ": use a smaller batch (Icm.Builder.batchSize(" + fits + ") fits any "
-            + fits + " of these examples) or shorter prompts",
-        batch.get(widest).id(),
-        null);
+    text.checkBatch(labels, batch, model.maxLength());
   }
 
   @Override
@@ -383,147 +263,64 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
     return new ScoreResult(rows, tokens - before);
   }
 
-  private long[] demos(List<LabelledExample> context, LabelSpace space) {
-    long[] all = new long[0];
-    for (LabelledExample d : context) {
-      all = concat(all, demo(d, space));
-    }
-    return all;
-  }
-
   @Override
   public synchronized ScoreResult scoreLeaveOneOut(LabelSpace labels, List<LabelledExample> labelled) {
     checkState(!closed, "this DjlScorer is closed");
     int n = labelled.size();
     long before = tokens;
-    long[][] demoTokens = new long[n][];
-    for (int i = 0; i < n; i++) {
-      demoTokens[i] = demo(labelled.get(i), labels);
-    }
+    LeaveOneOutPlan plan = LeaveOneOutPlan.of(mode.order(), n);
     double[][] rows = new double[n][];
+    Map<Integer, NDManager> managers = new HashMap<>();
+    Map<Integer, @Nullable KvCache> caches = new HashMap<>();
+    caches.put(LeaveOneOutPlan.EMPTY, null);
     try (NDManager call = base.newSubManager()) {
-      switch (mode) {
-        case PLAIN:
-          List<ScoreRequest> requests = leaveOneOutRequests(labelled);
-          for (int i = 0; i < n; i++) {
-            ScoreRequest r = requests.get(i);
-            rows[i] = scoreQuery(call, null, demos(r.context(), labels), r.query(), labels);
+      for (LeaveOneOutPlan.Step step : plan.steps()) {
+        if (step instanceof LeaveOneOutPlan.Extend e) {
+          NDManager m = call.newSubManager();
+          managers.put(e.state(), m);
+          caches.put(e.state(), extend(m, caches.get(e.parent()), demos(labelled, e.examples(), labels)));
+        } else if (step instanceof LeaveOneOutPlan.Query q) {
+          rows[q.query()] =
+              scoreQuery(
+                  call,
+                  caches.get(q.parent()),
+                  demos(labelled, q.examples(), labels),
+                  labelled.get(q.query()).example(),
+                  labels);
+        } else if (step instanceof LeaveOneOutPlan.Release r) {
+          caches.remove(r.state());
+          NDManager m = managers.remove(r.state());
+          if (m != null) {
+            m.close();
           }
-          break;
-        case SHARED_PREFIX:
-          sharedPrefix(call, labelled, demoTokens, labels, rows);
-          break;
-        case DIVIDE_AND_CONQUER:
-          divideAndConquer(call, null, labelled, demoTokens, labels, rows, 0, n);
-          break;
-        default:
-          throw new AssertionError(mode);
+        }
       }
     }
     return new ScoreResult(Arrays.asList(rows), tokens - before);
   }
 
-  private void sharedPrefix(
-      NDManager call, List<LabelledExample> labelled, long[][] demoTokens, LabelSpace space, double[][] rows) {
-    int n = labelled.size();
-    NDManager prefixManager = call.newSubManager();
-    KvCache prefix = null;
-    try {
-      for (int i = 0; i < n; i++) {
-        long[] rest = new long[0];
-        for (int j = i + 1; j < n; j++) {
-          rest = concat(rest, demoTokens[j]);
-        }
-        if (model.reusesKeysAndValues()) {
-          try (NDManager m = call.newSubManager()) {
-            KvCache context = extend(m, prefix, rest);
-            rows[i] = scoreQuery(m, context, new long[0], labelled.get(i).example(), space);
-          }
-        } else {
-          rows[i] = scoreQuery(call, prefix, rest, labelled.get(i).example(), space);
-        }
-        if (i < n - 1) {
-          NDManager next = call.newSubManager();
-          prefix = extend(next, prefix, demoTokens[i]);
-          prefixManager.close();
-          prefixManager = next;
-        }
-      }
-    } finally {
-      prefixManager.close();
-    }
-  }
-
-  private void divideAndConquer(
-      NDManager parent,
-      @Nullable KvCache cache,
-      List<LabelledExample> labelled,
-      long[][] demoTokens,
-      LabelSpace space,
-      double[][] rows,
-      int lo,
-      int hi) {
-    if (hi - lo == 1) {
-      rows[lo] = scoreQuery(parent, cache, new long[0], labelled.get(lo).example(), space);
-      return;
-    }
-    int mid = (lo + hi) >>> 1;
-    try (NDManager m = parent.newSubManager()) {
-      KvCache right = extend(m, cache, range(demoTokens, mid, hi));
-      divideAndConquer(m, right, labelled, demoTokens, space, rows, lo, mid);
-    }
-    try (NDManager m = parent.newSubManager()) {
-      KvCache left = extend(m, cache, range(demoTokens, lo, mid));
-      divideAndConquer(m, left, labelled, demoTokens, space, rows, mid, hi);
-    }
-  }
-
-  private static long[] range(long[][] parts, int from, int to) {
+  private long[] demos(List<LabelledExample> labelled, List<Integer> indices, LabelSpace space) {
     long[] all = new long[0];
-    for (int i = from; i < to; i++) {
-      all = concat(all, parts[i]);
+    for (int i : indices) {
+      all = concat(all, text.demo(labelled.get(i), space));
     }
     return all;
   }
 
   /**
-   * The explicit requests {@link #scoreLeaveOneOut} stands for. With {@link
-   * LeaveOneOut#DIVIDE_AND_CONQUER}, the context of example {@code i} is, from the outermost level
-   * of the recursion inwards, the half not holding {@code i}; otherwise the other examples in their
-   * given order.
+   * The explicit requests {@link #scoreLeaveOneOut} stands for: the contexts of the text layer's
+   * {@link LeaveOneOutPlan} for this scorer's order. With {@link LeaveOneOut#DIVIDE_AND_CONQUER},
+   * the context of example {@code i} is, from the outermost level of the recursion inwards, the
+   * half not holding {@code i}; otherwise the other examples in their given order.
    */
   @Override
   public List<ScoreRequest> leaveOneOutRequests(List<LabelledExample> labelled) {
-    if (mode != LeaveOneOut.DIVIDE_AND_CONQUER) {
-      return LabelScorer.super.leaveOneOutRequests(labelled);
-    }
-    int n = labelled.size();
-    List<List<LabelledExample>> contexts = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      contexts.add(new ArrayList<>(n - 1));
-    }
-    order(labelled, contexts, 0, n);
-    List<ScoreRequest> requests = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      requests.add(new ScoreRequest(labelled.get(i).example(), contexts.get(i)));
-    }
-    return requests;
+    return LeaveOneOutPlan.of(mode.order(), labelled.size()).requests(labelled);
   }
 
-  private static void order(
-      List<LabelledExample> labelled, List<List<LabelledExample>> contexts, int lo, int hi) {
-    if (hi - lo <= 1) {
-      return;
-    }
-    int mid = (lo + hi) >>> 1;
-    for (int i = lo; i < mid; i++) {
-      contexts.get(i).addAll(labelled.subList(mid, hi));
-    }
-    for (int i = mid; i < hi; i++) {
-      contexts.get(i).addAll(labelled.subList(lo, mid));
-    }
-    order(labelled, contexts, lo, mid);
-    order(labelled, contexts, mid, hi);
+  /** The leave-one-out order this scorer runs. */
+  public LeaveOneOutOrder leaveOneOutOrder() {
+    return mode.order();
   }
 
   /** Releases the scorer's arrays, and the model and tokenizer when it owns them. Idempotent. */
@@ -549,7 +346,7 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
   public static final class Builder {
     private @Nullable CausalLm model;
     private @Nullable TextTokenizer tokenizer;
-    private PromptTemplate template = PromptTemplate.official();
+    private PromptLayout template = PromptLayout.official();
     private LeaveOneOut mode = LeaveOneOut.DIVIDE_AND_CONQUER;
     private boolean ownsResources = true;
 
@@ -567,8 +364,8 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
       return this;
     }
 
-    /** The prompt layout; default {@link PromptTemplate#official()}. */
-    public Builder template(PromptTemplate template) {
+    /** The prompt layout; default {@link PromptLayout#official()}. */
+    public Builder template(PromptLayout template) {
       this.template = requireNonNull(template, "template");
       return this;
     }

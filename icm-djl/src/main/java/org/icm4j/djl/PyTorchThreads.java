@@ -108,7 +108,11 @@ public final class PyTorchThreads {
     if (System.getProperty(INTRA_OP_PROPERTY) == null) {
       JniUtils.setNumThreads(intraOp);
     }
-    if (System.getProperty(INTER_OP_PROPERTY) == null && JniUtils.getNumInteropThreads() != interOp) {
+    // the defaults set the count even when PyTorch's default already equals it (its default is
+    // half the logical CPUs on x86: 1 on the 2-CPU development VM), so that the count is fixed
+    // for the process the same way on every machine and a later different count is refused
+    if (System.getProperty(INTER_OP_PROPERTY) == null
+        && (!explicit || JniUtils.getNumInteropThreads() != interOp)) {
       try {
         JniUtils.setNumInteropThreads(interOp);
       } catch (RuntimeException e) {

@@ -9,19 +9,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.icm4j.IcmException;
+import org.icm4j.text.Tokenizer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Turns text into token ids for a {@link CausalLm}. Implementations must be deterministic and
+ * The text layer's {@link Tokenizer} for a {@link CausalLm}, with a {@link #close()} for native
+ * tokenizers (DJL's Hugging Face tokenizer). Implementations must be deterministic and
  * thread-safe.
  */
-public interface TextTokenizer extends AutoCloseable {
-
-  /** The ids of {@code text}, with no special tokens added and no truncation. */
-  long[] encode(String text);
-
-  /** Whether {@code id} is the tokenizer's unknown-token id (text it has no tokens for). */
-  boolean isUnknown(long id);
+public interface TextTokenizer extends Tokenizer, AutoCloseable {
 
   @Override
   default void close() {}

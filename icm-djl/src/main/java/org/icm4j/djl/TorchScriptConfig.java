@@ -7,7 +7,9 @@ import java.nio.file.Path;
 
 /**
  * The parsed {@code config.json} of a {@link TorchScriptLm} directory: its interface, vocabulary
- * size, maximum length and, for {@code "gpt2-past-key-values"}, the widths of its keys and values.
+ * size, maximum length and, for {@code "gpt2-past-key-values"}, the widths of its keys and values
+ * ({@code n_layer}, {@code n_head}, {@code n_embd}; for grouped-query attention also {@code
+ * n_kv_head}, the number of key/value heads, and {@code head_dim}).
  * Every message names the file and what to change. Immutable and thread-safe.
  */
 final class TorchScriptConfig {
@@ -35,19 +37,26 @@ final class TorchScriptConfig {
     this.maxLength = positive(root, "max_length", file);
     if (modelInterface == TorchScriptLm.Interface.GPT2_PAST_KEY_VALUES) {
       this.layers = positive(root, "n_layer", file);
-      this.heads = positive(root, "n_head", file);
+      int queryHeads = positive(root, "n_head", file);
       int embedding = positive(root, "n_embd", file);
-      if (embedding % heads != 0) {
-        throw new IllegalArgumentException(
-            "n_embd "
-                + embedding
-                + " is not divisible by n_head "
-                + heads
-                + " in "
-                + file
-                + ": give the model's real widths");
+      // grouped-query attention (Llama, Qwen2): fewer key/value heads, and a head width that need
+      // not be n_embd / n_head
+      this.heads = root.has("n_kv_head") ? positive(root, "n_kv_head", file) : queryHeads;
+      if (root.has("head_dim")) {
+        this.headSize = positive(root, "head_dim", file);
+      } else {
+        if (embedding % queryHeads != 0) {
+          throw new IllegalArgumentException(
+              "n_embd "
+                  + embedding
+                  + " is not divisible by n_head "
+                  + queryHeads
+                  + " in "
+                  + file
+                  + ": give the model's real widths, or its \"head_dim\"");
+        }
+        this.headSize = embedding / queryHeads;
       }
-      this.headSize = embedding / heads;
     } else {
       this.layers = 0;
       this.heads = 0;

@@ -1,9 +1,11 @@
 package org.icm4j.djl;
 
 import java.util.List;
+import java.util.Optional;
 import org.icm4j.Example;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.testing.ScorerContract;
+import org.icm4j.text.LeaveOneOutOrder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 
@@ -23,6 +25,11 @@ class DjlScorerContractTest {
         scorer = ToyWorld.scorer(reuse(), mode());
       }
       return scorer;
+    }
+
+    @Override
+    protected Optional<LeaveOneOutOrder> leaveOneOutOrder() {
+      return Optional.of(mode().order());
     }
 
     @Override

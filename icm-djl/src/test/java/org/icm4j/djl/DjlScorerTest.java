@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.icm4j.text.PromptLayout;
 import org.icm4j.Example;
 import org.icm4j.IcmException;
 import org.icm4j.LabelSpace;
@@ -172,7 +173,7 @@ class DjlScorerTest {
   @Test
   void labelThatTokenizesDifferentlyAfterItsPrompt_failsNamingTheExampleAndTheFix() {
     Example query = new Example("x1", "I think this claim is", "g", Map.of());
-    PromptTemplate noSpace = new PromptTemplate(Map.of("True", "True", "False", "False"), "\n\n");
+    PromptLayout noSpace = new PromptLayout(Map.of("True", "True", "False", "False"), "\n\n");
     try (DjlScorer s =
         DjlScorer.builder().model(new ToyLm(ToyWorld.VOCAB, 4, 4096, true, 1))
             .tokenizer(ToyWorld.tokenizer()).template(noSpace).build()) {
@@ -347,8 +348,8 @@ class DjlScorerTest {
   @Test
   void multiTokenLabel_isTheSumOfItsTokensLogProbabilities_overTheFullVocabulary() {
     WordTokenizer tok = ToyWorld.tokenizer();
-    PromptTemplate twoWords =
-        new PromptTemplate(java.util.Map.of("True", " quite true", "False", " quite false"), "\n\n");
+    PromptLayout twoWords =
+        new PromptLayout(java.util.Map.of("True", " quite true", "False", " quite false"), "\n\n");
     ToyLm lm = new ToyLm(ToyWorld.VOCAB, 8, 4096, true, 7);
     List<LabelledExample> context = randomlyLabelled(3, 2);
     Example query = ToyWorld.examples(5).get(4);

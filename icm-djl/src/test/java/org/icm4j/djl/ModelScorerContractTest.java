@@ -7,6 +7,7 @@ import ai.djl.Device;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.icm4j.Example;
@@ -16,6 +17,7 @@ import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreRequest;
 import org.icm4j.spi.ScoreResult;
 import org.icm4j.testing.ScorerContract;
+import org.icm4j.text.LeaveOneOutOrder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -92,6 +94,11 @@ class ModelScorerContractTest {
     @Override
     protected List<Example> examples() {
       return claims(8);
+    }
+
+    @Override
+    protected Optional<LeaveOneOutOrder> leaveOneOutOrder() {
+      return Optional.of(scorer.leaveOneOutOrder());
     }
 
     @Override

@@ -20,7 +20,7 @@ import org.icm4j.RunCounts;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.CausalLm;
 import org.icm4j.djl.DjlScorer;
-import org.icm4j.djl.PromptTemplate;
+import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
 import org.icm4j.djl.TorchScriptLm;
 import org.icm4j.eval.Evaluation;
@@ -291,7 +291,7 @@ public final class Gsm8kCostCommand implements Callable<Integer> {
         DjlScorer.builder()
             .model(lm)
             .tokenizer(tok)
-            .template(PromptTemplate.official())
+            .template(PromptLayout.official())
             .leaveOneOut(leaveOneOut)
             .build()) {
       out.printf(
@@ -410,7 +410,7 @@ public final class Gsm8kCostCommand implements Callable<Integer> {
    */
   private void printContextEstimate(
       PrintWriter out, List<Example> examples, TextTokenizer tok, int maxLength) {
-    PromptTemplate template = PromptTemplate.official();
+    PromptLayout template = PromptLayout.official();
     int[] lengths = new int[examples.size()];
     for (int i = 0; i < lengths.length; i++) {
       String demo = template.query(examples.get(i)) + template.verbalize("False")

@@ -13,7 +13,7 @@ import org.icm4j.LabelSpace;
 import org.icm4j.LabelledExample;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.DjlScorer;
-import org.icm4j.djl.PromptTemplate;
+import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
 import org.icm4j.eval.Evaluation;
 import org.icm4j.eval.GoldLabels;
@@ -35,8 +35,8 @@ public final class WorldProbe {
   private WorldProbe() {}
 
   /** The layout of the world's labelled lines: {@code "e12 colour red : True\n"}. */
-  public static PromptTemplate template() {
-    return new PromptTemplate(Map.of("True", " True", "False", " False"), "\n");
+  public static PromptLayout template() {
+    return new PromptLayout(Map.of("True", " True", "False", " False"), "\n");
   }
 
   public static void main(String[] args) throws java.io.IOException {
@@ -362,7 +362,7 @@ public final class WorldProbe {
         DjlScorer.builder()
             .model(model.lm())
             .tokenizer(model.tokenizer())
-            .template(new PromptTemplate(verbalizers, "\n"))
+            .template(new PromptLayout(verbalizers, "\n"))
             .ownsResources(false)
             .build()) {
       List<ScoreRequest> requests = new ArrayList<>();

@@ -13,7 +13,7 @@ import org.icm4j.IcmException;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.DjlScorer;
 import org.icm4j.djl.GptConfig;
-import org.icm4j.djl.PromptTemplate;
+import org.icm4j.text.PromptLayout;
 import org.icm4j.spi.FineTuneRequest;
 import org.icm4j.spi.FineTunedModel;
 import org.icm4j.spi.FineTuner;
@@ -34,7 +34,7 @@ import org.jspecify.annotations.Nullable;
  * <p><b>What is trained.</b> Every call starts from the weights the base model had when the tuner
  * was built (a copy; the base model itself is never changed). The training text is the request's
  * labelled examples laid out as the returned {@link DjlScorer} reads them (the same {@link
- * PromptTemplate} and tokenizer): one example per sequence by default (zero-shot: prompt, then the
+ * PromptLayout} and tokenizer): one example per sequence by default (zero-shot: prompt, then the
  * label's verbalizer), or up to {@link FineTuneOptions#examplesPerSequence()} as demonstrations
  * (many-shot). The loss is the cross-entropy, over the full vocabulary, of the label tokens only
  * ({@code LabelTokenLoss}, built on DJL's softmax cross-entropy); prompts and separators are not

@@ -27,7 +27,7 @@ import org.icm4j.IcmException;
 import org.icm4j.PreferencePair;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.GptConfig;
-import org.icm4j.djl.PromptTemplate;
+import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
 import org.icm4j.spi.RewardTrainer;
 import org.icm4j.spi.RewardTrainingRequest;
@@ -80,7 +80,7 @@ public final class BradleyTerryTrainer implements RewardTrainer, AutoCloseable {
   private final BaseWeights base;
   private final GptConfig config;
   private final TextTokenizer tokenizer;
-  private final PromptTemplate template;
+  private final PromptLayout template;
   private final String positive;
   private final String negative;
   private final FineTuneOptions options;
@@ -324,7 +324,7 @@ public final class BradleyTerryTrainer implements RewardTrainer, AutoCloseable {
     private @Nullable BlockLm base;
     private @Nullable Path baseDirectory;
     private @Nullable TextTokenizer tokenizer;
-    private PromptTemplate template = PromptTemplate.official();
+    private PromptLayout template = PromptLayout.official();
     private String positive = "True";
     private String negative = "False";
     private FineTuneOptions options = defaultOptions();
@@ -364,8 +364,8 @@ public final class BradleyTerryTrainer implements RewardTrainer, AutoCloseable {
       return this;
     }
 
-    /** The layout of the labels after a prompt; default {@link PromptTemplate#official()}. */
-    public Builder template(PromptTemplate template) {
+    /** The layout of the labels after a prompt; default {@link PromptLayout#official()}. */
+    public Builder template(PromptLayout template) {
       this.template = requireNonNull(template, "template");
       return this;
     }

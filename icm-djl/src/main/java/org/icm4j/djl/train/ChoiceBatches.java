@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.icm4j.Example;
 import org.icm4j.LabelledExample;
-import org.icm4j.djl.PromptTemplate;
+import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
 
 /**
@@ -45,7 +45,7 @@ final class ChoiceBatches {
   ChoiceBatches(TextTokenizer tokenizer, int vocabularySize, int maxLength) {
     requireNonNull(tokenizer, "tokenizer");
     // no verbalizers: a choice's "label" is its text, written as it is
-    this.sequences = new LabelSequences(tokenizer, new PromptTemplate(Map.of(), "\n"), vocabularySize, maxLength);
+    this.sequences = new LabelSequences(tokenizer, new PromptLayout(Map.of(), "\n"), vocabularySize, maxLength);
     this.vocabularySize = vocabularySize;
   }
 

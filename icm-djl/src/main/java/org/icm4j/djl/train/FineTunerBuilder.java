@@ -6,7 +6,7 @@ import static java.util.Objects.requireNonNull;
 import java.nio.file.Path;
 import org.icm4j.djl.CausalLm;
 import org.icm4j.djl.DjlScorer;
-import org.icm4j.djl.PromptTemplate;
+import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
 import org.jspecify.annotations.Nullable;
 
@@ -20,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  */
 public abstract class FineTunerBuilder<B extends FineTunerBuilder<B>> {
   private @Nullable TextTokenizer tokenizer;
-  private PromptTemplate template = PromptTemplate.official();
+  private PromptLayout template = PromptLayout.official();
   private FineTuneOptions options = FineTuneOptions.defaults();
   private DjlScorer.LeaveOneOut leaveOneOut = DjlScorer.LeaveOneOut.DIVIDE_AND_CONQUER;
   private @Nullable Path outputDirectory;
@@ -36,8 +36,8 @@ public abstract class FineTunerBuilder<B extends FineTunerBuilder<B>> {
     return self();
   }
 
-  /** The prompt layout of training and of the returned scorers; default {@link PromptTemplate#official()}. */
-  public B template(PromptTemplate template) {
+  /** The prompt layout of training and of the returned scorers; default {@link PromptLayout#official()}. */
+  public B template(PromptLayout template) {
     this.template = requireNonNull(template, "template");
     return self();
   }
@@ -75,7 +75,7 @@ public abstract class FineTunerBuilder<B extends FineTunerBuilder<B>> {
   /** The shared settings of a built tuner. Immutable. */
   record Settings(
       TextTokenizer tokenizer,
-      PromptTemplate template,
+      PromptLayout template,
       FineTuneOptions options,
       DjlScorer.LeaveOneOut leaveOneOut,
       @Nullable Path outputDirectory,

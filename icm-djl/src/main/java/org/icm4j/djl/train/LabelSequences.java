@@ -13,7 +13,7 @@ import java.util.Map;
 import org.icm4j.Example;
 import org.icm4j.IcmException;
 import org.icm4j.LabelledExample;
-import org.icm4j.djl.PromptTemplate;
+import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
 
 /**
@@ -54,14 +54,14 @@ final class LabelSequences {
       NDArray inputs, NDArray attention, NDArray logitIndices, NDArray targets, int labelTokens, long tokens) {}
 
   private final TextTokenizer tokenizer;
-  private final PromptTemplate template;
+  private final PromptLayout template;
   private final int vocabularySize;
   private final int maxLength;
   private final long[] separator;
   private final Map<String, long[]> labels = new HashMap<>();
   private final Map<String, long[]> prompts = new HashMap<>();
 
-  LabelSequences(TextTokenizer tokenizer, PromptTemplate template, int vocabularySize, int maxLength) {
+  LabelSequences(TextTokenizer tokenizer, PromptLayout template, int vocabularySize, int maxLength) {
     this.tokenizer = requireNonNull(tokenizer, "tokenizer");
     this.template = requireNonNull(template, "template");
     this.vocabularySize = vocabularySize;

@@ -31,7 +31,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.icm4j.IcmException;
 import org.icm4j.LabelledExample;
-import org.icm4j.djl.PromptTemplate;
+import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
 import org.icm4j.spi.FineTuneRequest;
 
@@ -66,7 +66,7 @@ final class LabelTraining {
   record Result(Map<String, String> details, List<String> validationGroups, List<FineTuneProgress> epochs) {}
 
   private final TextTokenizer tokenizer;
-  private final PromptTemplate template;
+  private final PromptLayout template;
   private final FineTuneOptions options;
   private final FineTuneListener listener;
   private final String baseName;
@@ -75,7 +75,7 @@ final class LabelTraining {
 
   LabelTraining(
       TextTokenizer tokenizer,
-      PromptTemplate template,
+      PromptLayout template,
       FineTuneOptions options,
       FineTuneListener listener,
       String baseName,

@@ -27,7 +27,7 @@ import org.icm4j.IcmException;
 import org.icm4j.LabelSpace;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.DjlScorer;
-import org.icm4j.djl.PromptTemplate;
+import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
 import org.icm4j.spi.RewardModel;
 import org.icm4j.spi.ScoreRequest;
@@ -68,7 +68,7 @@ public final class LmRewardModel implements RewardModel {
 
   private final BlockLm lm;
   private final DjlScorer scorer;
-  private final PromptTemplate template;
+  private final PromptLayout template;
   private final LabelSpace labels;
   private final boolean ownsModel;
   private final Map<String, String> details;
@@ -142,7 +142,7 @@ public final class LmRewardModel implements RewardModel {
   }
 
   /** The prompt layout (verbalizers of the two labels). */
-  public PromptTemplate template() {
+  public PromptLayout template() {
     return template;
   }
 
@@ -227,7 +227,7 @@ public final class LmRewardModel implements RewardModel {
       return builder()
           .model(lm)
           .tokenizer(tokenizer)
-          .template(new PromptTemplate(verbalizers, text(o, "separator", file)))
+          .template(new PromptLayout(verbalizers, text(o, "separator", file)))
           .labels(text(o, "positive", file), text(o, "negative", file))
           .ownsModel(true)
           .details(details)
@@ -282,7 +282,7 @@ public final class LmRewardModel implements RewardModel {
   public static final class Builder {
     private @Nullable BlockLm model;
     private @Nullable TextTokenizer tokenizer;
-    private PromptTemplate template = PromptTemplate.official();
+    private PromptLayout template = PromptLayout.official();
     private String positive = "True";
     private String negative = "False";
     private boolean ownsModel;
@@ -302,8 +302,8 @@ public final class LmRewardModel implements RewardModel {
       return this;
     }
 
-    /** The layout of the labels after a prompt; default {@link PromptTemplate#official()}. */
-    public Builder template(PromptTemplate template) {
+    /** The layout of the labels after a prompt; default {@link PromptLayout#official()}. */
+    public Builder template(PromptLayout template) {
       this.template = requireNonNull(template, "template");
       return this;
     }

@@ -11,7 +11,7 @@ import org.icm4j.IterativeFineTuningResult;
 import org.icm4j.Rules;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.DjlScorer;
-import org.icm4j.djl.PromptTemplate;
+import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +31,7 @@ class ReadmeFineTuningExampleTest {
     }
     TextTokenizer tokenizer = TinyWorld.tokenizer();
     List<Example> examples = TinyWorld.claims(0, 24);
-    PromptTemplate template = TinyWorld.TEMPLATE;
+    PromptLayout template = TinyWorld.TEMPLATE;
 
     // --- begin README example ---
     try (BlockLm base = BlockLm.load(modelDir, Device.cpu());

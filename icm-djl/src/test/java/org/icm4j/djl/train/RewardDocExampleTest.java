@@ -15,7 +15,7 @@ import org.icm4j.PreferencePairs;
 import org.icm4j.Rules;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.DjlScorer;
-import org.icm4j.djl.PromptTemplate;
+import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
 import org.icm4j.io.Jsonl;
 import org.icm4j.spi.RewardTrainingRequest;
@@ -38,7 +38,7 @@ class RewardDocExampleTest {
     TextTokenizer tokenizer = TinyWorld.tokenizer();
     List<Example> claims = TinyWorld.claims(0, 24);
     List<ChoiceQuestion> questions = RewardWorld.questions(0, 8);
-    PromptTemplate template = TinyWorld.TEMPLATE;
+    PromptLayout template = TinyWorld.TEMPLATE;
 
     // --- begin doc example ---
     try (BlockLm base = BlockLm.load(modelDir, Device.cpu());

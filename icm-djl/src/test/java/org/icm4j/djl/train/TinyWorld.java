@@ -10,7 +10,7 @@ import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.GptConfig;
-import org.icm4j.djl.PromptTemplate;
+import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
 
 /**
@@ -24,8 +24,8 @@ import org.icm4j.djl.TextTokenizer;
 final class TinyWorld {
   static final int ITEMS = 40;
   static final List<String> WORDS = words();
-  static final PromptTemplate TEMPLATE =
-      new PromptTemplate(Map.of("True", " True", "False", " False"), "\n");
+  static final PromptLayout TEMPLATE =
+      new PromptLayout(Map.of("True", " True", "False", " False"), "\n");
   static final GptConfig SHAPE = new GptConfig(WORDS.size(), 96, 1, 2, 16, 32, 3L);
 
   private TinyWorld() {}

@@ -1,0 +1,483 @@
+#!/usr/bin/env python3
+"""Writes fixtures of two real decoder architectures, tiny and random-weight, for icm4j's model
+adapters (issue 19 item 4): fixtures/arch/llama-tiny and fixtures/arch/qwen2-tiny.
+
+How to run (from the repository root; needs only Debian's python3-torch and python3-onnx, i.e.
+PyTorch 1.13, NumPy and onnx 1.12: no network, no `transformers`, no `tokenizers`, no PyPI):
+
+    apt-get install -y python3-torch python3-onnx     # once
+    /usr/bin/python3 scripts/make-arch-fixtures.py
+
+The architectures are written here in plain PyTorch, from the published descriptions of the two
+model families (no `transformers` code is used or imported):
+
+  llama-tiny   Llama style: RMSNorm (eps 1e-5), rotary position embeddings (theta 10000, the
+               "rotate half" layout), grouped-query attention (4 query heads, 2 key/value heads),
+               an explicit head_dim (32, so heads * head_dim = 128 != hidden 64), a SwiGLU MLP
+               (intermediate 128), no biases, an untied lm_head.
+  qwen2-tiny   Qwen2 style: as Llama but with biases on the q/k/v projections (none on o), rotary
+               theta 1000000, RMSNorm eps 1e-6, head_dim = hidden / heads (16), tied embeddings.
+
+Both: 2 layers, hidden 64, vocabulary 276 (the byte-level BPE tokenizer of icm-djl's fixtures,
+built by icm-djl/src/test/python/make_fixtures.py: 256 byte tokens + 20 merges, so that " True",
+" False" and "\\n\\n" are single tokens), 512 positions, seeded weights (torch.manual_seed).
+
+Each directory holds:
+
+  config.json          Hugging Face style (model_type, architectures, hidden_size, ...).
+  tokenizer.json       the byte-level BPE tokenizer (DJL's HuggingFaceTokenizer reads it).
+  onnx/model.onnx      fp32, Optimum / onnx-community decoder layout: inputs input_ids [b, s]
+                       int64, attention_mask [b, past + s] int64, position_ids [b, s] int64,
+                       past_key_values.N.key / .value [b, kv_heads, past, head_dim]; outputs
+                       logits [b, s, vocab], present.N.key / .value [b, kv_heads, past + s,
+                       head_dim]; every length axis dynamic; an empty past (past = 0) accepted.
+  onnx/model_fp16.onnx the same graph with every float tensor (weights, KV inputs and outputs,
+                       logits) in float16, but the rotary angles computed in float32 (as Hugging
+                       Face's models do) and their cos/sin cast to float16.
+  torchscript/model.pt the same weights traced with torch.jit.trace in icm-djl's
+                       "gpt2-past-key-values" convention: forward(input_ids [1,T],
+                       position_ids [1,T], attention_mask [1,P+T], past_key_values ((k_0, v_0),
+                       ...)) -> (logits [1,T,V], ((k_0', v_0'), ...), hidden [1,T,d]), each k/v
+                       [1, kv_heads, P, head_dim] float32.
+  torchscript/config.json, torchscript/tokenizer.json: icm-djl's TorchScriptLm config (with
+                       n_kv_head and head_dim) and a copy of the tokenizer.
+  reference.json       label log-probabilities from the eager PyTorch forward (fp32) on the
+                       leave-one-out rows of 5 labelled examples, in the plain and the
+                       divide-and-conquer order, for two layouts (" True"/" False": one token
+                       each; " Yes"/" No": several tokens), with each row's token ids.
+
+With --logit-range it writes nothing and prints the largest |logit| at the label position of the
+reference rows (float16's resolution there bounds the fp16 exports' error).
+
+Before writing, the script checks that the traced and exported graphs' KV-cached continuation
+equals the full-sequence forward (TorchScript run here; the ONNX files are checked with
+onnx.checker, and run by icm-onnx's tests with ONNX Runtime, as this machine has no Python
+onnxruntime). Deterministic: one thread, fixed seeds.
+"""
+
+import importlib.util
+import json
+import math
+import shutil
+import sys
+from pathlib import Path
+
+import onnx
+import onnx.checker
+from onnx import TensorProto, numpy_helper
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "fixtures" / "arch"
+SEED = 20261205
+
+_spec = importlib.util.spec_from_file_location(
+    "make_fixtures", ROOT / "icm-djl" / "src" / "test" / "python" / "make_fixtures.py")
+mf = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(mf)
+
+CONFIGS = {
+    "llama-tiny": dict(
+        model_type="llama", architectures=["LlamaForCausalLM"], vocab_size=276, hidden_size=64,
+        intermediate_size=128, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+        head_dim=32, rms_norm_eps=1e-5, rope_theta=10000.0, max_position_embeddings=512,
+        attention_bias=False, tie_word_embeddings=False, hidden_act="silu", torch_dtype="float32"),
+    "qwen2-tiny": dict(
+        model_type="qwen2", architectures=["Qwen2ForCausalLM"], vocab_size=276, hidden_size=64,
+        intermediate_size=128, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+        rms_norm_eps=1e-6, rope_theta=1000000.0, max_position_embeddings=512,
+        tie_word_embeddings=True, hidden_act="silu", torch_dtype="float32"),
+}
+
+EXAMPLES = [
+    ("c1", "Claim: the sky is blue.\n\nIs the claim True or False? The claim is", "True"),
+    ("c2", "Claim: 2+2=5\n\nIs the claim True or False? The claim is", "False"),
+    ("c3", "Claim: water boils at 100 C at sea level.\n\nThe claim is", "True"),
+    ("c4", "Claim: the moon is made of cheese.\n\nThe claim is", "False"),
+    ("c5", "Claim: 7 is prime.\n\nThe claim is", "True"),
+]
+LAYOUTS = {
+    "official": {"verbalizers": {"True": " True", "False": " False"}, "separator": "\n\n"},
+    "yes-no": {"verbalizers": {"True": " Yes", "False": " No"}, "separator": "\n\n"},
+}
+LABELS = ["True", "False"]
+
+
+# --------------------------------------------------------------------------- the architecture
+
+class RmsNorm(nn.Module):
+    def __init__(self, d, eps):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(d))
+        self.eps = eps
+
+    def forward(self, x):
+        return self.weight * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps))
+
+
+def rotate_half(x):
+    half = x.shape[-1] // 2
+    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+
+
+class Attention(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.heads = c["num_attention_heads"]
+        self.kv_heads = c["num_key_value_heads"]
+        self.head_dim = c.get("head_dim", c["hidden_size"] // self.heads)
+        bias = c["model_type"] == "qwen2" or c.get("attention_bias", False)
+        d = c["hidden_size"]
+        self.q_proj = nn.Linear(d, self.heads * self.head_dim, bias=bias)
+        self.k_proj = nn.Linear(d, self.kv_heads * self.head_dim, bias=bias)
+        self.v_proj = nn.Linear(d, self.kv_heads * self.head_dim, bias=bias)
+        self.o_proj = nn.Linear(self.heads * self.head_dim, d, bias=False)
+
+    def forward(self, x, cos, sin, allowed, past_k, past_v):
+        b, s, _ = x.shape
+        q = self.q_proj(x).view(b, s, self.heads, self.head_dim).transpose(1, 2)
+        k = self.k_proj(x).view(b, s, self.kv_heads, self.head_dim).transpose(1, 2)
+        v = self.v_proj(x).view(b, s, self.kv_heads, self.head_dim).transpose(1, 2)
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
+        k = torch.cat([past_k, k], dim=2)
+        v = torch.cat([past_v, v], dim=2)
+        rep = self.heads // self.kv_heads
+        kk = k.unsqueeze(2).expand(-1, -1, rep, -1, -1).flatten(1, 2)
+        vv = v.unsqueeze(2).expand(-1, -1, rep, -1, -1).flatten(1, 2)
+        scores = torch.matmul(q, kk.transpose(2, 3)) / math.sqrt(self.head_dim)
+        scores = scores.masked_fill(~allowed, -1e4)
+        out = torch.matmul(torch.softmax(scores, dim=-1), vv)
+        out = out.transpose(1, 2).reshape(b, s, self.heads * self.head_dim)
+        return self.o_proj(out), k, v
+
+
+class Mlp(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        d, m = c["hidden_size"], c["intermediate_size"]
+        self.gate_proj = nn.Linear(d, m, bias=False)
+        self.up_proj = nn.Linear(d, m, bias=False)
+        self.down_proj = nn.Linear(m, d, bias=False)
+
+    def forward(self, x):
+        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+
+
+class Layer(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.input_layernorm = RmsNorm(c["hidden_size"], c["rms_norm_eps"])
+        self.self_attn = Attention(c)
+        self.post_attention_layernorm = RmsNorm(c["hidden_size"], c["rms_norm_eps"])
+        self.mlp = Mlp(c)
+
+    def forward(self, x, cos, sin, allowed, past_k, past_v):
+        a, k, v = self.self_attn(self.input_layernorm(x), cos, sin, allowed, past_k, past_v)
+        x = x + a
+        return x + self.mlp(self.post_attention_layernorm(x)), k, v
+
+
+class CausalLm(nn.Module):
+    """forward(input_ids, attention_mask, position_ids, flat past) -> (logits, flat presents, hidden)."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.c = c
+        self.embed_tokens = nn.Embedding(c["vocab_size"], c["hidden_size"])
+        self.layers = nn.ModuleList([Layer(c) for _ in range(c["num_hidden_layers"])])
+        self.norm = RmsNorm(c["hidden_size"], c["rms_norm_eps"])
+        self.lm_head = nn.Linear(c["hidden_size"], c["vocab_size"], bias=False)
+        if c["tie_word_embeddings"]:
+            self.lm_head.weight = self.embed_tokens.weight
+        head_dim = c.get("head_dim", c["hidden_size"] // c["num_attention_heads"])
+        inv_freq = 1.0 / (c["rope_theta"] ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim))
+        self.register_buffer("inv_freq", inv_freq, persistent=False)
+        with torch.no_grad():  # random weights of a useful scale (norm weights near 1)
+            for name, p in self.named_parameters():
+                if name.endswith("layernorm.weight") or name == "norm.weight":
+                    p.copy_(1.0 + 0.1 * torch.randn_like(p))
+                elif name.endswith("bias"):
+                    p.copy_(0.1 * torch.randn_like(p))
+                elif name == "embed_tokens.weight":
+                    p.copy_(torch.randn_like(p))
+                else:
+                    p.copy_(torch.randn_like(p) / math.sqrt(p.shape[-1]))
+
+    def forward(self, input_ids, attention_mask, position_ids, past):
+        x = self.embed_tokens(input_ids)
+        freqs = position_ids.unsqueeze(-1).to(torch.float32) * self.inv_freq
+        emb = torch.cat((freqs, freqs), dim=-1)
+        cos = emb.cos().unsqueeze(1)  # [b, 1, s, head_dim]
+        sin = emb.sin().unsqueeze(1)
+        # key j (0 .. past + s - 1) is visible to a query at position p when j <= p and its mask is 1
+        key_pos = torch.cumsum(torch.ones_like(attention_mask), dim=-1) - 1
+        allowed = (key_pos.unsqueeze(1) <= position_ids.unsqueeze(-1)) & attention_mask.unsqueeze(1).bool()
+        allowed = allowed.unsqueeze(1)  # [b, 1, s, past + s]
+        presents = []
+        for i, layer in enumerate(self.layers):
+            x, k, v = layer(x, cos, sin, allowed, past[2 * i], past[2 * i + 1])
+            presents += [k, v]
+        hidden = self.norm(x)
+        return self.lm_head(hidden), presents, hidden
+
+
+class OnnxInterface(nn.Module):
+    def __init__(self, lm):
+        super().__init__()
+        self.lm = lm
+
+    def forward(self, input_ids, attention_mask, position_ids, *past):
+        logits, presents, _ = self.lm(input_ids, attention_mask, position_ids, list(past))
+        return (logits, *presents)
+
+
+class TorchScriptInterface(nn.Module):
+    """icm-djl's gpt2-past-key-values convention (argument order and nested tuples)."""
+
+    def __init__(self, lm):
+        super().__init__()
+        self.lm = lm
+
+    def forward(self, input_ids, position_ids, attention_mask, past_key_values):
+        flat = []
+        for k, v in past_key_values:
+            flat += [k, v]
+        logits, presents, hidden = self.lm(input_ids, attention_mask, position_ids, flat)
+        nested = tuple((presents[2 * i], presents[2 * i + 1]) for i in range(len(presents) // 2))
+        return logits, nested, hidden
+
+
+# --------------------------------------------------------------------------- helpers
+
+def empty_past(c, p=0):
+    hd = c.get("head_dim", c["hidden_size"] // c["num_attention_heads"])
+    return [torch.zeros(1, c["num_key_value_heads"], p, hd) for _ in range(2 * c["num_hidden_layers"])]
+
+
+def run(lm, tokens, past=None, past_len=0):
+    c = lm.c
+    ids = torch.tensor([tokens], dtype=torch.int64)
+    pos = torch.arange(past_len, past_len + len(tokens)).unsqueeze(0)
+    mask = torch.ones(1, past_len + len(tokens), dtype=torch.int64)
+    return lm(ids, mask, pos, past if past is not None else empty_past(c))
+
+
+def log_softmax_row(logits_row):
+    return torch.log_softmax(logits_row.double(), dim=-1)
+
+
+def label_logprob(lm, context_ids, label_ids):
+    """log P(label tokens | context) from one full forward (no cache): the reference."""
+    logits, _, _ = run(lm, context_ids + label_ids)
+    total = 0.0
+    for j, t in enumerate(label_ids):
+        total += float(log_softmax_row(logits[0, len(context_ids) - 1 + j])[t])
+    return total
+
+
+def dc_contexts(n):
+    """The divide-and-conquer contexts, written independently of icm-core's LeaveOneOutPlan."""
+    contexts = [[] for _ in range(n)]
+
+    def rec(lo, hi):
+        if hi - lo <= 1:
+            return
+        mid = (lo + hi) // 2
+        for i in range(lo, mid):
+            contexts[i] += list(range(mid, hi))
+        for i in range(mid, hi):
+            contexts[i] += list(range(lo, mid))
+        rec(lo, mid)
+        rec(mid, hi)
+
+    rec(0, n)
+    return contexts
+
+
+def to_fp16(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Every float tensor of the graph in float16 (initializers, Constant values, Cast targets, the
+    KV inputs and outputs, the logits) except the rotary angles: as in Hugging Face's models, the
+    positions times the inverse frequencies and their cos/sin are computed in float32 (in float16
+    a position near 512 would be off by up to 0.25 rad) and the cos/sin cast to float16."""
+    g = model.graph
+    producer = {o: n for n in g.node for o in n.output}
+    keep = set()  # nodes left in float32: the position cast, the inverse-frequency constant
+    for node in g.node:
+        if node.op_type == "Cast" and node.attribute[0].i == TensorProto.FLOAT:
+            keep.add(node.name)
+            for mul in g.node:
+                if mul.op_type == "Mul" and node.output[0] in mul.input:
+                    other = [i for i in mul.input if i != node.output[0]][0]
+                    if other in producer:
+                        keep.add(producer[other].name)
+    assert len(keep) == 2, keep
+    for init in g.initializer:
+        if init.data_type == TensorProto.FLOAT:
+            init.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(init).astype("float16"), init.name))
+    for node in g.node:
+        if node.name in keep:
+            continue
+        for attr in node.attribute:
+            if attr.name == "to" and attr.i == TensorProto.FLOAT:
+                attr.i = TensorProto.FLOAT16
+            if attr.type == onnx.AttributeProto.TENSOR and attr.t.data_type == TensorProto.FLOAT:
+                attr.t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(attr.t).astype("float16"), attr.t.name))
+    nodes = []
+    for node in g.node:
+        nodes.append(node)
+        if node.op_type in ("Cos", "Sin"):
+            wide = node.output[0] + "_float32"
+            narrow = node.output[0]
+            node.output[0] = wide
+            nodes.append(onnx.helper.make_node("Cast", [wide], [narrow], name=node.name + "_to_fp16",
+                                               to=TensorProto.FLOAT16))
+    del g.node[:]
+    g.node.extend(nodes)
+    for vi in list(g.input) + list(g.output):
+        if vi.type.tensor_type.elem_type == TensorProto.FLOAT:
+            vi.type.tensor_type.elem_type = TensorProto.FLOAT16
+    del g.value_info[:]
+    return model
+
+
+def export(name, c):
+    torch.manual_seed(SEED + (0 if name.startswith("llama") else 1))
+    lm = CausalLm(c).eval()
+    d = OUT / name
+    if d.exists():
+        shutil.rmtree(d)
+    (d / "onnx").mkdir(parents=True)
+    (d / "torchscript").mkdir()
+    vocab = mf.build_vocab()
+    assert len(vocab) == c["vocab_size"]
+    mf.write_json(d / "tokenizer.json", mf.tokenizer_json(vocab))
+    shutil.copy(d / "tokenizer.json", d / "torchscript" / "tokenizer.json")
+    config = dict(c)
+    config.update(bos_token_id=None, eos_token_id=None, comment=(
+        "random weights, written by scripts/make-arch-fixtures.py; the architecture is this"
+        " script's plain PyTorch, not transformers"))
+    mf.write_json(d / "config.json", config)
+    layers = c["num_hidden_layers"]
+    head_dim = c.get("head_dim", c["hidden_size"] // c["num_attention_heads"])
+
+    with torch.no_grad():
+        # ---- the cache is exact: prefix then continuation equals the full sequence
+        seq = mf.reference_encode(EXAMPLES[0][1] + " True\n\n" + EXAMPLES[1][1], vocab)
+        full, _, _ = run(lm, seq)
+        _, past, _ = run(lm, seq[:20])
+        cont, _, _ = run(lm, seq[20:], past, 20)
+        assert torch.allclose(full[0, 20:], cont[0], atol=1e-5), (cont[0] - full[0, 20:]).abs().max()
+
+        # ---- ONNX, fp32 then fp16
+        names_in = ["input_ids", "attention_mask", "position_ids"]
+        names_out = ["logits"]
+        axes = {"input_ids": {0: "batch_size", 1: "sequence_length"},
+                "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
+                "position_ids": {0: "batch_size", 1: "sequence_length"},
+                "logits": {0: "batch_size", 1: "sequence_length"}}
+        for i in range(layers):
+            for kind in ("key", "value"):
+                names_in.append(f"past_key_values.{i}.{kind}")
+                names_out.append(f"present.{i}.{kind}")
+                axes[f"past_key_values.{i}.{kind}"] = {0: "batch_size", 2: "past_sequence_length"}
+                axes[f"present.{i}.{kind}"] = {0: "batch_size", 2: "total_sequence_length"}
+        p, s = 3, 4
+        sample = (torch.tensor([seq[p:p + s]]), torch.ones(1, p + s, dtype=torch.int64),
+                  torch.arange(p, p + s).unsqueeze(0), *empty_past(c, p))
+        sample = sample[:3] + tuple(torch.randn_like(t) for t in sample[3:])
+        onnx_path = d / "onnx" / "model.onnx"
+        torch.onnx.export(OnnxInterface(lm), sample, str(onnx_path), input_names=names_in,
+                          output_names=names_out, dynamic_axes=axes, opset_version=14,
+                          do_constant_folding=True)
+        m = onnx.load(str(onnx_path))
+        onnx.checker.check_model(m)
+        m.producer_name = "icm4j scripts/make-arch-fixtures.py"
+        onnx.save(m, str(onnx_path))
+        m16 = to_fp16(onnx.load(str(onnx_path)))
+        onnx.checker.check_model(m16)
+        onnx.save(m16, str(d / "onnx" / "model_fp16.onnx"))
+
+        # ---- TorchScript in icm-djl's convention, checked on lengths other than the traced ones
+        ts = TorchScriptInterface(lm)
+        tp = empty_past(c, 3)
+        trace_past = tuple((torch.randn_like(tp[2 * i]), torch.randn_like(tp[2 * i + 1])) for i in range(layers))
+        traced = torch.jit.trace(ts, (torch.tensor([seq[3:7]]), torch.arange(3, 7).unsqueeze(0),
+                                      torch.ones(1, 7, dtype=torch.int64), trace_past), check_trace=False)
+        e = empty_past(c, 0)
+        t_logits, t_past, _ = traced(torch.tensor([seq[:20]]), torch.arange(0, 20).unsqueeze(0),
+                                     torch.ones(1, 20, dtype=torch.int64),
+                                     tuple((e[2 * i], e[2 * i + 1]) for i in range(layers)))
+        assert torch.allclose(t_logits[0], full[0, :20], atol=1e-5)
+        t_cont, _, _ = traced(torch.tensor([seq[20:]]), torch.arange(20, len(seq)).unsqueeze(0),
+                              torch.ones(1, len(seq), dtype=torch.int64), t_past)
+        assert torch.allclose(t_cont[0], full[0, 20:], atol=1e-5)
+        traced.save(str(d / "torchscript" / "model.pt"))
+        mf.write_json(d / "torchscript" / "config.json", {
+            "vocab_size": c["vocab_size"], "max_length": c["max_position_embeddings"],
+            "n_layer": layers, "n_head": c["num_attention_heads"], "n_embd": c["hidden_size"],
+            "n_kv_head": c["num_key_value_heads"], "head_dim": head_dim,
+            "interface": "gpt2-past-key-values"})
+
+        # ---- reference label log-probabilities on leave-one-out rows
+        ref = {"comment": ("eager PyTorch fp32 forward, one full sequence per row (no cache);"
+                           " log-probabilities over the full vocabulary, summed over a label's tokens"),
+               "examples": [{"id": i, "prompt": pr, "label": lb} for i, pr, lb in EXAMPLES],
+               "labels": LABELS, "layouts": []}
+        n = len(EXAMPLES)
+        plain = [[j for j in range(n) if j != i] for i in range(n)]
+        for lname, layout in LAYOUTS.items():
+            ver, sep = layout["verbalizers"], layout["separator"]
+            enc = lambda t: mf.reference_encode(t, vocab)
+            prompt_ids = [enc(pr) for _, pr, _ in EXAMPLES]
+            label_ids = {l: enc(ver[l]) for l in LABELS}
+            sep_ids = enc(sep)
+            for i, (_, pr, lb) in enumerate(EXAMPLES):  # the layout's clean-boundary premise
+                assert enc(pr + ver[lb] + sep) == prompt_ids[i] + label_ids[lb] + sep_ids, (pr, lb)
+            demo = [prompt_ids[i] + label_ids[EXAMPLES[i][2]] + sep_ids for i in range(n)]
+            orders = {}
+            for oname, contexts in (("PLAIN", plain), ("DIVIDE_AND_CONQUER", dc_contexts(n))):
+                rows = []
+                for i in range(n):
+                    ctx = [t for j in contexts[i] for t in demo[j]] + prompt_ids[i]
+                    rows.append({"query": i, "context": contexts[i], "tokens": ctx,
+                                 "logprobs": [label_logprob(lm, ctx, label_ids[l]) for l in LABELS]})
+                orders[oname] = rows
+            ref["layouts"].append({"name": lname, "verbalizers": ver, "separator": sep,
+                                   "label_tokens": [label_ids[l] for l in LABELS], "orders": orders})
+        mf.write_json(d / "reference.json", ref)
+    return d
+
+
+def logit_range():
+    """Prints the largest |logit| at the label position of the reference rows (what float16's
+    resolution is measured against); writes nothing."""
+    for name, c in CONFIGS.items():
+        torch.manual_seed(SEED + (0 if name.startswith("llama") else 1))
+        lm = CausalLm(c).eval()
+        ref = json.loads((OUT / name / "reference.json").read_text(encoding="utf-8"))
+        worst = 0.0
+        with torch.no_grad():
+            for layout in ref["layouts"]:
+                for row in layout["orders"]["PLAIN"]:
+                    logits, _, _ = run(lm, row["tokens"])
+                    worst = max(worst, float(logits[0, -1].abs().max()))
+        print(f"{name}: largest |logit| at the label position {worst:.2f}")
+
+
+def main():
+    torch.set_num_threads(1)
+    if "--logit-range" in sys.argv:
+        logit_range()
+        return
+    for name, c in CONFIGS.items():
+        d = export(name, c)
+        for f in sorted(d.rglob("*")):
+            if f.is_file():
+                print(f"{f.relative_to(ROOT)}  {f.stat().st_size} bytes")
+
+
+if __name__ == "__main__":
+    main()
