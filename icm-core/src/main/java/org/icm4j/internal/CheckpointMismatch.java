@@ -27,7 +27,7 @@ final class CheckpointMismatch {
     List<String> keys = new ArrayList<>(new TreeSet<>(union(mine.keySet(), theirs.keySet())));
     keys.sort(
         Comparator.comparingInt(
-            (String key) -> key.equals("search") || key.equals("scorer") ? 0 : mine.containsKey(key) && theirs.containsKey(key) ? 1 : 2));
+            (String key) -> key.equals("search") || key.startsWith("scorer") ? 0 : mine.containsKey(key) && theirs.containsKey(key) ? 1 : 2));
     for (String key : keys) {
       String a = theirs.get(key);
       String b = mine.get(key);
@@ -38,6 +38,12 @@ final class CheckpointMismatch {
         out.add(
             "the scorer is " + a + " in the checkpoint, " + b + " in this run (a checkpoint resumes only"
                 + " with a scorer of the class that wrote it)");
+      } else if (key.startsWith("scorer.")) {
+        out.add(
+            "the scorer's " + key.substring("scorer.".length()) + " is "
+                + (a == null ? "not recorded" : a) + " in the checkpoint, " + (b == null ? "not given" : b)
+                + " in this run (LabelScorer.identity(): a checkpoint resumes only with the model that"
+                + " wrote it)");
       } else if (a == null) {
         out.add("setting '" + key + "' is " + b + " in this run and not set in the checkpoint");
       } else if (b == null) {

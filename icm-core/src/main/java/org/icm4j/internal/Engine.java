@@ -80,6 +80,7 @@ public final class Engine {
       Map<String, String> m = new TreeMap<>();
       SearchSettings s = settings;
       m.put("scorer", scorer.getClass().getName());
+      scorer.identity().forEach((k, v) -> m.put("scorer." + k, v));
       m.put("labelSpace", labelSpace.names().toString());
       m.put("rules", rules.stream().map(ConsistencyRule::name).toList().toString());
       m.put("search", search.toString());

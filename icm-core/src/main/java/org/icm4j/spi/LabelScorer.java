@@ -49,6 +49,21 @@ public interface LabelScorer {
   default void checkBatch(LabelSpace labels, List<Example> batch) {}
 
   /**
+   * What identifies the model this scorer asks, beyond its class: for instance a digest of the
+   * model's files, the served model's name and its vocabulary size. It enters a checkpoint's
+   * fingerprint (so that a run resumes only with the model that wrote the checkpoint; another is
+   * rejected, naming the entry that differs) and the result's provenance, each entry as {@code
+   * scorer.<key>}. Entries must be stable from one JVM to the next and hold no secret (they are
+   * written to the checkpoint). The default is empty: the class alone identifies the scorer, and
+   * the caller must make sure a resumed run loads the same model.
+   *
+   * @return entries by name, in any order
+   */
+  default java.util.Map<String, String> identity() {
+    return java.util.Map.of();
+  }
+
+  /**
    * Leave-one-out scores of a labelling: for each {@code i}, the log-probabilities of the labels of
    * {@code labelled.get(i).example()} given all other elements of {@code labelled} as context, in
    * the order {@link #leaveOneOutRequests} gives.
