@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Release rehearsal: runs the `release` profile (GPG signing, the Central Publisher Portal bundle)
-# as far as the local bundle, with a THROWAWAY key, and checks what would be uploaded.
+# Release rehearsal: runs the `release` profile (GPG signing, the Central Publisher Portal upload)
+# with a THROWAWAY key against a stand-in Portal on 127.0.0.1, and checks the uploaded bundle.
 #
-#   scripts/check-release.sh [maven options...]       # e.g. -o -Dmaven.repo.local=/path/to/repo
+#   scripts/check-release.sh [maven options...]       # e.g. -Dmaven.repo.local=/path/to/repo
 #
 # 1. Generates a GPG key that lives only in a temporary GNUPGHOME (no passphrase, expires in one
 #    day, deleted on exit). No key is read from or written to the repository or ~/.gnupg.
@@ -13,12 +13,13 @@
 #    Nothing leaves the machine but Maven Central downloads.
 # 3. Checks the bundle: every published module (the parent pom, icm-bom, icm-core, icm-djl,
 #    icm-http) has its pom, jar, -sources.jar, -javadoc.jar and CycloneDX SBOM (pom-only modules:
-#    the pom); every file has a .asc signature that verifies against the key,
-#    and checksums; icm-examples is absent.
+#    the pom); every file has checksums and a .asc signature that verifies against the key;
+#    icm-examples is absent.
 # Runs in a temporary copy of this checkout whose version has -SNAPSHOT removed (a snapshot goes to
 # the snapshot repository, without a bundle), with -Dmaven.install.skip (nothing lands in ~/.m2).
-# Needs online mode (-o is refused: the publishing plugin declares that it needs the network). Exit 0 when the bundle is complete; exit 1 naming
-# what is missing or wrong. A real release: docs/releasing.md.
+# Online only: -o is refused (the publishing and SBOM plugins skip themselves offline).
+# Exit 0 when the bundle is complete; exit 1 naming what is missing or wrong; 2 for bad usage.
+# A real release: docs/releasing.md.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -27,6 +28,13 @@ fail() { log "$*"; exit 1; }
 
 for tool in git gpg mvn python3 tar unzip; do
   command -v "$tool" >/dev/null || { log "needs '$tool' on PATH (Debian: apt-get install gnupg unzip)"; exit 2; }
+done
+
+for a in "$@"; do
+  if [[ "$a" == -o || "$a" == --offline ]]; then
+    log "runs online only: central-publishing-maven-plugin (and the SBOM plugin) skip themselves offline; drop -o"
+    exit 2
+  fi
 done
 
 start=$SECONDS
@@ -45,13 +53,6 @@ gpg --batch --quiet --check-trustdb 2>/dev/null || true
 keyid="$(gpg --batch --list-secret-keys --with-colons | awk -F: '/^fpr:/ {print $10; exit}')"
 [[ -n "$keyid" ]] || fail "could not generate the throwaway GPG key"
 log "throwaway key $keyid in $GNUPGHOME"
-
-for a in "$@"; do
-  if [[ "$a" == -o || "$a" == --offline ]]; then
-    log "runs online only: central-publishing-maven-plugin (and the SBOM plugin) skip themselves offline; drop -o"
-    exit 2
-  fi
-done
 
 # A copy of the checkout (tracked files, and untracked ones that are not ignored) with the release
 # version: the plugin publishes a -SNAPSHOT straight to the snapshot repository, with no bundle.

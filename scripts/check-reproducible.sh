@@ -5,7 +5,8 @@
 # project.build.outputTimestamp in pom.xml.
 #
 #   scripts/check-reproducible.sh [maven options...]
-#   scripts/check-reproducible.sh -o -Dmaven.repo.local=/path/to/repo     # offline, private repo
+#   scripts/check-reproducible.sh -o -Dmaven.repo.local=/path/to/repo     # offline: no SBOMs (the
+#                                                                         # plugin runs online only)
 #
 # Tests are skipped in both builds (.ci/run runs this after `mvn -B verify`, which ran them).
 # The first build also runs maven-artifact-plugin's check-buildplan (plugins with known
