@@ -3,9 +3,11 @@ package org.icm4j.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.icm4j.IcmException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TokenizerTest {
 
@@ -19,6 +21,22 @@ class TokenizerTest {
     assertThat(t.encode(" True")).containsExactly(265);
     assertThat(t.encode(" False")).containsExactly(269);
     assertThat(t.encode("True")).containsExactly('T', 'r', 'u', 'e');
+  }
+
+  @Test
+  void huggingFace_theUnknownTokenIsTheFilesModelUnkToken(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("tokenizer.json");
+    Files.writeString(file, """
+        {"version": "1.0", "pre_tokenizer": {"type": "Whitespace"},
+         "model": {"type": "WordLevel", "unk_token": "[UNK]",
+                   "vocab": {"[UNK]": 0, "claim": 1, "True": 2}}}
+        """);
+    Tokenizer t = Tokenizer.huggingFace(file);
+
+    assertThat(t.encode("claim zebra True")).containsExactly(1, 0, 2);
+    assertThat(t.isUnknown(0)).isTrue();
+    assertThat(t.isUnknown(2)).isFalse();
+    assertThat(Tokenizer.huggingFace(FIXTURE).isUnknown(0)).as("a file without unk_token").isFalse();
   }
 
   @Test
