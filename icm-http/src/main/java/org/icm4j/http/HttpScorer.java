@@ -252,6 +252,25 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     return info.name();
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>{@code engine} (the {@link Engine} constant), {@code model} (the name the server said it
+   * serves) and, where the engine reports it, {@code vocabularySize}. Never the endpoint, a
+   * header or the API key: an address may hold a secret, and the same model served at another
+   * address is the same model.
+   */
+  @Override
+  public Map<String, String> identity() {
+    Map<String, String> id = new LinkedHashMap<>();
+    id.put("engine", engine.name());
+    id.put("model", info.name());
+    if (info.vocabularySize() != null) {
+      id.put("vocabularySize", String.valueOf(info.vocabularySize()));
+    }
+    return java.util.Collections.unmodifiableMap(id);
+  }
+
   /** The vocabulary size the server reported, or -1 when the engine does not report it. */
   public int vocabularySize() {
     return info.vocabularySize() == null ? -1 : info.vocabularySize();
