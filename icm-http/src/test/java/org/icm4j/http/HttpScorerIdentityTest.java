@@ -1,9 +1,14 @@
 package org.icm4j.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
 import java.util.Map;
+import org.icm4j.CheckpointException;
+import org.icm4j.Icm;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -49,6 +54,21 @@ class HttpScorerIdentityTest {
             .doesNotContain("127.0.0.1")
             .doesNotContain(two.url());
       }
+    }
+  }
+
+  @Test
+  void aCheckpointWrittenAgainstOneServedModel_isNotResumedAgainstAnother(@TempDir Path dir) {
+    Path file = dir.resolve("run.ckpt");
+    try (StubServer one = StubContracts.start(Engine.VLLM);
+        StubServer two = StubContracts.start(Engine.VLLM).modelName("other-model");
+        HttpScorer a = StubContracts.scorer(one, Engine.VLLM).build();
+        HttpScorer b = StubContracts.scorer(two, Engine.VLLM).build()) {
+      Icm.builder().scorer(a).seed(1).checkpoint(file, 5).build().run(StubContracts.examples());
+
+      assertThatThrownBy(() -> Icm.builder().scorer(b).seed(1).checkpoint(file, 5).build().run(StubContracts.examples()))
+          .isInstanceOf(CheckpointException.class)
+          .hasMessageContaining("the scorer's model is " + a.modelName() + " in the checkpoint, other-model in this run");
     }
   }
 }
