@@ -336,7 +336,7 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
 
     @Override
     public String toString() {
-      return "the " + adapter.engine() + "'s tokenizer";
+      return "/tokenize of the " + adapter.engine();
     }
   }
 
@@ -406,7 +406,12 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
   static int[] toInt(long[] ids) {
     int[] out = new int[ids.length];
     for (int i = 0; i < ids.length; i++) {
-      out[i] = Math.toIntExact(ids[i]);
+      if (ids[i] < Integer.MIN_VALUE || ids[i] > Integer.MAX_VALUE) {
+        throw new IcmException(
+            "token id " + ids[i] + " does not fit the 32-bit ids an inference server reads: the tokenizer"
+                + " does not belong to a served model");
+      }
+      out[i] = (int) ids[i];
     }
     return out;
   }

@@ -30,6 +30,34 @@ public interface Tokenizer {
   }
 
   /**
+   * icm-core's tokenizer as this one (for instance icm-djl's {@code TextTokenizer}, so that the
+   * server is checked against the tokenizer a {@code DjlScorer} uses): its ids, each of which must
+   * fit an {@code int}, and its unknown token.
+   *
+   * @param tokenizer the text layer's tokenizer
+   * @return the same tokenizer with {@code int} ids
+   */
+  static Tokenizer of(org.icm4j.text.Tokenizer tokenizer) {
+    java.util.Objects.requireNonNull(tokenizer, "tokenizer");
+    return new Tokenizer() {
+      @Override
+      public int[] encode(String text) {
+        return HttpScorer.toInt(tokenizer.encode(text));
+      }
+
+      @Override
+      public boolean isUnknown(int id) {
+        return tokenizer.isUnknown(id);
+      }
+
+      @Override
+      public String toString() {
+        return tokenizer.toString();
+      }
+    };
+  }
+
+  /**
    * A Hugging Face {@code tokenizer.json} (BPE, byte-level BPE, WordPiece, ...), loaded with DJL's
    * {@code ai.djl.huggingface:tokenizers} (an optional dependency of icm-http: add it to use this)
    * with no special tokens, no truncation and no padding; nothing is downloaded.

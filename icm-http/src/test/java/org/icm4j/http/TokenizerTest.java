@@ -45,4 +45,27 @@ class TokenizerTest {
         .isInstanceOf(IcmException.class)
         .hasMessageContaining("no/such/tokenizer.json does not exist");
   }
+
+  @Test
+  void of_givesTheTextLayersIdsAsIntsAndItsUnknownToken() {
+    org.icm4j.text.Tokenizer words = new org.icm4j.text.Tokenizer() {
+      @Override
+      public long[] encode(String text) {
+        return text.isEmpty() ? new long[0] : new long[] {7, text.length()};
+      }
+
+      @Override
+      public boolean isUnknown(long id) {
+        return id == 7;
+      }
+    };
+    Tokenizer t = Tokenizer.of(words);
+
+    assertThat(t.encode("abc")).containsExactly(7, 3);
+    assertThat(t.isUnknown(7)).isTrue();
+    assertThat(t.isUnknown(3)).isFalse();
+    assertThatThrownBy(() -> Tokenizer.of(text -> new long[] {1L << 40}).encode("x"))
+        .isInstanceOf(IcmException.class)
+        .hasMessageContaining("token id 1099511627776 does not fit the 32-bit ids");
+  }
 }
