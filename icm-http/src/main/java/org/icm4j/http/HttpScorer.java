@@ -208,7 +208,9 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
       org.icm4j.text.Tokenizer tokens =
           b.tokenizer != null ? new LocalTokenizer(b.tokenizer) : new ServerTokenizer();
       Integer vocab = served.vocabularySize();
-      this.text = vocab != null ? PromptTokens.of(b.layout, tokens, vocab) : PromptTokens.of(b.layout, tokens);
+      // the layer tokenizes the separator at once: within the start's deadline, as the rest
+      this.text = during(
+          until, () -> vocab != null ? PromptTokens.of(b.layout, tokens, vocab) : PromptTokens.of(b.layout, tokens));
       during(until, () -> {
         for (String label : b.labels.names()) {
           long[] ids = text.label(label);
@@ -530,9 +532,6 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     }
     return LeaveOneOutPlan.of(mode.order(), labelled.size()).requests(labelled);
   }
-
-  /** Where label {@code k}'s log-probability is: the (query, target) cells of its tokens. */
-  private record Plan(List<Query> queries, int[][][] cells) {}
 
   private ScoreResult score(LabelSpace labels, List<ScoreRequest> requests, boolean reusePrefixes) {
     requireNonNull(labels, "labels");
