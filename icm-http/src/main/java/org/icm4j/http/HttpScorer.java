@@ -851,7 +851,8 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     /**
      * Tokenizes on the client with the model's own tokenizer; default: the server's {@code
      * /tokenize}. At start the server's tokenization of the label texts must match (see {@link
-     * #verifyTokenizer}).
+     * #verifyTokenizer}). {@link Tokenizer#huggingFace} reads a {@code tokenizer.json}; {@link
+     * Tokenizer#of} takes the text layer's tokenizer (icm-djl's {@code TextTokenizer}, say).
      */
     public Builder tokenizer(Tokenizer tokenizer) {
       this.tokenizer = requireNonNull(tokenizer, "tokenizer");
