@@ -52,39 +52,16 @@ final class Completion {
       for (int q = 0; q < members.length; q++) {
         assignment[q] = labels[members[q]];
       }
-      if (Math.pow(k, free.size()) <= Problem.MAX_ENUMERATED_OPTIONS) {
+      boolean enumerable = Math.pow(k, free.size()) <= Problem.MAX_ENUMERATED_OPTIONS;
+      if (enumerable || k + (double) free.size() * k * (k - 1) <= GroupSearch.MAX_FAMILY) {
+        // every assignment of the free members; too many to enumerate: those that give them one
+        // label but at most one (for "exactly one True", every valid assignment)
         int[] best = null;
         int bestViolations = Integer.MAX_VALUE;
         double bestLikelihood = Double.NEGATIVE_INFINITY;
-        long combos = (long) Math.pow(k, free.size());
-        for (long c = 0; c < combos; c++) {
-          long rest = c;
+        for (int[] a : enumerable ? GroupSearch.Units.every(free.size(), k) : GroupSearch.Units.family(free.size(), k)) {
           double likelihood = 0;
-          for (int f = free.size() - 1; f >= 0; f--) {
-            int q = free.get(f);
-            assignment[q] = (int) (rest % k);
-            rest /= k;
-            likelihood += logProbability(rows[members[q]], assignment[q]);
-          }
-          int v = p.groupViolations(g, assignment);
-          if (v < bestViolations || (v == bestViolations && likelihood > bestLikelihood)) {
-            best = assignment.clone();
-            bestViolations = v;
-            bestLikelihood = likelihood;
-          }
-        }
-        for (int q : free) {
-          labels[members[q]] = best[q];
-        }
-      } else if (k + (double) free.size() * k * (k - 1) <= GroupSearch.MAX_FAMILY) {
-        // too many assignments to enumerate: the free members take one label but at most one
-        // (for "exactly one True", every valid assignment), fewest violations then most likely
-        int[] best = null;
-        int bestViolations = Integer.MAX_VALUE;
-        double bestLikelihood = Double.NEGATIVE_INFINITY;
-        for (int[] a : GroupSearch.Units.family(free.size(), k)) {
-          double likelihood = 0;
-          for (int f = 0; f < free.size(); f++) {
+          for (int f = free.size() - 1; f >= 0; f--) { // the order the sum always had
             int q = free.get(f);
             assignment[q] = a[f];
             likelihood += logProbability(rows[members[q]], a[f]);

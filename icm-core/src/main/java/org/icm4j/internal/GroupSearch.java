@@ -124,72 +124,22 @@ public final class GroupSearch {
       for (int group = 0; group < p.groupCount(); group++) {
         int[] members = p.group(group);
         double count = Math.pow(k, members.length);
-        if (p.hasRules() && members.length > 1 && count > MAX_OPTIONS
-            && k + (double) members.length * k * (k - 1) <= MAX_FAMILY) {
-          // too many assignments to enumerate: the group moves as a unit among the assignments
-          // that give every member one label but at most one (for "exactly one True": every
-          // valid assignment)
-          List<int[]> keeping = new ArrayList<>();
-          for (int[] a : family(members.length, k)) {
-            boolean keepsTrusted = true;
-            for (int q = 0; q < members.length && keepsTrusted; q++) {
-              int t = p.trustedLabel(members[q]);
-              keepsTrusted = t < 0 || t == a[q];
-            }
-            if (keepsTrusted) {
-              keeping.add(a);
-            }
-          }
-          if (!keeping.isEmpty()) {
-            int[][] all = keeping.toArray(new int[0][]);
-            int[] viol = new int[all.length];
-            for (int c = 0; c < all.length; c++) {
-              viol[c] = p.groupViolations(group, all[c]);
-            }
-            m.add(members);
-            g.add(group);
-            keep(rules, all, viol, o, v);
-            continue;
-          }
-        }
-        if (!p.hasRules() || members.length == 1 || count > MAX_OPTIONS) {
-          for (int i : members) {
-            m.add(new int[] {i});
-            g.add(group);
-            if (members.length == 1 || !p.hasRules()) {
-              int[][] single = new int[k][];
-              int[] viol = new int[k];
-              for (int y = 0; y < k; y++) {
-                single[y] = new int[] {y};
-                viol[y] = members.length == 1 ? p.groupViolations(group, single[y]) : 0;
-              }
-              if (p.trustedLabel(i) >= 0) {
-                int y = p.trustedLabel(i);
-                single = new int[][] {single[y]};
-                viol = new int[] {viol[y]};
-              }
-              keep(rules, single, viol, o, v);
-            } else {
-              o.add(null);
-              v.add(null);
-            }
-          }
-          continue;
-        }
+        // too many assignments to enumerate: the group moves as a unit among the assignments that
+        // give every member one label but at most one (for "exactly one True": every valid one)
+        boolean family =
+            p.hasRules() && members.length > 1 && count > MAX_OPTIONS
+                && k + (double) members.length * k * (k - 1) <= MAX_FAMILY;
         List<int[]> keeping = new ArrayList<>();
-        for (int c = 0; c < (int) count; c++) {
-          int[] a = new int[members.length];
-          long rest = c;
-          boolean keepsTrusted = true;
-          for (int q = members.length - 1; q >= 0; q--) {
-            a[q] = (int) (rest % k);
-            rest /= k;
-            int t = p.trustedLabel(members[q]);
-            keepsTrusted &= t < 0 || t == a[q];
+        if (family || (p.hasRules() && members.length > 1 && count <= MAX_OPTIONS)) {
+          for (int[] a : family ? family(members.length, k) : every(members.length, k)) {
+            if (keepsTrusted(p, members, a)) {
+              keeping.add(a); // a group's options keep its trusted labels
+            }
           }
-          if (keepsTrusted) {
-            keeping.add(a); // a group's options keep its trusted labels
-          }
+        }
+        if (keeping.isEmpty()) {
+          singles(p, rules, group, members, m, o, v, g);
+          continue;
         }
         int[][] all = keeping.toArray(new int[0][]);
         int[] viol = new int[all.length];
@@ -210,6 +160,66 @@ public final class GroupSearch {
           unitOf[i] = u;
         }
       }
+    }
+
+    /** Each member a unit of its own (no rules, a group of one, or a group too large even for the family). */
+    private static void singles(
+        SearchProblem p,
+        RuleHandling rules,
+        int group,
+        int[] members,
+        List<int[]> m,
+        List<int @Nullable [][]> o,
+        List<int @Nullable []> v,
+        List<Integer> g) {
+      int k = p.labelSpace().size();
+      for (int i : members) {
+        m.add(new int[] {i});
+        g.add(group);
+        if (members.length == 1 || !p.hasRules()) {
+          int[][] single = new int[k][];
+          int[] viol = new int[k];
+          for (int y = 0; y < k; y++) {
+            single[y] = new int[] {y};
+            viol[y] = members.length == 1 ? p.groupViolations(group, single[y]) : 0;
+          }
+          if (p.trustedLabel(i) >= 0) {
+            int y = p.trustedLabel(i);
+            single = new int[][] {single[y]};
+            viol = new int[] {viol[y]};
+          }
+          keep(rules, single, viol, o, v);
+        } else {
+          o.add(null);
+          v.add(null);
+        }
+      }
+    }
+
+    private static boolean keepsTrusted(SearchProblem p, int[] members, int[] a) {
+      for (int q = 0; q < members.length; q++) {
+        int t = p.trustedLabel(members[q]);
+        if (t >= 0 && t != a[q]) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** Every assignment of {@code m} members, in lexicographic order of label indices. */
+    static List<int[]> every(int m, int k) {
+      int count = (int) Math.pow(k, m);
+      List<int[]> out = new ArrayList<>(count);
+      for (int c = 0; c < count; c++) {
+        int[] a = new int[m];
+        long rest = c;
+        for (int q = m - 1; q >= 0; q--) {
+          a[q] = (int) (rest % k);
+          rest /= k;
+        }
+        out.add(a);
+      }
+      return out;
     }
 
     /**

@@ -103,7 +103,7 @@ public interface RewardModel extends AutoCloseable {
    * A reward model computed by a function of the response, with nothing to release: for tests,
    * rules of thumb, or a model served elsewhere.
    *
-   * @param name what the model is, for {@link #toString()} and {@link #details()}
+   * @param name what the model is, for its {@code toString()} and {@link #details()}
    * @param reward the reward of a response; must be finite and deterministic
    * @return the model (immutable; thread-safe when {@code reward} is)
    */
