@@ -224,6 +224,25 @@ public final class BlockLm implements CausalLm {
     return config.maxLength();
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>{@code parametersDigest}: 32 hex digits of the SHA-256 of the parameters as {@link
+   * #save(Path)} writes them, taken now: a model created from a configuration, trained in memory
+   * or loaded from a directory is identified by its weights as they are (a model fine-tuned after
+   * loading is told apart from its files). Reads every parameter, so its cost grows with the
+   * model (a run asks for it for its provenance and, with a checkpoint, its fingerprint).
+   *
+   * @throws IllegalStateException when this model is closed
+   */
+  @Override
+  public java.util.Map<String, String> identity() {
+    checkOpen();
+    return java.util.Map.of(
+        "parametersDigest",
+        ModelDigest.ofBytes(out -> block.saveParameters(new DataOutputStream(out))));
+  }
+
   /** Always {@code true}: the cache holds each layer's keys and values. */
   @Override
   public boolean reusesKeysAndValues() {

@@ -44,6 +44,20 @@ public interface CausalLm extends AutoCloseable {
   Step forward(NDManager manager, long[] tokens, @Nullable KvCache cache);
 
   /**
+   * What identifies this model's weights, for {@code DjlScorer.identity()} (and so a checkpoint's
+   * fingerprint): entries that stay the same from one JVM to the next for the same weights and
+   * differ for other weights, such as a digest of the model's file. {@link TorchScriptLm}: {@code
+   * modelDigest}, a fast digest of its TorchScript file and {@code config.json}; {@link BlockLm}:
+   * {@code parametersDigest}, a digest of its parameters as they are now. The default is empty
+   * (the scorer then identifies the model by its vocabulary size only).
+   *
+   * @return entries by name
+   */
+  default java.util.Map<String, String> identity() {
+    return java.util.Map.of();
+  }
+
+  /**
    * The result of {@link #forward}.
    *
    * @param logits {@code [newTokens, vocabularySize]}

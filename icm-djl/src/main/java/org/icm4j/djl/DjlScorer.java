@@ -318,6 +318,20 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
     return LeaveOneOutPlan.of(mode.order(), labelled.size()).requests(labelled);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The model's own entries ({@link CausalLm#identity()}: {@code modelDigest} for a {@link
+   * TorchScriptLm}, {@code parametersDigest} for a {@link BlockLm}) and {@code vocabularySize}.
+   */
+  @Override
+  public synchronized Map<String, String> identity() {
+    checkState(!closed, "this DjlScorer is closed");
+    Map<String, String> id = new java.util.TreeMap<>(model.identity());
+    id.put("vocabularySize", String.valueOf(model.vocabularySize()));
+    return java.util.Collections.unmodifiableMap(id);
+  }
+
   /** The leave-one-out order this scorer runs. */
   public LeaveOneOutOrder leaveOneOutOrder() {
     return mode.order();

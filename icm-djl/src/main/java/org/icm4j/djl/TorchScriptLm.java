@@ -7,6 +7,7 @@ import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import org.icm4j.IcmException;
 import org.jspecify.annotations.Nullable;
@@ -119,6 +120,8 @@ public final class TorchScriptLm implements CausalLm {
   }
 
   private final Path modelFile;
+  /** {@link ModelDigest#ofFiles} of the model file and {@code config.json}, taken at load. */
+  private final String digest;
   private final TorchScriptConfig config;
   private final int maxLength;
   private final Device device;
@@ -130,6 +133,7 @@ public final class TorchScriptLm implements CausalLm {
   private TorchScriptLm(Builder builder, TorchScriptConfig config, Path modelFile) {
     this.modelFile = modelFile;
     this.config = config;
+    this.digest = ModelDigest.ofFiles(List.of(modelFile, config.file));
     this.device = builder.device;
     if (builder.maxLength != null && builder.maxLength > config.maxLength) {
       throw new IllegalArgumentException(
@@ -338,6 +342,18 @@ public final class TorchScriptLm implements CausalLm {
   /** Which interface {@code config.json} declared. */
   public Interface modelInterface() {
     return config.modelInterface;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>{@code modelDigest}: 32 hex digits of the SHA-256 of the TorchScript file's and {@code
+   * config.json}'s sizes and first and last MiB, taken when the model was loaded (reads at most 4
+   * MiB, however large the model).
+   */
+  @Override
+  public java.util.Map<String, String> identity() {
+    return java.util.Map.of("modelDigest", digest);
   }
 
   /** The TorchScript file this model was loaded from. */

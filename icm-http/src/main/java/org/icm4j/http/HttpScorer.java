@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,6 +28,10 @@ import org.icm4j.http.EngineAdapter.Query;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreRequest;
 import org.icm4j.spi.ScoreResult;
+import org.icm4j.text.LeaveOneOutOrder;
+import org.icm4j.text.LeaveOneOutPlan;
+import org.icm4j.text.PromptLayout;
+import org.icm4j.text.PromptTokens;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -36,8 +39,10 @@ import org.jspecify.annotations.Nullable;
  * llama-server}, vLLM or SGLang; see {@link Engine}) for the exact log-probability of each label's
  * tokens after the demonstrations and the query: the full-vocabulary log-probability of the
  * label's first token after the prompt, plus, for a multi-token label, that of each further token
- * after the earlier ones. Prompts are laid out by a {@link PromptLayout} (the same layout as
- * icm-djl's {@code DjlScorer}, so the same model gives the same numbers) and sent as token ids.
+ * after the earlier ones. Prompts are laid out, tokenized and checked by icm-core's text layer
+ * ({@link PromptTokens} over a {@link PromptLayout}: the same layer as icm-djl's {@code DjlScorer}
+ * and icm-onnx's {@code OnnxScorer}, so the same model gives the same numbers and the same bad
+ * prompt the same message) and sent as token ids.
  *
  * <p><b>At start</b> ({@link Builder#build()}) it asks the server for its model and checks the
  * expected model name and vocabulary size (when given); with a local {@link Tokenizer} it checks
@@ -47,8 +52,8 @@ import org.jspecify.annotations.Nullable;
  * carrying up to {@link Builder#batchSize} prompts where the engine batches; the requests of a
  * call are cut into that many contiguous lanes, each sent in order, so that a server slot serving
  * a lane sees consecutive prompts one after the other. {@link
- * #scoreLeaveOneOut} with {@link LeaveOneOut#DIVIDE_AND_CONQUER} (the default) orders the
- * contexts so that consecutive prompts share the longest prefixes: a server whose cache keeps only
+ * #scoreLeaveOneOut} with {@link LeaveOneOut#DIVIDE_AND_CONQUER} (the default) sends the contexts of
+ * the text layer's {@link LeaveOneOutPlan}, in which consecutive prompts share the longest prefixes: a server whose cache keeps only
  * the previous prompt then computes about {@code n (log2 n + 1)} example encodings per leave-one-
  * out rescore instead of about {@code n^2 / 2}. {@link #counters()} reports what the server said
  * it computed.
@@ -81,20 +86,44 @@ import org.jspecify.annotations.Nullable;
  */
 public final class HttpScorer implements LabelScorer, AutoCloseable {
 
-  /** How {@link #scoreLeaveOneOut} orders its n requests. */
+  /**
+   * How {@link #scoreLeaveOneOut} orders its n requests: each constant names the text layer's
+   * {@link LeaveOneOutOrder} of the same name, whose {@link LeaveOneOutPlan} gives each request's
+   * context.
+   */
   public enum LeaveOneOut {
     /**
-     * The others in their given order, and the server is asked not to reuse cached prefixes where
-     * the engine can be told (llama.cpp: {@code cache_prompt: false}): the reference cost.
+     * {@link LeaveOneOutOrder#PLAIN}: the others in their given order, and the server is asked not
+     * to reuse cached prefixes where the engine can be told (llama.cpp: {@code cache_prompt:
+     * false}): the reference cost.
      */
     PLAIN,
-    /** The others in their given order; consecutive requests share the examples before the query. */
+    /**
+     * {@link LeaveOneOutOrder#SHARED_PREFIX}: the others in their given order; consecutive requests
+     * share the examples before the query.
+     */
     SHARED_PREFIX,
     /**
-     * Each half of the examples precedes the other half, recursively, requests in depth-first order
-     * (default): consecutive requests share all levels above the one where they part.
+     * {@link LeaveOneOutOrder#DIVIDE_AND_CONQUER} (default): each half of the examples precedes the
+     * other half, recursively, requests in depth-first order: consecutive requests share all
+     * levels above the one where they part.
      */
-    DIVIDE_AND_CONQUER
+    DIVIDE_AND_CONQUER;
+
+    /** The text layer's order of the same name. */
+    public LeaveOneOutOrder order() {
+      return LeaveOneOutOrder.valueOf(name());
+    }
+
+    /**
+     * The constant of {@code order}'s name.
+     *
+     * @param order a text-layer order
+     * @return its constant here
+     */
+    public static LeaveOneOut of(LeaveOneOutOrder order) {
+      return valueOf(requireNonNull(order, "order").name());
+    }
   }
 
   /**
@@ -114,17 +143,19 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
   private final EngineAdapter adapter;
   private final Transport transport;
   private final ModelInfo info;
-  private final @Nullable Tokenizer tokenizer;
-  private final PromptLayout layout;
+  /** Prompts, labels and demonstrations as token ids, checked (the text layer). */
+  private final PromptTokens text;
   private final LeaveOneOut mode;
   private final int batchSize;
   private final int maxInFlight;
   private final Duration deadline;
   private final ExecutorService executor;
   private final Counters counters = new Counters();
-  private final Map<String, int[]> encoded = new ConcurrentHashMap<>();
-  private final Map<String, int[]> checkedPrompts = new ConcurrentHashMap<>();
-  private final int[] separatorTokens;
+  /**
+   * The deadline of the call running on this thread, for the server's {@code /tokenize} (the text
+   * layer's {@code encode} takes none): set by {@link #during} at the start of every call.
+   */
+  private final ThreadLocal<@Nullable Instant> callDeadline = new ThreadLocal<>();
   private final @Nullable Integer contextLimit;
   private final String contextSource;
   /** The model the first scoring answer named; every later answer must name the same. */
@@ -136,8 +167,6 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     this.engine = b.engine;
     this.adapter = b.engine.adapter();
     this.transport = transport;
-    this.tokenizer = b.tokenizer;
-    this.layout = b.layout;
     this.mode = b.mode;
     this.batchSize = b.batchSize != null ? b.batchSize : (b.engine == Engine.LLAMA_CPP ? 1 : 16);
     this.maxInFlight = b.maxInFlight;
@@ -176,33 +205,42 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
               return t;
             });
     try {
-      this.separatorTokens = layout.separator().isEmpty() ? new int[0] : encode(layout.separator(), "the separator", until);
-      for (String label : b.labels.names()) {
-        int[] ids = labelTokens(label, until);
-        if (tokenizer != null && b.verifyTokenizer) {
-          String text = layout.verbalize(label);
-          int[] server = adapter.tokenize(transport, info.name(), text, until);
-          if (!Arrays.equals(server, ids)) {
-            throw new IcmException(
-                "the " + adapter.engine() + " tokenizes label '" + label + "' ('" + text + "') as "
-                    + Arrays.toString(server) + ", the local tokenizer as " + Arrays.toString(ids)
-                    + ": the local tokenizer does not belong to the served model (give the model's own"
-                    + " tokenizer, or none to let the server tokenize)");
+      org.icm4j.text.Tokenizer tokens =
+          b.tokenizer != null ? new LocalTokenizer(b.tokenizer) : new ServerTokenizer();
+      Integer vocab = served.vocabularySize();
+      // the layer tokenizes the separator at once: within the start's deadline, as the rest
+      this.text = during(
+          until, () -> vocab != null ? PromptTokens.of(b.layout, tokens, vocab) : PromptTokens.of(b.layout, tokens));
+      during(until, () -> {
+        for (String label : b.labels.names()) {
+          long[] ids = text.label(label);
+          if (b.tokenizer != null && b.verifyTokenizer) {
+            verify("label '" + label + "'", b.layout.verbalize(label), ids, until);
           }
         }
-      }
-      if (tokenizer != null && b.verifyTokenizer && separatorTokens.length > 0) {
-        int[] server = adapter.tokenize(transport, info.name(), layout.separator(), until);
-        if (!Arrays.equals(server, separatorTokens)) {
-          throw new IcmException(
-              "the " + adapter.engine() + " tokenizes the separator as " + Arrays.toString(server)
-                  + ", the local tokenizer as " + Arrays.toString(separatorTokens)
-                  + ": the local tokenizer does not belong to the served model");
+        if (b.tokenizer != null && b.verifyTokenizer) {
+          verify("the separator", b.layout.separator(), text.separator(), until);
         }
-      }
+        return null;
+      });
     } catch (RuntimeException e) {
       executor.shutdownNow();
       throw e;
+    }
+  }
+
+  /** Fails when the server tokenizes {@code value} otherwise than the local tokenizer did. */
+  private void verify(String what, String value, long[] local, Instant until) {
+    if (value.isEmpty()) {
+      return;
+    }
+    int[] server = adapter.tokenize(transport, info.name(), value, until);
+    if (!Arrays.equals(toLong(server), local)) {
+      throw new IcmException(
+          "the " + adapter.engine() + " tokenizes " + what + " ('" + value + "') as " + Arrays.toString(server)
+              + ", the local tokenizer as " + Arrays.toString(local)
+              + ": the local tokenizer does not belong to the served model (give the model's own"
+              + " tokenizer, or none to let the server tokenize)");
     }
   }
 
@@ -214,6 +252,25 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
   /** The name of the model the server said it serves. */
   public String modelName() {
     return info.name();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>{@code engine} (the {@link Engine} constant), {@code model} (the name the server said it
+   * serves) and, where the engine reports it, {@code vocabularySize}. Never the endpoint, a
+   * header or the API key: an address may hold a secret, and the same model served at another
+   * address is the same model.
+   */
+  @Override
+  public Map<String, String> identity() {
+    Map<String, String> id = new LinkedHashMap<>();
+    id.put("engine", engine.name());
+    id.put("model", info.name());
+    if (info.vocabularySize() != null) {
+      id.put("vocabularySize", String.valueOf(info.vocabularySize()));
+    }
+    return java.util.Collections.unmodifiableMap(id);
   }
 
   /** The vocabulary size the server reported, or -1 when the engine does not report it. */
@@ -232,106 +289,133 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
         counters.reported.get());
   }
 
-  /** The token ids of a text, with the local tokenizer or the server's. */
+  /**
+   * The token ids of a text, with the local tokenizer or the server's.
+   *
+   * @param text any text
+   * @return its ids (a new array)
+   */
   public int[] tokenize(String text) {
-    return encode(requireNonNull(text, "text"), "text", Instant.now().plus(deadline)).clone();
+    requireNonNull(text, "text");
+    return toInt(during(Instant.now().plus(deadline), () -> this.text.tokenizer().encode(text)));
+  }
+
+  /**
+   * How {@link #scoreLeaveOneOut} shares work, as the text layer's order ({@link
+   * LeaveOneOutPlan#of} of it gives {@link #leaveOneOutRequests}).
+   */
+  public LeaveOneOutOrder leaveOneOutOrder() {
+    return mode.order();
   }
 
   // ---------------------------------------------------------------- tokens
 
-  private int[] encode(String text, String what, Instant until) {
-    int[] cached = encoded.get(text);
-    if (cached != null) {
-      return cached;
-    }
-    int[] ids = tokenizer != null ? tokenizer.encode(text) : adapter.tokenize(transport, info.name(), text, until);
-    Integer vocab = info.vocabularySize();
-    for (int id : ids) {
-      if (id < 0 || (vocab != null && id >= vocab)) {
-        throw new IcmException(
-            what + " ('" + text + "') has token id " + id + ", outside the served model's vocabulary of "
-                + vocab + " tokens: the tokenizer does not belong to the model");
-      }
-    }
-    if (encoded.size() > 200_000) {
-      encoded.clear();
-    }
-    encoded.put(text, ids);
-    return ids;
-  }
-
-  private int[] labelTokens(String label, Instant until) {
-    String text = layout.verbalize(label);
-    int[] ids = encode(text, "label '" + label + "'", until);
-    if (ids.length == 0) {
-      throw new IcmException(
-          "label '" + label + "' (text '" + text + "') has no tokens: give it a verbalizer the tokenizer can encode");
-    }
-    return ids;
-  }
-
-  /** The prompt's ids, checked once: every label tokenizes the same after it as alone. */
-  private int[] promptTokens(Example e, LabelSpace space, Instant until) {
-    String key = e.prompt() + '\u0000' + String.join("\u0000", space.names());
-    int[] checked = checkedPrompts.get(key);
-    if (checked != null) {
-      return checked;
-    }
-    int[] ids = encodeFor(e, e.prompt(), "the prompt of example '" + e.id() + "'", until);
-    if (ids.length == 0) {
-      throw new IcmException("the prompt of example '" + e.id() + "' has no tokens: give it a non-blank prompt", e.id(), null);
-    }
-    for (String label : space.names()) {
-      String text = e.prompt() + layout.verbalize(label);
-      int[] joint = encodeFor(e, text, "example '" + e.id() + "' with label '" + label + "'", until);
-      int[] asDemo = encodeFor(e, text + layout.separator(), "example '" + e.id() + "' as a demonstration", until);
-      int[] alone = labelTokens(label, until);
-      if (!Arrays.equals(joint, concat(ids, alone)) || !Arrays.equals(asDemo, concat(joint, separatorTokens))) {
-        throw new IcmException(
-            "label '" + label + "' tokenizes differently after the prompt of example '" + e.id() + "' than alone ("
-                + Arrays.toString(alone) + " alone, "
-                + Arrays.toString(Arrays.copyOfRange(joint, Math.min(ids.length, joint.length), joint.length))
-                + " in context): end prompts without a trailing space and give verbalizers a leading space"
-                + " (\" True\"), or change the verbalizer",
-            e.id(),
-            null);
-      }
-    }
-    if (checkedPrompts.size() > 200_000) {
-      checkedPrompts.clear();
-    }
-    checkedPrompts.put(key, ids);
-    return ids;
-  }
-
-  /** {@link #encode} for text of example {@code e}: a failure names the example (message and id). */
-  private int[] encodeFor(Example e, String text, String what, Instant until) {
+  /** Runs {@code work} with {@code until} as the deadline of the server's {@code /tokenize}. */
+  private <T> T during(Instant until, java.util.function.Supplier<T> work) {
+    Instant outer = callDeadline.get();
+    callDeadline.set(until);
     try {
-      return encode(text, what, until);
-    } catch (IcmException x) {
-      String message = x.getMessage() != null && x.getMessage().contains("example '" + e.id() + "'")
-          ? x.getMessage()
-          : what + ": " + x.getMessage();
-      IcmException r = x instanceof InferenceServerException
-          ? new InferenceServerException(message, e.id(), x.getCause())
-          : new IcmException(message, e.id(), x.getCause());
-      r.setStackTrace(x.getStackTrace());
-      throw r;
+      return work.get();
+    } finally {
+      if (outer == null) {
+        callDeadline.remove();
+      } else {
+        callDeadline.set(outer);
+      }
     }
   }
 
-  private int[] demos(List<LabelledExample> context, LabelSpace space, Instant until) {
-    int[] all = new int[0];
+  /** The server's {@code /tokenize} as the text layer's tokenizer, within the current call's deadline. */
+  private final class ServerTokenizer implements org.icm4j.text.Tokenizer {
+    @Override
+    public long[] encode(String value) {
+      if (value.isEmpty()) {
+        return new long[0];
+      }
+      Instant until = callDeadline.get();
+      return toLong(adapter.tokenize(transport, info.name(), value, until != null ? until : Instant.now().plus(deadline)));
+    }
+
+    @Override
+    public String toString() {
+      return "/tokenize of the " + adapter.engine();
+    }
+  }
+
+  /** A client-side {@link Tokenizer} as the text layer's. */
+  private record LocalTokenizer(Tokenizer tokenizer) implements org.icm4j.text.Tokenizer {
+    @Override
+    public long[] encode(String value) {
+      return toLong(tokenizer.encode(value));
+    }
+
+    @Override
+    public boolean isUnknown(long id) {
+      return id >= Integer.MIN_VALUE && id <= Integer.MAX_VALUE && tokenizer.isUnknown((int) id);
+    }
+
+    @Override
+    public String toString() {
+      return tokenizer.toString();
+    }
+  }
+
+  /**
+   * The checked ids of an example's prompt; a failure (the server's {@code /tokenize} among them)
+   * names the example in its message and {@link IcmException#exampleId()}.
+   */
+  private long[] prompt(Example e, LabelSpace space) {
+    try {
+      return text.prompt(e, space);
+    } catch (IcmException x) {
+      throw naming(e, x);
+    }
+  }
+
+  private static IcmException naming(Example e, IcmException x) {
+    if (e.id().equals(x.exampleId())) {
+      return x;
+    }
+    String message = x.getMessage() != null && x.getMessage().contains("example '" + e.id() + "'")
+        ? x.getMessage()
+        : "the prompt of example '" + e.id() + "': " + x.getMessage();
+    IcmException r = x instanceof InferenceServerException
+        ? new InferenceServerException(message, e.id(), x.getCause())
+        : new IcmException(message, e.id(), x.getCause());
+    r.setStackTrace(x.getStackTrace());
+    return r;
+  }
+
+  /** The ids of the demonstrations, one after another. */
+  private long[] demos(List<LabelledExample> context, LabelSpace space) {
+    long[] all = new long[0];
     for (LabelledExample d : context) {
-      all = concat(all, concat(concat(promptTokens(d.example(), space, until), labelTokens(d.label(), until)), separatorTokens));
+      prompt(d.example(), space); // checked, naming the example on failure
+      all = PromptTokens.concat(all, text.demo(d, space));
     }
     return all;
   }
 
-  private static int[] concat(int[] a, int[] b) {
-    int[] r = Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, r, a.length, b.length);
-    return r;
+  static long[] toLong(int[] ids) {
+    long[] out = new long[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      out[i] = ids[i];
+    }
+    return out;
+  }
+
+  /** The ids as the wire carries them; the text layer has checked them against the vocabulary. */
+  static int[] toInt(long[] ids) {
+    int[] out = new int[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      if (ids[i] < Integer.MIN_VALUE || ids[i] > Integer.MAX_VALUE) {
+        throw new IcmException(
+            "token id " + ids[i] + " does not fit the 32-bit ids an inference server reads: the tokenizer"
+                + " does not belong to a served model");
+      }
+      out[i] = (int) ids[i];
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- LabelScorer
@@ -402,53 +486,25 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     if (limit == null) {
       return;
     }
-    Instant until = Instant.now().plus(deadline);
-    int longestLabel = 0;
-    for (String l : labels.names()) {
-      longestLabel = Math.max(longestLabel, labelTokens(l, until).length);
-    }
-    int n = batch.size();
-    long[] demos = new long[n];
-    long total = 0;
-    int widest = 0;
-    for (int i = 0; i < n; i++) {
-      demos[i] = promptTokens(batch.get(i), labels, until).length + longestLabel + separatorTokens.length;
-      total += demos[i];
-      if (demos[i] > demos[widest]) {
-        widest = i;
+    during(Instant.now().plus(deadline), () -> {
+      for (Example e : batch) {
+        prompt(e, labels); // tokenized and checked, a failure naming the example
       }
-    }
-    // query i: the others' demonstrations, then its prompt and the label (score's own check)
-    long overhead = separatorTokens.length;
-    long longest = total - overhead;
-    if (longest <= limit) {
-      return;
-    }
-    if (demos[widest] - overhead > limit) {
-      Example e = batch.get(widest);
-      throw new IcmException(
-          "the prompt of example '" + e.id() + "' with the longest label takes " + (demos[widest] - overhead)
-              + " tokens, more than the server's limit of " + limit + " (" + contextSource + "): shorten its"
-              + " prompt or give the server a longer context",
-          e.id(),
-          null);
-    }
-    long[] sorted = demos.clone();
-    Arrays.sort(sorted);
-    int fits = 0;
-    long sum = 0;
-    for (int i = n - 1; i >= 0 && sum + sorted[i] - overhead <= limit; i--) {
-      sum += sorted[i];
-      fits++;
-    }
-    throw new IcmException(
-        "a batch of " + n + " examples can need a context of " + longest + " tokens (" + (n - 1)
-            + " demonstrations and a query, with the longest label), more than the server's limit of " + limit
-            + " (" + contextSource + "): use a smaller batch (Icm.Builder.batchSize(" + fits + ") fits any "
-            + fits + " of these examples), shorter prompts, or a longer context on the server (llama-server:"
-            + " -c = slots x context per slot; see docs/remote.md)",
-        batch.get(widest).id(),
-        null);
+      // the text layer counts the query's label minus its last token; the server also makes room
+      // for the one token each request generates: one token less than the server's limit
+      int forText = Math.max(1, limit - 1);
+      try {
+        text.checkBatch(labels, batch, forText);
+      } catch (IcmException e) {
+        throw new IcmException(
+            e.getMessage() + ". The model's limit here is the server's context of " + limit + " tokens ("
+                + contextSource + ") less the one token each request generates; llama-server: -c = slots x context per slot"
+                + " (see docs/remote.md)",
+            e.exampleId(),
+            e);
+      }
+      return null;
+    });
   }
 
   @Override
@@ -462,43 +518,20 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
   }
 
   /**
-   * The explicit requests {@link #scoreLeaveOneOut} sends, in the order it sends them. With {@link
+   * The explicit requests {@link #scoreLeaveOneOut} sends, in the order it sends them: the contexts
+   * of the text layer's {@link LeaveOneOutPlan} for {@link #leaveOneOutOrder()}. With {@link
    * LeaveOneOut#DIVIDE_AND_CONQUER}, the context of example {@code i} is, from the outermost level
    * of the recursion inwards, the half not holding {@code i}; otherwise the other examples in
    * their given order.
    */
   @Override
   public List<ScoreRequest> leaveOneOutRequests(List<LabelledExample> labelled) {
-    if (mode != LeaveOneOut.DIVIDE_AND_CONQUER) {
-      return LabelScorer.super.leaveOneOutRequests(labelled);
+    requireNonNull(labelled, "labelled");
+    if (labelled.isEmpty()) {
+      return List.of();
     }
-    int n = labelled.size();
-    List<List<LabelledExample>> contexts = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      contexts.add(new ArrayList<>(n - 1));
-    }
-    halves(labelled, contexts, 0, n);
-    List<ScoreRequest> requests = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      requests.add(new ScoreRequest(labelled.get(i).example(), contexts.get(i)));
-    }
-    return requests;
+    return LeaveOneOutPlan.of(mode.order(), labelled.size()).requests(labelled);
   }
-
-  private static void halves(List<LabelledExample> labelled, List<List<LabelledExample>> contexts, int lo, int hi) {
-    if (hi - lo <= 1) {
-      return;
-    }
-    int mid = (lo + hi) >>> 1;
-    for (int i = lo; i < hi; i++) {
-      contexts.get(i).addAll(i < mid ? labelled.subList(mid, hi) : labelled.subList(lo, mid));
-    }
-    halves(labelled, contexts, lo, mid);
-    halves(labelled, contexts, mid, hi);
-  }
-
-  /** Where label {@code k}'s log-probability is: the (query, target) cells of its tokens. */
-  private record Plan(List<Query> queries, int[][][] cells) {}
 
   private ScoreResult score(LabelSpace labels, List<ScoreRequest> requests, boolean reusePrefixes) {
     requireNonNull(labels, "labels");
@@ -507,18 +540,22 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
       throw new IllegalStateException("this HttpScorer is closed");
     }
     Instant until = Instant.now().plus(deadline);
+    return during(until, () -> scoreWithin(labels, requests, reusePrefixes, until));
+  }
+
+  private ScoreResult scoreWithin(LabelSpace labels, List<ScoreRequest> requests, boolean reusePrefixes, Instant until) {
     List<Query> queries = new ArrayList<>();
     int[][][] cells = new int[requests.size()][][];
     int[][] labelIds = new int[labels.size()][];
     int longest = 0;
     for (int k = 0; k < labels.size(); k++) {
-      labelIds[k] = labelTokens(labels.name(k), until);
+      labelIds[k] = toInt(text.label(labels.name(k)));
       longest = Math.max(longest, labelIds[k].length);
     }
     for (int r = 0; r < requests.size(); r++) {
       ScoreRequest req = requests.get(r);
       String id = req.query().id();
-      int[] prompt = concat(demos(req.context(), labels, until), promptTokens(req.query(), labels, until));
+      int[] prompt = toInt(PromptTokens.concat(demos(req.context(), labels), prompt(req.query(), labels)));
       Integer limit = contextLimit;
       // the server reads the prompt and the label tokens but the last, and makes room for one more
       if (limit != null && prompt.length + longest > limit) {
@@ -560,7 +597,10 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
       int base = queries.size();
       for (int q = 0; q < prefixes.size(); q++) {
         int[] targets = targetsOf.get(q).stream().mapToInt(Integer::intValue).toArray();
-        queries.add(new Query(id, concat(prompt, prefixes.get(q)), targets));
+        int[] prefix = prefixes.get(q);
+        int[] tokens = Arrays.copyOf(prompt, prompt.length + prefix.length);
+        System.arraycopy(prefix, 0, tokens, prompt.length, prefix.length);
+        queries.add(new Query(id, tokens, targets));
       }
       for (int k = 0; k < labels.size(); k++) {
         for (int j = 0; j < raw[k].length; j += 2) {
@@ -811,7 +851,8 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     /**
      * Tokenizes on the client with the model's own tokenizer; default: the server's {@code
      * /tokenize}. At start the server's tokenization of the label texts must match (see {@link
-     * #verifyTokenizer}).
+     * #verifyTokenizer}). {@link Tokenizer#huggingFace} reads a {@code tokenizer.json}; {@link
+     * Tokenizer#of} takes the text layer's tokenizer (icm-djl's {@code TextTokenizer}, say).
      */
     public Builder tokenizer(Tokenizer tokenizer) {
       this.tokenizer = requireNonNull(tokenizer, "tokenizer");
@@ -824,10 +865,24 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
       return this;
     }
 
-    /** The prompt layout; default {@link PromptLayout#official()}. */
+    /**
+     * The prompt layout, icm-core's text layer's (the one {@code DjlScorer} and {@code OnnxScorer}
+     * take); default {@link PromptLayout#official()}.
+     */
     public Builder layout(PromptLayout layout) {
       this.layout = requireNonNull(layout, "layout");
       return this;
+    }
+
+    /**
+     * The prompt layout, as icm-http's former type.
+     *
+     * @deprecated give icm-core's {@link PromptLayout} ({@code org.icm4j.text.PromptLayout}, the
+     *     same constructor) to {@link #layout(PromptLayout)}
+     */
+    @Deprecated
+    public Builder layout(org.icm4j.http.PromptLayout layout) {
+      return layout(requireNonNull(layout, "layout").toText());
     }
 
     /** The labels whose tokens are checked at start; default {@link LabelSpace#binary()}. */
@@ -840,6 +895,11 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     public Builder leaveOneOut(LeaveOneOut mode) {
       this.mode = requireNonNull(mode, "mode");
       return this;
+    }
+
+    /** How leave-one-out requests are ordered, as the text layer's order of the same name. */
+    public Builder leaveOneOut(LeaveOneOutOrder order) {
+      return leaveOneOut(LeaveOneOut.of(order));
     }
 
     /**

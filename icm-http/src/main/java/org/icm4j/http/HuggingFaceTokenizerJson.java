@@ -1,6 +1,8 @@
 package org.icm4j.http;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,21 +13,34 @@ import org.icm4j.IcmException;
 final class HuggingFaceTokenizerJson implements Tokenizer {
   private final HuggingFaceTokenizer tokenizer;
   private final Path file;
+  /** The id of the file's {@code model.unk_token}, or -1 when it names none in its vocabulary. */
+  private final long unknown;
 
-  private HuggingFaceTokenizerJson(HuggingFaceTokenizer tokenizer, Path file) {
+  private HuggingFaceTokenizerJson(HuggingFaceTokenizer tokenizer, Path file, long unknown) {
     this.tokenizer = tokenizer;
     this.file = file;
+    this.unknown = unknown;
   }
 
   static Tokenizer load(Path file) {
     if (!Files.isRegularFile(file)) {
       throw new IcmException("tokenizer file " + file + " does not exist: give the path of a Hugging Face tokenizer.json");
     }
+    long unknown;
+    try {
+      JsonNode model = new ObjectMapper().readTree(file.toFile()).path("model");
+      JsonNode unk = model.path("unk_token");
+      JsonNode vocab = model.path("vocab");
+      unknown = unk.isTextual() && vocab.path(unk.asText()).canConvertToLong() ? vocab.get(unk.asText()).asLong() : -1;
+    } catch (IOException e) {
+      throw new IcmException("cannot read tokenizer file " + file + ": " + e.getMessage(), e);
+    }
     try {
       return new HuggingFaceTokenizerJson(
           HuggingFaceTokenizer.newInstance(
               file, Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false")),
-          file);
+          file,
+          unknown);
     } catch (IOException | RuntimeException e) {
       throw new IcmException("cannot load tokenizer " + file + " (" + e.getMessage() + "): it must be a Hugging Face tokenizer.json", e);
     }
@@ -39,6 +54,11 @@ final class HuggingFaceTokenizerJson implements Tokenizer {
       out[i] = Math.toIntExact(ids[i]);
     }
     return out;
+  }
+
+  @Override
+  public boolean isUnknown(int id) {
+    return id == unknown;
   }
 
   @Override

@@ -1,40 +1,26 @@
 package org.icm4j.http;
 
-import static java.util.Objects.requireNonNull;
-
 import java.util.Map;
 
 /**
- * How examples and labels become text, the same layout as icm-djl's {@code PromptTemplate} (and
- * the official ICM code): each demonstration is {@code prompt + verbalizer(label) + separator},
- * the query is its prompt, and the label's tokens are scored after it. With the same layout and
- * the same model, {@link HttpScorer} and icm-djl's {@code DjlScorer} send the model the same
- * tokens. Immutable and thread-safe.
+ * icm-http's former prompt layout, kept so that code written against it still compiles: it is
+ * icm-core's {@link org.icm4j.text.PromptLayout} (same fields, same checks), which {@link
+ * HttpScorer} now uses like every other scorer. Immutable and thread-safe.
  *
  * @param verbalizers the text of each label (label name to text); labels not in the map are
  *     written as their name
  * @param separator text after each demonstration
+ * @deprecated use {@link org.icm4j.text.PromptLayout}: change the import
  */
+@Deprecated
 public record PromptLayout(Map<String, String> verbalizers, String separator) {
-  /** Copies the map; rejects an empty verbalizer. */
+  /** Copies the map; rejects what the text layer's layout rejects. */
   public PromptLayout {
-    verbalizers = Map.copyOf(requireNonNull(verbalizers, "verbalizers"));
-    requireNonNull(separator, "separator");
-    verbalizers.forEach(
-        (label, text) -> {
-          if (text.isEmpty()) {
-            throw new IllegalArgumentException("verbalizer of label '" + label + "' is empty");
-          }
-        });
+    verbalizers = new org.icm4j.text.PromptLayout(verbalizers, separator).verbalizers();
   }
 
-  /** Verbalizers {@code " True"} and {@code " False"} and a blank line between demonstrations. */
-  public static PromptLayout official() {
-    return new PromptLayout(Map.of("True", " True", "False", " False"), "\n\n");
-  }
-
-  /** The text of a label. */
-  public String verbalize(String label) {
-    return verbalizers.getOrDefault(label, label);
+  /** The text layer's layout of the same fields. */
+  public org.icm4j.text.PromptLayout toText() {
+    return new org.icm4j.text.PromptLayout(verbalizers, separator);
   }
 }

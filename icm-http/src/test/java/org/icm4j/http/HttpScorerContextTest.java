@@ -63,8 +63,9 @@ class HttpScorerContextTest {
 
         assertThat(e.getMessage())
             .contains("a batch of 7 examples can need a context of ")
-            .contains("more than the server's limit of 40 (the llama.cpp server's context per slot"
-                + " (GET /props: default_generation_settings.n_ctx))")
+            .contains("more than the model's limit of 39")
+            .contains("the server's context of 40 tokens (the llama.cpp server's context per slot"
+                + " (GET /props: default_generation_settings.n_ctx)) less the one token each request generates")
             .contains("Icm.Builder.batchSize(")
             .doesNotContain("batchSize(7)");
         assertThat(stub.hits("/completion")).as("nothing scored").isEqualTo(before);
@@ -91,7 +92,7 @@ class HttpScorerContextTest {
         assertThatThrownBy(() -> s.checkBatch(BINARY, List.of(Example.of("a", "claim fire so"), longOne)))
             .isInstanceOf(IcmException.class)
             .hasMessageContaining("the prompt of example 'long-1' with the longest label takes")
-            .hasMessageContaining("server's limit of 8 (vLLM's max_model_len (GET /v1/models))")
+            .hasMessageContaining("server's context of 8 tokens (vLLM's max_model_len (GET /v1/models))")
             .satisfies(x -> assertThat(((IcmException) x).exampleId()).isEqualTo("long-1"));
       }
     }
@@ -107,7 +108,7 @@ class HttpScorerContextTest {
 
       assertThatThrownBy(() -> limited.checkBatch(BINARY, EXAMPLES))
           .isInstanceOf(IcmException.class)
-          .hasMessageContaining("server's limit of 30 (HttpScorer.Builder.contextLength)");
+          .hasMessageContaining("server's context of 30 tokens (HttpScorer.Builder.contextLength)");
       assertThatThrownBy(() -> limited.scoreLeaveOneOut(BINARY, allLabelled(EXAMPLES, "True")))
           .isInstanceOf(IcmException.class)
           .hasMessageContaining("limit of 30");

@@ -17,6 +17,7 @@ import org.icm4j.LabelledExample;
 import org.icm4j.http.StubServer.Fault;
 import org.icm4j.spi.ScoreRequest;
 import org.icm4j.spi.ScoreResult;
+import org.icm4j.text.PromptLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -25,15 +26,6 @@ class HttpScorerTest {
 
   private static final LabelSpace BINARY = LabelSpace.binary();
   private static final List<Example> EXAMPLES = StubContracts.examples();
-
-  private static String path(Engine engine) {
-    switch (engine) {
-      case LLAMA_CPP: return "/completion";
-      case VLLM: return "/v1/completions";
-      case SGLANG: return "/generate";
-      default: throw new AssertionError(engine);
-    }
-  }
 
   private static ScoreRequest request() {
     return new ScoreRequest(
@@ -129,7 +121,7 @@ class HttpScorerTest {
     try (StubServer stub = StubContracts.start(engine);
         HttpScorer scorer = StubContracts.scorer(stub, engine).maxInFlight(1).build()) {
       double[] clean = scorer.score(BINARY, List.of(request())).row(0);
-      stub.fault(path(engine), Fault.status(500, "{\"error\":{\"message\":\"CUDA error\"}}"), Fault.status(503, "busy"));
+      stub.fault(StubContracts.path(engine), Fault.status(500, "{\"error\":{\"message\":\"CUDA error\"}}"), Fault.status(503, "busy"));
       long before = scorer.counters().retries();
 
       double[] again = scorer.score(BINARY, List.of(request())).row(0);
@@ -158,15 +150,15 @@ class HttpScorerTest {
   void score_failsAtOnceOnA400QuotingTheServerAndNamingTheExample(Engine engine) {
     try (StubServer stub = StubContracts.start(engine);
         HttpScorer scorer = StubContracts.scorer(stub, engine).maxInFlight(1).build()) {
-      stub.fault(path(engine), Fault.status(400, "{\"error\":{\"message\":\"prompt too long for slot\"}}"));
-      int before = stub.hits(path(engine));
+      stub.fault(StubContracts.path(engine), Fault.status(400, "{\"error\":{\"message\":\"prompt too long for slot\"}}"));
+      int before = stub.hits(StubContracts.path(engine));
 
       assertThatThrownBy(() -> scorer.score(BINARY, List.of(request())))
           .isInstanceOf(IcmException.class)
           .hasMessageContaining("'c3'")
           .hasMessageContaining("HTTP 400")
           .hasMessageContaining("'prompt too long for slot'");
-      assertThat(stub.hits(path(engine)) - before).isEqualTo(1);
+      assertThat(stub.hits(StubContracts.path(engine)) - before).isEqualTo(1);
     }
   }
 
@@ -227,7 +219,7 @@ class HttpScorerTest {
   void score_failsOnTruncatedJson(Engine engine) {
     try (StubServer stub = StubContracts.start(engine);
         HttpScorer scorer = StubContracts.scorer(stub, engine).maxInFlight(1).build()) {
-      stub.fault(path(engine), Fault.truncate());
+      stub.fault(StubContracts.path(engine), Fault.truncate());
 
       assertThatThrownBy(() -> scorer.score(BINARY, List.of(request())))
           .isInstanceOf(IcmException.class)
@@ -352,7 +344,7 @@ class HttpScorerTest {
 
       assertThatThrownBy(() -> StubContracts.scorer(stub, Engine.LLAMA_CPP).tokenizer(t -> ToyLm.encode(t, 0)).build())
           .isInstanceOf(IcmException.class)
-          .hasMessageContaining("outside the served model's vocabulary of 4 tokens");
+          .hasMessageContaining("outside the model's vocabulary of 4: the tokenizer does not belong to this model");
     }
   }
 

@@ -21,7 +21,7 @@ final class StubContracts {
     return HttpScorer.builder()
         .endpoint(stub.url())
         .engine(engine)
-        .layout(new PromptLayout(java.util.Map.of("True", " True", "False", " False"), "\n"))
+        .layout(new org.icm4j.text.PromptLayout(java.util.Map.of("True", " True", "False", " False"), "\n"))
         .backoff(java.time.Duration.ofMillis(5), java.time.Duration.ofMillis(50));
   }
 
@@ -35,5 +35,15 @@ final class StubContracts {
         Example.of("c5", "claim water is wet so"),
         Example.of("c6", "claim the sun is red so"),
         Example.of("c7", "claim the moon is dry so"));
+  }
+
+  /** The scoring path of {@code engine}'s API. */
+  static String path(Engine engine) {
+    switch (engine) {
+      case LLAMA_CPP: return "/completion";
+      case VLLM: return "/v1/completions";
+      case SGLANG: return "/generate";
+      default: throw new AssertionError(engine);
+    }
   }
 }

@@ -1,9 +1,11 @@
 package org.icm4j.http;
 
 import java.util.List;
+import java.util.Optional;
 import org.icm4j.Example;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.testing.ScorerContract;
+import org.icm4j.text.LeaveOneOutOrder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
@@ -40,6 +42,11 @@ abstract class StubScorerContract extends ScorerContract {
   @Override
   protected List<Example> examples() {
     return StubContracts.examples();
+  }
+
+  @Override
+  protected Optional<LeaveOneOutOrder> leaveOneOutOrder() {
+    return Optional.of(scorer.leaveOneOutOrder());
   }
 
   @Override

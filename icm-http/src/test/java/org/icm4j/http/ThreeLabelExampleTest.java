@@ -8,6 +8,7 @@ import org.icm4j.IcmException;
 import org.icm4j.IcmResult;
 import org.icm4j.Icm;
 import org.icm4j.LabelSpace;
+import org.icm4j.text.PromptLayout;
 import org.junit.jupiter.api.Test;
 
 /** docs/remote.md's example for a label space other than True/False, on the stub. */

@@ -77,6 +77,8 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
   private final OrtEnvironment env;
   private final OrtSession session;
   private final Path modelFile;
+  /** {@link ModelDigest#ofFiles} of the model and its external data, taken at load. */
+  private final String digest;
   private final PromptTokens text;
   private final LeaveOneOutOrder order;
   private final int layers;
@@ -126,6 +128,7 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
     this.env = OrtEnvironment.getEnvironment();
     this.session = session;
     this.modelFile = modelFile;
+    this.digest = ModelDigest.ofFiles(ModelDigest.withExternalData(modelFile));
     this.order = b.order;
     this.chunkTokens = b.chunkTokens;
     Map<String, NodeInfo> inputs = session.getInputInfo();
@@ -246,6 +249,23 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
   /** The leave-one-out order this scorer runs. */
   public LeaveOneOutOrder leaveOneOutOrder() {
     return order;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>{@code modelDigest}: 32 hex digits of the SHA-256 of the sizes and first and last MiB of
+   * the model file and of its external data files (next to it, named {@code model.onnx_data...} or
+   * {@code model.onnx.data...} for {@code model.onnx}), taken when the model was loaded (reads at
+   * most 2 MiB per file); {@code vocabularySize}; {@code dtype}, {@code float32} or {@code
+   * float16}.
+   */
+  @Override
+  public Map<String, String> identity() {
+    return Map.of(
+        "modelDigest", digest,
+        "vocabularySize", String.valueOf(vocabularySize),
+        "dtype", half ? "float16" : "float32");
   }
 
   /** The size of the model's logits' last dimension. */
