@@ -1,5 +1,6 @@
 package org.icm4j.djl;
 
+import org.icm4j.spi.ModelDigest;
 import static java.util.Objects.requireNonNull;
 
 import ai.djl.Device;

@@ -1,5 +1,6 @@
 package org.icm4j.djl;
 
+import org.icm4j.spi.ModelDigest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;

@@ -77,7 +77,7 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
   private final OrtEnvironment env;
   private final OrtSession session;
   private final Path modelFile;
-  /** {@link ModelDigest#ofFiles} of the model and its external data, taken at load. */
+  /** {@link org.icm4j.spi.ModelDigest#ofFiles} of the model and its external data, taken at load. */
   private final String digest;
   private final PromptTokens text;
   private final LeaveOneOutOrder order;
@@ -128,7 +128,7 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
     this.env = OrtEnvironment.getEnvironment();
     this.session = session;
     this.modelFile = modelFile;
-    this.digest = ModelDigest.ofFiles(ModelDigest.withExternalData(modelFile));
+    this.digest = org.icm4j.spi.ModelDigest.ofFiles(ExternalData.of(modelFile));
     this.order = b.order;
     this.chunkTokens = b.chunkTokens;
     Map<String, NodeInfo> inputs = session.getInputInfo();

@@ -1,24 +1,25 @@
-package org.icm4j.onnx;
+package org.icm4j.spi;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 
 /**
- * The digest that identifies a model's files for {@link OnnxScorer#identity()}: 32 hex digits of
- * a SHA-256, computed as icm-djl's digest of a TorchScript file (the same files give the same
- * digest in both). Stateless and thread-safe.
+ * Digests that identify a model for {@link LabelScorer#identity()}: 32 hex digits of a SHA-256.
+ * icm-djl's and icm-onnx's scorers use them. Stateless and thread-safe.
  */
-final class ModelDigest {
+public final class ModelDigest {
   /** How much of each end of a file {@link #ofFiles} reads. */
-  static final int EDGE = 1 << 20;
+  public static final int EDGE = 1 << 20;
 
   private ModelDigest() {}
 
@@ -32,7 +33,7 @@ final class ModelDigest {
    * @return 32 hex digits
    * @throws UncheckedIOException naming the file that cannot be read
    */
-  static String ofFiles(List<Path> files) {
+  public static String ofFiles(List<Path> files) {
     MessageDigest sha = sha256();
     for (Path file : files) {
       try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -52,35 +53,31 @@ final class ModelDigest {
   }
 
   /**
-   * The model file and its external data files, in name order: the files next to it named {@code
-   * <model file name>_data...} or {@code <model file name>.data...} (Optimum writes {@code
-   * model.onnx_data} for a model over 2 GB).
+   * A digest of what {@code writer} writes (a model's parameters, say), read in full.
    *
-   * @param model the {@code .onnx} file
-   * @return the model file first, then its data files
-   * @throws UncheckedIOException when the directory cannot be listed
+   * @param writer writes the bytes to identify
+   * @return 32 hex digits
    */
-  static List<Path> withExternalData(Path model) {
-    List<Path> files = new java.util.ArrayList<>();
-    files.add(model);
-    Path dir = model.toAbsolutePath().getParent();
-    String name = model.getFileName().toString();
-    if (dir == null) {
-      return files;
-    }
-    try (java.util.stream.Stream<Path> siblings = java.nio.file.Files.list(dir)) {
-      siblings
-          .filter(p -> {
-            String n = p.getFileName().toString();
-            return (n.startsWith(name + "_data") || n.startsWith(name + ".data"))
-                && java.nio.file.Files.isRegularFile(p);
-          })
-          .sorted()
-          .forEach(files::add);
+  public static String ofBytes(Writer writer) {
+    MessageDigest sha = sha256();
+    try (OutputStream out = new DigestOutputStream(OutputStream.nullOutputStream(), sha)) {
+      writer.write(out);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + dir + " to identify the model", e);
+      throw new UncheckedIOException("cannot digest the model's parameters", e);
     }
-    return files;
+    return hex(sha);
+  }
+
+  /** Writes bytes to a stream. */
+  @FunctionalInterface
+  public interface Writer {
+    /**
+     * Writes the bytes to identify.
+     *
+     * @param out where they go
+     * @throws IOException when they cannot be written
+     */
+    void write(OutputStream out) throws IOException;
   }
 
   private static void read(FileChannel in, long from, long length, MessageDigest sha) throws IOException {
