@@ -88,7 +88,7 @@ class LlamaServerArchIT {
                 served.add(id);
               }
             }
-            assertThat(served).as("server tokens of row %s of %s", row.get("query"), layout.get("name"))
+            assertThat(served).as("server tokens of row %s of %s", row.get("query"), layout.get("name").asText())
                 .containsExactly(boxed(row.get("tokens")));
           }
         }
@@ -111,7 +111,7 @@ class LlamaServerArchIT {
               int i = row.get("query").asInt();
               for (int k = 0; k < BINARY.size(); k++) {
                 double expected = row.get("logprobs").get(k).asDouble();
-                assertThat(result.row(i)[k]).as("%s %s %s %s row %d label %d", fixture, file, layout.get("name"), mode, i, k)
+                assertThat(result.row(i)[k]).as("%s %s %s %s row %d label %d", fixture, file, layout.get("name").asText(), mode, i, k)
                     .isCloseTo(expected, org.assertj.core.data.Offset.offset(TOLERANCE));
                 here = Math.max(here, Math.abs(result.row(i)[k] - expected));
               }
