@@ -41,10 +41,47 @@ Each directory holds:
                        [1, kv_heads, P, head_dim] float32.
   torchscript/config.json, torchscript/tokenizer.json: icm-djl's TorchScriptLm config (with
                        n_kv_head and head_dim) and a copy of the tokenizer.
+  gguf/model.llama.gguf  the same weights as a GGUF v3 file (all tensors float32) in llama.cpp's
+                       `llama` architecture, for llama.cpp's llama-server (see "GGUF" below).
+  gguf/model.qwen2.gguf  (qwen2-tiny only) the same in llama.cpp's `qwen2` architecture.
   reference.json       label log-probabilities from the eager PyTorch forward (fp32) on the
                        leave-one-out rows of 5 labelled examples, in the plain and the
                        divide-and-conquer order, for two layouts (" True"/" False": one token
                        each; " Yes"/" No": several tokens), with each row's token ids.
+
+GGUF. The format (version 3, little-endian, 32-byte alignment) is written here with `struct`,
+from llama.cpp's own reader and converter (gguf-py/gguf/constants.py for the key and tensor names,
+convert_hf_to_gguf.py / conversion/llama.py for the Llama conversion, src/llama-model.cpp and
+src/models/{llama,qwen2}.cpp for what the loader expects), no `gguf` package:
+
+  keys       general.architecture, general.name, general.file_type (0: all float32),
+             general.alignment; ARCH.context_length, .embedding_length, .block_count,
+             .feed_forward_length, .vocab_size, .attention.head_count, .attention.head_count_kv,
+             .attention.key_length and .value_length (head_dim: llama-tiny's 32 differs from
+             hidden / heads), .attention.layer_norm_rms_epsilon, .rope.dimension_count (= head_dim),
+             .rope.freq_base (theta); the tokenizer as icm-djl's GgufExport writes a byte-level BPE
+             (GgufVocabulary.huggingFaceBpe): tokenizer.ggml.model "gpt2", .pre "gpt-2", .tokens
+             (GPT-2's byte-to-unicode spelling, in id order), .token_type (all 1, normal), .merges
+             ("left right", by rank), .bos_token_id = .eos_token_id = 0, .add_bos_token and
+             .add_eos_token false (no special tokens: a prompt is exactly its text's tokens).
+  tensors    token_embd, blk.N.{attn_norm, attn_q, attn_k, attn_v, attn_output, ffn_norm,
+             ffn_gate, ffn_up, ffn_down}.weight, blk.N.attn_{q,k,v}.bias (qwen2-tiny), output_norm,
+             and output (llama-tiny; qwen2-tiny ties it to token_embd, which llama.cpp does when
+             `output` is absent). ggml's dimensions are the PyTorch shape reversed (a [out, in]
+             weight is stored row by row: ggml's first dimension is the row length).
+  rotary     llama.cpp's `llama` architecture rotates adjacent pairs (x[2i], x[2i+1]) of each head
+             (LLAMA_ROPE_TYPE_NORM), the Hugging Face layout used here rotates (x[i], x[i + d/2])
+             ("rotate half", llama.cpp's NEOX type, which its `qwen2` architecture uses). So, as
+             convert_hf_to_gguf.py does for Llama, the `llama` files store the rows of each head's
+             q and k projections (weights and biases) permuted: new row 2i + t = old row
+             t * d/2 + i (t = 0, 1); q.k is unchanged because q and k are permuted alike. The
+             `qwen2` file stores them unpermuted.
+
+Before writing a GGUF the script reads it back and runs its own forward of the file as llama.cpp
+would (pairs rotated as the architecture says, weights as stored), which must give reference.json's
+numbers within 1e-4: a wrong permutation or a transposed weight fails here, not in the server.
+With --gguf-only it rebuilds the seeded weights, checks that they reproduce reference.json and
+writes only the GGUF files (the other files stay byte for byte as they are).
 
 With --logit-range it writes nothing and prints the largest |logit| at the label position of the
 reference rows (float16's resolution there bounds the fp16 exports' error).
@@ -59,6 +96,7 @@ import importlib.util
 import json
 import math
 import shutil
+import struct
 import sys
 from pathlib import Path
 
@@ -343,6 +381,265 @@ def to_fp16(model: onnx.ModelProto) -> onnx.ModelProto:
     return model
 
 
+# --------------------------------------------------------------------------- GGUF
+
+GGUF_ALIGNMENT = 32
+GGUF_UINT32, GGUF_INT32, GGUF_FLOAT32, GGUF_BOOL, GGUF_STRING, GGUF_ARRAY = 4, 5, 6, 7, 8, 9
+GGML_TYPE_F32 = 0
+
+
+def _gguf_string(s):
+    b = s.encode("utf-8")
+    return struct.pack("<Q", len(b)) + b
+
+
+def _gguf_value(vtype, v):
+    if vtype == GGUF_UINT32:
+        return struct.pack("<I", v)
+    if vtype == GGUF_INT32:
+        return struct.pack("<i", v)
+    if vtype == GGUF_FLOAT32:
+        return struct.pack("<f", v)
+    if vtype == GGUF_BOOL:
+        return struct.pack("<B", 1 if v else 0)
+    if vtype == GGUF_STRING:
+        return _gguf_string(v)
+    raise ValueError(vtype)
+
+
+def _gguf_kv(key, vtype, v, elem=None):
+    out = _gguf_string(key) + struct.pack("<I", vtype)
+    if vtype == GGUF_ARRAY:
+        out += struct.pack("<IQ", elem, len(v)) + b"".join(_gguf_value(elem, x) for x in v)
+    else:
+        out += _gguf_value(vtype, v)
+    return out
+
+
+def _align(n):
+    return (n + GGUF_ALIGNMENT - 1) // GGUF_ALIGNMENT * GGUF_ALIGNMENT
+
+
+def gguf_bytes(kvs, tensors):
+    """A GGUF v3 file: kvs [(key, type, value[, element type])], tensors [(name, float32 tensor)]
+    in PyTorch's row-major shape (written with ggml's dims, the shape reversed)."""
+    head = b"GGUF" + struct.pack("<IQQ", 3, len(tensors), len(kvs))
+    head += b"".join(_gguf_kv(*kv) for kv in kvs)
+    offset = 0
+    blobs = []
+    for name, t in tensors:
+        data = t.detach().to(torch.float32).contiguous().numpy().astype("<f4").tobytes()
+        dims = list(reversed(t.shape))
+        head += _gguf_string(name) + struct.pack("<I", len(dims)) + b"".join(struct.pack("<Q", d) for d in dims)
+        head += struct.pack("<IQ", GGML_TYPE_F32, offset)
+        blobs.append(data + b"\0" * (_align(len(data)) - len(data)))
+        offset += len(blobs[-1])
+    head += b"\0" * (_align(len(head)) - len(head))
+    return head + b"".join(blobs)
+
+
+def read_gguf(data):
+    """Parses what gguf_bytes writes (the subset of GGUF it uses): ({key: value}, {name: tensor})."""
+    pos = 0
+
+    def take(fmt):
+        nonlocal pos
+        v = struct.unpack_from(fmt, data, pos)
+        pos += struct.calcsize(fmt)
+        return v
+
+    def string():
+        nonlocal pos
+        (n,) = take("<Q")
+        s = data[pos:pos + n].decode("utf-8")
+        pos += n
+        return s
+
+    def value(vtype):
+        if vtype == GGUF_STRING:
+            return string()
+        return take({GGUF_UINT32: "<I", GGUF_INT32: "<i", GGUF_FLOAT32: "<f", GGUF_BOOL: "<B"}[vtype])[0]
+
+    assert data[:4] == b"GGUF", data[:4]
+    pos = 4
+    version, n_tensors, n_kv = take("<IQQ")
+    assert version == 3
+    meta = {}
+    for _ in range(n_kv):
+        key = string()
+        (vtype,) = take("<I")
+        if vtype == GGUF_ARRAY:
+            elem, n = take("<IQ")
+            meta[key] = [value(elem) for _ in range(n)]
+        else:
+            meta[key] = value(vtype)
+    infos = []
+    for _ in range(n_tensors):
+        name = string()
+        (nd,) = take("<I")
+        dims = take("<" + "Q" * nd)
+        ttype, off = take("<IQ")
+        assert ttype == GGML_TYPE_F32
+        infos.append((name, dims, off))
+    start = _align(pos)
+    tensors = {}
+    for name, dims, off in infos:
+        n = math.prod(dims)
+        flat = torch.frombuffer(bytearray(data[start + off:start + off + 4 * n]), dtype=torch.float32)
+        tensors[name] = flat.reshape(list(reversed(dims)))
+    return meta, tensors
+
+
+def permute_rows_for_llama_rope(w, heads):
+    """convert_hf_to_gguf.py's LlamaModel.permute: within each head, row t * d/2 + i becomes row
+    2i + t, so that llama.cpp's adjacent-pair rotary (NORM) equals the rotate-half layout."""
+    return w.reshape(heads, 2, w.shape[0] // heads // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
+
+
+def gguf_file(lm, vocab, name, arch):
+    """The GGUF bytes of `lm` in llama.cpp's architecture `arch` ("llama" or "qwen2")."""
+    c = lm.c
+    heads, kv_heads = c["num_attention_heads"], c["num_key_value_heads"]
+    head_dim = c.get("head_dim", c["hidden_size"] // heads)
+    if arch == "qwen2":
+        assert heads * head_dim == c["hidden_size"], "llama.cpp's qwen2 needs heads * head_dim = hidden"
+    tokens = [t for t, _ in sorted(vocab.items(), key=lambda e: e[1])]
+    assert [vocab[t] for t in tokens] == list(range(len(tokens)))
+    kvs = [
+        ("general.architecture", GGUF_STRING, arch),
+        ("general.name", GGUF_STRING, name),
+        ("general.file_type", GGUF_UINT32, 0),
+        ("general.alignment", GGUF_UINT32, GGUF_ALIGNMENT),
+        (f"{arch}.context_length", GGUF_UINT32, c["max_position_embeddings"]),
+        (f"{arch}.embedding_length", GGUF_UINT32, c["hidden_size"]),
+        (f"{arch}.block_count", GGUF_UINT32, c["num_hidden_layers"]),
+        (f"{arch}.feed_forward_length", GGUF_UINT32, c["intermediate_size"]),
+        (f"{arch}.vocab_size", GGUF_UINT32, c["vocab_size"]),
+        (f"{arch}.attention.head_count", GGUF_UINT32, heads),
+        (f"{arch}.attention.head_count_kv", GGUF_UINT32, kv_heads),
+        (f"{arch}.attention.key_length", GGUF_UINT32, head_dim),
+        (f"{arch}.attention.value_length", GGUF_UINT32, head_dim),
+        (f"{arch}.attention.layer_norm_rms_epsilon", GGUF_FLOAT32, c["rms_norm_eps"]),
+        (f"{arch}.rope.dimension_count", GGUF_UINT32, head_dim),
+        (f"{arch}.rope.freq_base", GGUF_FLOAT32, c["rope_theta"]),
+        ("tokenizer.ggml.model", GGUF_STRING, "gpt2"),
+        ("tokenizer.ggml.pre", GGUF_STRING, "gpt-2"),
+        ("tokenizer.ggml.tokens", GGUF_ARRAY, tokens, GGUF_STRING),
+        ("tokenizer.ggml.token_type", GGUF_ARRAY, [1] * len(tokens), GGUF_INT32),
+        ("tokenizer.ggml.merges", GGUF_ARRAY, [f"{a} {b}" for a, b in mf.MERGES], GGUF_STRING),
+        ("tokenizer.ggml.bos_token_id", GGUF_UINT32, 0),
+        ("tokenizer.ggml.eos_token_id", GGUF_UINT32, 0),
+        ("tokenizer.ggml.add_bos_token", GGUF_BOOL, False),
+        ("tokenizer.ggml.add_eos_token", GGUF_BOOL, False),
+    ]
+    permute = arch == "llama"
+    t = [("token_embd.weight", lm.embed_tokens.weight)]
+    for i, layer in enumerate(lm.layers):
+        a = layer.self_attn
+        q_w, k_w = a.q_proj.weight, a.k_proj.weight
+        q_b, k_b = a.q_proj.bias, a.k_proj.bias
+        if permute:
+            q_w, k_w = permute_rows_for_llama_rope(q_w, heads), permute_rows_for_llama_rope(k_w, kv_heads)
+            if q_b is not None:
+                q_b, k_b = permute_rows_for_llama_rope(q_b, heads), permute_rows_for_llama_rope(k_b, kv_heads)
+        t += [(f"blk.{i}.attn_norm.weight", layer.input_layernorm.weight),
+              (f"blk.{i}.attn_q.weight", q_w), (f"blk.{i}.attn_k.weight", k_w),
+              (f"blk.{i}.attn_v.weight", a.v_proj.weight)]
+        if q_b is not None:
+            t += [(f"blk.{i}.attn_q.bias", q_b), (f"blk.{i}.attn_k.bias", k_b),
+                  (f"blk.{i}.attn_v.bias", a.v_proj.bias)]
+        t += [(f"blk.{i}.attn_output.weight", a.o_proj.weight),
+              (f"blk.{i}.ffn_norm.weight", layer.post_attention_layernorm.weight),
+              (f"blk.{i}.ffn_gate.weight", layer.mlp.gate_proj.weight),
+              (f"blk.{i}.ffn_up.weight", layer.mlp.up_proj.weight),
+              (f"blk.{i}.ffn_down.weight", layer.mlp.down_proj.weight)]
+    t.append(("output_norm.weight", lm.norm.weight))
+    if not c["tie_word_embeddings"]:
+        t.append(("output.weight", lm.lm_head.weight))
+    return gguf_bytes(kvs, t)
+
+
+def gguf_forward(meta, w, tokens):
+    """Logits [T, V] of a GGUF file as llama.cpp's llama / qwen2 graph computes them, written from
+    the file alone (its keys and tensors), independently of CausalLm: RMSNorm, rotary on adjacent
+    pairs (llama, NORM) or on halves (qwen2, NEOX), grouped-query causal attention scaled by
+    1/sqrt(head_dim), SwiGLU, output = token_embd when the file has no output tensor."""
+    arch = meta["general.architecture"]
+    g = lambda k: meta[f"{arch}.{k}"]
+    heads, kv_heads, hd = g("attention.head_count"), g("attention.head_count_kv"), g("attention.key_length")
+    eps, base, n_rot = g("attention.layer_norm_rms_epsilon"), g("rope.freq_base"), g("rope.dimension_count")
+    assert n_rot == hd
+    T = len(tokens)
+    pos = torch.arange(T, dtype=torch.float32)
+    theta = pos[:, None] * base ** (-torch.arange(0, hd, 2, dtype=torch.float32) / hd)  # [T, hd/2]
+    cos, sin = theta.cos(), theta.sin()
+
+    def rope(x):  # x [T, h, hd]
+        if arch == "llama":
+            x0, x1 = x[..., 0::2], x[..., 1::2]
+        else:
+            x0, x1 = x[..., :hd // 2], x[..., hd // 2:]
+        c_, s_ = cos[:, None, :], sin[:, None, :]
+        r0, r1 = x0 * c_ - x1 * s_, x0 * s_ + x1 * c_
+        if arch == "llama":
+            return torch.stack((r0, r1), dim=-1).flatten(-2)
+        return torch.cat((r0, r1), dim=-1)
+
+    def norm(x, weight):
+        return weight * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps))
+
+    def lin(x, name, i):
+        y = x @ w[f"blk.{i}.{name}.weight"].T
+        b = w.get(f"blk.{i}.{name}.bias")
+        return y if b is None else y + b
+
+    x = w["token_embd.weight"][torch.tensor(tokens)]
+    causal = torch.ones(T, T, dtype=torch.bool).tril()
+    for i in range(g("block_count")):
+        h = norm(x, w[f"blk.{i}.attn_norm.weight"])
+        q = rope(lin(h, "attn_q", i).view(T, heads, hd))
+        k = rope(lin(h, "attn_k", i).view(T, kv_heads, hd))
+        v = lin(h, "attn_v", i).view(T, kv_heads, hd)
+        rep = heads // kv_heads
+        k, v = k.repeat_interleave(rep, dim=1), v.repeat_interleave(rep, dim=1)
+        s = torch.einsum("qhd,khd->hqk", q, k) / math.sqrt(hd)
+        s = s.masked_fill(~causal, float("-inf"))
+        o = torch.einsum("hqk,khd->qhd", torch.softmax(s, dim=-1), v).reshape(T, heads * hd)
+        x = x + lin(o, "attn_output", i)
+        h = norm(x, w[f"blk.{i}.ffn_norm.weight"])
+        x = x + lin(F.silu(lin(h, "ffn_gate", i)) * lin(h, "ffn_up", i), "ffn_down", i)
+    out = w.get("output.weight", w["token_embd.weight"])
+    return norm(x, w["output_norm.weight"]) @ out.T
+
+
+def check_gguf(data, vocab, ref):
+    """The file read back gives reference.json's label log-probabilities (1e-4) and tokenizer."""
+    meta, w = read_gguf(data)
+    tokens = meta["tokenizer.ggml.tokens"]
+    assert {t: i for i, t in enumerate(tokens)} == vocab
+    worst = 0.0
+    for layout in ref["layouts"]:
+        for rows in layout["orders"].values():
+            for row in rows:
+                for l, label_ids in zip(ref["labels"], layout["label_tokens"]):
+                    logits = gguf_forward(meta, w, row["tokens"] + label_ids)
+                    lp = sum(float(log_softmax_row(logits[len(row["tokens"]) - 1 + j])[t])
+                             for j, t in enumerate(label_ids))
+                    worst = max(worst, abs(lp - row["logprobs"][ref["labels"].index(l)]))
+    assert worst < 1e-4, worst
+    return worst
+
+
+def write_ggufs(name, lm, vocab, d, ref):
+    (d / "gguf").mkdir(exist_ok=True)
+    archs = ["llama"] + (["qwen2"] if lm.c["model_type"] == "qwen2" else [])
+    for arch in archs:
+        data = gguf_file(lm, vocab, name, arch)
+        worst = check_gguf(data, vocab, ref)
+        (d / "gguf" / f"model.{arch}.gguf").write_bytes(data)
+        print(f"{name} gguf/model.{arch}.gguf: the file's own forward vs reference.json, max |delta| = {worst:.2e}")
+
+
 def export(name, c):
     torch.manual_seed(SEED + (0 if name.startswith("llama") else 1))
     lm = CausalLm(c).eval()
@@ -448,6 +745,24 @@ def export(name, c):
             ref["layouts"].append({"name": lname, "verbalizers": ver, "separator": sep,
                                    "label_tokens": [label_ids[l] for l in LABELS], "orders": orders})
         mf.write_json(d / "reference.json", ref)
+        write_ggufs(name, lm, vocab, d, ref)
+    return d
+
+
+def export_gguf_only(name, c):
+    """Rebuilds the seeded weights, checks them against the committed reference.json and writes
+    only the GGUF files."""
+    torch.manual_seed(SEED + (0 if name.startswith("llama") else 1))
+    lm = CausalLm(c).eval()
+    d = OUT / name
+    ref = json.loads((d / "reference.json").read_text(encoding="utf-8"))
+    vocab = mf.build_vocab()
+    with torch.no_grad():
+        for layout in ref["layouts"]:
+            row = layout["orders"]["PLAIN"][0]
+            lp = label_logprob(lm, row["tokens"], layout["label_tokens"][0])
+            assert abs(lp - row["logprobs"][0]) < 1e-9, (name, lp, row["logprobs"][0])
+        write_ggufs(name, lm, vocab, d, ref)
     return d
 
 
@@ -473,7 +788,7 @@ def main():
         logit_range()
         return
     for name, c in CONFIGS.items():
-        d = export(name, c)
+        d = export_gguf_only(name, c) if "--gguf-only" in sys.argv else export(name, c)
         for f in sorted(d.rglob("*")):
             if f.is_file():
                 print(f"{f.relative_to(ROOT)}  {f.stat().st_size} bytes")
