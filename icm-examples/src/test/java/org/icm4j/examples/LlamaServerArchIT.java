@@ -20,9 +20,9 @@ import org.icm4j.LabelSpace;
 import org.icm4j.LabelledExample;
 import org.icm4j.http.Engine;
 import org.icm4j.http.HttpScorer;
-import org.icm4j.http.PromptLayout;
 import org.icm4j.http.Tokenizer;
 import org.icm4j.spi.ScoreResult;
+import org.icm4j.text.PromptLayout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -168,7 +168,9 @@ class LlamaServerArchIT {
 
   private static PromptLayout promptLayout(JsonNode layout) {
     Map<String, String> verbalizers = new HashMap<>();
-    layout.get("verbalizers").fields().forEachRemaining(e -> verbalizers.put(e.getKey(), e.getValue().asText()));
+    for (Map.Entry<String, JsonNode> e : layout.get("verbalizers").properties()) {
+      verbalizers.put(e.getKey(), e.getValue().asText());
+    }
     return new PromptLayout(verbalizers, layout.get("separator").asText());
   }
 
