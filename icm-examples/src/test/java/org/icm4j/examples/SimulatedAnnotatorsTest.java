@@ -70,6 +70,9 @@ class SimulatedAnnotatorsTest {
         }
       }
       double accuracy = (double) right / claims.size();
+      System.out.printf(java.util.Locale.ROOT, "relation claims, seed %d: %s; accuracy where the cue misleads %.3f,"
+              + " elsewhere %.3f%n", seed, a.report().summary(), (double) rightByCue[1] / countByCue[1],
+          (double) rightByCue[0] / countByCue[0]);
       assertThat(a.report().accuracy()).as("seed %s", seed).isEqualTo(accuracy).isBetween(0.60, 0.70);
       assertThat(a.report().claims()).isEqualTo(claims.size());
       double misledAccuracy = (double) rightByCue[1] / countByCue[1];
@@ -94,6 +97,7 @@ class SimulatedAnnotatorsTest {
     for (Example e : claims) {
       right += a.labels().label(e.id()).orElseThrow().equals(truth(e) ? "True" : "False") ? 1 : 0;
     }
+    System.out.printf(java.util.Locale.ROOT, "comparison claims, seed 7: %s%n", a.report().summary());
     assertThat((double) right / claims.size()).isEqualTo(a.report().accuracy()).isBetween(0.60, 0.70);
   }
 
