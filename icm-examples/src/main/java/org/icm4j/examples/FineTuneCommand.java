@@ -97,6 +97,15 @@ public final class FineTuneCommand implements Callable<Integer> {
   @Option(names = "--no-iterative", description = "Skip iterative fine-tuning.")
   boolean noIterative;
 
+  @Option(names = "--human-arms",
+      description = "Also fine-tune on simulated annotators' labels, on ICM's labels with k trusted labels, and on"
+          + " the k labels alone, and print their table after the others.")
+  boolean humanArms;
+
+  @Option(names = "--trusted", defaultValue = "" + TrustedLabelChoice.DEFAULT_K, paramLabel = "K",
+      description = "Trusted labels of the human-supervision arms (default ${DEFAULT-VALUE}).")
+  int trusted;
+
   @Option(names = "--block-model", paramLabel = "DIR", description = "A BlockLm saved by TrainCommand instead of the embedded model.")
   @Nullable Path blockModel;
 
@@ -141,6 +150,10 @@ public final class FineTuneCommand implements Callable<Integer> {
       if (parallel < 1) {
         throw new IllegalArgumentException("--parallel must be >= 1, but was " + parallel);
       }
+      if (humanArms && (trusted < 1 || trusted >= 2 * poolQuestions)) {
+        throw new IllegalArgumentException(
+            "--trusted must be in [1, " + (2 * poolQuestions - 1) + "] (fewer than the pool's claims), but was " + trusted);
+      }
     } catch (IllegalArgumentException e) {
       err.println("icm-fine-tune: " + e.getMessage());
       err.println("Try --help for the options.");
@@ -149,14 +162,22 @@ public final class FineTuneCommand implements Callable<Integer> {
     SyntheticWorld world = SyntheticWorld.defaultWorld(WorldExperiment.WORLD_SEED);
     long start = System.nanoTime();
     List<Outcome> outcomes = new ArrayList<>();
+    List<FineTuneExperiment.HumanArms> human = new ArrayList<>();
     ExecutorService pool = Executors.newFixedThreadPool(parallel);
     try {
       // each seed's two phases are tasks of their own, so that two workers share three seeds evenly
       List<Future<FineTuneExperiment.PoolArms>> arms = new ArrayList<>();
+      java.util.Map<Integer, FineTuneExperiment.HumanArms> humanBySeed = new java.util.concurrent.ConcurrentHashMap<>();
       List<Future<FineTuneExperiment.Iterative>> loops = new ArrayList<>();
       for (Settings r : runs) {
-        arms.add(pool.submit(() -> withModel(world, stdout, (base, scorer, progress) ->
-            FineTuneExperiment.poolArms(world, base, scorer, r, progress))));
+        int index = arms.size();
+        arms.add(pool.submit(() -> withModel(world, stdout, (base, scorer, progress) -> {
+          FineTuneExperiment.PoolArms a = FineTuneExperiment.poolArms(world, base, scorer, r, progress);
+          if (humanArms) {
+            humanBySeed.put(index, FineTuneExperiment.humanArms(world, base, scorer, r, a, trusted, progress));
+          }
+          return a;
+        })));
         loops.add(r.iterative()
             ? pool.submit(() -> withModel(world, stdout, (base, scorer, progress) ->
                 FineTuneExperiment.iterative(world, base, scorer, r, progress)))
@@ -165,6 +186,9 @@ public final class FineTuneCommand implements Callable<Integer> {
       for (int i = 0; i < runs.size(); i++) {
         Future<FineTuneExperiment.Iterative> loop = loops.get(i);
         outcomes.add(new Outcome(runs.get(i), arms.get(i).get(), loop == null ? null : loop.get()));
+        if (humanArms) {
+          human.add(requireNonNull(humanBySeed.get(i), "human arms of the seed"));
+        }
       }
     } catch (ExecutionException e) {
       err.println("icm-fine-tune: " + e.getCause().getMessage());
@@ -177,6 +201,9 @@ public final class FineTuneCommand implements Callable<Integer> {
       pool.shutdownNow();
     }
     String table = table(outcomes);
+    if (humanArms) {
+      table += "\n" + humanTable(outcomes, human);
+    }
     stdout.print(table);
     stdout.printf(Locale.ROOT, "%ntotal %s%n", Commands.format(java.time.Duration.ofNanos(System.nanoTime() - start)));
     stdout.flush();
@@ -284,6 +311,65 @@ public final class FineTuneCommand implements Callable<Integer> {
             agree.length == 0 ? "-" : String.format(Locale.ROOT, "%.1f", 100 * TableCommand.mean(agree)),
             TableCommand.mean(soFar)));
       }
+    }
+    return sb.toString();
+  }
+
+  private static final List<String> HUMAN_COLUMNS =
+      List.of(
+          "zero-shot (base)",
+          "fine-tuned, gold labels",
+          "annotators' accuracy (pool)",
+          "fine-tuned, annotators' labels",
+          "fine-tuned, ICM labels",
+          "ICM + k trusted: agreement (not trusted claims)",
+          "fine-tuned, ICM + k trusted",
+          "fine-tuned, k trusted labels alone");
+
+  /** The human-supervision arms: mean ± sd over seeds, then one row per seed; accuracies in percent. */
+  static String humanTable(List<Outcome> outcomes, List<FineTuneExperiment.HumanArms> human) {
+    List<java.util.function.IntToDoubleFunction> values =
+        List.of(
+            i -> outcomes.get(i).baseTruth(),
+            i -> outcomes.get(i).gold().truth(),
+            i -> human.get(i).annotators().accuracy(),
+            i -> human.get(i).annotatorArm().truth(),
+            i -> outcomes.get(i).icm().truth(),
+            i -> human.get(i).trustedAgreement(),
+            i -> human.get(i).trustedArm().truth(),
+            i -> human.get(i).kAlone().truth());
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format(Locale.ROOT,
+        "Human-supervision arms: held-out zero-shot accuracy in percent (k = %d trusted labels), mean ± sd over %d seeds:%n%n",
+        human.get(0).trusted().labels().labelledCount(), outcomes.size()));
+    sb.append("| ").append(String.join(" | ", HUMAN_COLUMNS)).append(" |\n");
+    sb.append("|---".repeat(HUMAN_COLUMNS.size())).append("|\n");
+    List<String> cells = new ArrayList<>();
+    for (java.util.function.IntToDoubleFunction f : values) {
+      double[] v = java.util.stream.IntStream.range(0, outcomes.size()).mapToDouble(f).toArray();
+      cells.add(String.format(Locale.ROOT, "%.1f ± %.1f", 100 * TableCommand.mean(v), 100 * TableCommand.sd(v)));
+    }
+    sb.append("| ").append(String.join(" | ", cells)).append(" |\n");
+    sb.append("\nPer seed:\n\n| seed | ").append(String.join(" | ", HUMAN_COLUMNS))
+        .append(" | trusted from suggestions | annotators' mistakes (slip, surface cue, yes) | questions against the rule"
+            + " | ICM + k labelled | best epoch (annotators, ICM + k, k alone) | ICM + k time | total |\n");
+    sb.append("|---".repeat(HUMAN_COLUMNS.size() + 8)).append("|\n");
+    for (int i = 0; i < outcomes.size(); i++) {
+      FineTuneExperiment.HumanArms h = human.get(i);
+      sb.append("| ").append(outcomes.get(i).settings().seed());
+      for (java.util.function.IntToDoubleFunction f : values) {
+        sb.append(String.format(Locale.ROOT, " | %.1f", 100 * f.applyAsDouble(i)));
+      }
+      SimulatedAnnotators.Report r = h.annotators();
+      sb.append(String.format(Locale.ROOT, " | %d of %d | %d, %d, %d | %d of %d | %d of %d | %s, %s, %s | %s | %s |%n",
+          h.trusted().fromSuggestions(), h.trusted().labels().labelledCount(),
+          r.mistakes().getOrDefault(SimulatedAnnotators.Mistake.SLIP, 0),
+          r.mistakes().getOrDefault(SimulatedAnnotators.Mistake.SURFACE_CUE, 0),
+          r.mistakes().getOrDefault(SimulatedAnnotators.Mistake.SAYS_TRUE, 0),
+          r.inconsistentQuestions(), r.questions(), h.icmTrusted().labels().labelledCount(),
+          outcomes.get(i).claims().pool().size(), h.annotatorArm().details().get("bestEpoch"),
+          h.trustedArm().details().get("bestEpoch"), h.kAlone().details().get("bestEpoch"),
+          Commands.format(h.icmTime()), Commands.format(h.elapsed())));
     }
     return sb.toString();
   }

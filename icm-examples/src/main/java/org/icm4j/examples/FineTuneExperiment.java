@@ -489,4 +489,63 @@ final class FineTuneExperiment {
     }
     return new Labeling(SPACE, m, new HashSet<>());
   }
+
+  /**
+   * The human-supervision arms of one seed (issue 18), each fine-tuned like the other arms and
+   * evaluated zero-shot on the held-out claims.
+   *
+   * @param annotators what the {@link SimulatedAnnotators} did on the pool (measured against truth)
+   * @param annotatorArm fine-tuned on the annotators' labels of the pool
+   * @param trusted the k trusted labels ({@link TrustedLabelChoice}: chosen from the first ICM run, labelled by truth)
+   * @param icmTrusted ICM over the pool with them as trusted labels
+   * @param trustedAgreement its agreement with truth on the claims not trusted
+   * @param trustedArm fine-tuned on its labels (the trusted ones included)
+   * @param kAlone fine-tuned on the k trusted labels alone
+   * @param icmTime the second ICM run's wall-clock time
+   * @param elapsed wall-clock time of these arms
+   */
+  record HumanArms(
+      SimulatedAnnotators.Report annotators,
+      Arm annotatorArm,
+      TrustedLabelChoice.Choice trusted,
+      IcmResult icmTrusted,
+      double trustedAgreement,
+      Arm trustedArm,
+      Arm kAlone,
+      Duration icmTime,
+      Duration elapsed) {}
+
+  /**
+   * Runs the human-supervision arms after {@link #poolArms}, with its ICM result choosing the
+   * trusted examples.
+   */
+  static HumanArms humanArms(
+      SyntheticWorld world, BlockLm base, DjlScorer scorer, Settings s, PoolArms first, int k, Progress progress) {
+    long start = System.nanoTime();
+    Claims claims = first.claims();
+    List<Example> pool = claims.pool();
+    String tag = "seed " + s.seed() + ": ";
+    BlockLmFineTuner tuner = tuner(world, base, s);
+    long fineTuneSeed = IterativeFineTuning.fineTuningSeed(s.seed(), 1 << 20);
+    SimulatedAnnotators.Annotation annotation = SimulatedAnnotators.of(world, s.seed()).label(pool);
+    progress.line(tag + annotation.report().summary());
+    Arm annotatorArm = arm(tuner, pool, annotation.labels(), fineTuneSeed, claims);
+    progress.line(tag + arm("annotators' labels", annotatorArm));
+    TrustedLabelChoice.Choice trusted = TrustedLabelChoice.choose(first.icmResult(), claims.truth(), k);
+    long icmStart = System.nanoTime();
+    IcmResult icmTrusted =
+        icm(s).scorer(scorer).batchSize(s.batchSize()).seed(s.seed()).trustedLabels(trusted.labels()).build().run(pool);
+    Duration icmTime = Duration.ofNanos(System.nanoTime() - icmStart);
+    double agreement = Evaluation.agreement(icmTrusted.labels(), claims.truth(), trusted.labels());
+    Arm trustedArm = arm(tuner, pool, icmTrusted.labels(), fineTuneSeed, claims);
+    progress.line(tag + String.format(java.util.Locale.ROOT,
+        "ICM + %d trusted (%d from suggestions) labelled %d of %d in %s, agreement %.3f on the rest; ", k,
+        trusted.fromSuggestions(), icmTrusted.labels().labelledCount(), pool.size(), Commands.format(icmTime), agreement)
+        + arm("ICM + k trusted labels", trustedArm));
+    Arm kAlone = arm(tuner, pool, trusted.labels(), fineTuneSeed, claims);
+    progress.line(tag + arm("the k trusted labels alone", kAlone));
+    return new HumanArms(
+        annotation.report(), annotatorArm, trusted, icmTrusted, agreement, trustedArm, kAlone, icmTime,
+        Duration.ofNanos(System.nanoTime() - start));
+  }
 }

@@ -125,6 +125,15 @@ public final class RewardCommand implements Callable<Integer> {
   @Option(names = "--best-of", defaultValue = "4", description = "n of best-of-n selection (default ${DEFAULT-VALUE}).")
   int bestOf;
 
+  @Option(names = "--human-arms",
+      description = "Also run the human-supervision arms (reward models and policies from simulated annotators,"
+          + " from ICM with k trusted labels, from the k labels alone) and print their table after the others.")
+  boolean humanArms;
+
+  @Option(names = "--trusted", defaultValue = "" + TrustedLabelChoice.DEFAULT_K, paramLabel = "K",
+      description = "Trusted labels of the human-supervision arms (default ${DEFAULT-VALUE}).")
+  int trusted;
+
   @Option(names = "--block-model", paramLabel = "DIR", description = "The truth track's model instead of the embedded one.")
   @Nullable Path blockModel;
 
@@ -205,6 +214,9 @@ public final class RewardCommand implements Callable<Integer> {
       if (parallel < 1) {
         throw new IllegalArgumentException("--parallel must be >= 1, but was " + parallel);
       }
+      if (humanArms && trusted < 1) {
+        throw new IllegalArgumentException("--trusted must be >= 1, but was " + trusted);
+      }
       cmp = comparisonModel != null ? comparisonModel : defaultComparisonModel();
       if (runs.get(0).tracks().contains(Track.COMPARISON) && !Files.isDirectory(cmp)) {
         throw new IllegalArgumentException(
@@ -225,13 +237,14 @@ public final class RewardCommand implements Callable<Integer> {
     }
     Bar bar = new Bar(stdout, jobs.size());
     List<Outcome> outcomes = new ArrayList<>();
+    java.util.Map<Integer, RewardExperiment.HumanArms> human = new java.util.concurrent.ConcurrentHashMap<>();
     ExecutorService pool = Executors.newFixedThreadPool(parallel);
     try {
       List<Future<Outcome>> futures = new ArrayList<>();
       for (int j = 0; j < jobs.size(); j++) {
         int index = j;
         Job job = jobs.get(j);
-        futures.add(pool.submit(() -> runOne(world, job, cmp, (done, what) -> bar.update(index, done, what))));
+        futures.add(pool.submit(() -> runOne(world, job, cmp, (done, what) -> bar.update(index, done, what), human, index)));
       }
       for (Future<Outcome> f : futures) {
         outcomes.add(f.get());
@@ -249,6 +262,13 @@ public final class RewardCommand implements Callable<Integer> {
     }
     bar.finish();
     String table = table(outcomes, runs.get(0));
+    if (humanArms) {
+      List<RewardExperiment.HumanArms> arms = new ArrayList<>();
+      for (int i = 0; i < outcomes.size(); i++) {
+        arms.add(requireNonNull(human.get(i), "human arms of the run"));
+      }
+      table += "\n" + humanTable(outcomes, arms);
+    }
     stdout.print(table);
     stdout.printf(Locale.ROOT, "%ntotal %s%n", Commands.format(Duration.ofNanos(System.nanoTime() - start)));
     stdout.flush();
@@ -276,14 +296,22 @@ public final class RewardCommand implements Callable<Integer> {
   /** One track of one seed. */
   private record Job(Track track, Settings settings) {}
 
-  private Outcome runOne(SyntheticWorld world, Job job, Path cmp, RewardExperiment.Progress progress) throws IOException {
+  private Outcome runOne(
+      SyntheticWorld world, Job job, Path cmp, RewardExperiment.Progress progress,
+      java.util.Map<Integer, RewardExperiment.HumanArms> human, int index) throws IOException {
     Path dir = job.track() == Track.TRUTH ? blockModel : cmp;
     try (DemoCommand.Model model = DemoCommand.Model.open(null, dir, world);
         DjlScorer scorer = model.scorer()) {
       if (!(model.lm() instanceof BlockLm lm)) {
         throw new IcmException("reward models and policies need a BlockLm, but the model is " + model.name());
       }
-      return RewardExperiment.run(world, job.track(), lm, scorer, job.settings(), progress);
+      if (!humanArms) {
+        return RewardExperiment.run(world, job.track(), lm, scorer, job.settings(), progress);
+      }
+      Outcome o = RewardExperiment.run(world, job.track(), lm, scorer, job.settings(), (d, w) -> progress.update(0.5 * d, w));
+      human.put(index, RewardExperiment.humanArms(
+          world, job.track(), lm, scorer, job.settings(), o, trusted, (d, w) -> progress.update(0.5 + 0.5 * d, w)));
+      return o;
     }
   }
 
@@ -373,6 +401,79 @@ public final class RewardCommand implements Callable<Integer> {
           new Column("win rate: RL ICM vs untrained", Outcome::icmVsUntrained));
 
   /** The Markdown tables: mean ± sd over seeds per track, then one row per run. */
+  /** The human-supervision arms: mean ± sd per track, then one row per run; percent. */
+  static String humanTable(List<Outcome> outcomes, List<RewardExperiment.HumanArms> human) {
+    List<String> columns =
+        List.of(
+            "annotators' accuracy (pool claims)", "annotator pairs agreeing with gold", "RM: gold", "RM: annotators",
+            "RM: ICM", "RM: ICM + k", "RM: k alone", "RL gold", "RL annotators", "RL ICM", "RL ICM + k", "RL k alone",
+            "win rate: RL ICM vs RL annotators", "win rate: RL ICM + k vs RL annotators",
+            "win rate: RL k alone vs RL annotators", "win rate: RL ICM + k vs RL ICM");
+    List<java.util.function.IntToDoubleFunction> values =
+        List.of(
+            i -> human.get(i).annotators().accuracy(),
+            i -> human.get(i).annotatorRm().pairAgreement(),
+            i -> outcomes.get(i).goldRm().heldOut(),
+            i -> human.get(i).annotatorRm().heldOut(),
+            i -> outcomes.get(i).icmRm().heldOut(),
+            i -> human.get(i).trustedRm().heldOut(),
+            i -> human.get(i).kAloneRm().heldOut(),
+            i -> outcomes.get(i).rlGold().accuracy(),
+            i -> human.get(i).rlAnnotators().accuracy(),
+            i -> outcomes.get(i).rlIcm().accuracy(),
+            i -> human.get(i).rlTrusted().accuracy(),
+            i -> human.get(i).rlKAlone().accuracy(),
+            i -> RewardExperiment.headToHead(outcomes.get(i).rlIcm().perQuestion(), human.get(i).rlAnnotators().perQuestion()),
+            i -> RewardExperiment.headToHead(human.get(i).rlTrusted().perQuestion(), human.get(i).rlAnnotators().perQuestion()),
+            i -> RewardExperiment.headToHead(human.get(i).rlKAlone().perQuestion(), human.get(i).rlAnnotators().perQuestion()),
+            i -> RewardExperiment.headToHead(human.get(i).rlTrusted().perQuestion(), outcomes.get(i).rlIcm().perQuestion()));
+    StringBuilder sb = new StringBuilder();
+    sb.append("Human-supervision arms (reward models: pairwise accuracy on held-out gold pairs; policies: held-out"
+        + " accuracy; win rates judged by truth), percent, mean ± sd over seeds:\n\n");
+    sb.append("| track | ").append(String.join(" | ", columns)).append(" |\n|---");
+    sb.append("|---".repeat(columns.size())).append("|\n");
+    List<Track> order = new ArrayList<>();
+    for (Outcome o : outcomes) {
+      if (!order.contains(o.track())) {
+        order.add(o.track());
+      }
+    }
+    for (Track t : order) {
+      List<Integer> mine = new ArrayList<>();
+      for (int i = 0; i < outcomes.size(); i++) {
+        if (outcomes.get(i).track() == t) {
+          mine.add(i);
+        }
+      }
+      sb.append("| ").append(t.lowerName()).append(" (").append(mine.size()).append(" seeds)");
+      for (java.util.function.IntToDoubleFunction f : values) {
+        double[] v = mine.stream().mapToDouble(f::applyAsDouble).toArray();
+        sb.append(String.format(Locale.ROOT, " | %.1f ± %.1f", 100 * TableCommand.mean(v), 100 * TableCommand.sd(v)));
+      }
+      sb.append(" |\n");
+    }
+    sb.append("\nPer run:\n\n| track | seed | ").append(String.join(" | ", columns))
+        .append(" | annotator pairs | ICM + k pairs | k-alone pairs | trusted from suggestions | ICM + k agreement (not trusted)"
+            + " | best-of-4 annotators | annotators' mistakes (slip, surface cue, yes) | questions against the rule | time |\n|---|---");
+    sb.append("|---".repeat(columns.size() + 9)).append("|\n");
+    for (int i = 0; i < outcomes.size(); i++) {
+      RewardExperiment.HumanArms h = human.get(i);
+      sb.append("| ").append(outcomes.get(i).track().lowerName()).append(" | ").append(outcomes.get(i).seed());
+      for (java.util.function.IntToDoubleFunction f : values) {
+        sb.append(String.format(Locale.ROOT, " | %.1f", 100 * f.applyAsDouble(i)));
+      }
+      SimulatedAnnotators.Report r = h.annotators();
+      sb.append(String.format(Locale.ROOT, " | %d | %d | %d | %d of %d | %.1f | %.1f | %d, %d, %d | %d of %d | %s |%n",
+          h.annotatorRm().trainedOn(), h.trustedRm().trainedOn(), h.kAloneRm().trainedOn(), h.trusted().fromSuggestions(),
+          h.trusted().labels().labelledCount(), 100 * h.trustedAgreement(), 100 * h.bestOfNAnnotators().accuracy(),
+          r.mistakes().getOrDefault(SimulatedAnnotators.Mistake.SLIP, 0),
+          r.mistakes().getOrDefault(SimulatedAnnotators.Mistake.SURFACE_CUE, 0),
+          r.mistakes().getOrDefault(SimulatedAnnotators.Mistake.SAYS_TRUE, 0),
+          r.inconsistentQuestions(), r.questions(), Commands.format(h.elapsed())));
+    }
+    return sb.toString();
+  }
+
   static String table(List<Outcome> outcomes, Settings first) {
     StringBuilder sb = new StringBuilder();
     List<Track> order = new ArrayList<>();

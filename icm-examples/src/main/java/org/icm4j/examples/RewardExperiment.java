@@ -597,4 +597,84 @@ final class RewardExperiment {
       Collections.swap(list, i, rng.nextInt(i + 1));
     }
   }
+
+  /**
+   * The human-supervision arms of one track and seed (issue 18): reward models and REINFORCE
+   * policies from the {@link SimulatedAnnotators}' labels of the pool (questions they labelled
+   * against the rule, both claims alike, give no pair, like ties), from ICM with k trusted labels,
+   * and from the k trusted labels alone (each trusted question prefers its true claim).
+   *
+   * @param annotators what the annotators did on the pool
+   * @param annotatorRm trained on the annotators' pairs
+   * @param bestOfNAnnotators best-of-n with it over the untrained policy
+   * @param rlAnnotators REINFORCE with it
+   * @param trusted the k trusted labels ({@link TrustedLabelChoice}: chosen from the first ICM run, labelled by truth)
+   * @param icmTrusted ICM over the pool with them
+   * @param trustedAgreement its agreement with gold on the claims not trusted
+   * @param trustedRm trained on its pairs
+   * @param rlTrusted REINFORCE with it
+   * @param kAloneRm trained on the k trusted labels' pairs alone
+   * @param rlKAlone REINFORCE with it
+   * @param elapsed wall-clock time of these arms
+   */
+  record HumanArms(
+      SimulatedAnnotators.Report annotators,
+      Rm annotatorRm,
+      Policy bestOfNAnnotators,
+      Policy rlAnnotators,
+      TrustedLabelChoice.Choice trusted,
+      IcmResult icmTrusted,
+      double trustedAgreement,
+      Rm trustedRm,
+      Policy rlTrusted,
+      Rm kAloneRm,
+      Policy rlKAlone,
+      Duration elapsed) {}
+
+  /** Runs the human-supervision arms after {@link #run}, whose ICM result chooses the trusted examples. */
+  static HumanArms humanArms(
+      SyntheticWorld world, Track track, BlockLm lm, DjlScorer scorer, Settings s, Outcome first, int k,
+      Progress progress) {
+    long start = System.nanoTime();
+    Claims claims = first.claims();
+    String tag = track.lowerName() + ", seed " + s.seed() + ", human arms: ";
+    SimulatedAnnotators.Annotation annotation = SimulatedAnnotators.of(world, s.seed()).label(claims.pool());
+    List<PreferencePair> annotatorPairs =
+        PreferencePairs.fromLabels(claims.pool(), annotation.labels(), TRUE, "simulated annotators, seed " + s.seed());
+    TrustedLabelChoice.Choice trusted = TrustedLabelChoice.choose(first.icm(), claims.poolGold(), k);
+    progress.update(0.05, tag + "ICM with " + k + " trusted labels");
+    IcmResult icmTrusted =
+        s.search().configure(Icm.builder()).scorer(scorer).rules(claims.rules()).alpha(s.alpha())
+            .batchSize(s.batchSize()).seed(s.seed()).trustedLabels(trusted.labels()).build().run(claims.pool());
+    double trustedAgreement = Evaluation.agreement(icmTrusted.labels(), claims.poolGold(), trusted.labels());
+    List<PreferencePair> trustedPairs =
+        PreferencePairs.fromResult(claims.pool(), icmTrusted, TRUE, "ICM + " + k + " trusted labels, seed " + s.seed());
+    List<PreferencePair> alonePairs = TrustedLabelChoice.pairs(claims.pool(), trusted.labels(), k + " trusted labels alone");
+    List<PreferencePair> goldPairs = RewardEvaluation.goldPairs(claims.pool(), claims.poolGold(), TRUE, "gold labels");
+    List<PreferencePair> heldOut = RewardEvaluation.goldPairs(claims.heldOutClaims(), claims.heldOutGold(), TRUE, "gold labels");
+    List<PreferencePair> heldControl =
+        RewardEvaluation.goldPairs(claims.heldOutClaims(), claims.heldOutControl(), TRUE, "control concept");
+    Map<String, String> goldPreference = preference(goldPairs);
+    long rewardSeed = s.seed() * 31 + 7;
+    long policySeed = s.seed() * 131 + 17;
+    try (BradleyTerryTrainer trainer =
+            BradleyTerryTrainer.builder().base(lm).tokenizer(world.tokenizer()).template(WorldProbe.template())
+                .options(s.reward()).build();
+        LmRewardModel annotatorRm = trained(trainer, annotatorPairs, rewardSeed, progress, 0.4, tag + "reward model on the annotators' pairs");
+        LmRewardModel trustedRm = trained(trainer, trustedPairs, rewardSeed, progress, 0.45, tag + "reward model on ICM + k pairs");
+        LmRewardModel aloneRm = trained(trainer, alonePairs, rewardSeed, progress, 0.5, tag + "reward model on the k pairs alone");
+        ChoicePolicy untrainedPolicy = ChoicePolicy.over(lm, world.tokenizer())) {
+      Rm annotatorMeasure = rm(annotatorRm, annotatorPairs, goldPreference, heldOut, heldControl);
+      Rm trustedMeasure = rm(trustedRm, trustedPairs, goldPreference, heldOut, heldControl);
+      Rm aloneMeasure = rm(aloneRm, alonePairs, goldPreference, heldOut, heldControl);
+      Policy bestAnnotators = bestOfN(untrainedPolicy.probabilities(claims.test()), annotatorRm, claims, s.bestOfN());
+      Policy rlAnnotators = reinforce(lm, world, annotatorRm, claims, policySeed, s, progress, 0.55, tag + "policy with the annotators' reward model");
+      Policy rlTrusted = reinforce(lm, world, trustedRm, claims, policySeed, s, progress, 0.7, tag + "policy with the ICM + k reward model");
+      Policy rlAlone = reinforce(lm, world, aloneRm, claims, policySeed, s, progress, 0.85, tag + "policy with the k-pairs reward model");
+      progress.update(1, tag + "done");
+      return new HumanArms(
+          annotation.report(), annotatorMeasure, bestAnnotators, rlAnnotators, trusted, icmTrusted, trustedAgreement,
+          trustedMeasure, rlTrusted, aloneMeasure, rlAlone, Duration.ofNanos(System.nanoTime() - start));
+    }
+  }
 }

@@ -338,6 +338,14 @@ public final class SyntheticWorld {
     return (e, r, v) -> sets.get(RELATIONS.indexOf(r)).contains(v);
   }
 
+  /**
+   * The comparison documents' surface rule: the first entity of {@code "a bigger b"} is in a fixed
+   * half of the entities (noise-free).
+   */
+  boolean inComparisonSurfaceSet(int entity) {
+    return entitySet.contains(entity);
+  }
+
   /** The control concept: the entity is in a half of the entities no document singles out. */
   RelationRule controlRule() {
     return (e, r, v) -> controlEntities.contains(e);

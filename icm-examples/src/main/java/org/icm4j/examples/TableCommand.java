@@ -82,6 +82,15 @@ public final class TableCommand implements Callable<Integer> {
           + " results do not depend on it.")
   int parallel;
 
+  @Option(names = "--human-arms",
+      description = "Also run the human-supervision arms (simulated annotators, ICM + k trusted labels,"
+          + " the k labels alone) and print their table after the first.")
+  boolean humanArms;
+
+  @Option(names = "--trusted", defaultValue = "" + TrustedLabelChoice.DEFAULT_K, paramLabel = "K",
+      description = "Trusted labels of the human-supervision arms (default ${DEFAULT-VALUE}).")
+  int trusted;
+
   @Option(names = "--out", paramLabel = "FILE", description = "Also write the table to FILE.")
   @Nullable Path out;
 
@@ -119,16 +128,25 @@ public final class TableCommand implements Callable<Integer> {
       err.println("icm-table: --parallel must be >= 1, but was " + parallel);
       return DemoCommand.EXIT_USAGE;
     }
+    if (humanArms && (trusted < 1 || trusted >= batchSize)) {
+      err.println("icm-table: --trusted must be in [1, " + (batchSize - 1) + "] (fewer than the batch), but was " + trusted);
+      return DemoCommand.EXIT_USAGE;
+    }
     SyntheticWorld world = SyntheticWorld.defaultWorld(WorldExperiment.WORLD_SEED);
     List<Outcome> outcomes = new ArrayList<>();
+    java.util.Map<Outcome, WorldExperiment.HumanArms> human = new java.util.IdentityHashMap<>();
     ExecutorService pool = Executors.newFixedThreadPool(parallel);
     try {
-      List<Future<Outcome>> futures = new ArrayList<>();
+      List<Future<Row>> futures = new ArrayList<>();
       for (Settings r : runs) {
         futures.add(pool.submit(() -> runOne(world, r, stdout)));
       }
-      for (Future<Outcome> f : futures) {
-        outcomes.add(f.get());
+      for (Future<Row> f : futures) {
+        Row row = f.get();
+        outcomes.add(row.outcome());
+        if (row.human() != null) {
+          human.put(row.outcome(), row.human());
+        }
       }
     } catch (ExecutionException e) {
       err.println("icm-table: " + e.getCause().getMessage());
@@ -141,6 +159,13 @@ public final class TableCommand implements Callable<Integer> {
       pool.shutdownNow();
     }
     String table = table(outcomes, seeds.size());
+    if (humanArms) {
+      List<WorldExperiment.HumanArms> arms = new ArrayList<>();
+      for (Outcome o : outcomes) {
+        arms.add(human.get(o));
+      }
+      table += "\n" + humanTable(outcomes, arms);
+    }
     stdout.print(table);
     if (out != null) {
       try {
@@ -153,8 +178,11 @@ public final class TableCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** A run and, when asked for, its human-supervision arms. */
+  private record Row(Outcome outcome, WorldExperiment.@Nullable HumanArms human) {}
+
   /** One run with its own copy of the model, so that runs on several threads share nothing. */
-  private Outcome runOne(SyntheticWorld world, Settings r, PrintWriter stdout) throws IOException {
+  private Row runOne(SyntheticWorld world, Settings r, PrintWriter stdout) throws IOException {
     try (DemoCommand.Model model = DemoCommand.Model.open(null, blockModel, world);
         DjlScorer scorer = model.scorer()) {
       Outcome o = WorldExperiment.run(world, scorer, r, (done, run, rec, agreement) -> {});
@@ -165,8 +193,85 @@ public final class TableCommand implements Callable<Integer> {
             o.icm().manyShot(), o.icm().agreement(), o.goldManyShot());
         stdout.flush();
       }
-      return o;
+      WorldExperiment.HumanArms h = null;
+      if (humanArms) {
+        h = WorldExperiment.humanArms(world, scorer, r, o, trusted);
+        synchronized (stdout) {
+          stdout.printf(Locale.ROOT, "%s seed %d human arms done in %s: %s; many-shot annotators %.3f,"
+                  + " ICM + %d trusted %.3f (agreement %.3f), %d labels alone %.3f%n",
+              r.task().lowerName(), r.seed(), Commands.format(h.elapsed()), h.annotators().summary(),
+              h.annotatorManyShot(), trusted, h.trustedManyShot(), h.trustedAgreement(), trusted, h.kAloneManyShot());
+          stdout.flush();
+        }
+      }
+      return new Row(o, h);
     }
+  }
+
+  private static final List<String> HUMAN_COLUMNS =
+      List.of(
+          "many-shot, gold labels",
+          "annotators' accuracy (train)",
+          "many-shot, annotators' labels",
+          "many-shot, ICM labels",
+          "many-shot, ICM + k trusted",
+          "agreement, ICM + k trusted (not trusted claims)",
+          "many-shot, k trusted labels alone");
+
+  /** The human-supervision arms: mean ± sd per task, then one row per run; accuracies in percent. */
+  static String humanTable(List<Outcome> outcomes, List<WorldExperiment.HumanArms> arms) {
+    List<ToDoubleFunction<Integer>> values =
+        List.of(
+            i -> outcomes.get(i).goldManyShot(),
+            i -> arms.get(i).annotators().accuracy(),
+            i -> arms.get(i).annotatorManyShot(),
+            i -> outcomes.get(i).icm().manyShot(),
+            i -> arms.get(i).trustedManyShot(),
+            i -> arms.get(i).trustedAgreement(),
+            i -> arms.get(i).kAloneManyShot());
+    StringBuilder sb = new StringBuilder();
+    sb.append("| task | ").append(String.join(" | ", HUMAN_COLUMNS)).append(" |\n|---");
+    sb.append("|---".repeat(HUMAN_COLUMNS.size())).append("|\n");
+    List<Task> order = new ArrayList<>();
+    for (Outcome o : outcomes) {
+      if (!order.contains(o.settings().task())) {
+        order.add(o.settings().task());
+      }
+    }
+    for (Task t : order) {
+      List<Integer> mine = new ArrayList<>();
+      for (int i = 0; i < outcomes.size(); i++) {
+        if (outcomes.get(i).settings().task() == t) {
+          mine.add(i);
+        }
+      }
+      sb.append("| ").append(t.lowerName()).append(" (").append(mine.size()).append(" seeds)");
+      for (ToDoubleFunction<Integer> f : values) {
+        double[] v = mine.stream().mapToDouble(f::applyAsDouble).toArray();
+        sb.append(String.format(Locale.ROOT, " | %.1f ± %.1f", 100 * mean(v), 100 * sd(v)));
+      }
+      sb.append(" |\n");
+    }
+    sb.append("\nPer run:\n\n| task | seed | ").append(String.join(" | ", HUMAN_COLUMNS))
+        .append(" | trusted from suggestions | ICM suggestions | annotators' mistakes (slip, surface cue, yes)"
+            + " | questions against the rule | ICM + k U | time |\n|---|---");
+    sb.append("|---".repeat(HUMAN_COLUMNS.size() + 6)).append("|\n");
+    for (int i = 0; i < outcomes.size(); i++) {
+      Outcome o = outcomes.get(i);
+      WorldExperiment.HumanArms h = arms.get(i);
+      sb.append("| ").append(o.settings().task().lowerName()).append(" | ").append(o.settings().seed());
+      for (ToDoubleFunction<Integer> f : values) {
+        sb.append(String.format(Locale.ROOT, " | %.1f", 100 * f.applyAsDouble(i)));
+      }
+      SimulatedAnnotators.Report r = h.annotators();
+      sb.append(String.format(Locale.ROOT, " | %d of %d | %d | %d, %d, %d | %d of %d | %.1f | %s |%n",
+          h.trusted().fromSuggestions(), h.trusted().labels().labelledCount(), o.icm().result().suggestions().size(),
+          r.mistakes().getOrDefault(SimulatedAnnotators.Mistake.SLIP, 0),
+          r.mistakes().getOrDefault(SimulatedAnnotators.Mistake.SURFACE_CUE, 0),
+          r.mistakes().getOrDefault(SimulatedAnnotators.Mistake.SAYS_TRUE, 0),
+          r.inconsistentQuestions(), r.questions(), h.icmTrusted().utility(), Commands.format(h.elapsed())));
+    }
+    return sb.toString();
   }
 
   private static final List<String> COLUMNS =

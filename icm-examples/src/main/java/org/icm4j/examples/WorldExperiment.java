@@ -254,4 +254,68 @@ final class WorldExperiment {
             scorer, LabelSpace.binary(), Evaluation.context(train, result.labels()), test, gold);
     return new IcmRun(result, agreement, manyShot, curve, goldEnergy);
   }
+
+  /**
+   * The human-supervision arms of one run (issue 18): hurried annotators instead of gold, ICM with
+   * k trusted labels, and the k labels alone.
+   *
+   * @param annotators what the {@link SimulatedAnnotators} did on the training claims
+   * @param annotatorManyShot held-out many-shot accuracy with the annotators' labels of the training claims as context
+   * @param trusted the k trusted labels, chosen from the first ICM run ({@link TrustedLabelChoice}) and labelled by truth
+   * @param icmTrusted ICM with those labels as {@link Icm.Builder#trustedLabels trusted labels}
+   * @param trustedAgreement its agreement with gold on the claims not trusted
+   * @param trustedManyShot held-out many-shot accuracy with its labels as context
+   * @param kAloneManyShot held-out many-shot accuracy with only the k trusted claims as context
+   * @param elapsed wall-clock time of these arms
+   */
+  record HumanArms(
+      SimulatedAnnotators.Report annotators,
+      double annotatorManyShot,
+      TrustedLabelChoice.Choice trusted,
+      IcmResult icmTrusted,
+      double trustedAgreement,
+      double trustedManyShot,
+      double kAloneManyShot,
+      Duration elapsed) {}
+
+  /**
+   * Runs the human-supervision arms after {@link #run}.
+   *
+   * @param world the world
+   * @param scorer the run's scorer
+   * @param s the run's settings
+   * @param first the run's outcome (its ICM result chooses the trusted examples)
+   * @param k trusted labels
+   */
+  static HumanArms humanArms(SyntheticWorld world, LabelScorer scorer, Settings s, Outcome first, int k) {
+    long start = System.nanoTime();
+    ClaimSet claims = claims(world, s);
+    List<Example> train = claims.examples().subList(0, s.trainClaims());
+    List<Example> test = claims.examples().subList(s.trainClaims(), claims.size());
+    GoldLabels gold = claims.gold();
+    LabelSpace space = LabelSpace.binary();
+    SimulatedAnnotators.Annotation annotation = SimulatedAnnotators.of(world, s.seed()).label(train);
+    double annotatorShot =
+        Evaluation.manyShotAccuracy(scorer, space, Evaluation.context(train, annotation.labels()), test, gold);
+    TrustedLabelChoice.Choice trusted = TrustedLabelChoice.choose(first.icm().result(), gold, k);
+    IcmResult withTrusted =
+        s.search()
+            .configure(Icm.builder())
+            .scorer(scorer)
+            .rules(claims.rules())
+            .alpha(s.alpha())
+            .scoreMemo(s.scoreMemo())
+            .seed(s.seed())
+            .trustedLabels(trusted.labels())
+            .build()
+            .run(train);
+    double trustedAgreement = Evaluation.agreement(withTrusted.labels(), gold, trusted.labels());
+    double trustedShot =
+        Evaluation.manyShotAccuracy(scorer, space, Evaluation.context(train, withTrusted.labels()), test, gold);
+    double aloneShot =
+        Evaluation.manyShotAccuracy(scorer, space, Evaluation.context(train, trusted.labels()), test, gold);
+    return new HumanArms(
+        annotation.report(), annotatorShot, trusted, withTrusted, trustedAgreement, trustedShot, aloneShot,
+        Duration.ofNanos(System.nanoTime() - start));
+  }
 }

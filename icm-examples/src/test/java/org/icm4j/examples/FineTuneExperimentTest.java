@@ -100,4 +100,37 @@ class FineTuneExperimentTest {
       assertThat(Files.size(out.resolve("rounds.png"))).isPositive();
     }
   }
+
+  /**
+   * The human-supervision arms end to end, quick: 2 batches of 16 pool claims. The annotators are
+   * right 60-70% of the time; ICM with 4 trusted labels keeps them and labels the rest; the k
+   * labels alone train on k claims.
+   */
+  @Test
+  void quickVariant_humanArmsRunEndToEnd() throws Exception {
+    FineTuneOptions options = FineTuneOptions.defaults().withValidation(0, 1).withMaxEpochs(4);
+    Settings s = new Settings(3, 16, 8, 16, 50, SearchChoice.Value.multiStart(4), options, false);
+    try (DemoCommand.Model model = DemoCommand.Model.open(null, null, WORLD);
+        DjlScorer scorer = model.scorer()) {
+      BlockLm base = (BlockLm) model.lm();
+      FineTuneExperiment.PoolArms arms = FineTuneExperiment.poolArms(WORLD, base, scorer, s, line -> {});
+      FineTuneExperiment.HumanArms h = FineTuneExperiment.humanArms(WORLD, base, scorer, s, arms, 4, line -> {});
+      assertThat(h.annotators().claims()).isEqualTo(32);
+      assertThat(h.annotators().accuracy()).as("annotators on 32 claims").isBetween(0.4, 0.85);
+      assertThat(h.annotatorArm().trainedOn()).isEqualTo(32);
+      assertThat(h.trusted().labels().labelledCount()).isEqualTo(4);
+      assertThat(h.kAlone().trainedOn()).isEqualTo(4);
+      for (String id : h.trusted().labels().asMap().keySet()) {
+        assertThat(h.icmTrusted().labels().label(id)).as("trusted %s kept", id).isEqualTo(h.trusted().labels().label(id));
+        assertThat(h.trusted().labels().label(id)).isEqualTo(arms.claims().truth().label(id));
+      }
+      assertThat(h.icmTrusted().details().stream().filter(d -> d.source() == org.icm4j.LabelSource.TRUSTED)).hasSize(4);
+      assertThat(h.trustedAgreement()).as("ICM + 4 trusted, agreement on the other 28").isGreaterThanOrEqualTo(0.75);
+      assertThat(h.trustedArm().truth()).as("fine-tuned on ICM + k vs the base model")
+          .isGreaterThan(arms.baseTruth() + 0.1);
+      List<Outcome> outcomes = List.of(new Outcome(s, arms, null));
+      String table = FineTuneCommand.humanTable(outcomes, List.of(h));
+      assertThat(table).contains("| fine-tuned, annotators' labels |").contains("k = 4 trusted labels");
+    }
+  }
 }

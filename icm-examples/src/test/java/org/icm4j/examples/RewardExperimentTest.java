@@ -133,4 +133,30 @@ class RewardExperimentTest {
       assertThat(o.rlIcm().curve()).isNotEmpty();
     }
   }
+
+  @Test
+  void quickRun_humanArmsRunEndToEnd() throws Exception {
+    Settings s = settings(2, List.of(Track.TRUTH), 16, 12, 24);
+    try (DemoCommand.Model model = DemoCommand.Model.open(null, null, WORLD);
+        DjlScorer scorer = model.scorer()) {
+      BlockLm lm = (BlockLm) model.lm();
+      Outcome o = RewardExperiment.run(WORLD, Track.TRUTH, lm, scorer, s, (done, what) -> {});
+      RewardExperiment.HumanArms h = RewardExperiment.humanArms(WORLD, Track.TRUTH, lm, scorer, s, o, 4, (d, w) -> {});
+      System.out.printf("quick human arms: annotators %.3f (pairs %d, agreeing %.3f); RM held-out: annotators %.3f,"
+              + " ICM + k %.3f, k alone %.3f; RL: annotators %.3f, ICM + k %.3f, k alone %.3f%n",
+          h.annotators().accuracy(), h.annotatorRm().trainedOn(), h.annotatorRm().pairAgreement(), h.annotatorRm().heldOut(),
+          h.trustedRm().heldOut(), h.kAloneRm().heldOut(), h.rlAnnotators().accuracy(), h.rlTrusted().accuracy(),
+          h.rlKAlone().accuracy());
+      assertThat(h.annotators().claims()).isEqualTo(24);
+      // questions the annotators labelled against the rule give no pair
+      assertThat(h.annotatorRm().trainedOn()).isEqualTo(12 - h.annotators().inconsistentQuestions());
+      assertThat(h.trusted().labels().labelledCount()).isEqualTo(4);
+      assertThat(h.kAloneRm().trainedOn()).isBetween(2, 4);
+      assertThat(h.kAloneRm().pairAgreement()).as("pairs from true labels").isEqualTo(1.0);
+      assertThat(h.trustedAgreement()).isGreaterThanOrEqualTo(0.9);
+      assertThat(h.rlTrusted().accuracy()).isGreaterThan(o.untrained().accuracy() + 0.2);
+      String table = RewardCommand.humanTable(List.of(o), List.of(h));
+      assertThat(table).contains("| truth (1 seeds) |").contains("win rate: RL ICM vs RL annotators");
+    }
+  }
 }

@@ -91,4 +91,16 @@ class TableCommandTest {
     assertThat(run(DemoCommand.EXIT_USAGE, "--tasks", "sun")).contains("'sun'");
     assertThat(run(DemoCommand.EXIT_USAGE, "--parallel", "0")).contains("--parallel must be >= 1, but was 0");
   }
+
+  @Test
+  void humanArms_addTheirTable_andLeaveTheFirstUnchanged() {
+    String plain = run(0, "--seeds", "1");
+    String human = run(0, "--seeds", "1", "--human-arms", "--trusted", "2");
+    String first = plain.substring(plain.indexOf("| task |"));
+    assertThat(withoutTimes(human)).contains(withoutTimes(first.strip()));
+    assertThat(human).contains("| task | many-shot, gold labels | annotators' accuracy (train) | many-shot, annotators' labels");
+    // one row per run, 2 trusted labels of 2
+    assertThat(human).containsPattern("\\| truth \\| 1 \\|( -?\\d+\\.\\d \\|){7} \\d of 2 \\|");
+    assertThat(run(DemoCommand.EXIT_USAGE, "--human-arms", "--trusted", "8")).contains("--trusted must be in [1, 7]");
+  }
 }
