@@ -26,6 +26,12 @@ class PlantedScorerContractTest extends ScorerContract {
 
   private static final PlantedWorld WORLD = PlantedWorld.generate(PlantedWorld.Spec.standard(3, 7));
 
+  /** Both use {@link LabelScorer}'s default requests: every other example in the given order. */
+  @Override
+  protected java.util.Optional<org.icm4j.text.LeaveOneOutOrder> leaveOneOutOrder() {
+    return java.util.Optional.of(org.icm4j.text.LeaveOneOutOrder.PLAIN);
+  }
+
   @Override
   protected LabelScorer scorer() {
     return WORLD.scorer();

@@ -172,6 +172,11 @@ class LlamaServerIT {
     }
 
     @Override
+    protected java.util.Optional<org.icm4j.text.LeaveOneOutOrder> leaveOneOutOrder() {
+      return java.util.Optional.of(scorer.leaveOneOutOrder());
+    }
+
+    @Override
     protected double tolerance() {
       return 1e-4; // float32 on another batch layout
     }
