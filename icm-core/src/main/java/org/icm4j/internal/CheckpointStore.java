@@ -433,12 +433,23 @@ final class CheckpointStore implements AutoCloseable {
 
   /** Deletes the temporary files an interrupted write of this checkpoint left in its directory. */
   private void removeStaleTemporaries() {
+    // this version's names (file.<digits>.tmp) and the format-2 writer's (file<digits>.tmp)
+    removeStaleTemporaries(file, "\\.?[0-9]+\\.tmp", "checkpoint " + file);
+  }
+
+  /**
+   * Deletes the regular files next to {@code file} named {@code file}'s name followed by {@code
+   * suffix} (a regular expression): the temporary files an interrupted atomic write left. A failure
+   * to list or delete is logged, not thrown.
+   *
+   * @param what the file, for the log
+   */
+  static void removeStaleTemporaries(Path file, String suffix, String what) {
     Path dir = file.toAbsolutePath().getParent();
     if (dir == null || !Files.isDirectory(dir)) {
       return;
     }
-    // this version's names (file.<digits>.tmp) and the format-2 writer's (file<digits>.tmp)
-    Pattern stale = Pattern.compile(Pattern.quote(file.getFileName().toString()) + "\\.?[0-9]+\\.tmp");
+    Pattern stale = Pattern.compile(Pattern.quote(file.getFileName().toString()) + suffix);
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       for (Path p : entries) {
         if (stale.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p)) {
@@ -446,7 +457,7 @@ final class CheckpointStore implements AutoCloseable {
         }
       }
     } catch (IOException e) {
-      LOG.log(System.Logger.Level.WARNING, "cannot remove stale temporary files of checkpoint " + file + ": " + e);
+      LOG.log(System.Logger.Level.WARNING, "cannot remove stale temporary files of " + what + ": " + e);
     }
   }
 

@@ -8,7 +8,6 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -21,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 import org.icm4j.BatchSummary;
 import org.icm4j.CheckpointException;
 import org.icm4j.Example;
@@ -278,21 +276,7 @@ public final class FineTuningState implements AutoCloseable {
   }
 
   private static void removeStaleTemporaries(Path file) {
-    Path dir = file.toAbsolutePath().getParent();
-    if (dir == null || !Files.isDirectory(dir)) {
-      return;
-    }
-    Pattern stale = Pattern.compile(Pattern.quote(file.getFileName().toString()) + "\\.[0-9]+\\.tmp");
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-      for (Path p : entries) {
-        if (stale.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p)) {
-          Files.deleteIfExists(p);
-        }
-      }
-    } catch (IOException e) {
-      System.getLogger(FineTuningState.class.getName())
-          .log(System.Logger.Level.WARNING, "cannot remove stale temporary files of " + file + ": " + e);
-    }
+    CheckpointStore.removeStaleTemporaries(file, "\\.[0-9]+\\.tmp", file.toString());
   }
 
   /** 16 hex digits of a SHA-256 over an example's prompt, group and attributes. */
