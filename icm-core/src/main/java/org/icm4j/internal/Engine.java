@@ -203,6 +203,7 @@ public final class Engine {
       boolean[] completed = new boolean[batch.size()];
       int completedCount = 0;
       List<LabelDetail> batchDetails = List.of();
+      double @Nullable [] @Nullable [] keptRows = null; // the kept labeling's leave-one-out rows
       try {
         if (!batchCancelled && config.labelEveryExample() && result.labelledCount() < batch.size()) {
           Completion.Completed c = Completion.complete(best.problem(), result);
@@ -211,7 +212,8 @@ public final class Engine {
           completedCount = c.count();
         }
         if (!batchCancelled) {
-          batchDetails = details(best.problem(), result, completed);
+          keptRows = rows(best.problem(), result);
+          batchDetails = details(best.problem(), result, completed, keptRows);
         }
       } catch (Scoring.Interrupted e) {
         // interrupted or cancelled while completing the labels: the batch ends cancelled with the
@@ -240,7 +242,7 @@ public final class Engine {
               Doubt.alternatives(
                   config.labelSpace(),
                   keptState.labels(),
-                  rows(keptProblem, keptState),
+                  java.util.Objects.requireNonNull(keptRows, "set with the details"),
                   met,
                   e -> rows(keptProblem, e),
                   config.settings().measure() == MutualPredictability.MEAN_SIGNED_LOG_ODDS,
@@ -307,10 +309,7 @@ public final class Engine {
   }
 
   /** Each labelled example's label, source and leave-one-out probability in the final labeling. */
-  private static List<LabelDetail> details(Problem p, SearchState s, boolean[] completed) {
-    // Without a memo, always one fresh call: a resumed run's restored state holds no rows, and
-    // the work must not depend on that. With one, the chain has usually asked this already.
-    double[][] rows = p.memo.enabled() ? p.leaveOneOutRows(s) : p.leaveOneOutRows(s, true);
+  private static List<LabelDetail> details(Problem p, SearchState s, boolean[] completed, double[][] rows) {
     List<LabelDetail> out = new ArrayList<>();
     for (int i = 0; i < p.size(); i++) {
       int y = s.label(i);
