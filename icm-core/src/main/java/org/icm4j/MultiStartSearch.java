@@ -80,6 +80,17 @@ public final class MultiStartSearch implements SearchStrategy {
     return GroupSearch.search(problem, starts, rules);
   }
 
+  /** More starts. */
+  @Override
+  public String adviceWhenUnconfirmed(int chains) {
+    return "raise the starts (search(Searches.multiStart().withStarts(" + Math.max(16, 2 * starts) + ")))";
+  }
+
+  @Override
+  public boolean historyCountsIterations() {
+    return true;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof MultiStartSearch m && m.starts == starts && m.rules == rules;

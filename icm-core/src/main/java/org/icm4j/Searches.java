@@ -1,6 +1,5 @@
 package org.icm4j;
 
-import org.icm4j.internal.AnnealingSearch;
 import org.icm4j.internal.ExhaustiveSearch;
 import org.icm4j.spi.SearchStrategy;
 
@@ -19,26 +18,26 @@ public final class Searches {
   /**
    * The paper's search, as the official code runs it: simulated annealing (Algorithm 1) with
    * ConsistencyFix (Algorithm 2) over partial labelings, from K random labels, with argmax
-   * proposals and the official temperature schedule, rules as penalties in U. Configured by the
-   * builder's iterations, K, M, schedule, sampler, proposal mode and {@code keepBest}, whose
-   * defaults are the paper's. The same strategy as {@link #annealing()}.
+   * proposals and the official temperature schedule, rules as penalties in U; K is the builder's
+   * {@link Icm.Builder#initialLabels}. Change its settings with {@code withIterations(..)} and the
+   * other {@code with...} methods of {@link AnnealingSearch}. The same strategy as {@link
+   * #annealing()}.
    */
-  public static SearchStrategy paper() {
-    return AnnealingSearch.INSTANCE;
+  public static AnnealingSearch paper() {
+    return AnnealingSearch.PAPER;
   }
 
   /**
-   * Simulated annealing (paper Algorithm 1) with ConsistencyFix (Algorithm 2), configured by the
-   * builder's iterations, K, M, alpha, schedule, sampler and proposal mode: {@link #paper()}.
+   * Simulated annealing (paper Algorithm 1) with ConsistencyFix (Algorithm 2) with the paper's
+   * settings: {@link #paper()}.
    */
-  public static SearchStrategy annealing() {
-    return AnnealingSearch.INSTANCE;
+  public static AnnealingSearch annealing() {
+    return AnnealingSearch.PAPER;
   }
 
   /**
    * Every complete labeling, the best kept: the exact optimum of U. Only for small batches (at
-   * most 2^20 labelings, e.g. 20 binary examples); the builder rejects the annealing settings
-   * (iterations, K, M, proposal, schedule, sampler, keepBest) with it.
+   * most 2^20 labelings, e.g. 20 binary examples).
    */
   public static SearchStrategy exhaustive() {
     return ExhaustiveSearch.INSTANCE;

@@ -44,7 +44,7 @@ class ChainFailureTest {
 
   private static Icm.Builder builder(LabelScorer scorer, boolean paper) {
     Icm.Builder b = Icm.builder().scorer(scorer).rule(Rules.exactlyOne()).seed(3).chains(CHAINS);
-    return paper ? b.search(Searches.paper()).iterations(3000) : b;
+    return paper ? b.search(Searches.paper().withIterations(3000)) : b;
   }
 
   private static SearchStrategy search(boolean paper) {

@@ -50,8 +50,8 @@ class CheckpointIntegrityTest {
   private static Path defaultCancelled;
 
   private static Icm.Builder paper() {
-    return Icm.builder().search(Searches.paper()).scorer(WORLD.scorer()).rule(Rules.exactlyOne())
-        .rule(Rules.answerKey("answer")).iterations(60).chains(2).batchSize(16).seed(11);
+    return Icm.builder().search(Searches.paper().withIterations(60)).scorer(WORLD.scorer()).rule(Rules.exactlyOne())
+        .rule(Rules.answerKey("answer")).chains(2).batchSize(16).seed(11);
   }
 
   private static Icm.Builder multiStart() {

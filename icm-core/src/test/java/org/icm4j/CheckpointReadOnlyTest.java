@@ -24,10 +24,9 @@ class CheckpointReadOnlyTest {
   @TempDir Path dir;
 
   private static Icm.Builder builder() {
-    return Icm.builder().search(Searches.paper()).labelEveryExample(false)
+    return Icm.builder().search(Searches.paper().withIterations(40)).labelEveryExample(false)
         .scorer(WORLD.scorer())
         .rule(Rules.exactlyOne())
-        .iterations(40)
         .chains(1)
         .batchSize(WORLD.examples().size() / 2)
         .seed(3);

@@ -27,15 +27,12 @@ class CheckpointTest {
   @TempDir Path dir;
 
   private static Icm.Builder builder(int chains, int batchSize) {
-    return Icm.builder().search(Searches.paper()).labelEveryExample(false)
+    return Icm.builder().search(Searches.paper().withIterations(60).withProposal(ProposalMode.EXPLORE).withKeepBest(true)).labelEveryExample(false)
         .scorer(WORLD.scorer())
         .rule(Rules.exactlyOne())
         .rule(Rules.answerKey("answer"))
-        .iterations(60)
         .chains(chains)
         .batchSize(batchSize)
-        .proposal(ProposalMode.EXPLORE)
-        .keepBest(true)
         .seed(11);
   }
 

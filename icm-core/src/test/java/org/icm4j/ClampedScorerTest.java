@@ -36,10 +36,10 @@ class ClampedScorerTest {
   @ParameterizedTest(name = "paper annealing: {0}")
   @ValueSource(booleans = {false, true})
   void aScorerClampedToMinusDoubleMax_failsTheRun_namingTheExampleAndTheRemedy(boolean paper) {
-    SearchStrategy search = paper ? Searches.paper() : Searches.multiStart();
+    SearchStrategy search = paper ? Searches.paper().withIterations(200) : Searches.multiStart();
     Icm.Builder b = Icm.builder().scorer(CLAMPED).search(search).rule(Rules.exactlyOne()).seed(2);
     if (paper) {
-      b.iterations(200).initialLabels(4);
+      b.initialLabels(4);
     }
 
     InvalidScoreException e = catchThrowableOfType(InvalidScoreException.class, () -> b.build().run(examples()));

@@ -111,7 +111,7 @@ class InterruptedScorerTest {
 
   private static Icm.Builder builder(LabelScorer scorer, boolean paper) {
     Icm.Builder b = Icm.builder().scorer(scorer).rule(Rules.exactlyOne()).rule(Rules.answerKey("answer")).seed(9);
-    return paper ? b.search(Searches.paper()).iterations(80).scoreMemo(0) : b;
+    return paper ? b.search(Searches.paper().withIterations(80)).scoreMemo(0) : b;
   }
 
   /** Interrupts {@code target} once the scorer blocks. */

@@ -39,7 +39,7 @@ class LargeGroupTest {
     PlantedWorld w = world(groupSize, 7);
     // no iterations: the completion labels every example from the K random starting labels
     IcmResult r =
-        Icm.builder().scorer(w.scorer()).rule(Rules.exactlyOne()).search(Searches.paper()).iterations(0)
+        Icm.builder().scorer(w.scorer()).rule(Rules.exactlyOne()).search(Searches.paper().withIterations(0))
             .initialLabels(1).seed(3).build().run(w.examples());
 
     assertThat(r.labels().isComplete()).isTrue();

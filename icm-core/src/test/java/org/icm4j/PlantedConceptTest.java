@@ -43,11 +43,10 @@ class PlantedConceptTest {
     PlantedWorld world = PlantedWorld.generate(PlantedWorld.Spec.standard(64, worldSeed));
     IcmResult result =
         Icm.builder()
-            .search(Searches.paper())
+            .search(Searches.paper().withIterations(1000))
             .scorer(world.scorer())
             .rule(Rules.exactlyOne())
             .rule(Rules.answerKey("answer"))
-            .iterations(1000)
             .chains(4)
             .seed(worldSeed - 1000)
             .build()

@@ -411,15 +411,7 @@ class RulesTest {
                   .toList());
 
   private static final SearchSettings SETTINGS =
-      new SearchSettings(
-          10,
-          1,
-          0,
-          50,
-          MutualPredictability.MEAN_SIGNED_LOG_ODDS,
-          ProposalMode.ARGMAX,
-          TemperatureSchedule.officialLog(10, 0.01),
-          ExampleSampler.uniform());
+      new SearchSettings(1, 50, MutualPredictability.MEAN_SIGNED_LOG_ODDS);
 
   /**
    * Three groups: q1 (four candidate answers, two of them equal), q2 (three candidates, two equal),

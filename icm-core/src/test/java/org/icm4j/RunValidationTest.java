@@ -34,7 +34,7 @@ class RunValidationTest {
 
   /** An annealing run in which every example of {@link #ABC} is labelled from the start. */
   private static Icm icm(LabelScorer scorer) {
-    return Icm.builder().search(Searches.paper()).labelEveryExample(false).scorer(scorer).seed(1).initialLabels(3).iterations(2).build();
+    return Icm.builder().search(Searches.paper().withIterations(2)).labelEveryExample(false).scorer(scorer).seed(1).initialLabels(3).build();
   }
 
   // ---- the data set ----

@@ -36,7 +36,7 @@ class TrustedLabelsProperties {
       b.rule(Rules.exactlyOne()).rule(Rules.answerKey("answer"));
     }
     switch (strategy) {
-      case 1 -> b.search(Searches.paper()).iterations(40).chains(2);
+      case 1 -> b.search(Searches.paper().withIterations(40)).chains(2);
       case 2 -> b.search(Searches.exhaustive(RuleHandling.CONSTRAINTS));
       default -> {}
     }

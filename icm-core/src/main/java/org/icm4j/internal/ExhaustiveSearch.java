@@ -123,6 +123,11 @@ public final class ExhaustiveSearch implements SearchStrategy {
   }
 
   @Override
+  public boolean historyCountsIterations() {
+    return true;
+  }
+
+  @Override
   public String toString() {
     return rules == RuleHandling.PENALTIES ? "exhaustive" : "exhaustive(rules=constraints)";
   }

@@ -28,10 +28,7 @@ class EnergyProperties {
   private static final List<ConsistencyRule> RULES =
       List.of(Rules.exactlyOne(), Rules.answerKey("answer"));
   private static final SearchSettings SETTINGS =
-      new SearchSettings(
-          100, 8, 10, Icm.DEFAULT_ALPHA, MutualPredictability.MEAN_SIGNED_LOG_ODDS,
-          ProposalMode.ARGMAX, TemperatureSchedule.officialLog(10, 0.01),
-          ExampleSampler.groupMatesFirst(100));
+      new SearchSettings(8, Icm.DEFAULT_ALPHA, MutualPredictability.MEAN_SIGNED_LOG_ODDS);
 
   private static int[] randomLabels(SplittableRandom rng, int n) {
     int[] labels = new int[n];
@@ -93,7 +90,7 @@ class EnergyProperties {
               PlantedWorld w = PlantedWorld.generate(PlantedWorld.Spec.standard(groups, worldSeed));
               Problem p = Problem.standalone(w.examples(), LabelSpace.binary(), RULES, SETTINGS, w.scorer(), seed);
               SearchState before = p.evaluate(randomLabels(new SplittableRandom(seed), w.examples().size()));
-              SearchState after = AnnealingSearch.consistencyFix(p, before, 1).state();
+              SearchState after = Annealing.consistencyFix(p, before, 1, Icm.DEFAULT_FIX_ROUNDS).state();
               assertThat(after.utility()).isGreaterThanOrEqualTo(before.utility());
               if (after != before) {
                 assertThat(after.utility()).isGreaterThan(before.utility());

@@ -138,9 +138,7 @@ public final class OptimumStudy {
         org.icm4j.internal.Problem.standalone(
             in.world().examples(), LabelSpace.binary(), List.of(),
             new org.icm4j.spi.SearchSettings(
-                1, 1, 0, Icm.DEFAULT_ALPHA, org.icm4j.MutualPredictability.MEAN_SIGNED_LOG_ODDS,
-                ProposalMode.ARGMAX, org.icm4j.spi.TemperatureSchedule.officialLog(10, 0.01),
-                org.icm4j.spi.ExampleSampler.uniform()),
+                1, Icm.DEFAULT_ALPHA, org.icm4j.MutualPredictability.MEAN_SIGNED_LOG_ODDS),
             in.world().scorer(), 0);
     org.icm4j.spi.SearchState state = p.evaluate(ys);
     for (int i = 0; i < ys.length; i++) {
@@ -192,7 +190,7 @@ public final class OptimumStudy {
     for (int i = 0; i < instances.size(); i++) {
       Instance in = instances.get(i);
       IcmResult r =
-          builder(in).search(Searches.paper()).labelEveryExample(false).proposal(mode).schedule(schedule).keepBest(keepBest).iterations(iterations).initialLabels(Math.min(8, in.world().examples().size()))
+          builder(in).search(Searches.paper().withProposal(mode).withSchedule(schedule).withKeepBest(keepBest).withIterations(iterations)).labelEveryExample(false).initialLabels(Math.min(8, in.world().examples().size()))
               .build().run(in.world().examples());
       double gap = Math.max(0, optima[i] - r.utility());
       if (gap <= 1e-9) {
@@ -264,7 +262,7 @@ public final class OptimumStudy {
     System.out.println("| search | against the optimum | hit rate | mean gap in U | max gap |");
     System.out.println("|---|---|---|---|---|");
     java.util.function.UnaryOperator<Icm.Builder> paper =
-        b -> b.search(Searches.paper()).iterations(1000);
+        b -> b.search(Searches.paper().withIterations(1000));
     Object[][] rows = {
       {"default (16 starts, rules as constraints)", "under constraints", hard, (java.util.function.UnaryOperator<Icm.Builder>) b -> b},
       {"default with 8 starts", "under constraints", hard,

@@ -64,11 +64,10 @@ public final class SearchOverheadBenchmark {
     PlantedWorld world = PlantedWorld.generate(PlantedWorld.Spec.standard(groups, 1));
     TableScorer scorer = new TableScorer();
     Icm icm =
-        Icm.builder().search(Searches.paper())
+        Icm.builder().search(Searches.paper().withIterations(iterations))
             .scorer(scorer)
             .rule(Rules.exactlyOne())
             .rule(Rules.answerKey("answer"))
-            .iterations(iterations)
             .batchSize(batchSize)
             .scoreMemo(scoreMemo)
             .seed(1)

@@ -18,12 +18,10 @@ class IcmWithDjlScorerTest {
   private static IcmResult run(List<Example> examples, DjlScorer.LeaveOneOut mode) {
     try (DjlScorer scorer = ModelScorerContractTest.torchScript("gpt2-kv", mode)) {
       return Icm.builder()
-          .search(Searches.paper())
+          .search(Searches.paper().withIterations(25).withFixRounds(2))
           .scorer(scorer)
           .rule(Rules.exactlyOne())
-          .iterations(25)
           .initialLabels(4)
-          .fixRounds(2)
           .seed(9)
           .build()
           .run(examples);

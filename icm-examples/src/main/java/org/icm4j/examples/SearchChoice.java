@@ -122,7 +122,7 @@ final class SearchChoice {
     /** Sets the search on a builder; the default search with its default starts sets nothing. */
     Icm.Builder configure(Icm.Builder b) {
       if (paper) {
-        return b.search(Searches.paper()).iterations(iterations).chains(chains);
+        return b.search(Searches.paper().withIterations(iterations)).chains(chains);
       }
       MultiStartSearch search = Searches.multiStart().withStarts(starts).withRules(rules);
       return search.equals(Searches.multiStart()) ? b : b.search(search);

@@ -4,27 +4,23 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.random.RandomGenerator;
+import org.icm4j.AnnealingSearch;
 import org.icm4j.IterationRecord;
 import org.icm4j.ProposalMode;
 import org.icm4j.spi.ChainCheckpoint;
 import org.icm4j.spi.ChainOutcome;
 import org.icm4j.spi.SearchProblem;
-import org.icm4j.spi.SearchSettings;
 import org.icm4j.spi.SearchState;
-import org.icm4j.spi.SearchStrategy;
 
 /**
- * The paper's Algorithm 1 (simulated annealing over labelings) with Algorithm 2 (ConsistencyFix).
- * Immutable and thread-safe.
+ * The paper's Algorithm 1 (simulated annealing over labelings) with Algorithm 2 (ConsistencyFix):
+ * the algorithm behind {@link AnnealingSearch}. Stateless.
  */
-public final class AnnealingSearch implements SearchStrategy {
-  public static final AnnealingSearch INSTANCE = new AnnealingSearch();
+public final class Annealing {
+  private Annealing() {}
 
-  private AnnealingSearch() {}
-
-  @Override
-  public ChainOutcome search(SearchProblem p) {
-    SearchSettings s = p.settings();
+  /** Runs one chain of {@code s} on the problem. */
+  public static ChainOutcome search(SearchProblem p, AnnealingSearch s) {
     RandomGenerator rng = p.random();
     SearchState cur;
     int accepted;
@@ -44,7 +40,7 @@ public final class AnnealingSearch implements SearchStrategy {
                   new ChainCheckpoint(
                       start, accepted, resume.bestLabels(), resume.bestMutualPredictability(), List.of()));
     } else {
-      cur = consistencyFix(p, p.evaluate(initialLabels(p, s.initialLabels(), rng)), 0).state;
+      cur = consistencyFix(p, p.evaluate(initialLabels(p, p.settings().initialLabels(), rng)), 0, s.fixRounds()).state;
       accepted = 0;
       start = 0;
       history = new ArrayList<>();
@@ -78,7 +74,7 @@ public final class AnnealingSearch implements SearchStrategy {
       p.listener().onProposal(p.batchIndex(), p.chainIndex(), it, exampleId, proposed);
       // Algorithm 1 repairs the candidate even when the proposal changed nothing: a labeling that
       // is its own leave-one-out argmax can still carry violations.
-      Fixed fixed = consistencyFix(p, proposal, it);
+      Fixed fixed = consistencyFix(p, proposal, it, s.fixRounds());
       SearchState candidate = fixed.state;
       int fixRounds = fixed.rounds;
       boolean accept = false;
@@ -227,9 +223,9 @@ public final class AnnealingSearch implements SearchStrategy {
    * Algorithm 2: up to M rounds; each picks a random violation, tries every consistent option for
    * its examples, and keeps the best one if it raises U. Never lowers U.
    */
-  static Fixed consistencyFix(SearchProblem p, SearchState state, int iteration) {
+  static Fixed consistencyFix(SearchProblem p, SearchState state, int iteration, int fixRounds) {
     int rounds = 0;
-    for (int m = 0; m < p.settings().fixRounds(); m++) {
+    for (int m = 0; m < fixRounds; m++) {
       List<int[]> violations = p.violations(state);
       if (violations.isEmpty()) {
         break;
@@ -250,10 +246,5 @@ public final class AnnealingSearch implements SearchStrategy {
       }
     }
     return new Fixed(state, rounds);
-  }
-
-  @Override
-  public String toString() {
-    return "annealing";
   }
 }

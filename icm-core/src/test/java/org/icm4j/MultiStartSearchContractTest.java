@@ -1,0 +1,11 @@
+package org.icm4j;
+
+import org.icm4j.spi.SearchStrategy;
+import org.icm4j.testing.SearchStrategyContract;
+
+class MultiStartSearchContractTest extends SearchStrategyContract {
+  @Override
+  protected SearchStrategy strategy() {
+    return Searches.multiStart().withStarts(4);
+  }
+}
