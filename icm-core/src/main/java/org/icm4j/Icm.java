@@ -1,5 +1,11 @@
 package org.icm4j;
 
+import org.icm4j.result.Energy;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.LabelSource;
+import org.icm4j.result.RunCounts;
+import org.icm4j.result.RunStatus;
+import org.icm4j.search.Searches;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkState;
 import static java.util.Objects.requireNonNull;

@@ -1,5 +1,9 @@
 package org.icm4j;
 
+import org.icm4j.result.BatchSummary;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.RunStatus;
+import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.icm4j.RunAssertions.assertSameRun;
 

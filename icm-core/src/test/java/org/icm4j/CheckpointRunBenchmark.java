@@ -1,5 +1,7 @@
 package org.icm4j;
 
+import org.icm4j.result.IcmResult;
+import org.icm4j.search.Searches;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;

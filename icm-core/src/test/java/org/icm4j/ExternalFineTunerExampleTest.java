@@ -1,5 +1,8 @@
 package org.icm4j;
 
+import org.icm4j.finetune.FineTuningRound;
+import org.icm4j.finetune.IterativeFineTuning;
+import org.icm4j.finetune.IterativeFineTuningResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

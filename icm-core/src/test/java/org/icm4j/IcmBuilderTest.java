@@ -1,5 +1,8 @@
 package org.icm4j;
 
+import org.icm4j.search.AnnealingSearch;
+import org.icm4j.search.ProposalMode;
+import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

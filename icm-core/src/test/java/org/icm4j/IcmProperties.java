@@ -1,5 +1,10 @@
 package org.icm4j;
 
+import org.icm4j.result.BatchSummary;
+import org.icm4j.result.ChainSummary;
+import org.icm4j.result.Energy;
+import org.icm4j.result.IcmResult;
+import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.icm4j.RunAssertions.assertSameRun;

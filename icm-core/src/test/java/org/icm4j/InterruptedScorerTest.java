@@ -1,5 +1,11 @@
 package org.icm4j;
 
+import org.icm4j.result.ChainSummary;
+import org.icm4j.result.Energy;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.IterationRecord;
+import org.icm4j.result.RunStatus;
+import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.icm4j.RunAssertions.assertSameRun;
 import static org.icm4j.RunAssertions.assertSameSearch;

@@ -1,5 +1,10 @@
 package org.icm4j;
 
+import org.icm4j.finetune.FineTuningException;
+import org.icm4j.finetune.FineTuningRound;
+import org.icm4j.finetune.IterativeFineTuning;
+import org.icm4j.finetune.IterativeFineTuningResult;
+import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

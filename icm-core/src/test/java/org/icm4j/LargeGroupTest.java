@@ -1,5 +1,8 @@
 package org.icm4j;
 
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.IcmWarning;
+import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;

@@ -7,16 +7,16 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
-import org.icm4j.BatchSummary;
+import org.icm4j.result.BatchSummary;
 import org.icm4j.Example;
-import org.icm4j.IcmResult;
-import org.icm4j.LabelDetail;
-import org.icm4j.LabelSource;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.LabelDetail;
+import org.icm4j.result.LabelSource;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
 import org.icm4j.MutualPredictability;
 import org.icm4j.PlannedBatch;
-import org.icm4j.RunCounts;
+import org.icm4j.result.RunCounts;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.SearchState;
 import org.jspecify.annotations.Nullable;
@@ -125,7 +125,7 @@ final class BatchLoop {
         met.add(r.state());
       }
       Problem keptProblem = best.problem();
-      List<org.icm4j.AlternativeLabeling> alternatives = List.of();
+      List<org.icm4j.result.AlternativeLabeling> alternatives = List.of();
       if (!batchCancelled) {
         try {
           SearchState keptState = result;

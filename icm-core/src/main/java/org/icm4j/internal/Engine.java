@@ -14,7 +14,7 @@ import org.icm4j.BatchPlan;
 import org.icm4j.CancellationToken;
 import org.icm4j.Example;
 import org.icm4j.IcmException;
-import org.icm4j.IcmResult;
+import org.icm4j.result.IcmResult;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
 import org.icm4j.PlannedBatch;
@@ -294,7 +294,7 @@ public final class Engine {
   }
 
   /** {@link org.icm4j.Icm#energy}. */
-  public static org.icm4j.Energy energy(Config config, List<Example> examples, org.icm4j.Labeling labeling) {
+  public static org.icm4j.result.Energy energy(Config config, List<Example> examples, org.icm4j.Labeling labeling) {
     List<Example> sorted = sortedUnique(examples);
     if (!labeling.labelSpace().equals(config.labelSpace())) {
       throw new IllegalArgumentException(
@@ -341,7 +341,7 @@ public final class Engine {
               + labelled.get(0).id() + "'): no energy computed",
           labelled.get(0).id(), e.getCause());
     }
-    return new org.icm4j.Energy(s.utility(), s.mutualPredictability(), s.inconsistency(), s.labelledCount());
+    return new org.icm4j.result.Energy(s.utility(), s.mutualPredictability(), s.inconsistency(), s.labelledCount());
   }
 
   private static List<Example> validate(Config config, List<Example> examples) {

@@ -2,7 +2,7 @@ package org.icm4j.internal;
 
 import java.util.List;
 import org.icm4j.IcmException;
-import org.icm4j.RuleHandling;
+import org.icm4j.search.RuleHandling;
 import org.icm4j.spi.ChainOutcome;
 import org.icm4j.spi.SearchProblem;
 import org.icm4j.spi.SearchState;

@@ -10,19 +10,19 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
-import org.icm4j.BatchSummary;
-import org.icm4j.ChainSummary;
+import org.icm4j.result.BatchSummary;
+import org.icm4j.result.ChainSummary;
 import org.icm4j.Example;
-import org.icm4j.IcmResult;
-import org.icm4j.IcmWarning;
-import org.icm4j.LabelDetail;
-import org.icm4j.LabelSource;
-import org.icm4j.IterationRecord;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.IcmWarning;
+import org.icm4j.result.LabelDetail;
+import org.icm4j.result.LabelSource;
+import org.icm4j.result.IterationRecord;
 import org.icm4j.Labeling;
 import org.icm4j.MutualPredictability;
-import org.icm4j.Provenance;
-import org.icm4j.RunCounts;
-import org.icm4j.RunStatus;
+import org.icm4j.result.Provenance;
+import org.icm4j.result.RunCounts;
+import org.icm4j.result.RunStatus;
 
 /** The result of a run or of merged batches: totals, warnings, suggestions and provenance. */
 final class RunReport {
@@ -102,7 +102,7 @@ final class RunReport {
       groupOf.put(e.id(), e.group());
     }
     List<IcmWarning> warnings = new ArrayList<>();
-    List<org.icm4j.LabelSuggestion> suggestions = new ArrayList<>();
+    List<org.icm4j.result.LabelSuggestion> suggestions = new ArrayList<>();
     for (BatchSummary s : summaries) {
       warnings.addAll(warnings(config, s));
       if (!s.cancelled()) {
@@ -125,7 +125,7 @@ final class RunReport {
       boolean cancelled,
       Duration elapsed,
       List<IcmWarning> warnings,
-      List<org.icm4j.LabelSuggestion> suggestions) {
+      List<org.icm4j.result.LabelSuggestion> suggestions) {
     double utility = 0;
     double mp = 0;
     int inconsistency = 0;
@@ -146,11 +146,11 @@ final class RunReport {
     if (config.settings().measure() == MutualPredictability.MEAN_SIGNED_LOG_ODDS && labelledTotal > 0) {
       mp /= labelledTotal;
     }
-    List<org.icm4j.LabelSuggestion> sorted = new ArrayList<>(suggestions);
+    List<org.icm4j.result.LabelSuggestion> sorted = new ArrayList<>(suggestions);
     sorted.sort(
-        Comparator.comparingDouble(org.icm4j.LabelSuggestion::score)
+        Comparator.comparingDouble(org.icm4j.result.LabelSuggestion::score)
             .reversed()
-            .thenComparingInt(org.icm4j.LabelSuggestion::batch));
+            .thenComparingInt(org.icm4j.result.LabelSuggestion::batch));
     return new IcmResult(
         labeling,
         utility,
@@ -202,7 +202,7 @@ final class RunReport {
     Map<String, String> labels = new TreeMap<>();
     Set<String> unlabelled = new java.util.TreeSet<>();
     List<IcmWarning> warnings = new ArrayList<>();
-    List<org.icm4j.LabelSuggestion> suggestions = new ArrayList<>();
+    List<org.icm4j.result.LabelSuggestion> suggestions = new ArrayList<>();
     RunCounts counts = RunCounts.zero();
     boolean cancelled = false;
     Duration elapsed = Duration.ZERO;

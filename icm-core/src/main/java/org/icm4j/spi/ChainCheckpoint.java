@@ -3,7 +3,7 @@ package org.icm4j.spi;
 import static java.util.Objects.requireNonNull;
 
 import java.util.List;
-import org.icm4j.IterationRecord;
+import org.icm4j.result.IterationRecord;
 
 /**
  * The part of a chain's state that a strategy saves; the engine adds the random generator's state

@@ -3,7 +3,7 @@ package org.icm4j.spi;
 import static java.util.Objects.requireNonNull;
 
 import java.util.List;
-import org.icm4j.IterationRecord;
+import org.icm4j.result.IterationRecord;
 
 /**
  * What a {@link SearchStrategy} returns for one chain. Immutable and thread-safe.

@@ -2,7 +2,7 @@ package org.icm4j.spi;
 
 /**
  * Fine-tunes a base model on labelled examples and returns the fine-tuned model: the training step
- * of {@link org.icm4j.IterativeFineTuning}, and the way a model learns from ICM's labels at all.
+ * of {@link org.icm4j.finetune.IterativeFineTuning}, and the way a model learns from ICM's labels at all.
  * Implementations: icm-djl's {@code BlockLmFineTuner} (a DJL model trained in this JVM), or a
  * user's adapter to an external trainer, fed by the SFT records of {@link
  * org.icm4j.io.Jsonl#writeSft} (see {@code docs/fine-tuning.md}).
@@ -22,7 +22,7 @@ package org.icm4j.spi;
  *   <li>The returned model belongs to the caller, who closes it; closing it twice does nothing.
  * </ul>
  *
- * <p>Thread-safety is the implementation's to state. {@link org.icm4j.IterativeFineTuning} calls
+ * <p>Thread-safety is the implementation's to state. {@link org.icm4j.finetune.IterativeFineTuning} calls
  * it from the thread that runs ICM, one call at a time.
  */
 @FunctionalInterface

@@ -1,9 +1,9 @@
 package org.icm4j.spi;
 
-import org.icm4j.FineTuningRound;
+import org.icm4j.finetune.FineTuningRound;
 
 /**
- * Receives the rounds of {@link org.icm4j.IterativeFineTuning}, on the thread that runs it: for
+ * Receives the rounds of {@link org.icm4j.finetune.IterativeFineTuning}, on the thread that runs it: for
  * reports, and for evaluation after each round (for example {@link
  * org.icm4j.eval.FineTuningEvaluation}, which measures each round against gold labels the loop
  * never sees). Nothing a listener does is fed back into the loop. Every method has a no-op default.

@@ -9,7 +9,7 @@ import org.icm4j.Example;
 
 /**
  * A reward model: a score for a response, higher for a better one. Trained on {@link
- * org.icm4j.PreferencePair preference pairs} (by a {@link RewardTrainer}), it stands in for the
+ * org.icm4j.reward.PreferencePair preference pairs} (by a {@link RewardTrainer}), it stands in for the
  * labels it was trained on when a policy is improved by reinforcement learning or best-of-n
  * selection. Implementations: icm-djl's {@code LmRewardModel} (a language model's own label
  * log-odds, trained with a Bradley-Terry loss), or your own (a served model, a classifier).

@@ -7,7 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.icm4j.Example;
-import org.icm4j.PreferencePair;
+import org.icm4j.reward.PreferencePair;
 
 /**
  * What a {@link RewardTrainer} trains on: preference pairs and a seed. Immutable and thread-safe.

@@ -6,7 +6,7 @@ import org.icm4j.MutualPredictability;
 
 /**
  * The run's settings every search strategy reads, validated by {@link org.icm4j.Icm.Builder}; a
- * strategy's own settings are fields of the strategy (as {@link org.icm4j.AnnealingSearch}'s
+ * strategy's own settings are fields of the strategy (as {@link org.icm4j.search.AnnealingSearch}'s
  * iterations). Immutable and thread-safe.
  *
  * @param initialLabels K, examples labelled at the start (the annealing's random seed labels; the

@@ -3,9 +3,9 @@ package org.icm4j.spi;
 import java.util.Map;
 
 /**
- * Searches one batch for a labeling of high U. Built-ins: {@link org.icm4j.Searches#multiStart()}
- * (the default), {@link org.icm4j.Searches#paper()} (the paper's Algorithm 1 with ConsistencyFix)
- * and {@link org.icm4j.Searches#exhaustive()} (the exact optimum for small batches).
+ * Searches one batch for a labeling of high U. Built-ins: {@link org.icm4j.search.Searches#multiStart()}
+ * (the default), {@link org.icm4j.search.Searches#paper()} (the paper's Algorithm 1 with ConsistencyFix)
+ * and {@link org.icm4j.search.Searches#exhaustive()} (the exact optimum for small batches).
  *
  * <p>A strategy describes itself: its settings for provenance and checkpoint fingerprints ({@link
  * #describe()}), its checks before a run ({@link #validate}), the advice in the warnings about its

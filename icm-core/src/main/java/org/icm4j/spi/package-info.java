@@ -6,9 +6,9 @@
  * the {@link org.icm4j.spi.BatchHook hook between batches}, and {@link org.icm4j.spi.FineTuner
  * fine-tuners} (with {@link org.icm4j.spi.FineTuneRequest}, {@link
  * org.icm4j.spi.FineTunedModel} and {@link org.icm4j.spi.FineTuningListener}) for {@link
- * org.icm4j.IterativeFineTuning}, and {@link org.icm4j.spi.RewardModel reward models} with their
+ * org.icm4j.finetune.IterativeFineTuning}, and {@link org.icm4j.spi.RewardModel reward models} with their
  * {@link org.icm4j.spi.RewardTrainer trainers} (with {@link org.icm4j.spi.RewardTrainingRequest}),
- * trained on {@link org.icm4j.PreferencePair preference pairs} from ICM's labels.
+ * trained on {@link org.icm4j.reward.PreferencePair preference pairs} from ICM's labels.
  */
 @NullMarked
 package org.icm4j.spi;

@@ -8,7 +8,7 @@ import java.util.Map;
 import org.icm4j.Example;
 import org.icm4j.InvalidScoreException;
 import org.icm4j.LabelSpace;
-import org.icm4j.PreferencePair;
+import org.icm4j.reward.PreferencePair;
 import org.icm4j.spi.RewardModel;
 import org.junit.jupiter.api.Test;
 

@@ -16,7 +16,7 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
-import org.icm4j.IterationRecord;
+import org.icm4j.result.IterationRecord;
 import org.icm4j.LabelSpace;
 import org.icm4j.spi.ChainCheckpoint;
 

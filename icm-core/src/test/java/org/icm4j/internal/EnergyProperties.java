@@ -12,7 +12,7 @@ import org.icm4j.Example;
 import org.icm4j.Icm;
 import org.icm4j.LabelSpace;
 import org.icm4j.MutualPredictability;
-import org.icm4j.ProposalMode;
+import org.icm4j.search.ProposalMode;
 import org.icm4j.Rules;
 import org.icm4j.spi.ConsistencyRule;
 import org.icm4j.spi.ExampleSampler;

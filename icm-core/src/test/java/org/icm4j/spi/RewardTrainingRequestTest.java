@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import org.icm4j.Example;
-import org.icm4j.PreferencePair;
+import org.icm4j.reward.PreferencePair;
 import org.junit.jupiter.api.Test;
 
 class RewardTrainingRequestTest {

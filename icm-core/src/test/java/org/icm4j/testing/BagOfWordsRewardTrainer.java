@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.icm4j.Example;
-import org.icm4j.PreferencePair;
+import org.icm4j.reward.PreferencePair;
 import org.icm4j.spi.RewardModel;
 import org.icm4j.spi.RewardTrainer;
 import org.icm4j.spi.RewardTrainingRequest;

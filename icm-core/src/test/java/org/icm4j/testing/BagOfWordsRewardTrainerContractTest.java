@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.ArrayList;
 import java.util.List;
 import org.icm4j.Example;
-import org.icm4j.PreferencePair;
+import org.icm4j.reward.PreferencePair;
 import org.icm4j.spi.RewardModel;
 import org.icm4j.spi.RewardTrainer;
 import org.junit.jupiter.api.Test;

@@ -3,7 +3,7 @@ package org.icm4j.testing;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.icm4j.IterationRecord;
+import org.icm4j.result.IterationRecord;
 import org.icm4j.spi.ChainOutcome;
 import org.icm4j.spi.SearchProblem;
 import org.icm4j.spi.SearchState;

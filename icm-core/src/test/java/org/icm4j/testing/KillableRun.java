@@ -7,7 +7,7 @@ import org.icm4j.Icm;
 import org.icm4j.LabelSpace;
 import org.icm4j.LabelledExample;
 import org.icm4j.Rules;
-import org.icm4j.Searches;
+import org.icm4j.search.Searches;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreRequest;
 import org.icm4j.spi.ScoreResult;

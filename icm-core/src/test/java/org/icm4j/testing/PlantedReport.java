@@ -5,9 +5,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.icm4j.Icm;
-import org.icm4j.IcmResult;
+import org.icm4j.result.IcmResult;
 import org.icm4j.Rules;
-import org.icm4j.Searches;
+import org.icm4j.search.Searches;
 import org.icm4j.eval.Evaluation;
 
 /**

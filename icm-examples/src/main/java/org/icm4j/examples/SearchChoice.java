@@ -4,9 +4,9 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import java.util.Locale;
 import org.icm4j.Icm;
-import org.icm4j.MultiStartSearch;
-import org.icm4j.RuleHandling;
-import org.icm4j.Searches;
+import org.icm4j.search.MultiStartSearch;
+import org.icm4j.search.RuleHandling;
+import org.icm4j.search.Searches;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 

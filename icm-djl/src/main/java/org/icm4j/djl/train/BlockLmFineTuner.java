@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Fine-tunes a {@link BlockLm} on labelled examples: icm-core's {@link FineTuner} for DJL models,
- * and the training step of {@link org.icm4j.IterativeFineTuning}.
+ * and the training step of {@link org.icm4j.finetune.IterativeFineTuning}.
  *
  * <pre>{@code
  * try (BlockLm base = BlockLm.load(modelDir, Device.cpu());

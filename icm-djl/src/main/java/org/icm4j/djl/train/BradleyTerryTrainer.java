@@ -24,7 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.icm4j.IcmException;
-import org.icm4j.PreferencePair;
+import org.icm4j.reward.PreferencePair;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.GptConfig;
 import org.icm4j.text.PromptLayout;

@@ -1,5 +1,6 @@
-package org.icm4j;
+package org.icm4j.result;
 
+import org.icm4j.search.MultiStartSearch;
 import static java.util.Objects.requireNonNull;
 
 import java.util.List;

@@ -1,4 +1,4 @@
-package org.icm4j;
+package org.icm4j.result;
 
 /**
  * Work done by a run, summed over batches and chains. Immutable and thread-safe.

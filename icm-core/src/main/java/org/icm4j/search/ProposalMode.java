@@ -1,4 +1,4 @@
-package org.icm4j;
+package org.icm4j.search;
 
 /** How the annealing search proposes a label for the sampled example. */
 public enum ProposalMode {

@@ -1,5 +1,8 @@
-package org.icm4j;
+package org.icm4j.result;
 
+import org.icm4j.Icm;
+import org.icm4j.Labeling;
+import org.icm4j.MutualPredictability;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package org.icm4j;
+package org.icm4j.result;
 
 /**
  * The energy of one labeling of one batch, as the search computes it: {@code utility = alpha *

@@ -1,5 +1,17 @@
-package org.icm4j;
+package org.icm4j.finetune;
 
+import org.icm4j.CancellationToken;
+import org.icm4j.CheckpointException;
+import org.icm4j.Example;
+import org.icm4j.Icm;
+import org.icm4j.IcmException;
+import org.icm4j.LabelSpace;
+import org.icm4j.Labeling;
+import org.icm4j.Rules;
+import org.icm4j.result.BatchSummary;
+import org.icm4j.result.ChainSummary;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.RunCounts;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkState;
 import static java.util.Objects.requireNonNull;

@@ -1,5 +1,8 @@
-package org.icm4j;
+package org.icm4j.search;
 
+import org.icm4j.Icm;
+import org.icm4j.Rules;
+import org.icm4j.result.BatchSummary;
 import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 

@@ -1,5 +1,7 @@
-package org.icm4j;
+package org.icm4j.reward;
 
+import org.icm4j.Example;
+import org.icm4j.result.LabelDetail;
 import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 

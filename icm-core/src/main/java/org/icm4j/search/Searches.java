@@ -1,5 +1,6 @@
-package org.icm4j;
+package org.icm4j.search;
 
+import org.icm4j.Icm;
 import org.icm4j.internal.ExhaustiveSearch;
 import org.icm4j.spi.SearchStrategy;
 

@@ -1,4 +1,7 @@
-package org.icm4j;
+package org.icm4j.result;
+
+import org.icm4j.CancellationToken;
+
 
 /** How a run ended. */
 public enum RunStatus {

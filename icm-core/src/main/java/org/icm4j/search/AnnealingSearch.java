@@ -1,5 +1,6 @@
-package org.icm4j;
+package org.icm4j.search;
 
+import org.icm4j.Icm;
 import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 

@@ -1,5 +1,7 @@
-package org.icm4j;
+package org.icm4j.finetune;
 
+import org.icm4j.IcmException;
+import org.icm4j.Labeling;
 import static java.util.Objects.requireNonNull;
 
 import java.util.List;

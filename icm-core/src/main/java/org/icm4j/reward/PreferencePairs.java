@@ -1,5 +1,11 @@
-package org.icm4j;
+package org.icm4j.reward;
 
+import org.icm4j.Example;
+import org.icm4j.LabelSpace;
+import org.icm4j.Labeling;
+import org.icm4j.Rules;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.LabelDetail;
 import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 

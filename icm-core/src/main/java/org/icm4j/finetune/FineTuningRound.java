@@ -1,5 +1,8 @@
-package org.icm4j;
+package org.icm4j.finetune;
 
+import org.icm4j.Labeling;
+import org.icm4j.result.BatchSummary;
+import org.icm4j.result.RunCounts;
 import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 

@@ -1,4 +1,7 @@
-package org.icm4j;
+package org.icm4j.search;
+
+import org.icm4j.Rules;
+
 
 /**
  * How a search treats the consistency rules.

@@ -1,4 +1,4 @@
-package org.icm4j;
+package org.icm4j.result;
 
 import static java.util.Objects.requireNonNull;
 

@@ -1,4 +1,8 @@
-package org.icm4j;
+package org.icm4j.result;
+
+import org.icm4j.Icm;
+import org.icm4j.search.Searches;
+
 
 /** How an example's label was set. */
 public enum LabelSource {

@@ -1,4 +1,4 @@
-package org.icm4j;
+package org.icm4j.result;
 
 /**
  * One annealing chain (restart) of a batch. Immutable and thread-safe.
