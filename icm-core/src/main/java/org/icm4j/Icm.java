@@ -18,12 +18,12 @@ import java.util.concurrent.Executor;
 import org.icm4j.internal.Engine;
 import org.icm4j.spi.BatchHook;
 import org.icm4j.spi.ConsistencyRule;
-import org.icm4j.spi.ExampleSampler;
+import org.icm4j.spi.search.ExampleSampler;
 import org.icm4j.spi.IcmListener;
 import org.icm4j.spi.LabelScorer;
-import org.icm4j.spi.SearchSettings;
-import org.icm4j.spi.SearchStrategy;
-import org.icm4j.spi.TemperatureSchedule;
+import org.icm4j.spi.search.SearchSettings;
+import org.icm4j.spi.search.SearchStrategy;
+import org.icm4j.spi.search.TemperatureSchedule;
 import org.jspecify.annotations.Nullable;
 
 /**

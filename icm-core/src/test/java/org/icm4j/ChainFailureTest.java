@@ -22,7 +22,7 @@ import org.icm4j.spi.IcmListener;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreRequest;
 import org.icm4j.spi.ScoreResult;
-import org.icm4j.spi.SearchStrategy;
+import org.icm4j.spi.search.SearchStrategy;
 import org.icm4j.testing.PlantedWorld;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

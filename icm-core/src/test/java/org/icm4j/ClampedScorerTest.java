@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreResult;
-import org.icm4j.spi.SearchStrategy;
+import org.icm4j.spi.search.SearchStrategy;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 

@@ -2,7 +2,7 @@ package org.icm4j;
 
 import org.icm4j.search.RuleHandling;
 import org.icm4j.search.Searches;
-import org.icm4j.spi.SearchStrategy;
+import org.icm4j.spi.search.SearchStrategy;
 import org.icm4j.testing.SearchStrategyContract;
 
 class ExhaustiveSearchContractTest extends SearchStrategyContract {

@@ -1,6 +1,6 @@
 package org.icm4j;
 
-import org.icm4j.spi.SearchStrategy;
+import org.icm4j.spi.search.SearchStrategy;
 import org.icm4j.testing.GreedyFlipSearch;
 import org.icm4j.testing.SearchStrategyContract;
 

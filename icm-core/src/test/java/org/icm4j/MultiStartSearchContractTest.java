@@ -1,7 +1,7 @@
 package org.icm4j;
 
 import org.icm4j.search.Searches;
-import org.icm4j.spi.SearchStrategy;
+import org.icm4j.spi.search.SearchStrategy;
 import org.icm4j.testing.SearchStrategyContract;
 
 class MultiStartSearchContractTest extends SearchStrategyContract {

@@ -6,7 +6,7 @@ import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
-import org.icm4j.spi.TemperatureSchedule;
+import org.icm4j.spi.search.TemperatureSchedule;
 import org.icm4j.testing.OptimumStudy;
 import org.junit.jupiter.api.Test;
 

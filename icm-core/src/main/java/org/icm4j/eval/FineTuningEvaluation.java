@@ -12,7 +12,7 @@ import org.icm4j.Example;
 import org.icm4j.finetune.FineTuningRound;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
-import org.icm4j.spi.FineTuningListener;
+import org.icm4j.spi.finetune.FineTuningListener;
 import org.icm4j.spi.LabelScorer;
 
 /**

@@ -12,7 +12,7 @@ import org.icm4j.Example;
 import org.icm4j.Labeling;
 import org.icm4j.reward.PreferencePair;
 import org.icm4j.reward.PreferencePairs;
-import org.icm4j.spi.RewardModel;
+import org.icm4j.spi.reward.RewardModel;
 
 /**
  * Measures reward models the way RewardBench does: pairwise accuracy, the share of preference

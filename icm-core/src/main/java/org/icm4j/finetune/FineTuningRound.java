@@ -27,7 +27,7 @@ import java.util.Map;
  * @param trainedOn the labelled examples the model was fine-tuned on (all batches so far)
  * @param fineTuningTime wall-clock time of the fine-tuning ({@link Duration#ZERO} when none)
  * @param fineTuningDetails what the fine-tuner reported ({@link
- *     org.icm4j.spi.FineTunedModel#details()}), in its order
+ *     org.icm4j.spi.finetune.FineTunedModel#details()}), in its order
  */
 public record FineTuningRound(
     int index,

@@ -6,7 +6,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.util.List;
 import java.util.Optional;
-import org.icm4j.spi.FineTunedModel;
+import org.icm4j.spi.finetune.FineTunedModel;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -7,10 +7,10 @@ import java.util.random.RandomGenerator;
 import org.icm4j.search.AnnealingSearch;
 import org.icm4j.result.IterationRecord;
 import org.icm4j.search.ProposalMode;
-import org.icm4j.spi.ChainCheckpoint;
-import org.icm4j.spi.ChainOutcome;
-import org.icm4j.spi.SearchProblem;
-import org.icm4j.spi.SearchState;
+import org.icm4j.spi.search.ChainCheckpoint;
+import org.icm4j.spi.search.ChainOutcome;
+import org.icm4j.spi.search.SearchProblem;
+import org.icm4j.spi.search.SearchState;
 
 /**
  * The paper's Algorithm 1 (simulated annealing over labelings) with Algorithm 2 (ConsistencyFix):

@@ -18,7 +18,7 @@ import org.icm4j.MutualPredictability;
 import org.icm4j.PlannedBatch;
 import org.icm4j.result.RunCounts;
 import org.icm4j.spi.LabelScorer;
-import org.icm4j.spi.SearchState;
+import org.icm4j.spi.search.SearchState;
 import org.jspecify.annotations.Nullable;
 
 /** Runs the batches of a run one after another: each batch's chains, completion, details, alternatives and summary. */

@@ -7,10 +7,10 @@ import java.util.function.BooleanSupplier;
 import org.icm4j.result.ChainSummary;
 import org.icm4j.result.IterationRecord;
 import org.icm4j.result.RunCounts;
-import org.icm4j.spi.ChainCheckpoint;
-import org.icm4j.spi.ChainOutcome;
+import org.icm4j.spi.search.ChainCheckpoint;
+import org.icm4j.spi.search.ChainOutcome;
 import org.icm4j.spi.LabelScorer;
-import org.icm4j.spi.SearchState;
+import org.icm4j.spi.search.SearchState;
 import org.jspecify.annotations.Nullable;
 
 /** One batch's chains: each run by its strategy with its checkpoint sink, in turn or on the executor ({@link ParallelChains}). */

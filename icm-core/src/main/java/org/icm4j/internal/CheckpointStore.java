@@ -26,7 +26,7 @@ import org.icm4j.internal.CheckpointLines.BatchLine;
 import org.icm4j.internal.CheckpointLines.ChainLine;
 import org.icm4j.internal.CheckpointLines.HeaderLine;
 import org.icm4j.internal.CheckpointLines.SavedLine;
-import org.icm4j.spi.ChainCheckpoint;
+import org.icm4j.spi.search.ChainCheckpoint;
 import org.jspecify.annotations.Nullable;
 
 /**

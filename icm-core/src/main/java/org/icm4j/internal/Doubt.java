@@ -17,7 +17,7 @@ import org.icm4j.result.LabelDetail;
 import org.icm4j.result.LabelSource;
 import org.icm4j.LabelSpace;
 import org.icm4j.result.LabelSuggestion;
-import org.icm4j.spi.SearchState;
+import org.icm4j.spi.search.SearchState;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -22,9 +22,9 @@ import org.icm4j.spi.BatchHook;
 import org.icm4j.spi.ConsistencyRule;
 import org.icm4j.spi.IcmListener;
 import org.icm4j.spi.LabelScorer;
-import org.icm4j.spi.SearchSettings;
-import org.icm4j.spi.SearchState;
-import org.icm4j.spi.SearchStrategy;
+import org.icm4j.spi.search.SearchSettings;
+import org.icm4j.spi.search.SearchState;
+import org.icm4j.spi.search.SearchStrategy;
 import org.jspecify.annotations.Nullable;
 
 /** Runs batches and chains, keeps checkpoints, and assembles the result. */

@@ -3,10 +3,10 @@ package org.icm4j.internal;
 import java.util.List;
 import org.icm4j.IcmException;
 import org.icm4j.search.RuleHandling;
-import org.icm4j.spi.ChainOutcome;
-import org.icm4j.spi.SearchProblem;
-import org.icm4j.spi.SearchState;
-import org.icm4j.spi.SearchStrategy;
+import org.icm4j.spi.search.ChainOutcome;
+import org.icm4j.spi.search.SearchProblem;
+import org.icm4j.spi.search.SearchState;
+import org.icm4j.spi.search.SearchStrategy;
 
 /**
  * Evaluates every complete labeling and returns one of maximal U (the first in lexicographic order

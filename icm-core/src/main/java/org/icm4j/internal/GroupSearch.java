@@ -8,10 +8,10 @@ import java.util.random.RandomGenerator;
 import org.icm4j.result.IterationRecord;
 import org.icm4j.MutualPredictability;
 import org.icm4j.search.RuleHandling;
-import org.icm4j.spi.ChainCheckpoint;
-import org.icm4j.spi.ChainOutcome;
-import org.icm4j.spi.SearchProblem;
-import org.icm4j.spi.SearchState;
+import org.icm4j.spi.search.ChainCheckpoint;
+import org.icm4j.spi.search.ChainOutcome;
+import org.icm4j.spi.search.SearchProblem;
+import org.icm4j.spi.search.SearchState;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -10,13 +10,13 @@ import org.icm4j.Example;
 import org.icm4j.Icm;
 import org.icm4j.LabelSpace;
 import org.icm4j.LabelledExample;
-import org.icm4j.spi.ChainCheckpoint;
+import org.icm4j.spi.search.ChainCheckpoint;
 import org.icm4j.spi.IcmListener;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreRequest;
-import org.icm4j.spi.SearchProblem;
-import org.icm4j.spi.SearchSettings;
-import org.icm4j.spi.SearchState;
+import org.icm4j.spi.search.SearchProblem;
+import org.icm4j.spi.search.SearchSettings;
+import org.icm4j.spi.search.SearchState;
 import org.jspecify.annotations.Nullable;
 
 /** The engine's {@link SearchProblem}: one chain on one batch. Not thread-safe. */
@@ -646,9 +646,9 @@ public final class Problem implements SearchProblem {
   }
 
   @Override
-  public org.icm4j.spi.SamplerView view(SearchState state) {
+  public org.icm4j.spi.search.SamplerView view(SearchState state) {
     State s = (State) state;
-    return new org.icm4j.spi.SamplerView() {
+    return new org.icm4j.spi.search.SamplerView() {
       @Override
       public int size() {
         return s.labels.length;

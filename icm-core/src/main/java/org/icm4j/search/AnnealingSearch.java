@@ -7,12 +7,12 @@ import static java.util.Objects.requireNonNull;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.icm4j.internal.Annealing;
-import org.icm4j.spi.ChainOutcome;
-import org.icm4j.spi.ExampleSampler;
-import org.icm4j.spi.SearchProblem;
-import org.icm4j.spi.SearchSettings;
-import org.icm4j.spi.SearchStrategy;
-import org.icm4j.spi.TemperatureSchedule;
+import org.icm4j.spi.search.ChainOutcome;
+import org.icm4j.spi.search.ExampleSampler;
+import org.icm4j.spi.search.SearchProblem;
+import org.icm4j.spi.search.SearchSettings;
+import org.icm4j.spi.search.SearchStrategy;
+import org.icm4j.spi.search.TemperatureSchedule;
 
 /**
  * The paper's search, as the official code runs it: simulated annealing (Algorithm 1) with

@@ -7,9 +7,9 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 
 import org.icm4j.internal.GroupSearch;
-import org.icm4j.spi.ChainOutcome;
-import org.icm4j.spi.SearchProblem;
-import org.icm4j.spi.SearchStrategy;
+import org.icm4j.spi.search.ChainOutcome;
+import org.icm4j.spi.search.SearchProblem;
+import org.icm4j.spi.search.SearchStrategy;
 
 /**
  * The default search: several starts, each completed by the model and improved by moves of whole

@@ -2,7 +2,7 @@ package org.icm4j.search;
 
 import org.icm4j.Icm;
 import org.icm4j.internal.ExhaustiveSearch;
-import org.icm4j.spi.SearchStrategy;
+import org.icm4j.spi.search.SearchStrategy;
 
 /** The built-in search strategies. */
 public final class Searches {

@@ -18,7 +18,7 @@ import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
 import org.icm4j.result.IterationRecord;
 import org.icm4j.LabelSpace;
-import org.icm4j.spi.ChainCheckpoint;
+import org.icm4j.spi.search.ChainCheckpoint;
 
 /**
  * The cost of a checkpoint write per iteration (docs/benchmarks.md, "Checkpoint cost"): one chain

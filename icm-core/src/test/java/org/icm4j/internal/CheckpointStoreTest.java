@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.icm4j.result.IterationRecord;
 import org.icm4j.LabelSpace;
-import org.icm4j.spi.ChainCheckpoint;
+import org.icm4j.spi.search.ChainCheckpoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

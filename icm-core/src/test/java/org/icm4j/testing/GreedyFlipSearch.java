@@ -4,10 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.icm4j.result.IterationRecord;
-import org.icm4j.spi.ChainOutcome;
-import org.icm4j.spi.SearchProblem;
-import org.icm4j.spi.SearchState;
-import org.icm4j.spi.SearchStrategy;
+import org.icm4j.spi.search.ChainOutcome;
+import org.icm4j.spi.search.SearchProblem;
+import org.icm4j.spi.search.SearchState;
+import org.icm4j.spi.search.SearchStrategy;
 
 /**
  * The worked example of docs/writing-a-search.md: a third search strategy in one class, with no

@@ -137,10 +137,10 @@ public final class OptimumStudy {
     org.icm4j.internal.Problem p =
         org.icm4j.internal.Problem.standalone(
             in.world().examples(), LabelSpace.binary(), List.of(),
-            new org.icm4j.spi.SearchSettings(
+            new org.icm4j.spi.search.SearchSettings(
                 1, Icm.DEFAULT_ALPHA, org.icm4j.MutualPredictability.MEAN_SIGNED_LOG_ODDS),
             in.world().scorer(), 0);
-    org.icm4j.spi.SearchState state = p.evaluate(ys);
+    org.icm4j.spi.search.SearchState state = p.evaluate(ys);
     for (int i = 0; i < ys.length; i++) {
       double[] lp = p.predict(state, i);
       if (ys[i] < 0 || (lp[0] >= lp[1] ? 0 : 1) != ys[i]) {
@@ -168,7 +168,7 @@ public final class OptimumStudy {
       double[] optima,
       ProposalMode mode,
       int iterations,
-      org.icm4j.spi.TemperatureSchedule schedule,
+      org.icm4j.spi.search.TemperatureSchedule schedule,
       boolean keepBest) {
     return compare(instances, optima, null, mode, iterations, schedule, keepBest);
   }
@@ -180,7 +180,7 @@ public final class OptimumStudy {
       @org.jspecify.annotations.Nullable List<Labeling> optimalLabelings,
       ProposalMode mode,
       int iterations,
-      org.icm4j.spi.TemperatureSchedule schedule,
+      org.icm4j.spi.search.TemperatureSchedule schedule,
       boolean keepBest) {
     int hits = 0;
     double gapSum = 0;
@@ -214,10 +214,10 @@ public final class OptimumStudy {
     int count = args.length > 0 ? Integer.parseInt(args[0]) : 200;
     int iterations = args.length > 1 ? Integer.parseInt(args[1]) : 200;
     String[] sched = (args.length > 2 ? args[2] : "official:10").split(":");
-    org.icm4j.spi.TemperatureSchedule schedule =
+    org.icm4j.spi.search.TemperatureSchedule schedule =
         sched[0].equals("official")
-            ? org.icm4j.spi.TemperatureSchedule.officialLog(Double.parseDouble(sched[1]), 0.01)
-            : org.icm4j.spi.TemperatureSchedule.exponential(
+            ? org.icm4j.spi.search.TemperatureSchedule.officialLog(Double.parseDouble(sched[1]), 0.01)
+            : org.icm4j.spi.search.TemperatureSchedule.exponential(
                 Double.parseDouble(sched[1]), Double.parseDouble(sched[2]), 0.01);
     List<Instance> instances = instances(count, 2025);
     double[] optima = new double[count];

@@ -22,7 +22,7 @@ import org.icm4j.result.RunStatus;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreRequest;
 import org.icm4j.spi.ScoreResult;
-import org.icm4j.spi.SearchStrategy;
+import org.icm4j.spi.search.SearchStrategy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

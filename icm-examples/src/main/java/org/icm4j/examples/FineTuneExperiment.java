@@ -28,9 +28,9 @@ import org.icm4j.djl.train.FineTuneOptions;
 import org.icm4j.eval.Evaluation;
 import org.icm4j.eval.FineTuningEvaluation;
 import org.icm4j.eval.GoldLabels;
-import org.icm4j.spi.FineTuneRequest;
-import org.icm4j.spi.FineTunedModel;
-import org.icm4j.spi.FineTuningListener;
+import org.icm4j.spi.finetune.FineTuneRequest;
+import org.icm4j.spi.finetune.FineTunedModel;
+import org.icm4j.spi.finetune.FineTuningListener;
 import org.icm4j.spi.IcmListener;
 import org.icm4j.spi.LabelScorer;
 

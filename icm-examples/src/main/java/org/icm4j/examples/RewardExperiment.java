@@ -35,8 +35,8 @@ import org.icm4j.eval.Evaluation;
 import org.icm4j.eval.GoldLabels;
 import org.icm4j.eval.RewardEvaluation;
 import org.icm4j.spi.ConsistencyRule;
-import org.icm4j.spi.RewardModel;
-import org.icm4j.spi.RewardTrainingRequest;
+import org.icm4j.spi.reward.RewardModel;
+import org.icm4j.spi.reward.RewardTrainingRequest;
 
 /**
  * The paper's reward-model result (the Claude 3.5 Haiku assistant) in miniature on the {@link

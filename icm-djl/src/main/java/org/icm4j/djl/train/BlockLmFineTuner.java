@@ -14,9 +14,9 @@ import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.DjlScorer;
 import org.icm4j.djl.GptConfig;
 import org.icm4j.text.PromptLayout;
-import org.icm4j.spi.FineTuneRequest;
-import org.icm4j.spi.FineTunedModel;
-import org.icm4j.spi.FineTuner;
+import org.icm4j.spi.finetune.FineTuneRequest;
+import org.icm4j.spi.finetune.FineTunedModel;
+import org.icm4j.spi.finetune.FineTuner;
 import org.jspecify.annotations.Nullable;
 
 /**

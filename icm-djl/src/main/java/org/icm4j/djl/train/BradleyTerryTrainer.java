@@ -29,8 +29,8 @@ import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.GptConfig;
 import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
-import org.icm4j.spi.RewardTrainer;
-import org.icm4j.spi.RewardTrainingRequest;
+import org.icm4j.spi.reward.RewardTrainer;
+import org.icm4j.spi.reward.RewardTrainingRequest;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -17,7 +17,7 @@ import org.icm4j.Example;
 import org.icm4j.reward.PreferencePair;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.eval.RewardEvaluation;
-import org.icm4j.spi.RewardTrainingRequest;
+import org.icm4j.spi.reward.RewardTrainingRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

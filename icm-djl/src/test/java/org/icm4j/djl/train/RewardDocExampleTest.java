@@ -18,7 +18,7 @@ import org.icm4j.djl.DjlScorer;
 import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
 import org.icm4j.io.Jsonl;
-import org.icm4j.spi.RewardTrainingRequest;
+import org.icm4j.spi.reward.RewardTrainingRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,5 +1,6 @@
-package org.icm4j.spi;
+package org.icm4j.spi.finetune;
 
+import org.icm4j.spi.LabelScorer;
 import org.icm4j.finetune.FineTuningRound;
 
 /**

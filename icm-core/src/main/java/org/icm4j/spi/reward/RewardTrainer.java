@@ -1,4 +1,4 @@
-package org.icm4j.spi;
+package org.icm4j.spi.reward;
 
 /**
  * Trains a reward model on preference pairs, starting from the same base every time: the step

@@ -1,4 +1,4 @@
-package org.icm4j.spi;
+package org.icm4j.spi.search;
 
 import java.util.Map;
 

@@ -1,4 +1,4 @@
-package org.icm4j.spi;
+package org.icm4j.spi.reward;
 
 import static java.util.Objects.requireNonNull;
 

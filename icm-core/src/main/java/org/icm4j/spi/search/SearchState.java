@@ -1,4 +1,4 @@
-package org.icm4j.spi;
+package org.icm4j.spi.search;
 
 /**
  * A labeling of one batch with its energy. Immutable; created only by a {@link SearchProblem}.

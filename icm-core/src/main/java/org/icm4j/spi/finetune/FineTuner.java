@@ -1,4 +1,4 @@
-package org.icm4j.spi;
+package org.icm4j.spi.finetune;
 
 /**
  * Fine-tunes a base model on labelled examples and returns the fine-tuned model: the training step

@@ -1,4 +1,4 @@
-package org.icm4j.spi;
+package org.icm4j.spi.search;
 
 import static com.google.common.base.Preconditions.checkArgument;
 

@@ -1,4 +1,4 @@
-package org.icm4j.spi;
+package org.icm4j.spi.search;
 
 /**
  * What an {@link ExampleSampler} may see of the current labeling: indices {@code 0..size()-1} are

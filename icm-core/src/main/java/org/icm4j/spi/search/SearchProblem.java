@@ -1,5 +1,6 @@
-package org.icm4j.spi;
+package org.icm4j.spi.search;
 
+import org.icm4j.spi.IcmListener;
 import java.util.List;
 import java.util.random.RandomGenerator;
 import org.icm4j.Example;
