@@ -39,6 +39,7 @@ import org.icm4j.PlannedBatch;
 import org.icm4j.Provenance;
 import org.icm4j.RunCounts;
 import org.icm4j.RunStatus;
+import org.icm4j.internal.checkpoint.CheckpointStore;
 import org.icm4j.spi.BatchHook;
 import org.icm4j.spi.ChainCheckpoint;
 import org.icm4j.spi.ChainOutcome;

@@ -1,4 +1,4 @@
-package org.icm4j.internal;
+package org.icm4j.internal.checkpoint;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
