@@ -37,12 +37,12 @@ import org.icm4j.spi.ScoreResult;
  * see docs/architecture.md, "Changing the checkpoint format") with
  *
  * <pre>{@code
- * mvn -o -q -pl icm-core test-compile exec:java \
+ * mvn -B -q -pl icm-core test-compile exec:java \
  *     -Dexec.mainClass=org.icm4j.internal.checkpoint.GoldenRun \
- *     -Dexec.args=src/test/resources/checkpoints
+ *     -Dexec.args=icm-core/src/test/resources/checkpoints
  * }</pre>
  *
- * which writes {@code format-<N>-annealing.ckpt} and {@code format-<N>-default.ckpt} there, N
+ * from the repository's root, which writes {@code format-<N>-annealing.ckpt} and {@code format-<N>-default.ckpt} there, N
  * being the format the code writes.
  */
 public final class GoldenRun {
