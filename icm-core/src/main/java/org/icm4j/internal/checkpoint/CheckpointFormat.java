@@ -115,34 +115,15 @@ final class CheckpointFormat {
     }
 
     /**
-     * The chain's state this line describes, given the state its previous line described ({@code
-     * null}: none, then {@code historyFrom} and {@code savedFrom} are 0).
-     *
-     * @throws IllegalArgumentException when the line keeps more than {@code before} holds, or a
-     *     record cannot be built
+     * The chain's state this line describes, given its whole history and saved labelings: the
+     * first {@code historyFrom} and {@code savedFrom} of its previous line's state followed by this
+     * line's own ({@link #history()} and {@link #saved()} converted). The reader keeps those lists
+     * as it reads, so that a long journal costs each record once.
      */
-    CheckpointStore.ChainData toData(CheckpointStore.@Nullable ChainData before) {
-      List<IterationRecord> h = new ArrayList<>(before == null ? List.of() : prefix(before.history(), historyFrom, "history records"));
-      for (IterationLine r : history) {
-        h.add(r.toRecord());
-      }
-      List<ChainCheckpoint.Saved> s = new ArrayList<>(before == null ? List.of() : prefix(before.saved(), savedFrom, "saved labelings"));
-      for (SavedLine l : saved) {
-        s.add(l.toSaved());
-      }
-      if (before == null && (historyFrom != 0 || savedFrom != 0)) {
-        throw new IllegalArgumentException("keeps earlier records, but it is the chain's first");
-      }
+    CheckpointStore.ChainData toData(List<IterationRecord> wholeHistory, List<ChainCheckpoint.Saved> wholeSaved) {
       return new CheckpointStore.ChainData(
-          chain, seed, done, new ChainCheckpoint(iteration, accepted, labels, p, h, bestLabels, bestP, s), bestEnd, rng,
-          calls, queries, tokens);
-    }
-
-    private static <T> List<T> prefix(List<T> list, int n, String what) {
-      if (n < 0 || n > list.size()) {
-        throw new IllegalArgumentException("keeps " + n + " " + what + ", but the records before it hold " + list.size());
-      }
-      return list.subList(0, n);
+          chain, seed, done, new ChainCheckpoint(iteration, accepted, labels, p, wholeHistory, bestLabels, bestP, wholeSaved),
+          bestEnd, rng, calls, queries, tokens);
     }
   }
 

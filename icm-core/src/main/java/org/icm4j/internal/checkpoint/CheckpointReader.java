@@ -26,6 +26,8 @@ import org.icm4j.internal.checkpoint.CheckpointFormat.HeaderLine;
 import org.icm4j.internal.checkpoint.CheckpointFormat.IterationLine;
 import org.icm4j.internal.checkpoint.CheckpointFormat.SavedLine;
 import org.icm4j.internal.Batches;
+import org.icm4j.spi.ChainCheckpoint;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a checkpoint file and checks it against the run that resumes it: every line's checksum
@@ -68,9 +70,22 @@ final class CheckpointReader {
   private int currentBatch;
   private int nextSeq;
   /** The chains of the current batch as their records build them. */
-  private final Map<Integer, CheckpointStore.ChainData> chains = new TreeMap<>();
-  /** How many of each chain's history records are accepted moves. */
-  private final Map<Integer, Integer> acceptedRecords = new TreeMap<>();
+  private final Map<Integer, Journal> chains = new TreeMap<>();
+
+  /**
+   * A chain's history and saved labelings as its lines build them (each line keeps a prefix of
+   * them and adds its own), the number of accepted moves in that history, and its last line.
+   */
+  private static final class Journal {
+    final List<IterationRecord> history = new ArrayList<>();
+    final List<ChainCheckpoint.Saved> saved = new ArrayList<>();
+    int accepted;
+    @Nullable ChainLine last;
+
+    CheckpointStore.ChainData data() {
+      return java.util.Objects.requireNonNull(last).toData(history, saved); // copied by ChainCheckpoint
+    }
+  }
 
   private CheckpointReader(Path file, CheckpointStore.Expected expected) {
     this.file = file;
@@ -123,7 +138,9 @@ final class CheckpointReader {
       line(lineNo, all, start, end);
       start = end + 1;
     }
-    return new Loaded(finished, currentBatch, chains, nextSeq, start);
+    Map<Integer, CheckpointStore.ChainData> data = new TreeMap<>();
+    chains.forEach((chain, journal) -> data.put(chain, journal.data()));
+    return new Loaded(finished, currentBatch, data, nextSeq, start);
   }
 
   /** Reads and checks line {@code lineNo}, bytes {@code [start, end)} of the file. */
@@ -226,35 +243,35 @@ final class CheckpointReader {
     labels(lineNo, what + " best labeling", c.bestLabels(), n, true);
     finite(lineNo, what + " P", c.p());
     finite(lineNo, what + " best P", c.bestP());
-    CheckpointStore.ChainData before = chains.get(c.chain());
-    List<IterationRecord> history = before == null ? List.of() : before.history();
-    int saved = before == null ? 0 : before.saved().size();
-    if (c.historyFrom() < 0 || c.historyFrom() > history.size()) {
+    Journal j = chains.computeIfAbsent(c.chain(), k -> new Journal());
+    if (c.historyFrom() < 0 || c.historyFrom() > j.history.size()) {
       throw invalidLine(
-          lineNo, what + " keeps " + c.historyFrom() + " history records, but the records before it hold " + history.size());
+          lineNo, what + " keeps " + c.historyFrom() + " history records, but the records before it hold " + j.history.size());
     }
-    if (c.savedFrom() < 0 || c.savedFrom() > saved) {
+    if (c.savedFrom() < 0 || c.savedFrom() > j.saved.size()) {
       throw invalidLine(
-          lineNo, what + " keeps " + c.savedFrom() + " saved labelings, but the records before it hold " + saved);
+          lineNo, what + " keeps " + c.savedFrom() + " saved labelings, but the records before it hold " + j.saved.size());
     }
-    int accepted = acceptedRecords.getOrDefault(c.chain(), 0);
-    for (IterationRecord r : history.subList(c.historyFrom(), history.size())) {
-      accepted -= r.accepted() ? 1 : 0;
+    List<IterationRecord> dropped = j.history.subList(c.historyFrom(), j.history.size());
+    for (IterationRecord r : dropped) {
+      j.accepted -= r.accepted() ? 1 : 0;
     }
+    dropped.clear();
     List<IterationRecord> added = convert(lineNo, () -> c.history().stream().map(IterationLine::toRecord).toList());
-    accepted += records(lineNo, what, added, c.historyFrom(), n);
+    j.accepted += records(lineNo, what, added, j.history.size(), n);
+    j.history.addAll(added);
+    j.saved.subList(c.savedFrom(), j.saved.size()).clear();
     for (SavedLine l : c.saved()) {
       labels(lineNo, what + " saved labeling", l.labels(), n, false);
       finite(lineNo, what + " saved labeling's P", l.p());
+      j.saved.add(l.toSaved());
     }
-    int savedNow = c.savedFrom() + c.saved().size();
-    counts(lineNo, what, c.iteration(), c.accepted(), c.historyFrom() + added.size(), accepted);
-    if (c.done() ? c.bestEnd() < -1 || c.bestEnd() >= savedNow : c.bestEnd() != -1) {
-      throw invalidLine(lineNo, what + " returned saved labeling " + c.bestEnd() + " of " + savedNow);
+    counts(lineNo, what, c.iteration(), c.accepted(), j.history.size(), j.accepted);
+    if (c.done() ? c.bestEnd() < -1 || c.bestEnd() >= j.saved.size() : c.bestEnd() != -1) {
+      throw invalidLine(lineNo, what + " returned saved labeling " + c.bestEnd() + " of " + j.saved.size());
     }
     work(lineNo, what, c.calls(), c.queries(), c.tokens());
-    chains.put(c.chain(), convert(lineNo, () -> c.toData(before)));
-    acceptedRecords.put(c.chain(), accepted);
+    j.last = c;
   }
 
   /**
@@ -346,7 +363,6 @@ final class CheckpointReader {
     }
     finished.add(b);
     chains.clear();
-    acceptedRecords.clear();
     currentBatch = line.batch() + 1;
   }
 

@@ -186,7 +186,8 @@ class GoldenCheckpointTest {
   void everyRecordOfTheGoldenFile_isWrittenBackByteForByte(Variant v) throws IOException {
     List<String> lines = Files.readAllLines(golden(fileName(v, 4)), StandardCharsets.UTF_8);
     var sha = CheckpointLines.sha256();
-    Map<Integer, CheckpointStore.ChainData> chains = new HashMap<>();
+    Map<Integer, List<IterationRecord>> histories = new HashMap<>();
+    Map<Integer, List<org.icm4j.spi.ChainCheckpoint.Saved>> saved = new HashMap<>();
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i);
       JsonNode node = CheckpointLines.JSON.readTree(line.substring(65));
@@ -195,13 +196,20 @@ class GoldenCheckpointTest {
             case "header" -> CheckpointLines.JSON.treeToValue(node, CheckpointFormat.HeaderLine.class);
             case "batch" -> {
               CheckpointFormat.BatchLine b = CheckpointLines.JSON.treeToValue(node, CheckpointFormat.BatchLine.class);
-              chains.clear();
+              histories.clear();
+              saved.clear();
               yield CheckpointFormat.BatchLine.of(b.seq(), b.toFinished());
             }
             case "chain" -> {
               CheckpointFormat.ChainLine c = CheckpointLines.JSON.treeToValue(node, CheckpointFormat.ChainLine.class);
-              CheckpointStore.ChainData data = c.toData(chains.get(c.chain()));
-              chains.put(c.chain(), data);
+              // the chain's history and saved labelings: the prefix the line keeps, then its own
+              List<IterationRecord> h = histories.computeIfAbsent(c.chain(), k -> new ArrayList<>());
+              h.subList(c.historyFrom(), h.size()).clear();
+              c.history().forEach(r -> h.add(r.toRecord()));
+              List<org.icm4j.spi.ChainCheckpoint.Saved> s = saved.computeIfAbsent(c.chain(), k -> new ArrayList<>());
+              s.subList(c.savedFrom(), s.size()).clear();
+              c.saved().forEach(l -> s.add(l.toSaved()));
+              CheckpointStore.ChainData data = c.toData(h, s);
               yield CheckpointFormat.ChainLine.of(c.seq(), c.batch(), data, c.historyFrom(), c.savedFrom());
             }
             default -> throw new AssertionError("kind " + node.get("kind"));
