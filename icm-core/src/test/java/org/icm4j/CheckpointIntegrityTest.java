@@ -381,7 +381,7 @@ class CheckpointIntegrityTest {
     Path file = dir.resolve("old.json");
     Files.writeString(file, "{\"format\":2,\"fingerprint\":\"298458f4\",\"finished\":[],\"currentBatch\":0,\"chains\":[]}");
     assertThat(rejected(paper(), file))
-        .hasMessageContaining("has format 2, written by an earlier icm4j; this one reads format 3")
+        .hasMessageContaining("has format 2, written by an earlier icm4j; this one reads format 4")
         .hasMessageContaining("delete the file");
   }
 

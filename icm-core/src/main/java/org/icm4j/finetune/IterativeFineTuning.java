@@ -27,7 +27,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.icm4j.internal.CountingScorer;
-import org.icm4j.internal.FineTuningState;
+import org.icm4j.internal.checkpoint.FineTuningState;
 import org.icm4j.internal.SplitMix64;
 import org.icm4j.spi.BatchHook;
 import org.icm4j.spi.finetune.FineTuneRequest;

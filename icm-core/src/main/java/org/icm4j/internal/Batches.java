@@ -8,7 +8,7 @@ import java.util.TreeMap;
 import org.icm4j.Example;
 
 /** Splits a data set into batches of whole groups. */
-final class Batches {
+public final class Batches {
   private Batches() {}
 
   /**
@@ -101,7 +101,7 @@ final class Batches {
    * (each followed by a zero byte). It depends on the batch's examples alone, not on its place in
    * the plan, so a batch run on its own gets the seeds it gets inside a whole run.
    */
-  static String key(List<String> sortedIds) {
+  public static String key(List<String> sortedIds) {
     com.google.common.hash.Hasher h = com.google.common.hash.Hashing.sha256().newHasher();
     for (String id : sortedIds) {
       h.putString(id, java.nio.charset.StandardCharsets.UTF_8).putByte((byte) 0);
@@ -110,7 +110,7 @@ final class Batches {
   }
 
   /** The seed of chain {@code chain} of the batch with this key, from the run's seed. */
-  static long chainSeed(long runSeed, String key, int chain) {
+  public static long chainSeed(long runSeed, String key, int chain) {
     return SplitMix64.derive(runSeed, Long.parseUnsignedLong(key, 16), chain);
   }
 }

@@ -1,5 +1,6 @@
 package org.icm4j.internal;
 
+import org.icm4j.internal.checkpoint.CheckpointStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;

@@ -1,5 +1,6 @@
 package org.icm4j.internal;
 
+import org.icm4j.internal.checkpoint.CheckpointStore;
 import com.google.common.hash.Hasher;
 import com.google.common.hash.Hashing;
 import java.nio.charset.StandardCharsets;

@@ -1,9 +1,9 @@
-package org.icm4j.internal;
+package org.icm4j.internal.checkpoint;
 
-import static org.icm4j.internal.CheckpointLines.HASH_CHARS;
-import static org.icm4j.internal.CheckpointLines.JSON;
-import static org.icm4j.internal.CheckpointLines.jsonProblem;
-import static org.icm4j.internal.CheckpointLines.lineColumn;
+import static org.icm4j.internal.checkpoint.CheckpointLines.HASH_CHARS;
+import static org.icm4j.internal.checkpoint.CheckpointLines.JSON;
+import static org.icm4j.internal.checkpoint.CheckpointLines.jsonProblem;
+import static org.icm4j.internal.checkpoint.CheckpointLines.lineColumn;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,17 +14,18 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 import org.icm4j.result.BatchSummary;
 import org.icm4j.result.ChainSummary;
 import org.icm4j.CheckpointException;
 import org.icm4j.result.IterationRecord;
 import org.icm4j.result.RunCounts;
-import org.icm4j.internal.CheckpointLines.BatchLine;
-import org.icm4j.internal.CheckpointLines.ChainLine;
-import org.icm4j.internal.CheckpointLines.HeaderLine;
-import org.icm4j.internal.CheckpointLines.SavedLine;
+import org.icm4j.internal.checkpoint.CheckpointFormat.BatchLine;
+import org.icm4j.internal.checkpoint.CheckpointFormat.ChainLine;
+import org.icm4j.internal.checkpoint.CheckpointFormat.HeaderLine;
+import org.icm4j.internal.checkpoint.CheckpointFormat.IterationLine;
+import org.icm4j.internal.checkpoint.CheckpointFormat.SavedLine;
+import org.icm4j.internal.Batches;
 import org.icm4j.spi.search.ChainCheckpoint;
 import org.jspecify.annotations.Nullable;
 
@@ -69,7 +70,22 @@ final class CheckpointReader {
   private int currentBatch;
   private int nextSeq;
   /** The chains of the current batch as their records build them. */
-  private final Map<Integer, Building> building = new TreeMap<>();
+  private final Map<Integer, Journal> chains = new TreeMap<>();
+
+  /**
+   * A chain's history and saved labelings as its lines build them (each line keeps a prefix of
+   * them and adds its own), the number of accepted moves in that history, and its last line.
+   */
+  private static final class Journal {
+    final List<IterationRecord> history = new ArrayList<>();
+    final List<ChainCheckpoint.Saved> saved = new ArrayList<>();
+    int accepted;
+    @Nullable ChainLine last;
+
+    CheckpointStore.ChainData data() {
+      return java.util.Objects.requireNonNull(last).toData(history, saved); // copied by ChainCheckpoint
+    }
+  }
 
   private CheckpointReader(Path file, CheckpointStore.Expected expected) {
     this.file = file;
@@ -122,11 +138,9 @@ final class CheckpointReader {
       line(lineNo, all, start, end);
       start = end + 1;
     }
-    Map<Integer, CheckpointStore.ChainData> chains = new TreeMap<>();
-    for (Map.Entry<Integer, Building> e : building.entrySet()) {
-      chains.put(e.getKey(), e.getValue().data());
-    }
-    return new Loaded(finished, currentBatch, chains, nextSeq, start);
+    Map<Integer, CheckpointStore.ChainData> data = new TreeMap<>();
+    chains.forEach((chain, journal) -> data.put(chain, journal.data()));
+    return new Loaded(finished, currentBatch, data, nextSeq, start);
   }
 
   /** Reads and checks line {@code lineNo}, bytes {@code [start, end)} of the file. */
@@ -177,7 +191,7 @@ final class CheckpointReader {
     try {
       return JSON.treeToValue(node, type);
     } catch (JsonProcessingException | IllegalArgumentException e) {
-      throw invalidLine(lineNo, e instanceof JsonProcessingException j ? jsonProblem(j, 0) : e.getMessage());
+      throw invalidLine(lineNo, e instanceof JsonProcessingException j ? jsonProblem(j, 0) : String.valueOf(e.getMessage()));
     }
   }
 
@@ -188,11 +202,8 @@ final class CheckpointReader {
     if (format == null || !format.isInt()) {
       throw invalidLine(lineNo, "(the header) has no format number");
     }
-    if (format.intValue() != CheckpointStore.FORMAT) {
-      throw new CheckpointException(
-          "checkpoint " + file + " has format " + format.intValue() + ", this icm4j reads format " + CheckpointStore.FORMAT
-              + ": finish the run with the icm4j version that wrote it, or delete the file to start afresh",
-          null);
+    if (format.intValue() != CheckpointFormat.VERSION) {
+      throw CheckpointFormat.refusal(file, format.intValue());
     }
     HeaderLine h = as(lineNo, node, HeaderLine.class);
     if (!h.fingerprint().equals(expected.fingerprint())) {
@@ -232,59 +243,58 @@ final class CheckpointReader {
     labels(lineNo, what + " best labeling", c.bestLabels(), n, true);
     finite(lineNo, what + " P", c.p());
     finite(lineNo, what + " best P", c.bestP());
-    Building b = building.computeIfAbsent(c.chain(), k -> new Building());
-    if (c.historyFrom() < 0 || c.historyFrom() > b.history.size()) {
+    Journal j = chains.computeIfAbsent(c.chain(), k -> new Journal());
+    if (c.historyFrom() < 0 || c.historyFrom() > j.history.size()) {
       throw invalidLine(
-          lineNo, what + " keeps " + c.historyFrom() + " history records, but the records before it hold " + b.history.size());
+          lineNo, what + " keeps " + c.historyFrom() + " history records, but the records before it hold " + j.history.size());
     }
-    if (c.savedFrom() < 0 || c.savedFrom() > b.saved.size()) {
+    if (c.savedFrom() < 0 || c.savedFrom() > j.saved.size()) {
       throw invalidLine(
-          lineNo, what + " keeps " + c.savedFrom() + " saved labelings, but the records before it hold " + b.saved.size());
+          lineNo, what + " keeps " + c.savedFrom() + " saved labelings, but the records before it hold " + j.saved.size());
     }
-    List<IterationRecord> dropped = b.history.subList(c.historyFrom(), b.history.size());
+    List<IterationRecord> dropped = j.history.subList(c.historyFrom(), j.history.size());
     for (IterationRecord r : dropped) {
-      b.accepted -= r.accepted() ? 1 : 0;
+      j.accepted -= r.accepted() ? 1 : 0;
     }
     dropped.clear();
-    b.accepted += records(lineNo, what, c.history(), b.history.size(), n);
-    b.history.addAll(c.history());
-    b.saved.subList(c.savedFrom(), b.saved.size()).clear();
+    List<IterationRecord> added = convert(lineNo, () -> c.history().stream().map(IterationLine::toRecord).toList());
+    j.accepted += records(lineNo, what, added, j.history.size(), n);
+    j.history.addAll(added);
+    j.saved.subList(c.savedFrom(), j.saved.size()).clear();
     for (SavedLine l : c.saved()) {
       labels(lineNo, what + " saved labeling", l.labels(), n, false);
       finite(lineNo, what + " saved labeling's P", l.p());
-      b.saved.add(new ChainCheckpoint.Saved(l.labels(), l.p()));
+      j.saved.add(l.toSaved());
     }
-    counts(lineNo, what, c.iteration(), c.accepted(), b.history.size(), b.accepted);
-    if (c.done() ? c.bestEnd() < -1 || c.bestEnd() >= b.saved.size() : c.bestEnd() != -1) {
-      throw invalidLine(lineNo, what + " returned saved labeling " + c.bestEnd() + " of " + b.saved.size());
+    counts(lineNo, what, c.iteration(), c.accepted(), j.history.size(), j.accepted);
+    if (c.done() ? c.bestEnd() < -1 || c.bestEnd() >= j.saved.size() : c.bestEnd() != -1) {
+      throw invalidLine(lineNo, what + " returned saved labeling " + c.bestEnd() + " of " + j.saved.size());
     }
     work(lineNo, what, c.calls(), c.queries(), c.tokens());
-    b.last = c;
+    j.last = c;
   }
 
-  /** A chain of the current batch as its records build it while the file is read. */
-  private static final class Building {
-    final List<IterationRecord> history = new ArrayList<>();
-    final List<ChainCheckpoint.Saved> saved = new ArrayList<>();
-    int accepted;
-    @Nullable ChainLine last;
-
-    CheckpointStore.ChainData data() {
-      ChainLine c = Objects.requireNonNull(last);
-      return new CheckpointStore.ChainData(
-          c.chain(), c.seed(), c.done(), c.iteration(), c.accepted(), c.labels(), c.p(), List.copyOf(history),
-          c.bestLabels(), c.bestP(), List.copyOf(saved), c.bestEnd(), c.rng(), c.calls(), c.queries(), c.tokens());
+  /**
+   * Builds the public records a line holds; a value they refuse (a probability outside [0, 1],
+   * an unknown label source) fails naming the line.
+   */
+  private <T> T convert(int lineNo, java.util.function.Supplier<T> conversion) {
+    try {
+      return conversion.get();
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw invalidLine(lineNo, "holds a value no icm4j writes (" + e.getMessage() + ")");
     }
   }
 
-  private void batch(int lineNo, BatchLine b) {
-    int n = batchSize(lineNo, b.batch(), "the record");
-    String what = "(finished batch " + b.batch() + ")";
+  private void batch(int lineNo, BatchLine line) {
+    int n = batchSize(lineNo, line.batch(), "the record");
+    String what = "(finished batch " + line.batch() + ")";
+    CheckpointStore.FinishedBatch b = convert(lineNo, line::toFinished);
     BatchSummary s = b.summary();
-    if (s.index() != b.batch()) {
+    if (s.index() != line.batch()) {
       throw invalidLine(lineNo, what + " holds the summary of batch " + s.index());
     }
-    if (!s.exampleIds().equals(expected.batches().get(b.batch()))) {
+    if (!s.exampleIds().equals(expected.batches().get(line.batch()))) {
       throw invalidLine(lineNo, what + " lists other examples than the batch has");
     }
     if (s.cancelled()) {
@@ -302,7 +312,7 @@ final class CheckpointReader {
     for (int c = 0; c < s.chains().size(); c++) {
       ChainSummary cs = s.chains().get(c);
       String chain = what + " chain " + c;
-      if (cs.chain() != c || cs.seed() != Batches.chainSeed(expected.seed(), Batches.key(expected.batches().get(b.batch())), c)) {
+      if (cs.chain() != c || cs.seed() != Batches.chainSeed(expected.seed(), Batches.key(expected.batches().get(line.batch())), c)) {
         throw invalidLine(lineNo, chain + " has index " + cs.chain() + " and seed " + cs.seed() + ", not its own");
       }
       if (cs.cancelled()) {
@@ -351,9 +361,9 @@ final class CheckpointReader {
     if (d != b.details().size()) {
       throw invalidLine(lineNo, what + " has " + b.details().size() + " label details for " + d + " labels");
     }
-    finished.add(new CheckpointStore.FinishedBatch(s, b.labels(), k, b.details()));
-    building.clear();
-    currentBatch = b.batch() + 1;
+    finished.add(b);
+    chains.clear();
+    currentBatch = line.batch() + 1;
   }
 
   private void labels(int lineNo, String what, int[] labels, int n, boolean mayBeEmpty) {
@@ -452,11 +462,7 @@ final class CheckpointReader {
       JsonNode node = JSON.readTree(all);
       JsonNode format = node == null ? null : node.get("format");
       if (format != null && format.isInt()) {
-        return new CheckpointException(
-            "checkpoint " + file + " has format " + format.intValue() + ", written by an earlier icm4j; this one"
-                + " reads format " + CheckpointStore.FORMAT + ": finish the run with the icm4j version that wrote it, or delete the"
-                + " file to start afresh",
-            null);
+        return CheckpointFormat.refusal(file, format.intValue());
       }
       return corrupt("is JSON but not a checkpoint (it has no format)");
     } catch (IOException e) {

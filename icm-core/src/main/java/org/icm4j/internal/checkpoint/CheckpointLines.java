@@ -1,4 +1,4 @@
-package org.icm4j.internal;
+package org.icm4j.internal.checkpoint;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
@@ -11,20 +11,15 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.icm4j.result.BatchSummary;
-import org.icm4j.result.IterationRecord;
-import org.icm4j.result.LabelDetail;
-import org.icm4j.result.RunCounts;
 
 /**
- * The lines of a checkpoint file (format {@value CheckpointStore#FORMAT}): each is the SHA-256 of
- * a record's JSON bytes in 64 lower-case hex digits, a space, the JSON and a line feed. The
- * records, as JSON, are below; Jackson's messages about them, without the source text it redacts,
- * too. Stateless; the mapper is thread-safe, a {@link MessageDigest} is not (one per store).
+ * The lines of a checkpoint file: each is the SHA-256 of a record's JSON bytes in 64 lower-case
+ * hex digits, a space, the JSON and a line feed; the records are {@link CheckpointFormat}'s. Also
+ * the strict JSON mapper they are read with, and Jackson's messages about them without the source
+ * text it redacts. Stateless; the mapper is thread-safe, a {@link MessageDigest} is not (one per
+ * store).
  */
 final class CheckpointLines {
   private CheckpointLines() {}
@@ -45,49 +40,6 @@ final class CheckpointLines {
           .configure(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, true)
           .configure(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS, true)
           .configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false);
-
-  /** The first line: the format, the fingerprint and what it was computed from. */
-  record HeaderLine(
-      int seq,
-      String kind,
-      int format,
-      String fingerprint,
-      Map<String, String> configuration,
-      List<List<String>> examples) {}
-
-  /** A labeling a strategy saved, and its P. */
-  record SavedLine(int[] labels, double p) {}
-
-  /**
-   * A chain's state; of its history and saved labelings only those after the first {@code
-   * historyFrom} and {@code savedFrom} of its previous record.
-   */
-  record ChainLine(
-      int seq,
-      String kind,
-      int batch,
-      int chain,
-      long seed,
-      boolean done,
-      int iteration,
-      int accepted,
-      int[] labels,
-      double p,
-      int[] bestLabels,
-      double bestP,
-      int historyFrom,
-      List<IterationRecord> history,
-      int savedFrom,
-      List<SavedLine> saved,
-      int bestEnd,
-      long rng,
-      long calls,
-      long queries,
-      long tokens) {}
-
-  /** A finished batch. */
-  record BatchLine(
-      int seq, String kind, int batch, BatchSummary summary, int[] labels, RunCounts counts, List<LabelDetail> details) {}
 
   /** A new SHA-256 digest. */
   static MessageDigest sha256() {

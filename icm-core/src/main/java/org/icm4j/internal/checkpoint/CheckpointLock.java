@@ -1,4 +1,4 @@
-package org.icm4j.internal;
+package org.icm4j.internal.checkpoint;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -97,17 +97,35 @@ final class CheckpointLock implements AutoCloseable {
     }
   }
 
-  /** Who holds the lock, as the lock file says: "process 1234", or "a run in this JVM". */
+  /** How long a refused run waits for the holder's process id (written just after its lock). */
+  static final long HOLDER_WAIT_MILLIS = 1000;
+
+  /**
+   * Who holds the lock, as the lock file says: "process 1234", or "a run in this JVM". The holder
+   * writes its process id (a line) just after it takes the lock, so a run refused in between
+   * waits for the line, up to {@link #HOLDER_WAIT_MILLIS}, before it says "another process".
+   */
   private static String holder(Path path) {
+    long deadline = System.nanoTime() + HOLDER_WAIT_MILLIS * 1_000_000;
+    String line = "";
     try {
-      String pid = Files.readString(path, StandardCharsets.US_ASCII).strip();
-      if (pid.equals(Long.toString(ProcessHandle.current().pid()))) {
-        return "a run in this JVM";
+      while (true) {
+        String content = Files.readString(path, StandardCharsets.US_ASCII);
+        if (content.endsWith("\n") || System.nanoTime() > deadline) {
+          line = content.strip();
+          break;
+        }
+        Thread.sleep(10);
       }
-      return pid.isEmpty() ? "another process" : "process " + pid;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } catch (IOException | RuntimeException e) {
       return "another process";
     }
+    if (line.equals(Long.toString(ProcessHandle.current().pid()))) {
+      return "a run in this JVM";
+    }
+    return line.isEmpty() ? "another process" : "process " + line;
   }
 
   /** Releases the lock; the lock file stays. */

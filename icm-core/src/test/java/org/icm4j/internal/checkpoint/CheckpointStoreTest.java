@@ -1,4 +1,4 @@
-package org.icm4j.internal;
+package org.icm4j.internal.checkpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.icm4j.result.IterationRecord;
 import org.icm4j.LabelSpace;
+import org.icm4j.internal.Batches;
 import org.icm4j.spi.search.ChainCheckpoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package org.icm4j.internal;
+package org.icm4j.internal.checkpoint;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -18,6 +18,7 @@ import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
 import org.icm4j.result.IterationRecord;
 import org.icm4j.LabelSpace;
+import org.icm4j.internal.SplitMix64;
 import org.icm4j.spi.search.ChainCheckpoint;
 
 /**
@@ -27,7 +28,7 @@ import org.icm4j.spi.search.ChainCheckpoint;
  * file moved over the checkpoint) and by the journal ({@link CheckpointStore}), alternating, each
  * write timed with the building of its {@link ChainCheckpoint}; the cost per iteration over
  * iterations 1-1,000 and 9,001-10,000, medians of the repetitions. Run with {@code mvn -B -q -pl
- * icm-core exec:java -Dexec.mainClass=org.icm4j.internal.CheckpointBenchmark -Dexec.args=5}
+ * icm-core exec:java -Dexec.mainClass=org.icm4j.internal.checkpoint.CheckpointBenchmark -Dexec.args=5}
  * (repetitions) after {@code test-compile}. {@code org.icm4j.CheckpointRunBenchmark} measures
  * whole runs.
  */

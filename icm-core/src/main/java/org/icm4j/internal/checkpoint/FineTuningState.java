@@ -1,17 +1,14 @@
-package org.icm4j.internal;
+package org.icm4j.internal.checkpoint;
 
-import static org.icm4j.internal.CheckpointLines.JSON;
+import static org.icm4j.internal.checkpoint.CheckpointLines.JSON;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -79,8 +76,33 @@ public final class FineTuningState implements AutoCloseable {
    */
   public record Batch(BatchSummary summary, int[] labels, RunCounts counts) {}
 
-  /** The file's document. */
-  record Document(int format, Map<String, String> settings, Map<String, String> examples, List<Round> rounds) {}
+  /**
+   * The file's document. Its rounds are {@link RoundLine}s, not the public {@link RunCounts} by
+   * reflection: a new field in a result record changes nothing here.
+   */
+  record Document(int format, Map<String, String> settings, Map<String, String> examples, List<RoundLine> rounds) {}
+
+  /** A {@link Round} as the file keeps it, its cost a {@link CheckpointFormat.CountsLine}. */
+  record RoundLine(
+      int index,
+      int labelledWith,
+      CheckpointFormat.CountsLine cost,
+      long labellingNanos,
+      boolean fineTuned,
+      int trainedOn,
+      long fineTuningNanos,
+      Map<String, String> details) {
+    static RoundLine of(Round r) {
+      return new RoundLine(
+          r.index(), r.labelledWith(), CheckpointFormat.CountsLine.of(r.cost()), r.labellingNanos(), r.fineTuned(),
+          r.trainedOn(), r.fineTuningNanos(), r.details());
+    }
+
+    Round toRound() {
+      return new Round(
+          index, labelledWith, cost.toCounts(), labellingNanos, fineTuned, trainedOn, fineTuningNanos, details);
+    }
+  }
 
   private final Path file;
   private final CheckpointLock lock;
@@ -115,7 +137,9 @@ public final class FineTuningState implements AutoCloseable {
     try {
       removeStaleTemporaries(file);
       if (Files.exists(file)) {
-        state.rounds.addAll(state.read().rounds());
+        for (RoundLine r : state.read().rounds()) {
+          state.rounds.add(r.toRound());
+        }
       } else {
         state.write();
       }
@@ -227,56 +251,23 @@ public final class FineTuningState implements AutoCloseable {
 
   /** Writes the document whole: temporary file, forced, atomic move, directory forced. */
   private void write() {
-    Document d = new Document(FORMAT, expected.settings(), expected.examples(), List.copyOf(rounds));
+    List<RoundLine> lines = new ArrayList<>(rounds.size());
+    for (Round r : rounds) {
+      lines.add(RoundLine.of(r));
+    }
+    Document d = new Document(FORMAT, expected.settings(), expected.examples(), lines);
     byte[] bytes;
     try {
       bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(d);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot serialize the fine-tuning state: " + e.getOriginalMessage(), e);
     }
-    writeAtomically(file, bytes);
+    AtomicFiles.write(file, bytes);
   }
 
-  /**
-   * Writes a file whole: the bytes go to a temporary file in its directory ({@code
-   * <name>.<digits>.tmp}), which is forced to disk and moved over the file with {@code
-   * ATOMIC_MOVE} ({@code REPLACE_EXISTING} where the file system cannot), and the directory is
-   * forced. A reader, or a process killed at any moment, sees the old file or the new one.
-   *
-   * @throws CheckpointException naming the file when it cannot be written
-   */
-  static void writeAtomically(Path file, byte[] bytes) {
-    Path dir = file.toAbsolutePath().getParent();
-    Path tmp = null;
-    try {
-      Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, file.getFileName() + ".", ".tmp");
-      try (FileOutputStream o = new FileOutputStream(tmp.toFile())) {
-        o.write(bytes);
-        o.getFD().sync();
-      }
-      try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
-      tmp = null;
-      CheckpointStore.forceDirectory(dir);
-    } catch (IOException e) {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException suppressed) {
-          e.addSuppressed(suppressed);
-        }
-      }
-      throw new CheckpointException(
-          "cannot write " + file + ": " + e + " (check the directory exists and is writable)", e);
-    }
-  }
 
   private static void removeStaleTemporaries(Path file) {
-    CheckpointStore.removeStaleTemporaries(file, "\\.[0-9]+\\.tmp", file.toString());
+    AtomicFiles.removeStaleTemporaries(file, "\\.[0-9]+\\.tmp", file.toString());
   }
 
   /** 16 hex digits of a SHA-256 over an example's prompt, group and attributes. */
@@ -327,6 +318,9 @@ public final class FineTuningState implements AutoCloseable {
       }
       lineNo++;
       if (!CheckpointLines.isLine(all, start, end) || !CheckpointLines.checksumMatches(all, start, end, sha)) {
+        if (lineNo == 1 && all[0] == '{') {
+          break; // a format-1 or -2 checkpoint (one JSON document): ICM's reader refuses it by its format
+        }
         throw new CheckpointException(
             "checkpoint " + icmCheckpoint + " line " + lineNo + " is damaged: delete it and its fine-tuning"
                 + " checkpoint to start afresh",
@@ -335,13 +329,20 @@ public final class FineTuningState implements AutoCloseable {
       int json = start + CheckpointLines.HASH_CHARS + 1;
       try {
         JsonNode node = JSON.readTree(all, json, end - json);
+        if (lineNo == 1) {
+          JsonNode format = node == null ? null : node.get("format");
+          if (format != null && format.isInt() && format.intValue() != CheckpointFormat.VERSION) {
+            throw CheckpointFormat.refusal(icmCheckpoint, format.intValue());
+          }
+        }
         if (node != null && node.has("kind") && "batch".equals(node.get("kind").asText())) {
-          CheckpointLines.BatchLine b = JSON.treeToValue(node, CheckpointLines.BatchLine.class);
+          CheckpointStore.FinishedBatch b =
+              JSON.treeToValue(node, CheckpointFormat.BatchLine.class).toFinished();
           out.add(new Batch(b.summary(), b.labels(), b.counts()));
         }
-      } catch (IOException | IllegalArgumentException e) {
+      } catch (IOException | IllegalArgumentException | NullPointerException e) {
         throw new CheckpointException(
-            "checkpoint " + icmCheckpoint + " line " + lineNo + " cannot be read (" + e.getMessage()
+            "checkpoint " + icmCheckpoint + " line " + lineNo + " cannot be read (" + CheckpointLines.jsonProblem(e, 0)
                 + "): delete it and its fine-tuning checkpoint to start afresh",
             e);
       }

@@ -1,31 +1,26 @@
-package org.icm4j.internal;
+package org.icm4j.internal.checkpoint;
 
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 import org.icm4j.result.BatchSummary;
 import org.icm4j.CheckpointException;
 import org.icm4j.result.IterationRecord;
 import org.icm4j.result.LabelDetail;
 import org.icm4j.LabelSpace;
 import org.icm4j.result.RunCounts;
-import org.icm4j.internal.CheckpointLines.BatchLine;
-import org.icm4j.internal.CheckpointLines.ChainLine;
-import org.icm4j.internal.CheckpointLines.HeaderLine;
-import org.icm4j.internal.CheckpointLines.SavedLine;
+import org.icm4j.internal.checkpoint.CheckpointFormat.BatchLine;
+import org.icm4j.internal.checkpoint.CheckpointFormat.ChainLine;
+import org.icm4j.internal.checkpoint.CheckpointFormat.HeaderLine;
 import org.icm4j.spi.search.ChainCheckpoint;
 import org.jspecify.annotations.Nullable;
 
@@ -34,7 +29,8 @@ import org.jspecify.annotations.Nullable;
  * CheckpointReader}) and appended to as chains progress. Thread-safe (every method is
  * synchronized).
  *
- * <p>Format {@value #FORMAT}; its lines are {@link CheckpointLines}. The first record is the
+ * <p>Format {@value CheckpointFormat#VERSION}: its lines are {@link CheckpointLines}, its records
+ * {@link CheckpointFormat}'s. The first record is the
  * header (format, fingerprint, the configuration and a digest of every example, so that a
  * mismatch can say what differs); then, in the order they happened, a record per chain update of
  * the current batch (its state, and only the history records and saved labelings added since the
@@ -62,18 +58,16 @@ import org.jspecify.annotations.Nullable;
  * <p>Once the last batch is finished the run's result is complete, and no write failure throws it
  * away: when the final compaction fails (a directory made read-only or full during the run) the
  * batch is appended instead, and when that fails too a warning is logged ({@code System.Logger}
- * {@code org.icm4j.internal.CheckpointStore}) and a resume redoes the last batch.
+ * {@code org.icm4j.internal.checkpoint.CheckpointStore}) and a resume redoes the last batch.
  */
-final class CheckpointStore implements AutoCloseable {
-  static final int FORMAT = 3;
-
+public final class CheckpointStore implements AutoCloseable {
   /** Compaction happens once the appended lines exceed max(this, the size at the last compaction). */
   static final long MIN_COMPACTION_BYTES = 1 << 20;
 
   private static final System.Logger LOG = System.getLogger(CheckpointStore.class.getName());
 
   /** What the run expects of a checkpoint it resumes: everything a record is checked against. */
-  record Expected(
+  public record Expected(
       String fingerprint,
       Map<String, String> configuration,
       List<ExampleDigest> examples,
@@ -84,7 +78,7 @@ final class CheckpointStore implements AutoCloseable {
       long seed,
       int maxIterations,
       boolean historyIsIterations) {
-    Expected {
+    public Expected {
       configuration = Map.copyOf(configuration);
       examples = List.copyOf(examples);
       batches = List.copyOf(batches);
@@ -95,24 +89,41 @@ final class CheckpointStore implements AutoCloseable {
    * An example as the header keeps it: its id and 8 hex digits of a digest of its prompt, of its
    * group and of its attributes (enough to say which one differs).
    */
-  record ExampleDigest(String id, String prompt, String group, String attributes) {}
+  public record ExampleDigest(String id, String prompt, String group, String attributes) {}
 
-  /** A finished batch: its summary, labels (batch order, -1 unlabelled), work and label details. */
-  record FinishedBatch(BatchSummary summary, int[] labels, RunCounts counts, List<LabelDetail> details) {}
+  /**
+   * A finished batch: its summary, labels (batch order, -1 unlabelled), work and label details.
+   *
+   * @param summary the batch's summary
+   * @param labels its labels, in the order of the summary's example ids ({@code -1}: unlabelled)
+   * @param counts its work
+   * @param details one per labelled example, in id order
+   */
+  public record FinishedBatch(BatchSummary summary, int[] labels, RunCounts counts, List<LabelDetail> details) {}
 
-  /** A chain of the current batch: finished ({@code done}) or its last saved state. */
-  record ChainData(
+  /**
+   * A chain of the current batch: finished ({@code done}) or its last saved state. It is what the
+   * chain's strategy saved ({@code checkpoint}, the SPI's own type, not a copy of its fields) with
+   * what the engine adds: the chain's index and seed, whether it is done, which saved labeling a
+   * done chain returned ({@code bestEnd}, -1: none), its generator's state and its scorer
+   * counters. The accessors below read the checkpoint's fields. Immutable.
+   *
+   * @param chain the chain's index in its batch
+   * @param seed the chain's seed
+   * @param done whether the chain finished
+   * @param checkpoint what its strategy saved (a done chain: its outcome; {@code saved} holds where
+   *     its starts ended)
+   * @param bestEnd the saved labeling a done chain returned, or -1
+   * @param rng the state of the chain's random generator
+   * @param calls scorer calls so far
+   * @param queries scored queries so far
+   * @param tokens tokens scored so far
+   */
+  public record ChainData(
       int chain,
       long seed,
       boolean done,
-      int iteration,
-      int accepted,
-      int[] labels,
-      double mutualPredictability,
-      List<IterationRecord> history,
-      int[] bestLabels,
-      double bestMutualPredictability,
-      List<ChainCheckpoint.Saved> saved,
+      ChainCheckpoint checkpoint,
       int bestEnd,
       long rng,
       long calls,
@@ -123,12 +134,49 @@ final class CheckpointStore implements AutoCloseable {
      * A chain's entry from what its strategy saved, its generator's state and its counters; a done
      * chain's {@code saved} holds where its starts ended, {@code bestEnd} the one it returned.
      */
-    static ChainData of(
+    public static ChainData of(
         int chain, long seed, boolean done, ChainCheckpoint cp, int bestEnd, long rng, long[] counters) {
-      return new ChainData(
-          chain, seed, done, cp.iteration(), cp.accepted(), cp.labels(), cp.mutualPredictability(),
-          cp.history(), cp.bestLabels(), cp.bestMutualPredictability(), cp.saved(), bestEnd, rng,
-          counters[0], counters[1], counters[2]);
+      return new ChainData(chain, seed, done, cp, bestEnd, rng, counters[0], counters[1], counters[2]);
+    }
+
+    /** Iterations completed. */
+    public int iteration() {
+      return checkpoint.iteration();
+    }
+
+    /** Accepted moves so far. */
+    public int accepted() {
+      return checkpoint.accepted();
+    }
+
+    /** The current labeling (a copy). */
+    public int[] labels() {
+      return checkpoint.labels();
+    }
+
+    /** P of the current labeling. */
+    public double mutualPredictability() {
+      return checkpoint.mutualPredictability();
+    }
+
+    /** The iterations so far. */
+    public List<IterationRecord> history() {
+      return checkpoint.history();
+    }
+
+    /** The best labeling visited (a copy; empty when the strategy keeps none). */
+    public int[] bestLabels() {
+      return checkpoint.bestLabels();
+    }
+
+    /** P of the best labeling visited. */
+    public double bestMutualPredictability() {
+      return checkpoint.bestMutualPredictability();
+    }
+
+    /** The labelings the strategy saved. */
+    public List<ChainCheckpoint.Saved> saved() {
+      return checkpoint.saved();
     }
   }
 
@@ -161,7 +209,7 @@ final class CheckpointStore implements AutoCloseable {
    * Opens a checkpoint: removes temporary files a crashed write of it left, loads and checks the
    * file when it exists, else creates it with its header.
    */
-  static CheckpointStore open(Path file, Expected expected) {
+  public static CheckpointStore open(Path file, Expected expected) {
     CheckpointStore store = new CheckpointStore(file, expected);
     synchronized (store) {
       store.lock = CheckpointLock.acquire(file);
@@ -181,12 +229,12 @@ final class CheckpointStore implements AutoCloseable {
     return store;
   }
 
-  synchronized List<FinishedBatch> finished() {
+  public synchronized List<FinishedBatch> finished() {
     return List.copyOf(finished);
   }
 
   /** The saved state of a chain of the given batch, if any. */
-  synchronized @Nullable ChainData chain(int batch, int chain) {
+  public synchronized @Nullable ChainData chain(int batch, int chain) {
     return batch == currentBatch ? chains.get(chain) : null;
   }
 
@@ -194,7 +242,7 @@ final class CheckpointStore implements AutoCloseable {
    * Appends a chain's state (what changed since its previous record); forced to disk when {@code
    * durable} (a cancelled chain).
    */
-  synchronized void updateChain(int batch, ChainData data, boolean durable) {
+  public synchronized void updateChain(int batch, ChainData data, boolean durable) {
     if (batch != currentBatch) {
       chains.clear();
       currentBatch = batch;
@@ -203,11 +251,11 @@ final class CheckpointStore implements AutoCloseable {
     int historyFrom = before == null ? 0 : commonPrefix(before.history(), data.history());
     int savedFrom = before == null ? 0 : commonPrefix(before.saved(), data.saved());
     chains.put(data.chain(), data);
-    append(chainLine(nextSeq, batch, data, historyFrom, savedFrom), durable);
+    append(ChainLine.of(nextSeq, batch, data, historyFrom, savedFrom), durable);
   }
 
   /** Appends a finished batch and forces the file to disk; compacts after the last batch. */
-  synchronized void finishBatch(FinishedBatch batch) {
+  public synchronized void finishBatch(FinishedBatch batch) {
     finished.add(batch);
     chains.clear();
     currentBatch = batch.summary().index() + 1;
@@ -216,7 +264,7 @@ final class CheckpointStore implements AutoCloseable {
       finishLastBatch(batch);
       return;
     }
-    append(batchLine(nextSeq, batch), true);
+    append(BatchLine.of(nextSeq, batch), true);
   }
 
   /**
@@ -237,7 +285,7 @@ final class CheckpointStore implements AutoCloseable {
               + "); appending the batch to it instead; the run's result is returned");
     }
     try {
-      append(batchLine(nextSeq, batch), true);
+      append(BatchLine.of(nextSeq, batch), true);
     } catch (CheckpointException e) {
       LOG.log(
           System.Logger.Level.WARNING,
@@ -247,7 +295,7 @@ final class CheckpointStore implements AutoCloseable {
     }
   }
 
-  Path file() {
+  public Path file() {
     return file;
   }
 
@@ -309,30 +357,6 @@ final class CheckpointStore implements AutoCloseable {
 
   // ------------------------------------------------------------------ writing
 
-  private ChainLine chainLine(int seq, int batch, ChainData d, int historyFrom, int savedFrom) {
-    List<SavedLine> saved = new ArrayList<>(d.saved().size() - savedFrom);
-    for (ChainCheckpoint.Saved s : d.saved().subList(savedFrom, d.saved().size())) {
-      saved.add(new SavedLine(s.labels(), s.mutualPredictability()));
-    }
-    return new ChainLine(
-        seq, "chain", batch, d.chain(), d.seed(), d.done(), d.iteration(), d.accepted(), d.labels(),
-        d.mutualPredictability(), d.bestLabels(), d.bestMutualPredictability(), historyFrom,
-        d.history().subList(historyFrom, d.history().size()), savedFrom, saved, d.bestEnd(), d.rng(),
-        d.calls(), d.queries(), d.tokens());
-  }
-
-  private static BatchLine batchLine(int seq, FinishedBatch b) {
-    return new BatchLine(seq, "batch", b.summary().index(), b.summary(), b.labels(), b.counts(), b.details());
-  }
-
-  private HeaderLine headerLine() {
-    List<List<String>> examples = new ArrayList<>(expected.examples().size());
-    for (ExampleDigest e : expected.examples()) {
-      examples.add(List.of(e.id(), e.prompt(), e.group(), e.attributes()));
-    }
-    return new HeaderLine(0, "header", FORMAT, expected.fingerprint(), new TreeMap<>(expected.configuration()), examples);
-  }
-
   private void append(Object record, boolean durable) {
     byte[] bytes = CheckpointLines.encode(record, sha256);
     try {
@@ -358,7 +382,7 @@ final class CheckpointStore implements AutoCloseable {
    * directory: a reader sees the old file or the new one, never a mix.
    */
   private void compact() {
-    Path dir = file.toAbsolutePath().getParent();
+    Path dir = AtomicFiles.parent(file);
     Path tmp = null;
     try {
       if (out != null) {
@@ -371,13 +395,13 @@ final class CheckpointStore implements AutoCloseable {
       int seq = 0;
       try (FileOutputStream o = new FileOutputStream(tmp.toFile())) {
         List<Object> records = new ArrayList<>();
-        records.add(headerLine());
+        records.add(HeaderLine.of(expected));
         seq++;
         for (FinishedBatch b : finished) {
-          records.add(batchLine(seq++, b));
+          records.add(BatchLine.of(seq++, b));
         }
         for (ChainData c : chains.values()) {
-          records.add(chainLine(seq++, currentBatch, c, 0, 0));
+          records.add(ChainLine.of(seq++, currentBatch, c, 0, 0));
         }
         for (Object r : records) {
           byte[] line = CheckpointLines.encode(r, sha256);
@@ -392,7 +416,7 @@ final class CheckpointStore implements AutoCloseable {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
       }
       tmp = null;
-      forceDirectory(dir);
+      AtomicFiles.forceDirectory(dir);
       nextSeq = seq;
       compactedBytes = bytes;
       appendedBytes = 0;
@@ -408,23 +432,7 @@ final class CheckpointStore implements AutoCloseable {
     }
   }
 
-  /**
-   * Forces a directory entry to disk where the platform allows opening a directory (not Windows).
-   * A channel is closed by an interrupt, so the thread's interrupt flag is put aside meanwhile.
-   */
-  static void forceDirectory(Path dir) {
-    boolean interrupted = Thread.interrupted();
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException | UnsupportedOperationException e) {
-      // the file system cannot force a directory (or an interrupt came meanwhile): the move is
-      // all it offers
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
+
 
   private CheckpointException writeFailed(IOException e) {
     return new CheckpointException(
@@ -434,32 +442,9 @@ final class CheckpointStore implements AutoCloseable {
   /** Deletes the temporary files an interrupted write of this checkpoint left in its directory. */
   private void removeStaleTemporaries() {
     // this version's names (file.<digits>.tmp) and the format-2 writer's (file<digits>.tmp)
-    removeStaleTemporaries(file, "\\.?[0-9]+\\.tmp", "checkpoint " + file);
+    AtomicFiles.removeStaleTemporaries(file, "\\.?[0-9]+\\.tmp", "checkpoint " + file);
   }
 
-  /**
-   * Deletes the regular files next to {@code file} named {@code file}'s name followed by {@code
-   * suffix} (a regular expression): the temporary files an interrupted atomic write left. A failure
-   * to list or delete is logged, not thrown.
-   *
-   * @param what the file, for the log
-   */
-  static void removeStaleTemporaries(Path file, String suffix, String what) {
-    Path dir = file.toAbsolutePath().getParent();
-    if (dir == null || !Files.isDirectory(dir)) {
-      return;
-    }
-    Pattern stale = Pattern.compile(Pattern.quote(file.getFileName().toString()) + suffix);
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-      for (Path p : entries) {
-        if (stale.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p)) {
-          Files.deleteIfExists(p);
-        }
-      }
-    } catch (IOException e) {
-      LOG.log(System.Logger.Level.WARNING, "cannot remove stale temporary files of " + what + ": " + e);
-    }
-  }
 
   // ------------------------------------------------------------------ reading
 

@@ -1,4 +1,4 @@
-package org.icm4j.internal;
+package org.icm4j.internal.checkpoint;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -19,7 +19,7 @@ final class CheckpointMismatch {
   private CheckpointMismatch() {}
 
   /** What differs between the run that wrote the header and this one, in words. */
-  static String describe(CheckpointLines.HeaderLine h, CheckpointStore.Expected expected) {
+  static String describe(CheckpointFormat.HeaderLine h, CheckpointStore.Expected expected) {
     List<String> out = new ArrayList<>();
     Map<String, String> mine = expected.configuration();
     Map<String, String> theirs = h.configuration();
