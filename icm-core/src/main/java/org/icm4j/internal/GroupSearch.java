@@ -47,6 +47,18 @@ public final class GroupSearch {
   static final int POLISHED_ENDS = 2;
 
   /**
+   * Exact moves a polish scores before it may skip hopeless ones (in batches of at least {@code
+   * POLISH_SWEEP / POLISH_OPTIONS} units): with this many samples of how far
+   * a move's actual gain in U exceeded its predicted gain (its own terms; the rest is its effect on
+   * the other examples' contexts), a move whose predicted gain plus {@link #SKIP_MARGIN} times the
+   * largest excess seen cannot reach 0 is not scored.
+   */
+  static final int SKIP_AFTER = 16;
+
+  /** Safety factor on the largest excess of actual over predicted gain seen in a polish. */
+  static final double SKIP_MARGIN = 2.0;
+
+  /**
    * Contrast starts: after the search, starts that may not take the best labeling's assignment of
    * any unit (while they are built and descend), then descend freely. They look for the best
    * labeling of another concept, which the engine compares with the kept one (a second concept
@@ -948,6 +960,12 @@ public final class GroupSearch {
   /** Exact moves: every unit's most promising other options evaluated, the best kept if U rises. */
   private SearchState polish(SearchState s, String what) {
     int uc = units.count();
+    // how far actual gains exceeded predicted ones: the moves that cannot win are skipped
+    int samples = 0;
+    double excess = 0;
+    // only where a sweep is cut to POLISH_OPTIONS per unit: small batches, where the predictions
+    // are least accurate, keep every option tried
+    boolean skipping = uc * POLISH_OPTIONS >= POLISH_SWEEP;
     for (int sweep = 0; sweep < 50; sweep++) {
       boolean improved = false;
       double[][] rows = p.leaveOneOutRows(s);
@@ -984,6 +1002,7 @@ public final class GroupSearch {
           score[c] = predicted(u, c, rows, labels);
         }
         Arrays.sort(opts, Comparator.comparingDouble((Integer c) -> -score[c]).thenComparingInt(c -> c));
+        double here = cur < 0 ? 0 : score[cur];
         List<SearchState> tried = new ArrayList<>();
         SearchState bestMove = null;
         for (int c : opts) {
@@ -993,9 +1012,15 @@ public final class GroupSearch {
           if (tried.size() >= Math.max(POLISH_OPTIONS, (POLISH_SWEEP + uc - 1) / uc)) {
             break;
           }
+          double predictedGain = score[c] - here;
+          if (skipping && samples >= SKIP_AFTER && predictedGain + SKIP_MARGIN * excess < 0) {
+            break; // options come best predicted first: none of the rest can win either
+          }
           int[] choice = new int[uc];
           choice[u] = c;
           SearchState t = apply(s, List.of(u), choice);
+          samples++;
+          excess = Math.max(excess, (t.utility() - s.utility()) - predictedGain);
           tried.add(t);
           if (t.utility() > s.utility() && (bestMove == null || t.utility() > bestMove.utility())) {
             bestMove = t;
