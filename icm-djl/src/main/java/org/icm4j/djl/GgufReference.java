@@ -89,7 +89,11 @@ public final class GgufReference {
     return ((Number) v).intValue();
   }
 
-  /** Number of tokens of the vocabulary. */
+  /**
+   * Number of tokens of the vocabulary.
+   *
+   * @return number of tokens of the vocabulary
+   */
   public int vocabularySize() {
     return vocab;
   }

@@ -130,6 +130,10 @@ public final class DemoCommand implements Callable<Integer> {
    *
    * @return 0 on success, {@value #EXIT_RUN_FAILED} when the run failed, {@value #EXIT_USAGE} for
    *     bad options
+   *
+   * @param out receives the report
+   * @param err receives errors and usage help for bad options
+   * @param args the command line
    */
   public static int execute(PrintWriter out, PrintWriter err, String... args) {
     return Commands.execute(new DemoCommand(), out, err, args);

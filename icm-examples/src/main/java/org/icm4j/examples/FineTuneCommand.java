@@ -103,7 +103,11 @@ public final class FineTuneCommand implements Callable<Integer> {
   /** A command with no options set; picocli fills them in. */
   public FineTuneCommand() {}
 
-  /** Runs the command and exits with its code. */
+  /**
+   * Runs the command and exits with its code.
+   *
+   * @param args the command line; {@code --help} lists the options
+   */
   public static void main(String[] args) {
     Commands.defaultToOffline();
     System.setProperty("java.awt.headless", "true");
@@ -111,7 +115,14 @@ public final class FineTuneCommand implements Callable<Integer> {
         new PrintWriter(System.err, true), args));
   }
 
-  /** Runs the command with the given output streams, without exiting. */
+  /**
+   * Runs the command with the given output streams, without exiting.
+   *
+   * @param out receives the report
+   * @param err receives errors and usage help for bad options
+   * @param args the command line
+   * @return the exit code
+   */
   public static int execute(PrintWriter out, PrintWriter err, String... args) {
     return Commands.execute(new FineTuneCommand(), out, err, args);
   }

@@ -74,7 +74,11 @@ public final class TableCommand implements Callable<Integer> {
   /** A command with no options set; picocli fills them in. */
   public TableCommand() {}
 
-  /** Runs the command and exits with its code. */
+  /**
+   * Runs the command and exits with its code.
+   *
+   * @param args the command line; {@code --help} lists the options
+   */
   public static void main(String[] args) {
     Commands.defaultToOffline();
     System.exit(Commands.execute(new TableCommand(), new PrintWriter(System.out, true),

@@ -94,12 +94,20 @@ public final class BradleyTerryTrainer implements RewardTrainer, AutoCloseable {
     this.listener = b.listener;
   }
 
-  /** A builder; {@link Builder#base} and {@link Builder#tokenizer} are required. */
+  /**
+   * A builder; {@link Builder#base} and {@link Builder#tokenizer} are required.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The settings. */
+  /**
+   * The settings.
+   *
+   * @return the settings
+   */
   public FineTuneOptions options() {
     return options;
   }
@@ -320,6 +328,8 @@ public final class BradleyTerryTrainer implements RewardTrainer, AutoCloseable {
      * The defaults of a reward model: {@link FineTuneOptions#defaults()} (at most 20 epochs, Adam
      * at 1e-3 with warm-up and cosine decay to 1e-4, a fifth of the groups for validation,
      * patience 3) with batches of 16 pairs.
+     *
+     * @return the defaults of a reward model
      */
     public static FineTuneOptions defaultOptions() {
       return FineTuneOptions.defaults().withBatchSize(16);
@@ -328,6 +338,9 @@ public final class BradleyTerryTrainer implements RewardTrainer, AutoCloseable {
     /**
      * The base model (this or {@link #base(Path)} is required). Its weights are copied when {@link
      * #build()} runs; the model stays the caller's and is never changed.
+     *
+     * @param base the base model (this or {@link #base(Path)} is required)
+     * @return this builder
      */
     public Builder base(BlockLm base) {
       this.base = requireNonNull(base, "base");
@@ -335,20 +348,36 @@ public final class BradleyTerryTrainer implements RewardTrainer, AutoCloseable {
       return this;
     }
 
-    /** The base model as a directory saved by {@link BlockLm#save}, loaded on the CPU by {@link #build()}. */
+    /**
+     * The base model as a directory saved by {@link BlockLm#save}, loaded on the CPU by {@link #build()}.
+     *
+     * @param directory the base model as a directory saved by {@link BlockLm#save}, loaded on the
+     *     CPU by {@link #build()}
+     * @return this builder
+     */
     public Builder base(Path directory) {
       this.baseDirectory = requireNonNull(directory, "directory");
       this.base = null;
       return this;
     }
 
-    /** The model's tokenizer (required); not closed by the trainer. */
+    /**
+     * The model's tokenizer (required); not closed by the trainer.
+     *
+     * @param tokenizer the model's tokenizer (required)
+     * @return this builder
+     */
     public Builder tokenizer(TextTokenizer tokenizer) {
       this.tokenizer = requireNonNull(tokenizer, "tokenizer");
       return this;
     }
 
-    /** The layout of the labels after a prompt; default {@link PromptLayout#official()}. */
+    /**
+     * The layout of the labels after a prompt; default {@link PromptLayout#official()}.
+     *
+     * @param template the layout of the labels after a prompt
+     * @return this builder
+     */
     public Builder template(PromptLayout template) {
       this.template = requireNonNull(template, "template");
       return this;
@@ -359,6 +388,10 @@ public final class BradleyTerryTrainer implements RewardTrainer, AutoCloseable {
      * "False"}.
      *
      * @throws IllegalArgumentException when they are equal or blank
+     *
+     * @param positive the label whose log-odds is the reward
+     * @param negative the other label
+     * @return this builder
      */
     public Builder labels(String positive, String negative) {
       LmRewardModel.checkLabels(positive, negative);
@@ -372,6 +405,9 @@ public final class BradleyTerryTrainer implements RewardTrainer, AutoCloseable {
      * #defaultOptions()}.
      *
      * @throws IllegalArgumentException when {@link FineTuneOptions#examplesPerSequence()} is not 1
+     *
+     * @param options the training settings ({@link FineTuneOptions#batchSize()} counts pairs)
+     * @return this builder
      */
     public Builder options(FineTuneOptions options) {
       requireNonNull(options, "options");
@@ -384,7 +420,12 @@ public final class BradleyTerryTrainer implements RewardTrainer, AutoCloseable {
       return this;
     }
 
-    /** Receives each epoch's progress (round 0; the validation loss is the Bradley-Terry loss). */
+    /**
+     * Receives each epoch's progress (round 0; the validation loss is the Bradley-Terry loss).
+     *
+     * @param listener receives each epoch's progress (round 0
+     * @return this builder
+     */
     public Builder listener(FineTuneListener listener) {
       this.listener = requireNonNull(listener, "listener");
       return this;
@@ -395,6 +436,8 @@ public final class BradleyTerryTrainer implements RewardTrainer, AutoCloseable {
      *
      * @throws IllegalStateException when the base model or the tokenizer is missing
      * @throws IcmException when the base directory does not hold a model
+     *
+     * @return the trainer
      */
     public BradleyTerryTrainer build() {
       BaseWeights weights = BaseWeights.of(base, baseDirectory);

@@ -48,7 +48,23 @@ public record TrainingOptions(
     int logEvery,
     int checkpointEvery) {
 
-  /** Validates the settings; see the record description for the rules. */
+  /**
+   * Validates the settings; see the record description for the rules.
+   *
+   * @param steps total number of optimizer steps of the run, at least 1
+   * @param batchSize windows per step, at least 1
+   * @param context tokens the model reads per window, at least 1 (at most the model's maxLength)
+   * @param peakLearningRate the rate reached at the end of warm-up, finite and > 0
+   * @param warmupSteps steps of linear warm-up from {@code peakLearningRate / warmupSteps} to
+   *     {@code peakLearningRate}, 0 to {@code steps}
+   * @param finalLearningRate the rate the cosine decay reaches at the last step, 0 to {@code
+   *     peakLearningRate}
+   * @param clipNorm the largest global L2 norm of the gradients; larger gradients are scaled down
+   *     to it; finite and > 0, or {@code Double.POSITIVE_INFINITY} for no clipping
+   * @param seed the seed of the batches (the model's weights come from {@code GptConfig.seed()})
+   * @param logEvery steps between log lines and progress reports, at least 1
+   * @param checkpointEvery steps between checkpoints, at least 0 (0: only at the end of a run)
+   */
   public TrainingOptions {
     checkAtLeast("steps", steps, 1);
     checkAtLeast("batchSize", batchSize, 1);
@@ -62,17 +78,29 @@ public record TrainingOptions(
     checkAtLeast("checkpointEvery", checkpointEvery, 0);
   }
 
-  /** Input tokens read per step: {@code batchSize * context}. */
+  /**
+   * Input tokens read per step: {@code batchSize * context}.
+   *
+   * @return input tokens read per step
+   */
   public long tokensPerStep() {
     return (long) batchSize * context;
   }
 
-  /** The learning-rate schedule of these settings. */
+  /**
+   * The learning-rate schedule of these settings.
+   *
+   * @return the learning-rate schedule of these settings
+   */
   public WarmupCosine schedule() {
     return new WarmupCosine(peakLearningRate, warmupSteps, steps, finalLearningRate);
   }
 
-  /** A builder; {@link Builder#seed} is required, everything else has a default. */
+  /**
+   * A builder; {@link Builder#seed} is required, everything else has a default.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -127,6 +155,9 @@ public record TrainingOptions(
      * Total optimizer steps of the run (default {@value #DEFAULT_STEPS}).
      *
      * @throws IllegalArgumentException when below 1
+     *
+     * @param steps total optimizer steps of the run (default {@value #DEFAULT_STEPS})
+     * @return this builder
      */
     public Builder steps(int steps) {
       checkAtLeast("steps", steps, 1);
@@ -138,6 +169,9 @@ public record TrainingOptions(
      * Windows per step (default {@value #DEFAULT_BATCH_SIZE}).
      *
      * @throws IllegalArgumentException when below 1
+     *
+     * @param windows windows per step (default {@value #DEFAULT_BATCH_SIZE})
+     * @return this builder
      */
     public Builder batchSize(int windows) {
       checkAtLeast("batchSize", windows, 1);
@@ -150,6 +184,9 @@ public record TrainingOptions(
      * maxLength, which {@link LmTrainer} checks.
      *
      * @throws IllegalArgumentException when below 1
+     *
+     * @param tokens tokens the model reads per window (default {@value #DEFAULT_CONTEXT})
+     * @return this builder
      */
     public Builder context(int tokens) {
       checkAtLeast("context", tokens, 1);
@@ -164,6 +201,10 @@ public record TrainingOptions(
      *
      * @throws IllegalArgumentException when the peak is not finite and above 0, or the final rate
      *     is not between 0 and the peak
+     *
+     * @param peak the peak rate, reached at the end of warm-up
+     * @param last the rate at the last step
+     * @return this builder
      */
     public Builder learningRate(double peak, double last) {
       if (!(peak > 0) || !Double.isFinite(peak)) {
@@ -183,6 +224,9 @@ public record TrainingOptions(
      * which {@link #build()} checks.
      *
      * @throws IllegalArgumentException when negative
+     *
+     * @param steps steps of linear warm-up (default {@value #DEFAULT_WARMUP_STEPS})
+     * @return this builder
      */
     public Builder warmupSteps(int steps) {
       checkAtLeast("warmupSteps", steps, 0);
@@ -195,6 +239,9 @@ public record TrainingOptions(
      * Double.POSITIVE_INFINITY} for no clipping.
      *
      * @throws IllegalArgumentException when not above 0 (or NaN)
+     *
+     * @param norm the largest global L2 norm of the gradients (default {@value #DEFAULT_CLIP_NORM})
+     * @return this builder
      */
     public Builder clipNorm(double norm) {
       if (!(norm > 0)) {
@@ -205,7 +252,12 @@ public record TrainingOptions(
       return this;
     }
 
-    /** The seed of the batches (required; the model's weights come from {@code GptConfig.seed()}). */
+    /**
+     * The seed of the batches (required; the model's weights come from {@code GptConfig.seed()}).
+     *
+     * @param seed the seed of the batches (required
+     * @return this builder
+     */
     public Builder seed(long seed) {
       this.seed = seed;
       return this;
@@ -215,6 +267,10 @@ public record TrainingOptions(
      * Steps between log lines and progress reports (default {@value #DEFAULT_LOG_EVERY}).
      *
      * @throws IllegalArgumentException when below 1
+     *
+     * @param steps steps between log lines and progress reports (default {@value
+     *     #DEFAULT_LOG_EVERY})
+     * @return this builder
      */
     public Builder logEvery(int steps) {
       checkAtLeast("logEvery", steps, 1);
@@ -227,6 +283,10 @@ public record TrainingOptions(
      * #DEFAULT_CHECKPOINT_EVERY}).
      *
      * @throws IllegalArgumentException when negative
+     *
+     * @param steps steps between checkpoints, 0 for only at the end of a run (default {@value
+     *     #DEFAULT_CHECKPOINT_EVERY})
+     * @return this builder
      */
     public Builder checkpointEvery(int steps) {
       checkAtLeast("checkpointEvery", steps, 0);
@@ -239,6 +299,8 @@ public record TrainingOptions(
      *
      * @throws IllegalStateException when no seed was set
      * @throws IllegalArgumentException when the warm-up is longer than the steps
+     *
+     * @return the settings
      */
     public TrainingOptions build() {
       if (seed == null) {
