@@ -330,9 +330,9 @@ public final class GptBlock extends AbstractBlock {
       if (hasPast) {
         // The result of an op belongs to its first operand's manager: the concatenation would
         // land in the cache's manager, so move it to this step's.
-        k = NDArrays.concat(new NDList(past.get(2 * l), k), 2);
+        k = NDArrays.concat(new NDList(requireNonNull(past, "past").get(2 * l), k), 2);
         k.attach(step);
-        v = NDArrays.concat(new NDList(past.get(2 * l + 1), v), 2);
+        v = NDArrays.concat(new NDList(requireNonNull(past, "past").get(2 * l + 1), v), 2);
         v.attach(step);
       }
       presents.add(k);

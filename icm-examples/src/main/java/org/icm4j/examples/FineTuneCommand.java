@@ -184,7 +184,7 @@ public final class FineTuneCommand implements Callable<Integer> {
         }
       }
     } catch (ExecutionException e) {
-      err.println("icm-fine-tune: " + e.getCause().getMessage());
+      err.println("icm-fine-tune: " + Commands.message(e));
       return DemoCommand.EXIT_RUN_FAILED;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -244,7 +244,7 @@ public final class RewardCommand implements Callable<Integer> {
       }
     } catch (ExecutionException e) {
       stdout.println();
-      err.println("icm-reward: " + e.getCause().getMessage());
+      err.println("icm-reward: " + Commands.message(e));
       return DemoCommand.EXIT_RUN_FAILED;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -338,7 +338,9 @@ public final class SyntheticWorld {
    * @return the true value of a relation for an entity
    */
   public String value(String relation, int entity) {
-    return values.get(relation)[entity];
+    String[] perEntity = values.get(relation);
+    checkArgument(perEntity != null, "unknown relation '%s': the world's relations are %s", relation, RELATIONS);
+    return perEntity[entity];
   }
 
   /**

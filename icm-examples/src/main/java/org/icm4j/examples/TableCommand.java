@@ -127,7 +127,7 @@ public final class TableCommand implements Callable<Integer> {
         }
       }
     } catch (ExecutionException e) {
-      err.println("icm-table: " + e.getCause().getMessage());
+      err.println("icm-table: " + Commands.message(e));
       return DemoCommand.EXIT_RUN_FAILED;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -168,8 +168,8 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
   private volatile boolean closed;
 
   private HttpScorer(Builder b, Transport transport) {
-    this.engine = b.engine;
-    this.adapter = b.engine.adapter();
+    this.engine = requireNonNull(b.engine, "engine"); // build() checked it
+    this.adapter = engine.adapter();
     this.transport = transport;
     this.mode = b.mode;
     this.batchSize = b.batchSize != null ? b.batchSize : (b.engine == Engine.LLAMA_CPP ? 1 : 16);
@@ -619,7 +619,7 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
             prefixes.add(Arrays.copyOf(lt, j));
             targetsOf.put(q, new ArrayList<>());
           }
-          List<Integer> t = targetsOf.get(q);
+          List<Integer> t = requireNonNull(targetsOf.get(q), "targets");
           int at = t.indexOf(lt[j]);
           if (at < 0) {
             at = t.size();
@@ -631,7 +631,7 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
       }
       int base = queries.size();
       for (int q = 0; q < prefixes.size(); q++) {
-        int[] targets = targetsOf.get(q).stream().mapToInt(Integer::intValue).toArray();
+        int[] targets = requireNonNull(targetsOf.get(q), "targets").stream().mapToInt(Integer::intValue).toArray();
         int[] prefix = prefixes.get(q);
         int[] tokens = Arrays.copyOf(prompt, prompt.length + prefix.length);
         System.arraycopy(prefix, 0, tokens, prompt.length, prefix.length);

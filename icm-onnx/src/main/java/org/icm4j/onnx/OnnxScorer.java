@@ -124,6 +124,8 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
   /** Logits of a forward and the cache of everything read. */
   private record Step(float[] logits, int rows, Cache cache) {}
 
+  // NullAway: inputs.get(pastName(0, "key")) is present, the loop above counted it (n >= 1)
+  @SuppressWarnings("NullAway")
   private OnnxScorer(Builder b, OrtSession session, Path modelFile) throws OrtException {
     this.env = OrtEnvironment.getEnvironment();
     this.session = session;
@@ -214,6 +216,8 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
             + " past_key_values.N.key/value; outputs logits, present.N.key/value");
   }
 
+  // NullAway: an absolute path to a model file always has a parent directory
+  @SuppressWarnings("NullAway")
   private static int configMaxLength(Path modelFile) {
     Path dir = modelFile.toAbsolutePath().getParent();
     for (Path candidate : new Path[] {dir.resolve("config.json"), dir.getParent() == null ? null : dir.getParent().resolve("config.json")}) {
@@ -473,6 +477,8 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
     text.checkBatch(labels, batch, maxLength);
   }
 
+  // NullAway: context is set by the first request (lastContext starts null, so it differs)
+  @SuppressWarnings("NullAway")
   @Override
   public synchronized ScoreResult score(LabelSpace labels, List<ScoreRequest> requests) {
     checkState(!closed, "this OnnxScorer is closed");
@@ -501,6 +507,8 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
     return new ScoreResult(rows, tokens - before);
   }
 
+  // NullAway: a plan's steps name only parents made before them (LeaveOneOutPlan's contract)
+  @SuppressWarnings("NullAway")
   @Override
   public synchronized ScoreResult scoreLeaveOneOut(LabelSpace labels, List<LabelledExample> labelled) {
     checkState(!closed, "this OnnxScorer is closed");

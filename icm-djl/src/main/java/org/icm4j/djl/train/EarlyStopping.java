@@ -140,9 +140,10 @@ final class EarlyStopping {
       trainLoss = e.train(epoch);
       done = epoch;
       M validation = validating ? e.validate() : null;
-      boolean improved = validation != null && e.loss(validation) < bestLoss;
+      double loss = validation != null ? e.loss(validation) : Double.NaN;
+      boolean improved = loss < bestLoss; // false for NaN: without a split nothing improves
       if (improved) {
-        bestLoss = e.loss(validation);
+        bestLoss = loss;
         bestEpoch = epoch;
         best = validation;
         bestWeights = e.snapshot();

@@ -107,6 +107,8 @@ public final class TorchScriptFineTuner implements FineTuner, AutoCloseable {
    * @throws UncheckedIOException when the model cannot be written
    */
   @Override
+  // NullAway: outputDirectory is non-null whenever temporary is false
+  @SuppressWarnings("NullAway")
   public synchronized FineTunedModel fineTune(FineTuneRequest request) {
     requireNonNull(request, "request");
     Path dir;
