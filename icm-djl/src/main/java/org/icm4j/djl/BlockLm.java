@@ -192,17 +192,29 @@ public final class BlockLm implements CausalLm {
     }
   }
 
-  /** The DJL model holding {@link #block()}; for training code. Closed by {@link #close()}. */
+  /**
+   * The DJL model holding {@link #block()}; for training code. Closed by {@link #close()}.
+   *
+   * @return the DJL model holding {@link #block()}
+   */
   public Model model() {
     return model;
   }
 
-  /** The GPT block; for training code and direct use of {@link GptBlock#forwardWithCache}. */
+  /**
+   * The GPT block; for training code and direct use of {@link GptBlock#forwardWithCache}.
+   *
+   * @return the GPT block
+   */
   public GptBlock block() {
     return block;
   }
 
-  /** The configuration of this model. */
+  /**
+   * The configuration of this model.
+   *
+   * @return the configuration of this model
+   */
   public GptConfig config() {
     return config;
   }

@@ -16,18 +16,33 @@ import org.jspecify.annotations.Nullable;
  */
 public interface CausalLm extends AutoCloseable {
 
-  /** The device the model runs on; callers create their arrays there. */
+  /**
+   * The device the model runs on; callers create their arrays there.
+   *
+   * @return the device the model runs on
+   */
   Device device();
 
-  /** Number of entries in the logits' last dimension. */
+  /**
+   * Number of entries in the logits' last dimension.
+   *
+   * @return number of entries in the logits' last dimension
+   */
   int vocabularySize();
 
-  /** The longest sequence (cached plus new tokens) the model accepts. */
+  /**
+   * The longest sequence (cached plus new tokens) the model accepts.
+   *
+   * @return the longest sequence (cached plus new tokens) the model accepts
+   */
   int maxLength();
 
   /**
    * Whether {@link #forward} reuses the cache's keys and values (true) or reads the cached tokens
    * again (false); either way the results are the same.
+   *
+   * @return whether {@link #forward} reuses the cache's keys and values (true) or reads the cached
+   *     tokens again (false)
    */
   boolean reusesKeysAndValues();
 

@@ -73,7 +73,11 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
       this.order = order;
     }
 
-    /** The text layer's order. */
+    /**
+     * The text layer's order.
+     *
+     * @return the text layer's order
+     */
     public LeaveOneOutOrder order() {
       return order;
     }
@@ -101,12 +105,20 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
     this.text = PromptTokens.of(b.template, tokenizer, model.vocabularySize());
   }
 
-  /** A builder; {@link Builder#model} and {@link Builder#tokenizer} are required. */
+  /**
+   * A builder; {@link Builder#model} and {@link Builder#tokenizer} are required.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Token-forwards spent so far (tokens run through the model, counting re-read ones). */
+  /**
+   * Token-forwards spent so far (tokens run through the model, counting re-read ones).
+   *
+   * @return token-forwards spent so far (tokens run through the model, counting re-read ones)
+   */
   public synchronized long tokensForwarded() {
     return tokens;
   }
@@ -332,7 +344,11 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
     return java.util.Collections.unmodifiableMap(id);
   }
 
-  /** The leave-one-out order this scorer runs. */
+  /**
+   * The leave-one-out order this scorer runs.
+   *
+   * @return the leave-one-out order this scorer runs
+   */
   public LeaveOneOutOrder leaveOneOutOrder() {
     return mode.order();
   }
@@ -366,31 +382,56 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
 
     private Builder() {}
 
-    /** The model (required). */
+    /**
+     * The model (required).
+     *
+     * @param model the model (required)
+     * @return this builder
+     */
     public Builder model(CausalLm model) {
       this.model = requireNonNull(model, "model");
       return this;
     }
 
-    /** The model's tokenizer (required). */
+    /**
+     * The model's tokenizer (required).
+     *
+     * @param tokenizer the model's tokenizer (required)
+     * @return this builder
+     */
     public Builder tokenizer(TextTokenizer tokenizer) {
       this.tokenizer = requireNonNull(tokenizer, "tokenizer");
       return this;
     }
 
-    /** The prompt layout; default {@link PromptLayout#official()}. */
+    /**
+     * The prompt layout; default {@link PromptLayout#official()}.
+     *
+     * @param template the prompt layout
+     * @return this builder
+     */
     public Builder template(PromptLayout template) {
       this.template = requireNonNull(template, "template");
       return this;
     }
 
-    /** How leave-one-out work is shared; default {@link LeaveOneOut#DIVIDE_AND_CONQUER}. */
+    /**
+     * How leave-one-out work is shared; default {@link LeaveOneOut#DIVIDE_AND_CONQUER}.
+     *
+     * @param mode how leave-one-out work is shared
+     * @return this builder
+     */
     public Builder leaveOneOut(LeaveOneOut mode) {
       this.mode = requireNonNull(mode, "mode");
       return this;
     }
 
-    /** Whether closing the scorer closes the model and tokenizer (default true). */
+    /**
+     * Whether closing the scorer closes the model and tokenizer (default true).
+     *
+     * @param owns whether closing the scorer closes the model and tokenizer (default true)
+     * @return this builder
+     */
     public Builder ownsResources(boolean owns) {
       this.ownsResources = owns;
       return this;
@@ -401,6 +442,8 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
      * thread counts ({@link PyTorchThreads}: one intra-op thread, measured fastest for its calls).
      *
      * @throws IllegalStateException when the model or the tokenizer is missing
+     *
+     * @return the scorer
      */
     public DjlScorer build() {
       checkState(model != null, "no model set: call model(CausalLm), e.g. TorchScriptLm.load(dir)");

@@ -145,7 +145,8 @@ public final class GgufExport {
       } catch (IOException ignored) {
         // the original failure is the one to report
       }
-      IOException cause = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
+      IOException cause =
+          e instanceof UncheckedIOException u ? requireNonNull(u.getCause(), "cause") : (IOException) e;
       throw new UncheckedIOException("cannot write GGUF file " + file + ": " + cause.getMessage(), cause);
     }
   }

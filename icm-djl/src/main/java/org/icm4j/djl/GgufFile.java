@@ -36,13 +36,24 @@ public final class GgufFile {
    * @param offset byte offset of its data from the start of the data section
    */
   public record TensorInfo(String name, List<Long> dims, int type, long offset) {
-    /** Copies the dimensions. */
+    /**
+     * Copies the dimensions.
+     *
+     * @param name the tensor name
+     * @param dims ggml dimensions, row length first (copied)
+     * @param type the ggml type (0 = float32)
+     * @param offset byte offset of its data from the start of the data section
+     */
     public TensorInfo {
       requireNonNull(name, "name");
       dims = List.copyOf(dims);
     }
 
-    /** Number of elements. */
+    /**
+     * Number of elements.
+     *
+     * @return number of elements
+     */
     public long elements() {
       long n = 1;
       for (long d : dims) {
@@ -71,6 +82,9 @@ public final class GgufFile {
    *
    * @throws IcmException naming the file when it is not GGUF or is cut short
    * @throws UncheckedIOException when it cannot be read
+   *
+   * @param file the file
+   * @return the file, read
    */
   public static GgufFile read(Path file) {
     requireNonNull(file, "file");
@@ -164,17 +178,29 @@ public final class GgufFile {
     }
   }
 
-  /** The GGUF version (3 for files {@link GgufExport} writes). */
+  /**
+   * The GGUF version (3 for files {@link GgufExport} writes).
+   *
+   * @return the GGUF version (3 for files {@link GgufExport} writes)
+   */
   public int version() {
     return version;
   }
 
-  /** All metadata, in file order (unmodifiable). */
+  /**
+   * All metadata, in file order (unmodifiable).
+   *
+   * @return all metadata, in file order (unmodifiable)
+   */
   public Map<String, Object> metadata() {
     return metadata;
   }
 
-  /** All tensor entries by name, in file order (unmodifiable). */
+  /**
+   * All tensor entries by name, in file order (unmodifiable).
+   *
+   * @return all tensor entries by name, in file order (unmodifiable)
+   */
   public Map<String, TensorInfo> tensors() {
     return tensors;
   }
@@ -184,6 +210,10 @@ public final class GgufFile {
    * dims = [in, out]}).
    *
    * @throws IcmException when there is no such tensor or it is not float32
+   *
+   * @param name the tensor name, as in the file
+   * @return the data of a float32 tensor, row-major in ggml order (a weight {@code [out][in]} with
+   *     {@code dims = [in, out]})
    */
   public float[] floats(String name) {
     TensorInfo t = tensors.get(name);

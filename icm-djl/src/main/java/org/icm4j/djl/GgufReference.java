@@ -66,7 +66,7 @@ public final class GgufReference {
     layers = integer(file, "gpt2.block_count");
     hidden = integer(file, "gpt2.feed_forward_length");
     heads = integer(file, "gpt2.attention.head_count");
-    eps = ((Number) file.metadata().get("gpt2.attention.layer_norm_epsilon")).floatValue();
+    eps = number(file, "gpt2.attention.layer_norm_epsilon").floatValue();
     tokenEmbd = file.floats("token_embd.weight");
     vocab = tokenEmbd.length / d;
     posEmbd = file.floats("position_embd.weight");
@@ -89,7 +89,19 @@ public final class GgufReference {
     return ((Number) v).intValue();
   }
 
-  /** Number of tokens of the vocabulary. */
+  private static Number number(GgufFile file, String key) {
+    Object v = file.metadata().get(key);
+    if (!(v instanceof Number n)) {
+      throw new IcmException(file + " has no number '" + key + "'");
+    }
+    return n;
+  }
+
+  /**
+   * Number of tokens of the vocabulary.
+   *
+   * @return number of tokens of the vocabulary
+   */
   public int vocabularySize() {
     return vocab;
   }
@@ -167,7 +179,7 @@ public final class GgufReference {
         }
       }
     }
-    float[] out = layerNorm(x, outNormW, outNormB);
+    float[] out = layerNorm(requireNonNull(x, "x"), outNormW, outNormB); // t >= 1 tokens: set
     double[] logits = new double[vocab];
     double max = Double.NEGATIVE_INFINITY;
     for (int v = 0; v < vocab; v++) {

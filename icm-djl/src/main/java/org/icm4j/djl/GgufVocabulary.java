@@ -56,7 +56,19 @@ public record GgufVocabulary(
   /** A token matched verbatim in the text before BPE and written back verbatim. */
   public static final int USER_DEFINED = 4;
 
-  /** Validates sizes, ids and types; see the record description. */
+  /**
+   * Validates sizes, ids and types; see the record description.
+   *
+   * @param model {@code tokenizer.ggml.model}, {@code "gpt2"} (llama.cpp's BPE)
+   * @param preTokenizer {@code tokenizer.ggml.pre}: {@code "whitespace"} (split at whitespace, no
+   *     byte-level encoding) or {@code "gpt-2"} (GPT-2's regex and byte-level encoding)
+   * @param tokens the token texts in id order, distinct (copied)
+   * @param tokenTypes llama.cpp's token type of each token: {@link #NORMAL}, {@link #CONTROL} or
+   *     {@link #USER_DEFINED} (copied)
+   * @param merges the BPE merges, {@code "left right"}, best first (copied)
+   * @param bosId the id llama.cpp uses as beginning-of-sequence (never added to a token-id prompt)
+   * @param eosId the end-of-sequence id
+   */
   public GgufVocabulary {
     requireNonNull(model, "model");
     requireNonNull(preTokenizer, "preTokenizer");
@@ -96,7 +108,11 @@ public record GgufVocabulary(
     checkId("eosId", eosId, tokens.size());
   }
 
-  /** Number of tokens. */
+  /**
+   * Number of tokens.
+   *
+   * @return number of tokens
+   */
   public int size() {
     return tokens.size();
   }
@@ -111,6 +127,8 @@ public record GgufVocabulary(
    * @param words the vocabulary in id order, distinct; a token with a space in it is rejected
    * @param padId the id of the padding token (never produced by text)
    * @throws IllegalArgumentException naming the word that cannot be a token
+   *
+   * @return a word-level vocabulary
    */
   public static GgufVocabulary words(List<String> words, int padId) {
     requireNonNull(words, "words");

@@ -121,7 +121,11 @@ public final class GptBlock extends AbstractBlock {
     finalBeta = constant("final_ln_beta", Parameter.Type.BETA, d, 0f);
   }
 
-  /** The configuration this block was built from. */
+  /**
+   * The configuration this block was built from.
+   *
+   * @return the configuration this block was built from
+   */
   public GptConfig config() {
     return config;
   }
@@ -187,7 +191,11 @@ public final class GptBlock extends AbstractBlock {
     return new Shape[] {new Shape(in.get(0), in.get(1), config.vocabularySize())};
   }
 
-  /** Number of arrays in a cache of this model: keys and values for each layer. */
+  /**
+   * Number of arrays in a cache of this model: keys and values for each layer.
+   *
+   * @return number of arrays in a cache of this model
+   */
   public int cacheArrays() {
     return 2 * config.layers();
   }
@@ -322,9 +330,9 @@ public final class GptBlock extends AbstractBlock {
       if (hasPast) {
         // The result of an op belongs to its first operand's manager: the concatenation would
         // land in the cache's manager, so move it to this step's.
-        k = NDArrays.concat(new NDList(past.get(2 * l), k), 2);
+        k = NDArrays.concat(new NDList(requireNonNull(past, "past").get(2 * l), k), 2);
         k.attach(step);
-        v = NDArrays.concat(new NDList(past.get(2 * l + 1), v), 2);
+        v = NDArrays.concat(new NDList(requireNonNull(past, "past").get(2 * l + 1), v), 2);
         v.attach(step);
       }
       presents.add(k);

@@ -29,7 +29,18 @@ public record GptConfig(
     int mlpHidden,
     long seed) {
 
-  /** Validates the shape; see the record description for the rules. */
+  /**
+   * Validates the shape; see the record description for the rules.
+   *
+   * @param vocabularySize number of token ids (ids are {@code 0 .. vocabularySize - 1}), at least 1
+   * @param maxLength the longest sequence the model reads (number of learned positions), at least 1
+   * @param layers number of transformer blocks, at least 1
+   * @param heads attention heads per block, at least 1; must divide {@code embedding}
+   * @param embedding width of the residual stream (token and position embeddings), at least 1
+   * @param mlpHidden width of the hidden layer of each block's MLP, at least 1 (usually {@code 4 *
+   *     embedding})
+   * @param seed the seed of the initial weights: the same seed gives the same weights, bit for bit
+   */
   public GptConfig {
     checkPositive("vocabularySize", vocabularySize);
     checkPositive("maxLength", maxLength);
@@ -46,12 +57,21 @@ public record GptConfig(
     }
   }
 
-  /** Width of one attention head: {@code embedding / heads}. */
+  /**
+   * Width of one attention head: {@code embedding / heads}.
+   *
+   * @return width of one attention head
+   */
   public int headSize() {
     return embedding / heads;
   }
 
-  /** This configuration with another seed. */
+  /**
+   * This configuration with another seed.
+   *
+   * @param newSeed the seed of the initial weights
+   * @return this configuration with another seed
+   */
   public GptConfig withSeed(long newSeed) {
     return new GptConfig(
         vocabularySize, maxLength, layers, heads, embedding, mlpHidden, newSeed);
@@ -60,6 +80,8 @@ public record GptConfig(
   /**
    * Number of trainable parameters (scalars) of a {@link GptBlock} with this configuration; the
    * output head is tied to the token embedding and adds none.
+   *
+   * @return number of trainable parameters (scalars) of a {@link GptBlock} with this configuration
    */
   public long parameterCount() {
     long d = embedding;

@@ -18,6 +18,12 @@ import static java.util.Objects.requireNonNull;
  * @param length number of tokens the cache covers (the position of the next token)
  */
 public record KvCache(NDList arrays, int length) {
+  /**
+   * Checks the components; see the record description.
+   *
+   * @param arrays the state, in the model's layout
+   * @param length number of tokens the cache covers (the position of the next token)
+   */
   public KvCache {
     requireNonNull(arrays, "arrays");
     if (length < 0) {

@@ -74,13 +74,21 @@ public final class PyTorchThreads {
     chosen = true;
   }
 
-  /** The intra-op threads PyTorch uses now. Starts the engine if it has not started. */
+  /**
+   * The intra-op threads PyTorch uses now. Starts the engine if it has not started.
+   *
+   * @return the intra-op threads PyTorch uses now
+   */
   public static synchronized int intraOpThreads() {
     startEngine();
     return JniUtils.getNumThreads();
   }
 
-  /** The inter-op threads PyTorch uses now. Starts the engine if it has not started. */
+  /**
+   * The inter-op threads PyTorch uses now. Starts the engine if it has not started.
+   *
+   * @return the inter-op threads PyTorch uses now
+   */
   public static synchronized int interOpThreads() {
     startEngine();
     return JniUtils.getNumInteropThreads();

@@ -27,6 +27,10 @@ public interface TextTokenizer extends Tokenizer, AutoCloseable {
    * {@link HuggingFaceTokenizer}: no special tokens, no truncation, no padding, nothing downloaded.
    *
    * @throws IcmException naming the file when it is missing or cannot be loaded
+   *
+   * @param tokenizerJson a Hugging Face {@code tokenizer.json}
+   * @return A Hugging Face {@code tokenizer.json} (WordLevel, BPE, byte-level BPE, ...) loaded with
+   *     DJL's {@link HuggingFaceTokenizer}
    */
   static TextTokenizer huggingFace(Path tokenizerJson) {
     DjlStartup.prepare(); // before DJL's tokenizer class, which may probe the network

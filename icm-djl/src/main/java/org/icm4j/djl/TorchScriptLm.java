@@ -84,7 +84,12 @@ public final class TorchScriptLm implements CausalLm {
       this.configName = configName;
     }
 
-    /** The value of {@code config.json}'s {@code interface} field that selects this interface. */
+    /**
+     * The value of {@code config.json}'s {@code interface} field that selects this interface.
+     *
+     * @return the value of {@code config.json}'s {@code interface} field that selects this
+     *     interface
+     */
     public String configName() {
       return configName;
     }
@@ -224,7 +229,7 @@ public final class TorchScriptLm implements CausalLm {
      * The device to run the model on (default {@link Device#cpu()}); a GPU needs DJL's CUDA native
      * library on the class path.
      *
-     * @param device the device
+     * @param device where the model runs (default the CPU)
      * @return this builder
      */
     public Builder device(Device device) {
@@ -335,12 +340,20 @@ public final class TorchScriptLm implements CausalLm {
     }
   }
 
-  /** Whether PyTorch's graph executor optimizer runs on this model's calls. */
+  /**
+   * Whether PyTorch's graph executor optimizer runs on this model's calls.
+   *
+   * @return whether PyTorch's graph executor optimizer runs on this model's calls
+   */
   public boolean graphOptimizer() {
     return graphOptimizer;
   }
 
-  /** Which interface {@code config.json} declared. */
+  /**
+   * Which interface {@code config.json} declared.
+   *
+   * @return which interface {@code config.json} declared
+   */
   public Interface modelInterface() {
     return config.modelInterface;
   }
@@ -357,7 +370,11 @@ public final class TorchScriptLm implements CausalLm {
     return java.util.Map.of("modelDigest", digest);
   }
 
-  /** The TorchScript file this model was loaded from. */
+  /**
+   * The TorchScript file this model was loaded from.
+   *
+   * @return the TorchScript file this model was loaded from
+   */
   public Path modelFile() {
     return modelFile;
   }

@@ -29,6 +29,17 @@ import org.icm4j.spi.ConsistencyRule;
 public record ClaimSet(
     List<Example> examples, GoldLabels gold, List<ConsistencyRule> rules, int truncatedTexts) {
 
+  /**
+   * Checks and copies the components; see the record description.
+   *
+   * @param examples the claims, in the order the loader made them (question by question); distinct
+   *     ids; copied
+   * @param gold the gold label of every claim, and of no other id
+   * @param rules consistency rules derived from the claims alone (prompts, groups, attributes);
+   *     copied; may be empty
+   * @param truncatedTexts how many question or claim texts a character limit shortened in the
+   *     prompts (0 when there was no limit or nothing was longer)
+   */
   public ClaimSet {
     examples = List.copyOf(requireNonNull(examples, "examples"));
     requireNonNull(gold, "gold");

@@ -563,7 +563,7 @@ final class RewardExperiment {
     for (int q = 0; q < out.length; q++) {
       List<Choice> choices = claims.test().get(q).choices();
       for (int c = 0; c < choices.size(); c++) {
-        if (claims.truth().get(choices.get(c).claim().id())) {
+        if (requireNonNull(claims.truth().get(choices.get(c).claim().id()), "truth of a test choice")) {
           out[q] += probabilities.get(q)[c];
         }
       }

@@ -115,6 +115,28 @@ public final class SyntheticWorld {
      */
     public static final Mixture PHASE_3 = new Mixture(0.1, 0.1, 0.4, 0.1, 0, 0, 0, 0);
 
+    /**
+     * Checks the shares; see the record description.
+     *
+     * @param knowledge share of knowledge documents; the rest are labelled documents
+     * @param comparison share of labelled documents about comparisons; the rest are about relations
+     * @param truth share of labelled documents labelled by truth; the rest follow the surface rules
+     * @param header share of labelled documents that open with a line naming their rule
+     * @param rateCue share of surface-rule relation documents whose value set has 2 or 4 values
+     *     instead of 3 (half each), so that their share of True labels (1/3 or 2/3) tells them from
+     *     truth documents (1/2): a cue readable from the labels alone, which makes attending to the
+     *     labels in the context pay before the rule itself can be read from them
+     * @param graded share of labelled relation documents whose lines carry a grade after the label,
+     *     {@code "e12 colour red : False True"}: True when the label agrees with the truth of the
+     *     claim. Predicting the grade makes the model compute, at each label, whether it agrees with
+     *     truth, the feature that inferring the rule from a context of labels needs; the documents ICM
+     *     builds never have grades
+     * @param informative share of labelled relation documents made only of claims on which truth
+     *     and the surface rule disagree, so that every label shows the document's rule
+     * @param gradedComparisons share of labelled comparison documents whose lines carry a grade
+     *     after the label, as {@code graded} does for relation documents ({@code "e3 bigger e7 : True
+     *     False"}: the label disagrees with the hidden sizes)
+     */
     public Mixture {
       for (double share :
           new double[] {knowledge, comparison, truth, header, rateCue, graded, informative, gradedComparisons}) {
@@ -122,37 +144,72 @@ public final class SyntheticWorld {
       }
     }
 
-    /** This mixture with another {@link #header} share. */
+    /**
+     * This mixture with another {@link #header} share.
+     *
+     * @param share the share, 0 to 1
+     * @return this mixture with another {@link #header} share
+     */
     public Mixture withHeaderShare(double share) {
       return new Mixture(knowledge, comparison, truth, share, rateCue, graded, informative, gradedComparisons);
     }
 
-    /** This mixture with another {@link #rateCue}. */
+    /**
+     * This mixture with another {@link #rateCue}.
+     *
+     * @param share the share, 0 to 1
+     * @return this mixture with another {@link #rateCue}
+     */
     public Mixture withRateCue(double share) {
       return new Mixture(knowledge, comparison, truth, header, share, graded, informative, gradedComparisons);
     }
 
-    /** This mixture with another {@link #graded} share. */
+    /**
+     * This mixture with another {@link #graded} share.
+     *
+     * @param share the share, 0 to 1
+     * @return this mixture with another {@link #graded} share
+     */
     public Mixture withGraded(double share) {
       return new Mixture(knowledge, comparison, truth, header, rateCue, share, informative, gradedComparisons);
     }
 
-    /** This mixture with another {@link #informative} share. */
+    /**
+     * This mixture with another {@link #informative} share.
+     *
+     * @param share the share, 0 to 1
+     * @return this mixture with another {@link #informative} share
+     */
     public Mixture withInformative(double share) {
       return new Mixture(knowledge, comparison, truth, header, rateCue, graded, share, gradedComparisons);
     }
 
-    /** This mixture with another {@link #comparison} share. */
+    /**
+     * This mixture with another {@link #comparison} share.
+     *
+     * @param share the share, 0 to 1
+     * @return this mixture with another {@link #comparison} share
+     */
     public Mixture withComparison(double share) {
       return new Mixture(knowledge, share, truth, header, rateCue, graded, informative, gradedComparisons);
     }
 
-    /** This mixture with another {@link #gradedComparisons} share. */
+    /**
+     * This mixture with another {@link #gradedComparisons} share.
+     *
+     * @param share the share, 0 to 1
+     * @return this mixture with another {@link #gradedComparisons} share
+     */
     public Mixture withGradedComparisons(double share) {
       return new Mixture(knowledge, comparison, truth, header, rateCue, graded, informative, share);
     }
 
-    /** The mixture named {@code phase1}, {@code phase2} or {@code phase3}. */
+    /**
+     * The mixture named {@code phase1}, {@code phase2} or {@code phase3}.
+     *
+     * @param name phase1, phase2 or phase3
+     * @return the mixture named {@code phase1}, {@code phase2} or {@code phase3}
+     */
     public static Mixture named(String name) {
       return switch (name) {
         case "phase1" -> PHASE_1;
@@ -231,12 +288,21 @@ public final class SyntheticWorld {
     vocabulary = List.copyOf(vocab);
   }
 
-  /** The world of the examples module, facts drawn from {@code seed}. */
+  /**
+   * The world of the examples module, facts drawn from {@code seed}.
+   *
+   * @param seed the seed of the world (its facts and sizes)
+   * @return the world of the examples module, facts drawn from {@code seed}
+   */
   public static SyntheticWorld defaultWorld(long seed) {
     return new SyntheticWorld(seed);
   }
 
-  /** The world seed. */
+  /**
+   * The world seed.
+   *
+   * @return the world seed
+   */
   public long seed() {
     return seed;
   }
@@ -255,22 +321,44 @@ public final class SyntheticWorld {
     }
   }
 
-  /** The words of the world, in id order (id 0 is padding). */
+  /**
+   * The words of the world, in id order (id 0 is padding).
+   *
+   * @return the words of the world, in id order (id 0 is padding)
+   */
   public List<String> vocabulary() {
     return vocabulary;
   }
 
-  /** The true value of a relation for an entity. */
+  /**
+   * The true value of a relation for an entity.
+   *
+   * @param relation one of the world's relations
+   * @param entity the entity, 0 to {@code ENTITIES - 1}
+   * @return the true value of a relation for an entity
+   */
   public String value(String relation, int entity) {
-    return values.get(relation)[entity];
+    String[] perEntity = values.get(relation);
+    checkArgument(perEntity != null, "unknown relation '%s': the world's relations are %s", relation, RELATIONS);
+    return perEntity[entity];
   }
 
-  /** Whether entity {@code a} is bigger than entity {@code b}. */
+  /**
+   * Whether entity {@code a} is bigger than entity {@code b}.
+   *
+   * @param a an entity
+   * @param b another entity
+   * @return whether entity {@code a} is bigger than entity {@code b}
+   */
   public boolean bigger(int a, int b) {
     return size[a] > size[b];
   }
 
-  /** A word-level tokenizer over {@link #vocabulary()}: words split at spaces, newline its own token. */
+  /**
+   * A word-level tokenizer over {@link #vocabulary()}: words split at spaces, newline its own token.
+   *
+   * @return a word-level tokenizer over {@link #vocabulary()}
+   */
   public TextTokenizer tokenizer() {
     Map<String, Long> ids = new HashMap<>();
     for (int i = 0; i < vocabulary.size(); i++) {
@@ -482,12 +570,19 @@ public final class SyntheticWorld {
   /**
    * The training corpus: documents drawn at random and concatenated (separated by a blank line),
    * cut into windows.
+   *
+   * @return the training corpus
    */
   public Corpus corpus() {
     return corpus(Mixture.PHASE_1);
   }
 
-  /** The training corpus with the given mixture of documents. */
+  /**
+   * The training corpus with the given mixture of documents.
+   *
+   * @param mixture the document shares
+   * @return the training corpus with the given mixture of documents
+   */
   public Corpus corpus(Mixture mixture) {
     TextTokenizer tok = tokenizer();
     long newline = vocabulary.indexOf(NEWLINE);
@@ -522,6 +617,10 @@ public final class SyntheticWorld {
    * Task 1: {@code questions} questions ({@code (entity, relation)} pairs drawn without repetition
    * with {@code seed}), each with {@value #CANDIDATES} candidate claims, exactly one true. Rule: exactly one True per
    * question.
+   *
+   * @param questions how many questions (2 claims each)
+   * @param seed the seed of the draw
+   * @return task 1
    */
   public ClaimSet truthTask(int questions, long seed) {
     return relationTask(questions, seed, truth(), "truth");
@@ -530,6 +629,10 @@ public final class SyntheticWorld {
   /**
    * Task 3, the control: the same claims labelled by a concept no training document uses (the
    * entity is in a fixed random half of the entities).
+   *
+   * @param questions how many questions (2 claims each)
+   * @param seed the seed of the draw
+   * @return task 3, the control
    */
   public ClaimSet controlTask(int questions, long seed) {
     return relationTask(questions, seed, controlRule(), "control");
@@ -566,6 +669,10 @@ public final class SyntheticWorld {
   /**
    * Task 2: {@code pairs} comparisons, each as two claims ("a bigger b", "b bigger a") in one group.
    * Rule: asymmetry (exactly one of the two is True).
+   *
+   * @param pairs how many entity pairs (2 claims each)
+   * @param seed the seed of the draw
+   * @return task 2
    */
   public ClaimSet comparisonTask(int pairs, long seed) {
     int all = ENTITIES * (ENTITIES - 1) / 2;

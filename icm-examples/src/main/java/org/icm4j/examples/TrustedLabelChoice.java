@@ -94,7 +94,7 @@ final class TrustedLabelChoice {
       if (label == null) {
         continue;
       }
-      List<Example> members = groups.get(e.group());
+      List<Example> members = requireNonNull(groups.get(e.group()), "group"); // grouped from the same examples
       checkArgument(members.size() == 2, "question '%s' has %s claims, not 2", e.group(), members.size());
       for (Example m : members) {
         String l = m.id().equals(e.id()) ? label : label.equals("True") ? "False" : "True";

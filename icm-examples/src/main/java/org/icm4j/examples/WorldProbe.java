@@ -34,11 +34,21 @@ import org.icm4j.spi.ScoreResult;
 public final class WorldProbe {
   private WorldProbe() {}
 
-  /** The layout of the world's labelled lines: {@code "e12 colour red : True\n"}. */
+  /**
+   * The layout of the world's labelled lines: {@code "e12 colour red : True\n"}.
+   *
+   * @return the layout of the world's labelled lines
+   */
   public static PromptLayout template() {
     return new PromptLayout(Map.of("True", " True", "False", " False"), "\n");
   }
 
+  /**
+   * Probes the embedded model and prints the report; {@code --quick} prints two lines.
+   *
+   * @param args {@code --quick}, or nothing for the whole report
+   * @throws java.io.IOException when the embedded model cannot be copied out of the class path
+   */
   public static void main(String[] args) throws java.io.IOException {
     boolean quick = args.length > 0 && args[0].equals("--quick");
     if (quick) {

@@ -18,6 +18,14 @@ class SyntheticWorldTest {
   private static final SyntheticWorld WORLD = SyntheticWorld.defaultWorld(1);
 
   @Test
+  void value_ofAnUnknownRelation_isRejectedNamingIt() {
+    assertThat(WORLD.value("colour", 0)).isNotBlank();
+    assertThatThrownBy(() -> WORLD.value("size", 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("unknown relation 'size': the world's relations are [colour, home]");
+  }
+
+  @Test
   void sameSeed_sameWorldDocumentsAndTasks() {
     SyntheticWorld again = SyntheticWorld.defaultWorld(1);
     assertThat(again.document(new SplittableRandom(5), SyntheticWorld.Mixture.PHASE_1)).isEqualTo(WORLD.document(new SplittableRandom(5), SyntheticWorld.Mixture.PHASE_1));

@@ -116,8 +116,8 @@ interface EngineAdapter {
       return e;
     }
     IcmException r = e instanceof InferenceServerException
-        ? new InferenceServerException(e.getMessage(), exampleId, e.getCause())
-        : new IcmException(e.getMessage(), exampleId, e.getCause());
+        ? new InferenceServerException(String.valueOf(e.getMessage()), exampleId, e.getCause())
+        : new IcmException(String.valueOf(e.getMessage()), exampleId, e.getCause());
     r.setStackTrace(e.getStackTrace());
     return r;
   }

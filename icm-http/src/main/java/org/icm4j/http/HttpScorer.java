@@ -110,7 +110,11 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
      */
     DIVIDE_AND_CONQUER;
 
-    /** The text layer's order of the same name. */
+    /**
+     * The text layer's order of the same name.
+     *
+     * @return the text layer's order of the same name
+     */
     public LeaveOneOutOrder order() {
       return LeaveOneOutOrder.valueOf(name());
     }
@@ -164,8 +168,8 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
   private volatile boolean closed;
 
   private HttpScorer(Builder b, Transport transport) {
-    this.engine = b.engine;
-    this.adapter = b.engine.adapter();
+    this.engine = requireNonNull(b.engine, "engine"); // build() checked it
+    this.adapter = engine.adapter();
     this.transport = transport;
     this.mode = b.mode;
     this.batchSize = b.batchSize != null ? b.batchSize : (b.engine == Engine.LLAMA_CPP ? 1 : 16);
@@ -244,12 +248,20 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     }
   }
 
-  /** A builder; {@link Builder#endpoint} and {@link Builder#engine} are required. */
+  /**
+   * A builder; {@link Builder#endpoint} and {@link Builder#engine} are required.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The name of the model the server said it serves. */
+  /**
+   * The name of the model the server said it serves.
+   *
+   * @return the name of the model the server said it serves
+   */
   public String modelName() {
     return info.name();
   }
@@ -273,12 +285,20 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     return java.util.Collections.unmodifiableMap(id);
   }
 
-  /** The vocabulary size the server reported, or -1 when the engine does not report it. */
+  /**
+   * The vocabulary size the server reported, or -1 when the engine does not report it.
+   *
+   * @return the vocabulary size the server reported, or -1 when the engine does not report it
+   */
   public int vocabularySize() {
     return info.vocabularySize() == null ? -1 : info.vocabularySize();
   }
 
-  /** What was asked of the server so far (its own counters where it reports them). */
+  /**
+   * What was asked of the server so far (its own counters where it reports them).
+   *
+   * @return what was asked of the server so far (its own counters where it reports them)
+   */
   public ServerCounters counters() {
     return new ServerCounters(
         transport.requests.get(),
@@ -303,6 +323,9 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
   /**
    * How {@link #scoreLeaveOneOut} shares work, as the text layer's order ({@link
    * LeaveOneOutPlan#of} of it gives {@link #leaveOneOutRequests}).
+   *
+   * @return how {@link #scoreLeaveOneOut} shares work, as the text layer's order ({@link
+   *     LeaveOneOutPlan#of} of it gives {@link #leaveOneOutRequests})
    */
   public LeaveOneOutOrder leaveOneOutOrder() {
     return mode.order();
@@ -426,6 +449,8 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
    * method; a new key also empties the cookie jar ({@link Builder#sessionCookies}). Call it from a
    * {@code BatchHook} or before a call to pin requests yourself. The scorer's calls share one key:
    * two runs that should be routed apart need two scorers.
+   *
+   * @param key the routing key sent with every later request
    */
   public void routingKey(String key) {
     requireNonNull(key, "key");
@@ -436,7 +461,12 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     transport.routingKey(key);
   }
 
-  /** The routing key sent now, or {@code null} before the first batch or {@link #routingKey(String)}. */
+  /**
+   * The routing key sent now, or {@code null} before the first batch or {@link #routingKey(String)}.
+   *
+   * @return the routing key sent now, or {@code null} before the first batch or {@link
+   *     #routingKey(String)}
+   */
   public @Nullable String routingKey() {
     return transport.routingKey();
   }
@@ -455,7 +485,12 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     }
   }
 
-  /** The context limit requests are held to, or -1 when neither the server nor the builder gives one. */
+  /**
+   * The context limit requests are held to, or -1 when neither the server nor the builder gives one.
+   *
+   * @return the context limit requests are held to, or -1 when neither the server nor the builder
+   *     gives one
+   */
   public int contextLength() {
     return contextLimit == null ? -1 : contextLimit;
   }
@@ -584,7 +619,7 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
             prefixes.add(Arrays.copyOf(lt, j));
             targetsOf.put(q, new ArrayList<>());
           }
-          List<Integer> t = targetsOf.get(q);
+          List<Integer> t = requireNonNull(targetsOf.get(q), "targets");
           int at = t.indexOf(lt[j]);
           if (at < 0) {
             at = t.size();
@@ -596,7 +631,7 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
       }
       int base = queries.size();
       for (int q = 0; q < prefixes.size(); q++) {
-        int[] targets = targetsOf.get(q).stream().mapToInt(Integer::intValue).toArray();
+        int[] targets = requireNonNull(targetsOf.get(q), "targets").stream().mapToInt(Integer::intValue).toArray();
         int[] prefix = prefixes.get(q);
         int[] tokens = Arrays.copyOf(prompt, prompt.length + prefix.length);
         System.arraycopy(prefix, 0, tokens, prompt.length, prefix.length);
@@ -800,7 +835,12 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
 
     private Builder() {}
 
-    /** The server's base address, e.g. {@code http://127.0.0.1:8080} (required). */
+    /**
+     * The server's base address, e.g. {@code http://127.0.0.1:8080} (required).
+     *
+     * @param uri the server's base address, e.g
+     * @return this builder
+     */
     public Builder endpoint(String uri) {
       requireNonNull(uri, "uri");
       URI u;
@@ -812,7 +852,12 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
       return endpoint(u);
     }
 
-    /** The server's base address (required). */
+    /**
+     * The server's base address (required).
+     *
+     * @param uri the server's base address (required)
+     * @return this builder
+     */
     public Builder endpoint(URI uri) {
       requireNonNull(uri, "uri");
       if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
@@ -823,13 +868,23 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
       return this;
     }
 
-    /** The engine the server runs (required). */
+    /**
+     * The engine the server runs (required).
+     *
+     * @param engine the engine the server runs (required)
+     * @return this builder
+     */
     public Builder engine(Engine engine) {
       this.engine = requireNonNull(engine, "engine");
       return this;
     }
 
-    /** The model the server must serve (checked at start); default: whatever it serves. */
+    /**
+     * The model the server must serve (checked at start); default: whatever it serves.
+     *
+     * @param model the model the server must serve (checked at start)
+     * @return this builder
+     */
     public Builder model(String model) {
       requireNonNull(model, "model");
       if (model.isBlank()) {
@@ -839,7 +894,13 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
       return this;
     }
 
-    /** The vocabulary size the served model must have (checked where the engine reports it). */
+    /**
+     * The vocabulary size the served model must have (checked where the engine reports it).
+     *
+     * @param size the vocabulary size the served model must have (checked where the engine reports
+     *     it)
+     * @return this builder
+     */
     public Builder vocabularySize(int size) {
       if (size < 1) {
         throw new IllegalArgumentException("vocabularySize must be >= 1, but was " + size);
@@ -853,13 +914,21 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
      * /tokenize}. At start the server's tokenization of the label texts must match (see {@link
      * #verifyTokenizer}). {@link Tokenizer#huggingFace} reads a {@code tokenizer.json}; {@link
      * Tokenizer#of} takes the text layer's tokenizer (icm-djl's {@code TextTokenizer}, say).
+     *
+     * @param tokenizer tokenizes on the client with the model's own tokenizer
+     * @return this builder
      */
     public Builder tokenizer(Tokenizer tokenizer) {
       this.tokenizer = requireNonNull(tokenizer, "tokenizer");
       return this;
     }
 
-    /** Whether to check a local tokenizer against the server's at start (default true). */
+    /**
+     * Whether to check a local tokenizer against the server's at start (default true).
+     *
+     * @param verify whether to check a local tokenizer against the server's at start (default true)
+     * @return this builder
+     */
     public Builder verifyTokenizer(boolean verify) {
       this.verifyTokenizer = verify;
       return this;
@@ -868,6 +937,10 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     /**
      * The prompt layout, icm-core's text layer's (the one {@code DjlScorer} and {@code OnnxScorer}
      * take); default {@link PromptLayout#official()}.
+     *
+     * @param layout the prompt layout, icm-core's text layer's (the one {@code DjlScorer} and
+     *     {@code OnnxScorer} take)
+     * @return this builder
      */
     public Builder layout(PromptLayout layout) {
       this.layout = requireNonNull(layout, "layout");
@@ -879,25 +952,44 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
      *
      * @deprecated give icm-core's {@link PromptLayout} ({@code org.icm4j.text.PromptLayout}, the
      *     same constructor) to {@link #layout(PromptLayout)}
+     *
+     * @param layout the prompt layout, as icm-http's former type
+     * @return this builder
      */
     @Deprecated
     public Builder layout(org.icm4j.http.PromptLayout layout) {
       return layout(requireNonNull(layout, "layout").toText());
     }
 
-    /** The labels whose tokens are checked at start; default {@link LabelSpace#binary()}. */
+    /**
+     * The labels whose tokens are checked at start; default {@link LabelSpace#binary()}.
+     *
+     * @param labels the labels whose tokens are checked at start
+     * @return this builder
+     */
     public Builder labels(LabelSpace labels) {
       this.labels = requireNonNull(labels, "labels");
       return this;
     }
 
-    /** How leave-one-out requests are ordered; default {@link LeaveOneOut#DIVIDE_AND_CONQUER}. */
+    /**
+     * How leave-one-out requests are ordered; default {@link LeaveOneOut#DIVIDE_AND_CONQUER}.
+     *
+     * @param mode how leave-one-out requests are ordered
+     * @return this builder
+     */
     public Builder leaveOneOut(LeaveOneOut mode) {
       this.mode = requireNonNull(mode, "mode");
       return this;
     }
 
-    /** How leave-one-out requests are ordered, as the text layer's order of the same name. */
+    /**
+     * How leave-one-out requests are ordered, as the text layer's order of the same name.
+     *
+     * @param order how leave-one-out requests are ordered, as the text layer's order of the same
+     *     name
+     * @return this builder
+     */
     public Builder leaveOneOut(LeaveOneOutOrder order) {
       return leaveOneOut(LeaveOneOut.of(order));
     }
@@ -906,6 +998,9 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
      * The most prompts one request carries where the engine batches (vLLM, SGLang; llama.cpp
      * runs a batch on parallel slots); default 1 for llama.cpp (its one-slot cache then sees the
      * prompts in order), 16 otherwise.
+     *
+     * @param prompts the most prompts one request carries where the engine batches (vLLM, SGLang
+     * @return this builder
      */
     public Builder batchSize(int prompts) {
       if (prompts < 1) {
@@ -915,7 +1010,12 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
       return this;
     }
 
-    /** The most requests in flight at once (default 4; match the server's parallel slots). */
+    /**
+     * The most requests in flight at once (default 4; match the server's parallel slots).
+     *
+     * @param requests the most requests in flight at once (default 4
+     * @return this builder
+     */
     public Builder maxInFlight(int requests) {
       if (requests < 1) {
         throw new IllegalArgumentException("maxInFlight must be >= 1, but was " + requests);
@@ -924,25 +1024,46 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
       return this;
     }
 
-    /** How long to wait for a connection (default 10 s). */
+    /**
+     * How long to wait for a connection (default 10 s).
+     *
+     * @param timeout how long to wait for a connection (default 10 s)
+     * @return this builder
+     */
     public Builder connectTimeout(Duration timeout) {
       this.connectTimeout = positive("connectTimeout", timeout);
       return this;
     }
 
-    /** How long to wait for one answer before trying again (default 120 s). */
+    /**
+     * How long to wait for one answer before trying again (default 120 s).
+     *
+     * @param timeout how long to wait for one answer before trying again (default 120 s)
+     * @return this builder
+     */
     public Builder requestTimeout(Duration timeout) {
       this.requestTimeout = positive("requestTimeout", timeout);
       return this;
     }
 
-    /** The most one call ({@code score}, {@code scoreLeaveOneOut}, the start) may take, retries included (default 30 min). */
+    /**
+     * The most one call ({@code score}, {@code scoreLeaveOneOut}, the start) may take, retries included (default 30 min).
+     *
+     * @param deadline the most one call ({@code score}, {@code scoreLeaveOneOut}, the start) may
+     *     take, retries included (default 30 min)
+     * @return this builder
+     */
     public Builder deadline(Duration deadline) {
       this.deadline = positive("deadline", deadline);
       return this;
     }
 
-    /** Attempts per request, the first included (default 6; 1 = no retries). */
+    /**
+     * Attempts per request, the first included (default 6; 1 = no retries).
+     *
+     * @param attempts attempts per request, the first included (default 6
+     * @return this builder
+     */
     public Builder maxAttempts(int attempts) {
       if (attempts < 1) {
         throw new IllegalArgumentException("maxAttempts must be >= 1, but was " + attempts);
@@ -959,6 +1080,10 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
      * on. The key is derived from the batch's example ids in {@link HttpScorer#checkBatch}, which
      * {@code Icm.run} calls before each batch, or set with {@link HttpScorer#routingKey(String)}.
      * Default: none.
+     *
+     * @param name sends the batch's routing key in this header on every request, so that a router
+     *     in front of several replicas keeps a batch on one replica (whose prefix cache then serves it)
+     * @return this builder
      */
     public Builder routingHeader(String name) {
       requireNonNull(name, "name");
@@ -981,6 +1106,10 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
      * Keeps the cookies the server or its gateway sets and sends them back (a cookie jar), for
      * routers that pin a session by cookie; the jar is emptied whenever the routing key changes
      * (a new batch). Default false.
+     *
+     * @param keep keeps the cookies the server or its gateway sets and sends them back (a cookie
+     *     jar), for routers that pin a session by cookie
+     * @return this builder
      */
     public Builder sessionCookies(boolean keep) {
       this.sessionCookies = keep;
@@ -993,6 +1122,11 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
      * smaller of this and the server's limit applies. Used by {@link HttpScorer#checkBatch} before
      * a search and by every call. Default: the server's (llama.cpp: the context per slot from
      * {@code /props}; vLLM: {@code max_model_len}), none for SGLang.
+     *
+     * @param tokens the most tokens one request may hold (the prompt and the generated token), for
+     *     a server that does not report it (SGLang) or to hold requests under a smaller limit than it
+     *     reports
+     * @return this builder
      */
     public Builder contextLength(int tokens) {
       if (tokens < 2) {
@@ -1007,6 +1141,10 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
      * 8 MiB); a larger one fails the call at once, naming this setting. A scoring answer is a few
      * KiB; llama.cpp's also echoes the prompt as text, about 4 to 6 bytes per token (see
      * docs/remote.md). The bound keeps a broken server from filling the heap.
+     *
+     * @param bytes the largest answer read, in bytes (default {@value
+     *     HttpScorer#DEFAULT_MAX_RESPONSE_BYTES}, 8 MiB)
+     * @return this builder
      */
     public Builder maxResponseBytes(long bytes) {
       if (bytes < 1024) {
@@ -1016,7 +1154,13 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
       return this;
     }
 
-    /** Backoff before the first retry, doubled each time up to {@code max} (default 200 ms, 20 s). */
+    /**
+     * Backoff before the first retry, doubled each time up to {@code max} (default 200 ms, 20 s).
+     *
+     * @param initial the wait before the first retry
+     * @param max the longest wait between retries
+     * @return this builder
+     */
     public Builder backoff(Duration initial, Duration max) {
       positive("initial backoff", initial);
       positive("max backoff", max);
@@ -1032,6 +1176,9 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     /**
      * Sends {@code Authorization: Bearer <key>} with the key read from this environment variable
      * at {@link #build()} (e.g. {@code VLLM_API_KEY}); the key is never logged or shown.
+     *
+     * @param variable the name of the environment variable that holds the key
+     * @return this builder
      */
     public Builder apiKeyFromEnvironment(String variable) {
       requireNonNull(variable, "variable");
@@ -1064,6 +1211,8 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
      * @throws InferenceServerException when the server cannot be reached, times out or refuses a
      *     request
      * @throws IcmException when the server serves another model, vocabulary or tokenizer
+     *
+     * @return the scorer
      */
     public HttpScorer build() {
       if (endpoint == null) {

@@ -14,12 +14,22 @@ import java.util.Map;
  */
 @Deprecated
 public record PromptLayout(Map<String, String> verbalizers, String separator) {
-  /** Copies the map; rejects what the text layer's layout rejects. */
+  /**
+   * Copies the map; rejects what the text layer's layout rejects.
+   *
+   * @param verbalizers the text of each label (label name to text); labels not in the map are
+   *     written as their name
+   * @param separator text after each demonstration
+   */
   public PromptLayout {
     verbalizers = new org.icm4j.text.PromptLayout(verbalizers, separator).verbalizers();
   }
 
-  /** The text layer's layout of the same fields. */
+  /**
+   * The text layer's layout of the same fields.
+   *
+   * @return the text layer's layout of the same fields
+   */
   public org.icm4j.text.PromptLayout toText() {
     return new org.icm4j.text.PromptLayout(verbalizers, separator);
   }

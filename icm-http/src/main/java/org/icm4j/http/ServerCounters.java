@@ -15,7 +15,12 @@ package org.icm4j.http;
 public record ServerCounters(
     long requests, long retries, long promptTokens, long cachedTokens, long evaluatedTokens, long reportedResults) {
 
-  /** The counts of this minus those of {@code earlier}. */
+  /**
+   * The counts of this minus those of {@code earlier}.
+   *
+   * @param earlier counters read before these
+   * @return the counts of this minus those of {@code earlier}
+   */
   public ServerCounters minus(ServerCounters earlier) {
     return new ServerCounters(
         requests - earlier.requests,

@@ -15,7 +15,12 @@ import java.nio.file.Path;
 @FunctionalInterface
 public interface Tokenizer {
 
-  /** The ids of {@code text}. */
+  /**
+   * The ids of {@code text}.
+   *
+   * @param text the text to encode
+   * @return the ids of {@code text}
+   */
   int[] encode(String text);
 
   /**
@@ -65,6 +70,9 @@ public interface Tokenizer {
    * @param tokenizerJson the file
    * @throws IllegalStateException when DJL's tokenizers are not on the class path
    * @throws org.icm4j.IcmException naming the file when it cannot be loaded
+   *
+   * @return A Hugging Face {@code tokenizer.json} (BPE, byte-level BPE, WordPiece, ...), loaded
+   *     with DJL's {@code ai.djl.huggingface:tokenizers} (an optional dependency of icm-http
    */
   static Tokenizer huggingFace(Path tokenizerJson) {
     try {

@@ -124,6 +124,8 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
   /** Logits of a forward and the cache of everything read. */
   private record Step(float[] logits, int rows, Cache cache) {}
 
+  // NullAway: inputs.get(pastName(0, "key")) is present, the loop above counted it (n >= 1)
+  @SuppressWarnings("NullAway")
   private OnnxScorer(Builder b, OrtSession session, Path modelFile) throws OrtException {
     this.env = OrtEnvironment.getEnvironment();
     this.session = session;
@@ -214,6 +216,8 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
             + " past_key_values.N.key/value; outputs logits, present.N.key/value");
   }
 
+  // NullAway: an absolute path to a model file always has a parent directory
+  @SuppressWarnings("NullAway")
   private static int configMaxLength(Path modelFile) {
     Path dir = modelFile.toAbsolutePath().getParent();
     for (Path candidate : new Path[] {dir.resolve("config.json"), dir.getParent() == null ? null : dir.getParent().resolve("config.json")}) {
@@ -236,17 +240,29 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
             + " context: call OnnxScorer.Builder.maxLength(int)");
   }
 
-  /** A builder; {@link Builder#model} and {@link Builder#tokenizer} are required. */
+  /**
+   * A builder; {@link Builder#model} and {@link Builder#tokenizer} are required.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Tokens run through the model so far. */
+  /**
+   * Tokens run through the model so far.
+   *
+   * @return tokens run through the model so far
+   */
   public synchronized long tokensForwarded() {
     return tokens;
   }
 
-  /** The leave-one-out order this scorer runs. */
+  /**
+   * The leave-one-out order this scorer runs.
+   *
+   * @return the leave-one-out order this scorer runs
+   */
   public LeaveOneOutOrder leaveOneOutOrder() {
     return order;
   }
@@ -268,12 +284,20 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
         "dtype", half ? "float16" : "float32");
   }
 
-  /** The size of the model's logits' last dimension. */
+  /**
+   * The size of the model's logits' last dimension.
+   *
+   * @return the size of the model's logits' last dimension
+   */
   public int vocabularySize() {
     return vocabularySize;
   }
 
-  /** Whether the model's keys, values and logits are float16. */
+  /**
+   * Whether the model's keys, values and logits are float16.
+   *
+   * @return whether the model's keys, values and logits are float16
+   */
   public boolean isFloat16() {
     return half;
   }
@@ -453,6 +477,8 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
     text.checkBatch(labels, batch, maxLength);
   }
 
+  // NullAway: context is set by the first request (lastContext starts null, so it differs)
+  @SuppressWarnings("NullAway")
   @Override
   public synchronized ScoreResult score(LabelSpace labels, List<ScoreRequest> requests) {
     checkState(!closed, "this OnnxScorer is closed");
@@ -481,6 +507,8 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
     return new ScoreResult(rows, tokens - before);
   }
 
+  // NullAway: a plan's steps name only parents made before them (LeaveOneOutPlan's contract)
+  @SuppressWarnings("NullAway")
   @Override
   public synchronized ScoreResult scoreLeaveOneOut(LabelSpace labels, List<LabelledExample> labelled) {
     checkState(!closed, "this OnnxScorer is closed");
@@ -574,25 +602,45 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
       }
     }
 
-    /** The {@code .onnx} file (required). */
+    /**
+     * The {@code .onnx} file (required).
+     *
+     * @param onnxFile the {@code .onnx} file (required)
+     * @return this builder
+     */
     public Builder model(Path onnxFile) {
       this.model = requireNonNull(onnxFile, "onnxFile");
       return this;
     }
 
-    /** The model's tokenizer (required). */
+    /**
+     * The model's tokenizer (required).
+     *
+     * @param tokenizer the model's tokenizer (required)
+     * @return this builder
+     */
     public Builder tokenizer(Tokenizer tokenizer) {
       this.tokenizer = requireNonNull(tokenizer, "tokenizer");
       return this;
     }
 
-    /** The prompt layout; default {@link PromptLayout#official()}. */
+    /**
+     * The prompt layout; default {@link PromptLayout#official()}.
+     *
+     * @param layout the prompt layout
+     * @return this builder
+     */
     public Builder layout(PromptLayout layout) {
       this.layout = requireNonNull(layout, "layout");
       return this;
     }
 
-    /** How leave-one-out work is shared; default {@link LeaveOneOutOrder#DIVIDE_AND_CONQUER}. */
+    /**
+     * How leave-one-out work is shared; default {@link LeaveOneOutOrder#DIVIDE_AND_CONQUER}.
+     *
+     * @param order how leave-one-out work is shared
+     * @return this builder
+     */
     public Builder leaveOneOut(LeaveOneOutOrder order) {
       this.order = requireNonNull(order, "order");
       return this;
@@ -601,6 +649,9 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
     /**
      * The longest context (cached plus new tokens) the model accepts; default the {@code
      * max_position_embeddings} of the {@code config.json} next to the model or one directory up.
+     *
+     * @param tokens the longest context (cached plus new tokens) the model accepts
+     * @return this builder
      */
     public Builder maxLength(int tokens) {
       if (tokens < 1) {
@@ -615,6 +666,9 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
      * each extending the key/value cache, because an ONNX decoder returns the logits of every token
      * it reads ({@code tokens x vocabulary} floats: 2000 tokens of a 150,000-token vocabulary would
      * be 1.2 GB). The results are the same up to float rounding.
+     *
+     * @param tokens the most tokens read in one model call (default 256)
+     * @return this builder
      */
     public Builder chunkTokens(int tokens) {
       if (tokens < 1) {
@@ -624,7 +678,12 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
       return this;
     }
 
-    /** ONNX Runtime's intra-op threads; default 1 (icm4j's calls are small and sequential). */
+    /**
+     * ONNX Runtime's intra-op threads; default 1 (icm4j's calls are small and sequential).
+     *
+     * @param threads ONNX Runtime's intra-op threads
+     * @return this builder
+     */
     public Builder threads(int threads) {
       if (threads < 1) {
         throw new IllegalArgumentException("threads must be >= 1, but was " + threads);
@@ -639,6 +698,8 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
      * @throws IllegalStateException when the model or the tokenizer is missing
      * @throws IcmException naming the file when it is missing, cannot be loaded, or is not in the
      *     decoder layout
+     *
+     * @return the scorer
      */
     public OnnxScorer build() {
       checkState(model != null, "no model set: call model(Path), e.g. dir.resolve(\"onnx/model.onnx\")");

@@ -85,12 +85,20 @@ public final class BlockLmFineTuner implements FineTuner, AutoCloseable {
     this.baseName = baseName;
   }
 
-  /** A builder; {@link Builder#base} and {@link Builder#tokenizer} are required. */
+  /**
+   * A builder; {@link Builder#base} and {@link Builder#tokenizer} are required.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The settings. */
+  /**
+   * The settings.
+   *
+   * @return the settings
+   */
   public FineTuneOptions options() {
     return settings.options();
   }
@@ -188,6 +196,9 @@ public final class BlockLmFineTuner implements FineTuner, AutoCloseable {
     /**
      * The base model (this or {@link #base(Path)} is required). Its weights are copied when {@link
      * #build()} runs; the model stays the caller's and is never changed.
+     *
+     * @param base the base model (this or {@link #base(Path)} is required)
+     * @return this builder
      */
     public Builder base(BlockLm base) {
       this.base = requireNonNull(base, "base");
@@ -195,7 +206,13 @@ public final class BlockLmFineTuner implements FineTuner, AutoCloseable {
       return this;
     }
 
-    /** The base model as a directory saved by {@link BlockLm#save}, loaded on the CPU by {@link #build()}. */
+    /**
+     * The base model as a directory saved by {@link BlockLm#save}, loaded on the CPU by {@link #build()}.
+     *
+     * @param directory the base model as a directory saved by {@link BlockLm#save}, loaded on the
+     *     CPU by {@link #build()}
+     * @return this builder
+     */
     public Builder base(Path directory) {
       this.baseDirectory = requireNonNull(directory, "directory");
       this.base = null;
@@ -207,6 +224,8 @@ public final class BlockLmFineTuner implements FineTuner, AutoCloseable {
      *
      * @throws IllegalStateException when the base model or the tokenizer is missing
      * @throws IcmException when the base directory does not hold a model
+     *
+     * @return the tuner
      */
     public BlockLmFineTuner build() {
       checkState(base != null || baseDirectory != null, "no base model set: call base(BlockLm) or base(Path)");

@@ -105,6 +105,9 @@ final class CheckpointFiles {
    */
   static void writeAtomically(Path file, Content content) {
     Path dir = file.toAbsolutePath().getParent();
+    if (dir == null) {
+      throw new IllegalArgumentException("cannot write " + file + ": it is a root, not a file in a directory");
+    }
     Path tmp = null;
     try {
       Files.createDirectories(dir);

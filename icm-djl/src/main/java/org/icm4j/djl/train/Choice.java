@@ -19,7 +19,14 @@ import org.icm4j.Example;
  * @param claim the response a reward model scores, with an id of its own
  */
 public record Choice(String text, Example claim) {
-  /** Validates; see the record description for the rules. */
+  /**
+   * Validates; see the record description for the rules.
+   *
+   * @param text what the policy generates after the prompt (its tokens are scored after the
+   *     prompt's, each segment tokenized on its own; a BPE model wants the leading space here); not
+   *     empty
+   * @param claim the response a reward model scores, with an id of its own
+   */
   public Choice {
     requireNonNull(text, "text");
     requireNonNull(claim, "claim");

@@ -80,12 +80,20 @@ public final class ChoicePolicy implements AutoCloseable {
     }
   }
 
-  /** The model; valid until {@link #close()} when this policy owns it. */
+  /**
+   * The model; valid until {@link #close()} when this policy owns it.
+   *
+   * @return the model
+   */
   public BlockLm model() {
     return lm;
   }
 
-  /** The tokenizer. */
+  /**
+   * The tokenizer.
+   *
+   * @return the tokenizer
+   */
   public TextTokenizer tokenizer() {
     return tokenizer;
   }

@@ -18,7 +18,14 @@ import java.util.Set;
  * @param choices the answers, at least two, with distinct texts and distinct claim ids; copied
  */
 public record ChoiceQuestion(String id, String prompt, List<Choice> choices) {
-  /** Validates and copies; see the record description for the rules. */
+  /**
+   * Validates and copies; see the record description for the rules.
+   *
+   * @param id the question's name, not blank
+   * @param prompt the text before the answer, not empty (for a model that needs a start token, put
+   *     it here)
+   * @param choices the answers, at least two, with distinct texts and distinct claim ids; copied
+   */
   public ChoiceQuestion {
     requireNonNull(id, "id");
     requireNonNull(prompt, "prompt");
@@ -35,7 +42,11 @@ public record ChoiceQuestion(String id, String prompt, List<Choice> choices) {
     }
   }
 
-  /** The number of choices. */
+  /**
+   * The number of choices.
+   *
+   * @return the number of choices
+   */
   public int size() {
     return choices.size();
   }

@@ -16,7 +16,11 @@ import java.util.SplittableRandom;
  */
 public interface Corpus {
 
-  /** Number of token ids; every token returned by {@link #window} is below it. At least 1. */
+  /**
+   * Number of token ids; every token returned by {@link #window} is below it. At least 1.
+   *
+   * @return number of token ids
+   */
   int vocabularySize();
 
   /**

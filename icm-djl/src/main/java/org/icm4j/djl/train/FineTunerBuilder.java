@@ -30,37 +30,68 @@ public abstract class FineTunerBuilder<B extends FineTunerBuilder<B>> {
 
   abstract B self();
 
-  /** The model's tokenizer (required); not closed by the tuner. */
+  /**
+   * The model's tokenizer (required); not closed by the tuner.
+   *
+   * @param tokenizer the model's tokenizer (required)
+   * @return this builder
+   */
   public B tokenizer(TextTokenizer tokenizer) {
     this.tokenizer = requireNonNull(tokenizer, "tokenizer");
     return self();
   }
 
-  /** The prompt layout of training and of the returned scorers; default {@link PromptLayout#official()}. */
+  /**
+   * The prompt layout of training and of the returned scorers; default {@link PromptLayout#official()}.
+   *
+   * @param template the prompt layout of training and of the returned scorers
+   * @return this builder
+   */
   public B template(PromptLayout template) {
     this.template = requireNonNull(template, "template");
     return self();
   }
 
-  /** The training settings; default {@link FineTuneOptions#defaults()}. */
+  /**
+   * The training settings; default {@link FineTuneOptions#defaults()}.
+   *
+   * @param options the training settings
+   * @return this builder
+   */
   public B options(FineTuneOptions options) {
     this.options = requireNonNull(options, "options");
     return self();
   }
 
-  /** The leave-one-out mode of the returned scorers; default divide and conquer. */
+  /**
+   * The leave-one-out mode of the returned scorers; default divide and conquer.
+   *
+   * @param mode the leave-one-out mode of the returned scorers
+   * @return this builder
+   */
   public B leaveOneOut(DjlScorer.LeaveOneOut mode) {
     this.leaveOneOut = requireNonNull(mode, "mode");
     return self();
   }
 
-  /** Saves each fine-tuned model in {@code round-RR/} of this directory (see the tuner for the default). */
+  /**
+   * Saves each fine-tuned model in {@code round-RR/} of this directory (see the tuner for the default).
+   *
+   * @param directory saves each fine-tuned model in {@code round-RR/} of this directory (see the
+   *     tuner for the default)
+   * @return this builder
+   */
   public B outputDirectory(Path directory) {
     this.outputDirectory = requireNonNull(directory, "directory");
     return self();
   }
 
-  /** Receives each epoch's progress. */
+  /**
+   * Receives each epoch's progress.
+   *
+   * @param listener receives each epoch's progress
+   * @return this builder
+   */
   public B listener(FineTuneListener listener) {
     this.listener = requireNonNull(listener, "listener");
     return self();

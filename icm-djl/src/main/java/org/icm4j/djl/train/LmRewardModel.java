@@ -89,7 +89,11 @@ public final class LmRewardModel implements RewardModel {
             .build();
   }
 
-  /** A builder; {@link Builder#model} and {@link Builder#tokenizer} are required. */
+  /**
+   * A builder; {@link Builder#model} and {@link Builder#tokenizer} are required.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -131,22 +135,38 @@ public final class LmRewardModel implements RewardModel {
     return details;
   }
 
-  /** The label whose log-probability the reward adds, e.g. {@code "True"}. */
+  /**
+   * The label whose log-probability the reward adds, e.g. {@code "True"}.
+   *
+   * @return the label whose log-probability the reward adds
+   */
   public String positiveLabel() {
     return labels.name(0);
   }
 
-  /** The label whose log-probability the reward subtracts, e.g. {@code "False"}. */
+  /**
+   * The label whose log-probability the reward subtracts, e.g. {@code "False"}.
+   *
+   * @return the label whose log-probability the reward subtracts
+   */
   public String negativeLabel() {
     return labels.name(1);
   }
 
-  /** The prompt layout (verbalizers of the two labels). */
+  /**
+   * The prompt layout (verbalizers of the two labels).
+   *
+   * @return the prompt layout (verbalizers of the two labels)
+   */
   public PromptLayout template() {
     return template;
   }
 
-  /** The language model; valid until {@link #close()} when this reward model owns it. */
+  /**
+   * The language model; valid until {@link #close()} when this reward model owns it.
+   *
+   * @return the language model
+   */
   public BlockLm model() {
     return lm;
   }
@@ -290,19 +310,34 @@ public final class LmRewardModel implements RewardModel {
 
     private Builder() {}
 
-    /** The language model (required); see {@link #ownsModel}. */
+    /**
+     * The language model (required); see {@link #ownsModel}.
+     *
+     * @param model the language model (required)
+     * @return this builder
+     */
     public Builder model(BlockLm model) {
       this.model = requireNonNull(model, "model");
       return this;
     }
 
-    /** The model's tokenizer (required); never closed by the reward model. */
+    /**
+     * The model's tokenizer (required); never closed by the reward model.
+     *
+     * @param tokenizer the model's tokenizer (required)
+     * @return this builder
+     */
     public Builder tokenizer(TextTokenizer tokenizer) {
       this.tokenizer = requireNonNull(tokenizer, "tokenizer");
       return this;
     }
 
-    /** The layout of the labels after a prompt; default {@link PromptLayout#official()}. */
+    /**
+     * The layout of the labels after a prompt; default {@link PromptLayout#official()}.
+     *
+     * @param template the layout of the labels after a prompt
+     * @return this builder
+     */
     public Builder template(PromptLayout template) {
       this.template = requireNonNull(template, "template");
       return this;
@@ -313,6 +348,10 @@ public final class LmRewardModel implements RewardModel {
      * {@code "True"} and {@code "False"}.
      *
      * @throws IllegalArgumentException when they are equal or blank
+     *
+     * @param positive the label whose log-odds is the reward
+     * @param negative the other label
+     * @return this builder
      */
     public Builder labels(String positive, String negative) {
       checkLabels(positive, negative);
@@ -321,13 +360,23 @@ public final class LmRewardModel implements RewardModel {
       return this;
     }
 
-    /** Whether {@link LmRewardModel#close()} closes the model; default {@code false}. */
+    /**
+     * Whether {@link LmRewardModel#close()} closes the model; default {@code false}.
+     *
+     * @param owns whether {@link LmRewardModel#close()} closes the model
+     * @return this builder
+     */
     public Builder ownsModel(boolean owns) {
       this.ownsModel = owns;
       return this;
     }
 
-    /** What training did, reported by {@link LmRewardModel#details()}; default none. */
+    /**
+     * What training did, reported by {@link LmRewardModel#details()}; default none.
+     *
+     * @param details what training reported, by name (copied)
+     * @return this builder
+     */
     public Builder details(Map<String, String> details) {
       requireNonNull(details, "details").forEach((k, v) -> requireNonNull(v, () -> "detail '" + k + "'"));
       this.details = new LinkedHashMap<>(details);
@@ -338,6 +387,8 @@ public final class LmRewardModel implements RewardModel {
      * Builds the reward model.
      *
      * @throws IllegalStateException when the model or the tokenizer is missing
+     *
+     * @return the reward model
      */
     public LmRewardModel build() {
       checkState(model != null, "no model set: call model(BlockLm)");

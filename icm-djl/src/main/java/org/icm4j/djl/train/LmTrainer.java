@@ -35,7 +35,8 @@ import org.icm4j.djl.GptConfig;
  * use {@link BlockLmFineTuner}.
  *
  * <pre>{@code
- * TrainingOptions options = new TrainingOptions(2000, 8, 256, 2e-3, 200, 2e-4, 1.0, 42L, 50, 500);
+ * TrainingOptions options =
+ *     TrainingOptions.builder().seed(42).steps(2000).learningRate(2e-3, 2e-4).warmupSteps(200).build();
  * GptConfig shape = new GptConfig(corpus.vocabularySize(), 256, 4, 4, 128, 512, 42L);
  * try (LmTrainer trainer = LmTrainer.open(Path.of("run"), shape, corpus, options)) {
  *   trainer.train(p -> System.out.println(p.step() + " " + p.loss()));
@@ -118,7 +119,16 @@ public final class LmTrainer implements AutoCloseable {
       double learningRate,
       Duration elapsed) {
 
-    /** Validates the report. */
+    /**
+     * Validates the report.
+     *
+     * @param step steps done so far (the last step reported on is {@code step - 1}, 0-based)
+     * @param totalSteps {@link TrainingOptions#steps()}
+     * @param loss mean training loss (nats per token) of the steps since the previous report
+     * @param tokensPerSecond input tokens per second of wall-clock time since the previous report
+     * @param learningRate the learning rate used by the last step
+     * @param elapsed time spent training in this process
+     */
     public Progress {
       requireNonNull(elapsed, "elapsed");
     }
@@ -162,7 +172,15 @@ public final class LmTrainer implements AutoCloseable {
   public record Result(
       int step, int stepsThisRun, double lastLoss, double tokensPerSecond, Duration elapsed) {
 
-    /** Validates the result. */
+    /**
+     * Validates the result.
+     *
+     * @param step steps done so far (the last step reported on is {@code step - 1}, 0-based)
+     * @param stepsThisRun steps done by this call
+     * @param lastLoss mean loss of the steps since the last report, {@code NaN} if no step ran
+     * @param tokensPerSecond input tokens per second of wall-clock time since the previous report
+     * @param elapsed time spent training in this process
+     */
     public Result {
       requireNonNull(elapsed, "elapsed");
     }
@@ -447,27 +465,48 @@ public final class LmTrainer implements AutoCloseable {
     CheckpointFiles.writeState(dir, STATE_FILE, state, "icm4j LmTrainer checkpoint");
   }
 
-  /** Steps done so far (including those before a resumption). */
+  /**
+   * Steps done so far (including those before a resumption).
+   *
+   * @return steps done so far (including those before a resumption)
+   */
   public int step() {
     return step;
   }
 
-  /** The settings of this run. */
+  /**
+   * The settings of this run.
+   *
+   * @return the settings of this run
+   */
   public TrainingOptions options() {
     return options;
   }
 
-  /** The model being trained; owned by this trainer (closed by {@link #close()}). */
+  /**
+   * The model being trained; owned by this trainer (closed by {@link #close()}).
+   *
+   * @return the model being trained
+   */
   public BlockLm model() {
     return lm;
   }
 
-  /** The checkpoint directory. */
+  /**
+   * The checkpoint directory.
+   *
+   * @return the checkpoint directory
+   */
   public Path directory() {
     return dir;
   }
 
-  /** Whether the last {@link #run} flushed denormal floats to zero (see the class description). */
+  /**
+   * Whether the last {@link #run} flushed denormal floats to zero (see the class description).
+   *
+   * @return whether the last {@link #run} flushed denormal floats to zero (see the class
+   *     description)
+   */
   public boolean flushesDenormals() {
     return denormalsFlushed;
   }

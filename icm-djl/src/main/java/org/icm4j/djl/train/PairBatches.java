@@ -78,8 +78,8 @@ final class PairBatches {
     }
     float[] matrix = new float[pairs.size() * n];
     for (int p = 0; p < pairs.size(); p++) {
-      int chosen = index.get(pairs.get(p).chosen().id());
-      int rejected = index.get(pairs.get(p).rejected().id());
+      int chosen = requireNonNull(index.get(pairs.get(p).chosen().id()), "chosen");
+      int rejected = requireNonNull(index.get(pairs.get(p).rejected().id()), "rejected");
       for (int t = 0; t < n; t++) {
         float weight = (response[t] == chosen ? 1f : 0f) - (response[t] == rejected ? 1f : 0f);
         matrix[p * n + t] = weight * sign[t];

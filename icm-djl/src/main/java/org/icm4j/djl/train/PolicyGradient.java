@@ -75,12 +75,20 @@ public final class PolicyGradient implements AutoCloseable {
     this.listener = b.listener;
   }
 
-  /** A builder; {@link Builder#base} and {@link Builder#tokenizer} are required. */
+  /**
+   * A builder; {@link Builder#base} and {@link Builder#tokenizer} are required.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The settings. */
+  /**
+   * The settings.
+   *
+   * @return the settings
+   */
   public PolicyGradientOptions options() {
     return options;
   }
@@ -286,6 +294,9 @@ public final class PolicyGradient implements AutoCloseable {
     /**
      * The starting policy's model (this or {@link #base(Path)} is required). Its weights are copied
      * when {@link #build()} runs; the model stays the caller's and is never changed.
+     *
+     * @param base the starting policy's model (this or {@link #base(Path)} is required)
+     * @return this builder
      */
     public Builder base(BlockLm base) {
       this.base = requireNonNull(base, "base");
@@ -293,26 +304,47 @@ public final class PolicyGradient implements AutoCloseable {
       return this;
     }
 
-    /** The starting model as a directory saved by {@link BlockLm#save}, loaded on the CPU by {@link #build()}. */
+    /**
+     * The starting model as a directory saved by {@link BlockLm#save}, loaded on the CPU by {@link #build()}.
+     *
+     * @param directory the starting model as a directory saved by {@link BlockLm#save}, loaded on
+     *     the CPU by {@link #build()}
+     * @return this builder
+     */
     public Builder base(Path directory) {
       this.baseDirectory = requireNonNull(directory, "directory");
       this.base = null;
       return this;
     }
 
-    /** The model's tokenizer (required); not closed by the trainer. */
+    /**
+     * The model's tokenizer (required); not closed by the trainer.
+     *
+     * @param tokenizer the model's tokenizer (required)
+     * @return this builder
+     */
     public Builder tokenizer(TextTokenizer tokenizer) {
       this.tokenizer = requireNonNull(tokenizer, "tokenizer");
       return this;
     }
 
-    /** The settings; default {@link PolicyGradientOptions#defaults()}. */
+    /**
+     * The settings; default {@link PolicyGradientOptions#defaults()}.
+     *
+     * @param options the settings
+     * @return this builder
+     */
     public Builder options(PolicyGradientOptions options) {
       this.options = requireNonNull(options, "options");
       return this;
     }
 
-    /** Receives every step. */
+    /**
+     * Receives every step.
+     *
+     * @param listener receives every step
+     * @return this builder
+     */
     public Builder listener(PolicyGradientListener listener) {
       this.listener = requireNonNull(listener, "listener");
       return this;
@@ -322,6 +354,8 @@ public final class PolicyGradient implements AutoCloseable {
      * Builds the trainer, copying the base model's weights.
      *
      * @throws IllegalStateException when the base model or the tokenizer is missing
+     *
+     * @return the trainer
      */
     public PolicyGradient build() {
       BaseWeights weights = BaseWeights.of(base, baseDirectory);

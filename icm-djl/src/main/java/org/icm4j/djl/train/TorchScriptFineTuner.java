@@ -89,7 +89,11 @@ public final class TorchScriptFineTuner implements FineTuner, AutoCloseable {
     this.settings = settings;
   }
 
-  /** A builder; {@link Builder#base} and {@link Builder#tokenizer} are required. */
+  /**
+   * A builder; {@link Builder#base} and {@link Builder#tokenizer} are required.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -103,6 +107,8 @@ public final class TorchScriptFineTuner implements FineTuner, AutoCloseable {
    * @throws UncheckedIOException when the model cannot be written
    */
   @Override
+  // NullAway: outputDirectory is non-null whenever temporary is false
+  @SuppressWarnings("NullAway")
   public synchronized FineTunedModel fineTune(FineTuneRequest request) {
     requireNonNull(request, "request");
     Path dir;
@@ -244,19 +250,35 @@ public final class TorchScriptFineTuner implements FineTuner, AutoCloseable {
       return this;
     }
 
-    /** The base model's {@link TorchScriptLm} directory (required), with the {@code "plain"} interface. */
+    /**
+     * The base model's {@link TorchScriptLm} directory (required), with the {@code "plain"} interface.
+     *
+     * @param directory the base model's {@link TorchScriptLm} directory (required), with the {@code
+     *     "plain"} interface
+     * @return this builder
+     */
     public Builder base(Path directory) {
       this.base = requireNonNull(directory, "directory");
       return this;
     }
 
-    /** The TorchScript file's name in the base directory (default: as {@link TorchScriptLm} finds it). */
+    /**
+     * The TorchScript file's name in the base directory (default: as {@link TorchScriptLm} finds it).
+     *
+     * @param fileName the TorchScript file's name in the base directory (default
+     * @return this builder
+     */
     public Builder modelFile(String fileName) {
       this.modelFile = requireNonNull(fileName, "fileName");
       return this;
     }
 
-    /** Where training and the returned models run (default {@link Device#cpu()}). */
+    /**
+     * Where training and the returned models run (default {@link Device#cpu()}).
+     *
+     * @param device where training and the returned models run (default {@link Device#cpu()})
+     * @return this builder
+     */
     public Builder device(Device device) {
       this.device = requireNonNull(device, "device");
       return this;
@@ -268,6 +290,8 @@ public final class TorchScriptFineTuner implements FineTuner, AutoCloseable {
      * @throws IllegalStateException when the base or the tokenizer is missing
      * @throws IllegalArgumentException when the base is not a TorchScriptLm directory with the
      *     {@code "plain"} interface
+     *
+     * @return the tuner
      */
     public TorchScriptFineTuner build() {
       checkState(base != null, "no base model set: call base(Path) with a TorchScriptLm directory");

@@ -19,7 +19,14 @@ import ai.djl.training.tracker.Tracker;
 public record WarmupCosine(double peakLearningRate, int warmupSteps, int steps, double finalLearningRate)
     implements Tracker {
 
-  /** Validates the schedule; see the record description for the rules. */
+  /**
+   * Validates the schedule; see the record description for the rules.
+   *
+   * @param peakLearningRate the rate at the end of warm-up, finite and > 0
+   * @param warmupSteps steps of warm-up, 0 to {@code steps}
+   * @param steps the steps of the run, at least 1
+   * @param finalLearningRate the rate at the last step, 0 to {@code peakLearningRate}
+   */
   public WarmupCosine {
     TrainingOptions.checkAtLeast("steps", steps, 1);
     check(peakLearningRate, warmupSteps, steps, finalLearningRate);

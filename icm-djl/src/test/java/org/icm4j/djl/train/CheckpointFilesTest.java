@@ -25,6 +25,14 @@ class CheckpointFilesTest {
   private static final String OLD = "{\"round\": 1}\n";
 
   @Test
+  void writeAtomically_toARoot_failsNamingIt() {
+    Path root = Path.of("/");
+    assertThatThrownBy(() -> CheckpointFiles.writeAtomically(root, out -> out.write(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("cannot write /");
+  }
+
+  @Test
   void aWriteThatFailsHalfway_leavesTheOldFile_andNoTemporaryFile() throws IOException {
     Path file = Files.writeString(dir.resolve(BlockLmFineTuner.REPORT_FILE), OLD);
     assertThatThrownBy(
