@@ -874,17 +874,6 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
       return this;
     }
 
-    /**
-     * The prompt layout, as icm-http's former type.
-     *
-     * @deprecated give icm-core's {@link PromptLayout} ({@code org.icm4j.text.PromptLayout}, the
-     *     same constructor) to {@link #layout(PromptLayout)}
-     */
-    @Deprecated
-    public Builder layout(org.icm4j.http.PromptLayout layout) {
-      return layout(requireNonNull(layout, "layout").toText());
-    }
-
     /** The labels whose tokens are checked at start; default {@link LabelSpace#binary()}. */
     public Builder labels(LabelSpace labels) {
       this.labels = requireNonNull(labels, "labels");
