@@ -84,39 +84,23 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Seed of the claim draw and of ICM (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--alpha", defaultValue = "50",
-      description = "Weight of mutual predictability in U (default ${DEFAULT-VALUE}).")
-  double alpha;
-
-  @Mixin SearchChoice search = new SearchChoice();
+  @Mixin SharedOptions.IcmRun icm = new SharedOptions.IcmRun();
 
   @Option(names = "--score-memo", defaultValue = "" + Icm.DEFAULT_SCORE_MEMO, paramLabel = "N",
       description = "Scores each chain remembers so that it never asks the model the same question"
           + " twice; 0 turns it off (the results are the same, only slower) (default ${DEFAULT-VALUE}).")
   int scoreMemo;
 
-  @Option(names = "--batch-size", defaultValue = "" + DEFAULT_BATCH, paramLabel = "N",
-      description = "Training claims ICM labels, one batch; each leave-one-out context holds them"
-          + " all (default ${DEFAULT-VALUE}).")
-  int batchSize;
+  @Mixin SharedOptions.WorldClaims claims = new SharedOptions.WorldClaims();
 
-  @Option(names = "--test-claims", defaultValue = "" + DEFAULT_TEST, paramLabel = "N",
-      description = "Held-out claims for the accuracies (default ${DEFAULT-VALUE}).")
-  int testClaims;
-
-  @Option(names = "--leave-one-out", paramLabel = "MODE", defaultValue = "DIVIDE_AND_CONQUER",
-      description = "DjlScorer leave-one-out mode: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
-  DjlScorer.LeaveOneOut leaveOneOut = DjlScorer.LeaveOneOut.DIVIDE_AND_CONQUER;
+  @Mixin SharedOptions.LeaveOneOut leaveOneOut = new SharedOptions.LeaveOneOut();
 
   @Option(names = "--model-dir", paramLabel = "DIR",
       description = "Use your own TorchScriptLm directory (config.json, the .pt file,"
           + " tokenizer.json) instead of the embedded model.")
   @Nullable Path modelDir;
 
-  @Option(names = "--block-model", paramLabel = "DIR",
-      description = "Use a BlockLm saved by TrainCommand (config.json, gpt.params) instead of the"
-          + " embedded model.")
-  @Nullable Path blockModel;
+  @Mixin SharedOptions.BlockModel blockModel = new SharedOptions.BlockModel();
 
   @Option(names = "--llama-server", paramLabel = "URL",
       description = "Score with the llama.cpp server at URL (serving this model as ExportGgufCommand"
@@ -126,9 +110,6 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "icm-demo-out", paramLabel = "DIR",
       description = "Output directory (default ${DEFAULT-VALUE}).")
   Path out = Path.of("icm-demo-out");
-
-  static final int DEFAULT_BATCH = 32;
-  static final int DEFAULT_TEST = 64;
 
   /** A command with no options set; picocli fills them in. */
   public DemoCommand() {}
@@ -162,8 +143,9 @@ public final class DemoCommand implements Callable<Integer> {
     Settings settings;
     try {
       settings =
-          new Settings(parseTask(task), seed, alpha, search.choice(), batchSize, testClaims, scoreMemo);
-      if (modelDir != null && blockModel != null) {
+          new Settings(parseTask(task), seed, icm.alpha(), icm.search.choice(), claims.trainClaims(),
+              claims.testClaims, scoreMemo);
+      if (modelDir != null && blockModel.dir != null) {
         throw new IllegalArgumentException("give --model-dir or --block-model, not both");
       }
     } catch (IllegalArgumentException e) {
@@ -172,23 +154,24 @@ public final class DemoCommand implements Callable<Integer> {
       return EXIT_USAGE;
     }
     SyntheticWorld world = SyntheticWorld.defaultWorld(WorldExperiment.WORLD_SEED);
-    try (Model model = Model.open(modelDir, blockModel, world)) {
+    try (Model model = Model.open(modelDir, blockModel.dir, world)) {
       stdout.printf(Locale.ROOT, "model: %s%n", model.name());
       stdout.printf(
           Locale.ROOT,
           "task %s, seed %d: ICM labels %d training claims (%s, alpha %s),"
               + " accuracies on %d held-out claims%n",
-          settings.task().lowerName(), seed, batchSize, settings.search().describe(), alpha, testClaims);
+          settings.task().lowerName(), seed, settings.trainClaims(), settings.search().describe(),
+          settings.alpha(), settings.testClaims());
       stdout.flush();
       Outcome o;
       if (llamaServer != null) {
         try (org.icm4j.http.HttpScorer scorer = WorldHttpScorer.open(
-            llamaServer, model.tokenizer(), world.vocabulary().size(), leaveOneOut)) {
+            llamaServer, model.tokenizer(), world.vocabulary().size(), leaveOneOut.mode)) {
           stdout.printf(Locale.ROOT, "scorer: %s%n", scorer);
           o = WorldExperiment.run(world, scorer, settings, new Bar(stdout));
         }
       } else {
-        try (DjlScorer scorer = model.scorer(leaveOneOut)) {
+        try (DjlScorer scorer = model.scorer(leaveOneOut.mode)) {
           o = WorldExperiment.run(world, scorer, settings, new Bar(stdout));
         }
       }

@@ -14,6 +14,7 @@ import org.icm4j.djl.GgufExport;
 import org.icm4j.djl.GgufVocabulary;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -45,9 +46,7 @@ public final class ExportGgufCommand implements Callable<Integer> {
       description = "The GGUF file to write (default ${DEFAULT-VALUE}).")
   Path out = Path.of("world-model.gguf");
 
-  @Option(names = "--block-model", paramLabel = "DIR",
-      description = "A BlockLm saved by TrainCommand instead of the embedded model.")
-  @Nullable Path blockModel;
+  @Mixin SharedOptions.BlockModel blockModel = new SharedOptions.BlockModel();
 
   /** A command with no options set; picocli fills them in. */
   public ExportGgufCommand() {}
@@ -67,7 +66,7 @@ public final class ExportGgufCommand implements Callable<Integer> {
   public Integer call() {
     CommandSpec s = requireNonNull(spec, "spec");
     try {
-      writeWorldModel(blockModel, out);
+      writeWorldModel(blockModel.dir, out);
       s.commandLine().getOut().printf(Locale.ROOT, "wrote %s (%d bytes)%n", out, Files.size(out));
       return 0;
     } catch (IOException | RuntimeException e) {

@@ -62,8 +62,7 @@ public final class FineTuneCommand implements Callable<Integer> {
 
   @Spec @Nullable CommandSpec spec;
 
-  @Option(names = "--seeds", split = ",", defaultValue = "1,2,3", description = "Seeds (default ${DEFAULT-VALUE}).")
-  List<Long> seeds = List.of();
+  @Mixin SharedOptions.Seeds seeds = new SharedOptions.Seeds();
 
   @Option(names = "--pool-questions", defaultValue = "256",
       description = "Questions in the pool, 2 claims each (default ${DEFAULT-VALUE}: 512 claims).")
@@ -73,13 +72,9 @@ public final class FineTuneCommand implements Callable<Integer> {
       description = "Held-out (entity, relation) pairs, each asked against its 5 other values (default ${DEFAULT-VALUE}).")
   int heldOutPairs;
 
-  @Option(names = "--batch-size", defaultValue = "32", description = "Claims per ICM batch (default ${DEFAULT-VALUE}).")
-  int batchSize;
+  @Mixin SharedOptions.IcmBatch icmBatch = new SharedOptions.IcmBatch();
 
-  @Option(names = "--alpha", defaultValue = "50", description = "Default ${DEFAULT-VALUE}.")
-  double alpha;
-
-  @Mixin SearchChoice search = new SearchChoice();
+  @Mixin SharedOptions.IcmRun icm = new SharedOptions.IcmRun();
 
   @Option(names = "--epochs", defaultValue = "20", description = "Fine-tuning epochs at most (default ${DEFAULT-VALUE}).")
   int epochs;
@@ -97,24 +92,13 @@ public final class FineTuneCommand implements Callable<Integer> {
   @Option(names = "--no-iterative", description = "Skip iterative fine-tuning.")
   boolean noIterative;
 
-  @Option(names = "--human-arms",
-      description = "Also fine-tune on simulated annotators' labels, on ICM's labels with k trusted labels, and on"
-          + " the k labels alone, and print their table after the others.")
-  boolean humanArms;
+  @Mixin SharedOptions.HumanArms humanArms = new SharedOptions.HumanArms();
 
-  @Option(names = "--trusted", defaultValue = "" + TrustedLabelChoice.DEFAULT_K, paramLabel = "K",
-      description = "Trusted labels of the human-supervision arms (default ${DEFAULT-VALUE}).")
-  int trusted;
+  @Mixin SharedOptions.BlockModel blockModel = new SharedOptions.BlockModel();
 
-  @Option(names = "--block-model", paramLabel = "DIR", description = "A BlockLm saved by TrainCommand instead of the embedded model.")
-  @Nullable Path blockModel;
+  @Mixin SharedOptions.Parallel parallel = new SharedOptions.Parallel();
 
-  @Option(names = "--parallel", defaultValue = "1", paramLabel = "N",
-      description = "Seeds at once, each with its own copy of the model (default ${DEFAULT-VALUE}); results do not depend on it.")
-  int parallel;
-
-  @Option(names = "--out", paramLabel = "DIR", description = "Write table.md, rounds.csv and rounds.png there.")
-  @Nullable Path out;
+  @Mixin SharedOptions.ReportDir out = new SharedOptions.ReportDir();
 
   /** A command with no options set; picocli fills them in. */
   public FineTuneCommand() {}
@@ -138,22 +122,20 @@ public final class FineTuneCommand implements Callable<Integer> {
     PrintWriter stdout = s.commandLine().getOut();
     PrintWriter err = s.commandLine().getErr();
     List<Settings> runs = new ArrayList<>();
+    int threads;
     try {
       FineTuneOptions options =
           FineTuneOptions.defaults().withMaxEpochs(epochs).withLearningRate(lr, lr / 10).withValidation(validation, patience);
-      for (long seed : seeds) {
-        runs.add(new Settings(seed, poolQuestions, heldOutPairs, batchSize, alpha, search.choice(), options, !noIterative));
+      int batch = icmBatch.size(SharedOptions.IcmBatch.DEFAULT_POOL_BATCH);
+      for (long seed : seeds.seeds) {
+        runs.add(new Settings(seed, poolQuestions, heldOutPairs, batch, icm.alpha(), icm.search.choice(), options,
+            !noIterative));
       }
       if (runs.isEmpty()) {
         throw new IllegalArgumentException("give at least one seed");
       }
-      if (parallel < 1) {
-        throw new IllegalArgumentException("--parallel must be >= 1, but was " + parallel);
-      }
-      if (humanArms && (trusted < 1 || trusted >= 2 * poolQuestions)) {
-        throw new IllegalArgumentException(
-            "--trusted must be in [1, " + (2 * poolQuestions - 1) + "] (fewer than the pool's claims), but was " + trusted);
-      }
+      threads = parallel.threads();
+      humanArms.check(2 * poolQuestions, "the pool's claims");
     } catch (IllegalArgumentException e) {
       err.println("icm-fine-tune: " + e.getMessage());
       err.println("Try --help for the options.");
@@ -163,7 +145,7 @@ public final class FineTuneCommand implements Callable<Integer> {
     long start = System.nanoTime();
     List<Outcome> outcomes = new ArrayList<>();
     List<FineTuneExperiment.HumanArms> human = new ArrayList<>();
-    ExecutorService pool = Executors.newFixedThreadPool(parallel);
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       // each seed's two phases are tasks of their own, so that two workers share three seeds evenly
       List<Future<FineTuneExperiment.PoolArms>> arms = new ArrayList<>();
@@ -173,8 +155,8 @@ public final class FineTuneCommand implements Callable<Integer> {
         int index = arms.size();
         arms.add(pool.submit(() -> withModel(world, stdout, (base, scorer, progress) -> {
           FineTuneExperiment.PoolArms a = FineTuneExperiment.poolArms(world, base, scorer, r, progress);
-          if (humanArms) {
-            humanBySeed.put(index, FineTuneExperiment.humanArms(world, base, scorer, r, a, trusted, progress));
+          if (humanArms.on) {
+            humanBySeed.put(index, FineTuneExperiment.humanArms(world, base, scorer, r, a, humanArms.trusted, progress));
           }
           return a;
         })));
@@ -186,7 +168,7 @@ public final class FineTuneCommand implements Callable<Integer> {
       for (int i = 0; i < runs.size(); i++) {
         Future<FineTuneExperiment.Iterative> loop = loops.get(i);
         outcomes.add(new Outcome(runs.get(i), arms.get(i).get(), loop == null ? null : loop.get()));
-        if (humanArms) {
+        if (humanArms.on) {
           human.add(requireNonNull(humanBySeed.get(i), "human arms of the seed"));
         }
       }
@@ -201,20 +183,21 @@ public final class FineTuneCommand implements Callable<Integer> {
       pool.shutdownNow();
     }
     String table = table(outcomes);
-    if (humanArms) {
+    if (humanArms.on) {
       table += "\n" + humanTable(outcomes, human);
     }
     stdout.print(table);
     stdout.printf(Locale.ROOT, "%ntotal %s%n", Commands.format(java.time.Duration.ofNanos(System.nanoTime() - start)));
     stdout.flush();
-    if (out != null) {
+    Path dir = out.dir;
+    if (dir != null) {
       try {
-        Files.createDirectories(out);
-        Files.writeString(out.resolve("table.md"), table);
-        Files.write(out.resolve("rounds.csv"), roundsCsv(outcomes));
-        RoundPlot.write(out.resolve("rounds.png"), outcomes);
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("table.md"), table);
+        Files.write(dir.resolve("rounds.csv"), roundsCsv(outcomes));
+        RoundPlot.write(dir.resolve("rounds.png"), outcomes);
       } catch (IOException | java.io.UncheckedIOException e) {
-        err.println("icm-fine-tune: cannot write to " + out + ": " + e.getMessage());
+        err.println("icm-fine-tune: cannot write to " + dir + ": " + e.getMessage());
         return DemoCommand.EXIT_RUN_FAILED;
       }
     }
@@ -228,7 +211,7 @@ public final class FineTuneCommand implements Callable<Integer> {
 
   /** Runs a phase with its own copy of the model, so that phases on several threads share nothing. */
   private <T> T withModel(SyntheticWorld world, PrintWriter stdout, Phase<T> phase) throws IOException {
-    try (DemoCommand.Model model = DemoCommand.Model.open(null, blockModel, world);
+    try (DemoCommand.Model model = DemoCommand.Model.open(null, blockModel.dir, world);
         DjlScorer scorer = model.scorer()) {
       if (!(model.lm() instanceof BlockLm base)) {
         throw new IcmException("fine-tuning needs a BlockLm, but the model is " + model.name());

@@ -52,12 +52,12 @@ import picocli.CommandLine.Spec;
  * mvn -q -pl icm-examples exec:java -Dexec.mainClass=org.icm4j.examples.Gsm8kCostCommand
  *     -Dexec.args="--model-dir
  *     icm-djl/src/test/resources/fixtures/gpt2-kv --tokenizer
- *     icm-djl/src/test/resources/fixtures/tokenizer.json --questions 3 --batch-size 4
+ *     icm-djl/src/test/resources/fixtures/tokenizer.json --questions 3 --icm-batch 4
  *     --max-claim-chars 30 --starts 4"
  * }</pre>
  *
  * <p>A context longer than the model's limit stops the run with exit code 1. The message says so,
- * and the remedy is a smaller {@code --batch-size} (each leave-one-out query holds a whole batch;
+ * and the remedy is a smaller {@code --icm-batch} (each leave-one-out query holds a whole batch;
  * the 4 solutions of a question are never split), a {@code --max-claim-chars}, which cuts questions
  * and solutions in the prompts and is reported, or a model with a longer context. Bad options exit
  * with 2, as picocli's usage errors do.
@@ -138,29 +138,11 @@ public final class Gsm8kCostCommand implements Callable<Integer> {
       description = "Seed of the question draw and of ICM (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(
-      names = "--alpha",
-      paramLabel = "ALPHA",
-      defaultValue = "50",
-      description = "Weight of mutual predictability in U (default ${DEFAULT-VALUE}).")
-  double alpha;
+  @Mixin SharedOptions.IcmRun icm = new SharedOptions.IcmRun();
 
-  @Mixin SearchChoice search = new SearchChoice();
+  @Mixin SharedOptions.LeaveOneOut leaveOneOut = new SharedOptions.LeaveOneOut();
 
-  @Option(
-      names = "--leave-one-out",
-      paramLabel = "MODE",
-      defaultValue = "DIVIDE_AND_CONQUER",
-      description = "DjlScorer leave-one-out mode: ${COMPLETION-CANDIDATES}"
-          + " (default ${DEFAULT-VALUE}).")
-  DjlScorer.LeaveOneOut leaveOneOut = DjlScorer.LeaveOneOut.DIVIDE_AND_CONQUER;
-
-  @Option(
-      names = "--batch-size",
-      paramLabel = "N",
-      description = "Largest ICM batch in claims, a multiple of 4 is best (default: one batch)."
-          + " Each leave-one-out query holds a whole batch, so this bounds the context.")
-  @Nullable Integer batchSize;
+  @Mixin SharedOptions.IcmBatch icmBatch = new SharedOptions.IcmBatch();
 
   @Option(
       names = "--max-claim-chars",
@@ -272,12 +254,13 @@ public final class Gsm8kCostCommand implements Callable<Integer> {
     int limit = lm.maxLength();
 
     int k = Math.min(Icm.DEFAULT_INITIAL_LABELS, examples.size());
-    SearchChoice.Value searchChoice = search.choice(Icm.DEFAULT_ITERATIONS, 1);
+    SearchChoice.Value searchChoice = icm.search.choice(Icm.DEFAULT_ITERATIONS, 1);
+    @Nullable Integer batchSize = icmBatch.sizeOrNull(); // checked by checkOptions
     Icm.Builder builder =
         searchChoice
             .configure(Icm.builder())
             .rules(claims.rules())
-            .alpha(alpha)
+            .alpha(icm.alpha())
             .initialLabels(k)
             .seed(seed);
     if (batchSize != null) {
@@ -292,18 +275,18 @@ public final class Gsm8kCostCommand implements Callable<Integer> {
             .model(lm)
             .tokenizer(tok)
             .template(PromptLayout.official())
-            .leaveOneOut(leaveOneOut)
+            .leaveOneOut(leaveOneOut.mode)
             .build()) {
       out.printf(
           Locale.ROOT,
           "model: %s; tokenizer: %s; leave-one-out: %s; loaded in %s%n",
           lm instanceof BlockLm b ? "BlockLm[" + dir + ", " + b.config() + "]" : lm,
-          tokenizerFile, leaveOneOut, seconds(load));
-      printContextEstimate(out, examples, tok, limit);
+          tokenizerFile, leaveOneOut.mode, seconds(load));
+      printContextEstimate(out, examples, tok, limit, batchSize);
       out.printf(
           Locale.ROOT,
           "ICM: %s, alpha %s, K %d, seed %d, batch size %s%n",
-          searchChoice.describe(), alpha, k, seed, batchSize == null ? "all (one batch)" : batchSize);
+          searchChoice.describe(), icm.alpha(), k, seed, batchSize == null ? "all (one batch)" : batchSize);
       out.flush();
       long tokensBefore = scorer.tokensForwarded();
       result = builder.scorer(scorer).build().run(examples);
@@ -313,7 +296,7 @@ public final class Gsm8kCostCommand implements Callable<Integer> {
         err.println("gsm8k-cost: the prompts do not fit the model's context: " + e.getMessage());
         err.println(
             "  Remedy: each leave-one-out query holds a whole batch of claims as context, so"
-                + " give a smaller --batch-size (at least 4: a question's 4 solutions are never"
+                + " give a smaller " + icmBatch.name() + " (at least 4: a question's 4 solutions are never"
                 + " split; now " + (batchSize == null ? "one batch of " + examples.size() : batchSize)
                 + "), and/or --max-claim-chars N to cut questions and solutions (now "
                 + (maxClaimChars == null ? "no cut" : maxClaimChars) + "), or use a model with a"
@@ -376,16 +359,16 @@ public final class Gsm8kCostCommand implements Callable<Integer> {
     if (questions < 1 || questions > loader.questionCount()) {
       return "--questions must be in [1, " + loader.questionCount() + "], but was " + questions;
     }
+    @Nullable Integer batchSize;
     try {
-      search.choice(Icm.DEFAULT_ITERATIONS, 1);
+      icm.search.choice(Icm.DEFAULT_ITERATIONS, 1);
+      icm.alpha();
+      batchSize = icmBatch.sizeOrNull();
     } catch (IllegalArgumentException e) {
       return e.getMessage();
     }
-    if (!(alpha > 0) || !Double.isFinite(alpha)) {
-      return "--alpha must be > 0 and finite, but was " + alpha;
-    }
     if (batchSize != null && batchSize < SOLUTIONS) {
-      return "--batch-size must be >= " + SOLUTIONS + " (a question's " + SOLUTIONS
+      return icmBatch.name() + " must be >= " + SOLUTIONS + " (a question's " + SOLUTIONS
           + " solutions are never split), but was " + batchSize;
     }
     if (maxClaimChars != null && maxClaimChars < 1) {
@@ -408,8 +391,8 @@ public final class Gsm8kCostCommand implements Callable<Integer> {
    * Prints the longest claim in tokens and what the largest batch would need, against the
    * model's limit: a rough check before the run (a batch's context also holds the query twice).
    */
-  private void printContextEstimate(
-      PrintWriter out, List<Example> examples, TextTokenizer tok, int maxLength) {
+  private static void printContextEstimate(
+      PrintWriter out, List<Example> examples, TextTokenizer tok, int maxLength, @Nullable Integer batchSize) {
     PromptLayout template = PromptLayout.official();
     int[] lengths = new int[examples.size()];
     for (int i = 0; i < lengths.length; i++) {
@@ -428,7 +411,7 @@ public final class Gsm8kCostCommand implements Callable<Integer> {
         "context: longest claim %d tokens (median %d); a batch of %d claims needs up to about %d"
             + " tokens; model limit %d%s%n",
         lengths[lengths.length - 1], lengths[lengths.length / 2], batch, worst, maxLength,
-        worst > maxLength ? " -- TOO LONG: see --batch-size and --max-claim-chars" : "");
+        worst > maxLength ? " -- TOO LONG: see --icm-batch and --max-claim-chars" : "");
   }
 
   private static boolean isContextTooLong(IcmException e) {

@@ -67,8 +67,7 @@ public final class RewardCommand implements Callable<Integer> {
 
   @Spec @Nullable CommandSpec spec;
 
-  @Option(names = "--seeds", split = ",", defaultValue = "1,2,3", description = "Seeds (default ${DEFAULT-VALUE}).")
-  List<Long> seeds = List.of();
+  @Mixin SharedOptions.Seeds seeds = new SharedOptions.Seeds();
 
   @Option(names = "--tracks", split = ",", defaultValue = "truth,comparison",
       description = "truth (the embedded model) and/or comparison (the comparison model); default ${DEFAULT-VALUE}.")
@@ -86,13 +85,9 @@ public final class RewardCommand implements Callable<Integer> {
   @Option(names = "--comparison-pool", defaultValue = "64", description = "Pool entity pairs ICM labels, 2 claims each (default ${DEFAULT-VALUE}).")
   int comparisonPool;
 
-  @Option(names = "--batch-size", defaultValue = "32", description = "Claims per ICM batch (default ${DEFAULT-VALUE}).")
-  int batchSize;
+  @Mixin SharedOptions.IcmBatch icmBatch = new SharedOptions.IcmBatch();
 
-  @Option(names = "--alpha", defaultValue = "50", description = "Default ${DEFAULT-VALUE}.")
-  double alpha;
-
-  @Mixin SearchChoice search = new SearchChoice();
+  @Mixin SharedOptions.IcmRun icm = new SharedOptions.IcmRun();
 
   @Option(names = "--rm-epochs", defaultValue = "20", description = "Reward-model epochs at most (default ${DEFAULT-VALUE}).")
   int rmEpochs;
@@ -125,28 +120,17 @@ public final class RewardCommand implements Callable<Integer> {
   @Option(names = "--best-of", defaultValue = "4", description = "n of best-of-n selection (default ${DEFAULT-VALUE}).")
   int bestOf;
 
-  @Option(names = "--human-arms",
-      description = "Also run the human-supervision arms (reward models and policies from simulated annotators,"
-          + " from ICM with k trusted labels, from the k labels alone) and print their table after the others.")
-  boolean humanArms;
+  @Mixin SharedOptions.HumanArms humanArms = new SharedOptions.HumanArms();
 
-  @Option(names = "--trusted", defaultValue = "" + TrustedLabelChoice.DEFAULT_K, paramLabel = "K",
-      description = "Trusted labels of the human-supervision arms (default ${DEFAULT-VALUE}).")
-  int trusted;
-
-  @Option(names = "--block-model", paramLabel = "DIR", description = "The truth track's model instead of the embedded one.")
-  @Nullable Path blockModel;
+  @Mixin SharedOptions.BlockModel blockModel = new SharedOptions.BlockModel();
 
   @Option(names = "--comparison-model", paramLabel = "DIR",
       description = "The comparison track's model (default " + "icm-examples/training/world5-cmp-step33000, or training/... from icm-examples).")
   @Nullable Path comparisonModel;
 
-  @Option(names = "--parallel", defaultValue = "1", paramLabel = "N",
-      description = "Runs at once, each with its own copy of its model (default ${DEFAULT-VALUE}); results do not depend on it.")
-  int parallel;
+  @Mixin SharedOptions.Parallel parallel = new SharedOptions.Parallel();
 
-  @Option(names = "--out", paramLabel = "DIR", description = "Write table.md, curves.csv and the plots there.")
-  @Nullable Path out;
+  @Mixin SharedOptions.ReportDir out = new SharedOptions.ReportDir();
 
   /** A command with no options set; picocli fills them in. */
   public RewardCommand() {}
@@ -193,7 +177,8 @@ public final class RewardCommand implements Callable<Integer> {
       policy = policy.withKlWeight(rlKl);
     }
     return new Settings(
-        seed, chosen, truthHeldOut, truthPool, comparisonHeldOut, comparisonPool, batchSize, alpha, search.choice(),
+        seed, chosen, truthHeldOut, truthPool, comparisonHeldOut, comparisonPool,
+        icmBatch.size(SharedOptions.IcmBatch.DEFAULT_POOL_BATCH), icm.alpha(), icm.search.choice(),
         reward, policy, bestOf);
   }
 
@@ -204,19 +189,16 @@ public final class RewardCommand implements Callable<Integer> {
     PrintWriter err = s.commandLine().getErr();
     List<Settings> runs = new ArrayList<>();
     Path cmp;
+    int threads;
     try {
-      for (long seed : seeds) {
+      for (long seed : seeds.seeds) {
         runs.add(settings(seed));
       }
       if (runs.isEmpty()) {
         throw new IllegalArgumentException("give at least one seed");
       }
-      if (parallel < 1) {
-        throw new IllegalArgumentException("--parallel must be >= 1, but was " + parallel);
-      }
-      if (humanArms && trusted < 1) {
-        throw new IllegalArgumentException("--trusted must be >= 1, but was " + trusted);
-      }
+      threads = parallel.threads();
+      humanArms.check(Integer.MAX_VALUE, "any number");
       cmp = comparisonModel != null ? comparisonModel : defaultComparisonModel();
       if (runs.get(0).tracks().contains(Track.COMPARISON) && !Files.isDirectory(cmp)) {
         throw new IllegalArgumentException(
@@ -238,7 +220,7 @@ public final class RewardCommand implements Callable<Integer> {
     Bar bar = new Bar(stdout, jobs.size());
     List<Outcome> outcomes = new ArrayList<>();
     java.util.Map<Integer, RewardExperiment.HumanArms> human = new java.util.concurrent.ConcurrentHashMap<>();
-    ExecutorService pool = Executors.newFixedThreadPool(parallel);
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       List<Future<Outcome>> futures = new ArrayList<>();
       for (int j = 0; j < jobs.size(); j++) {
@@ -262,7 +244,7 @@ public final class RewardCommand implements Callable<Integer> {
     }
     bar.finish();
     String table = table(outcomes, runs.get(0));
-    if (humanArms) {
+    if (humanArms.on) {
       List<RewardExperiment.HumanArms> arms = new ArrayList<>();
       for (int i = 0; i < outcomes.size(); i++) {
         arms.add(requireNonNull(human.get(i), "human arms of the run"));
@@ -272,17 +254,18 @@ public final class RewardCommand implements Callable<Integer> {
     stdout.print(table);
     stdout.printf(Locale.ROOT, "%ntotal %s%n", Commands.format(Duration.ofNanos(System.nanoTime() - start)));
     stdout.flush();
-    if (out != null) {
+    Path dir = out.dir;
+    if (dir != null) {
       try {
-        Files.createDirectories(out);
-        Files.writeString(out.resolve("table.md"), table);
-        Files.write(out.resolve("curves.csv"), curves(outcomes));
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("table.md"), table);
+        Files.write(dir.resolve("curves.csv"), curves(outcomes));
         for (Track t : runs.get(0).tracks()) {
-          plot(out.resolve("plot-" + t.lowerName() + ".png"), t, outcomes);
+          plot(dir.resolve("plot-" + t.lowerName() + ".png"), t, outcomes);
         }
-        stdout.printf(Locale.ROOT, "wrote %s, %s and the plots%n", out.resolve("table.md"), out.resolve("curves.csv"));
+        stdout.printf(Locale.ROOT, "wrote %s, %s and the plots%n", dir.resolve("table.md"), dir.resolve("curves.csv"));
       } catch (IOException | UncheckedIOException e) {
-        err.println("icm-reward: cannot write to " + out + ": " + e.getMessage());
+        err.println("icm-reward: cannot write to " + dir + ": " + e.getMessage());
         return DemoCommand.EXIT_RUN_FAILED;
       }
     }
@@ -299,18 +282,18 @@ public final class RewardCommand implements Callable<Integer> {
   private Outcome runOne(
       SyntheticWorld world, Job job, Path cmp, RewardExperiment.Progress progress,
       java.util.Map<Integer, RewardExperiment.HumanArms> human, int index) throws IOException {
-    Path dir = job.track() == Track.TRUTH ? blockModel : cmp;
+    Path dir = job.track() == Track.TRUTH ? blockModel.dir : cmp;
     try (DemoCommand.Model model = DemoCommand.Model.open(null, dir, world);
         DjlScorer scorer = model.scorer()) {
       if (!(model.lm() instanceof BlockLm lm)) {
         throw new IcmException("reward models and policies need a BlockLm, but the model is " + model.name());
       }
-      if (!humanArms) {
+      if (!humanArms.on) {
         return RewardExperiment.run(world, job.track(), lm, scorer, job.settings(), progress);
       }
       Outcome o = RewardExperiment.run(world, job.track(), lm, scorer, job.settings(), (d, w) -> progress.update(0.5 * d, w));
       human.put(index, RewardExperiment.humanArms(
-          world, job.track(), lm, scorer, job.settings(), o, trusted, (d, w) -> progress.update(0.5 + 0.5 * d, w)));
+          world, job.track(), lm, scorer, job.settings(), o, humanArms.trusted, (d, w) -> progress.update(0.5 + 0.5 * d, w)));
       return o;
     }
   }

@@ -56,40 +56,17 @@ public final class TableCommand implements Callable<Integer> {
       description = "Tasks (default ${DEFAULT-VALUE}).")
   List<String> tasks = List.of();
 
-  @Option(names = "--seeds", split = ",", defaultValue = "1,2,3",
-      description = "Seeds (default ${DEFAULT-VALUE}).")
-  List<Long> seeds = List.of();
+  @Mixin SharedOptions.Seeds seeds = new SharedOptions.Seeds();
 
-  @Option(names = "--alpha", defaultValue = "50", description = "Default ${DEFAULT-VALUE}.")
-  double alpha;
+  @Mixin SharedOptions.IcmRun icm = new SharedOptions.IcmRun();
 
-  @Mixin SearchChoice search = new SearchChoice();
+  @Mixin SharedOptions.WorldClaims claims = new SharedOptions.WorldClaims();
 
-  @Option(names = "--batch-size", defaultValue = "" + DemoCommand.DEFAULT_BATCH,
-      description = "Training claims (default ${DEFAULT-VALUE}).")
-  int batchSize;
+  @Mixin SharedOptions.BlockModel blockModel = new SharedOptions.BlockModel();
 
-  @Option(names = "--test-claims", defaultValue = "" + DemoCommand.DEFAULT_TEST,
-      description = "Default ${DEFAULT-VALUE}.")
-  int testClaims;
+  @Mixin SharedOptions.Parallel parallel = new SharedOptions.Parallel();
 
-  @Option(names = "--block-model", paramLabel = "DIR",
-      description = "A BlockLm saved by TrainCommand instead of the embedded model.")
-  @Nullable Path blockModel;
-
-  @Option(names = "--parallel", defaultValue = "1", paramLabel = "N",
-      description = "Runs at once, each with its own copy of the model (default ${DEFAULT-VALUE});"
-          + " results do not depend on it.")
-  int parallel;
-
-  @Option(names = "--human-arms",
-      description = "Also run the human-supervision arms (simulated annotators, ICM + k trusted labels,"
-          + " the k labels alone) and print their table after the first.")
-  boolean humanArms;
-
-  @Option(names = "--trusted", defaultValue = "" + TrustedLabelChoice.DEFAULT_K, paramLabel = "K",
-      description = "Trusted labels of the human-supervision arms (default ${DEFAULT-VALUE}).")
-  int trusted;
+  @Mixin SharedOptions.HumanArms humanArms = new SharedOptions.HumanArms();
 
   @Option(names = "--out", paramLabel = "FILE", description = "Also write the table to FILE.")
   @Nullable Path out;
@@ -110,32 +87,29 @@ public final class TableCommand implements Callable<Integer> {
     PrintWriter stdout = s.commandLine().getOut();
     PrintWriter err = s.commandLine().getErr();
     List<Settings> runs = new ArrayList<>();
+    int threads;
     try {
+      int trainClaims = claims.trainClaims();
       for (String t : tasks) {
         Task task = DemoCommand.parseTask(t);
-        for (long seed : seeds) {
-          runs.add(new Settings(task, seed, alpha, search.choice(), batchSize, testClaims, Icm.DEFAULT_SCORE_MEMO));
+        for (long seed : seeds.seeds) {
+          runs.add(new Settings(task, seed, icm.alpha(), icm.search.choice(), trainClaims, claims.testClaims,
+              Icm.DEFAULT_SCORE_MEMO));
         }
       }
       if (runs.isEmpty()) {
         throw new IllegalArgumentException("give at least one task and one seed");
       }
+      threads = parallel.threads();
+      humanArms.check(trainClaims, "the batch");
     } catch (IllegalArgumentException e) {
       err.println("icm-table: " + e.getMessage());
-      return DemoCommand.EXIT_USAGE;
-    }
-    if (parallel < 1) {
-      err.println("icm-table: --parallel must be >= 1, but was " + parallel);
-      return DemoCommand.EXIT_USAGE;
-    }
-    if (humanArms && (trusted < 1 || trusted >= batchSize)) {
-      err.println("icm-table: --trusted must be in [1, " + (batchSize - 1) + "] (fewer than the batch), but was " + trusted);
       return DemoCommand.EXIT_USAGE;
     }
     SyntheticWorld world = SyntheticWorld.defaultWorld(WorldExperiment.WORLD_SEED);
     List<Outcome> outcomes = new ArrayList<>();
     java.util.Map<Outcome, WorldExperiment.HumanArms> human = new java.util.IdentityHashMap<>();
-    ExecutorService pool = Executors.newFixedThreadPool(parallel);
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       List<Future<Row>> futures = new ArrayList<>();
       for (Settings r : runs) {
@@ -158,8 +132,8 @@ public final class TableCommand implements Callable<Integer> {
     } finally {
       pool.shutdownNow();
     }
-    String table = table(outcomes, seeds.size());
-    if (humanArms) {
+    String table = table(outcomes, seeds.seeds.size());
+    if (humanArms.on) {
       List<WorldExperiment.HumanArms> arms = new ArrayList<>();
       for (Outcome o : outcomes) {
         arms.add(human.get(o));
@@ -183,7 +157,7 @@ public final class TableCommand implements Callable<Integer> {
 
   /** One run with its own copy of the model, so that runs on several threads share nothing. */
   private Row runOne(SyntheticWorld world, Settings r, PrintWriter stdout) throws IOException {
-    try (DemoCommand.Model model = DemoCommand.Model.open(null, blockModel, world);
+    try (DemoCommand.Model model = DemoCommand.Model.open(null, blockModel.dir, world);
         DjlScorer scorer = model.scorer()) {
       Outcome o = WorldExperiment.run(world, scorer, r, (done, run, rec, agreement) -> {});
       synchronized (stdout) {
@@ -194,7 +168,8 @@ public final class TableCommand implements Callable<Integer> {
         stdout.flush();
       }
       WorldExperiment.HumanArms h = null;
-      if (humanArms) {
+      if (humanArms.on) {
+        int trusted = humanArms.trusted;
         h = WorldExperiment.humanArms(world, scorer, r, o, trusted);
         synchronized (stdout) {
           stdout.printf(Locale.ROOT, "%s seed %d human arms done in %s: %s; many-shot annotators %.3f,"

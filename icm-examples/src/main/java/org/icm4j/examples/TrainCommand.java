@@ -80,27 +80,27 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Checkpoint directory; resumes if it holds a checkpoint.")
   @Nullable Path out;
 
-  @Option(names = "--steps", defaultValue = "2000", description = "Total steps (default ${DEFAULT-VALUE}).")
+  @Option(names = "--steps", defaultValue = "" + TrainingOptions.Builder.DEFAULT_STEPS, description = "Total steps (default ${DEFAULT-VALUE}).")
   int steps;
 
-  @Option(names = "--batch", defaultValue = "8", description = "Windows per step (default ${DEFAULT-VALUE}).")
+  @Option(names = "--batch", defaultValue = "" + TrainingOptions.Builder.DEFAULT_BATCH_SIZE, description = "Windows per step (default ${DEFAULT-VALUE}).")
   int batch;
 
-  @Option(names = "--context", defaultValue = "256",
+  @Option(names = "--context", defaultValue = "" + TrainingOptions.Builder.DEFAULT_CONTEXT,
       description = "Tokens per window and model maxLength (default ${DEFAULT-VALUE}).")
   int context;
 
-  @Option(names = "--lr", defaultValue = "2e-3", description = "Peak learning rate (default ${DEFAULT-VALUE}).")
+  @Option(names = "--lr", defaultValue = "" + TrainingOptions.Builder.DEFAULT_PEAK_LEARNING_RATE, description = "Peak learning rate (default ${DEFAULT-VALUE}).")
   double lr;
 
-  @Option(names = "--warmup", defaultValue = "200", description = "Warm-up steps (default ${DEFAULT-VALUE}).")
+  @Option(names = "--warmup", defaultValue = "" + TrainingOptions.Builder.DEFAULT_WARMUP_STEPS, description = "Warm-up steps (default ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--final-lr", defaultValue = "2e-4",
+  @Option(names = "--final-lr", defaultValue = "" + TrainingOptions.Builder.DEFAULT_FINAL_LEARNING_RATE,
       description = "Learning rate at the last step, after cosine decay (default ${DEFAULT-VALUE}).")
   double finalLr;
 
-  @Option(names = "--clip", defaultValue = "1.0",
+  @Option(names = "--clip", defaultValue = "" + TrainingOptions.Builder.DEFAULT_CLIP_NORM,
       description = "Largest global L2 norm of the gradients (default ${DEFAULT-VALUE}).")
   double clip;
 
@@ -108,10 +108,10 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Seed of the corpus, the batches and the initial weights (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--log-every", defaultValue = "50", description = "Steps per progress line (default ${DEFAULT-VALUE}).")
+  @Option(names = "--log-every", defaultValue = "" + TrainingOptions.Builder.DEFAULT_LOG_EVERY, description = "Steps per progress line (default ${DEFAULT-VALUE}).")
   int logEvery;
 
-  @Option(names = "--checkpoint-every", defaultValue = "500",
+  @Option(names = "--checkpoint-every", defaultValue = "" + TrainingOptions.Builder.DEFAULT_CHECKPOINT_EVERY,
       description = "Steps per checkpoint, 0 for only at the end (default ${DEFAULT-VALUE}).")
   int checkpointEvery;
 
@@ -213,8 +213,17 @@ public final class TrainCommand implements Callable<Integer> {
     TrainingOptions options;
     try {
       options =
-          new TrainingOptions(
-              steps, batch, context, lr, warmup, finalLr, clip, seed, logEvery, checkpointEvery);
+          TrainingOptions.builder()
+              .seed(seed)
+              .steps(steps)
+              .batchSize(batch)
+              .context(context)
+              .learningRate(lr, finalLr)
+              .warmupSteps(warmup)
+              .clipNorm(clip)
+              .logEvery(logEvery)
+              .checkpointEvery(checkpointEvery)
+              .build();
     } catch (IllegalArgumentException e) {
       return usage(err, e.getMessage());
     }

@@ -83,7 +83,8 @@ final class WorldExperiment {
       checkArgument(scoreMemo >= 0, "the score memo must be >= 0 entries, but was %s", scoreMemo);
       checkArgument(
           trainClaims >= 4 && trainClaims % 2 == 0,
-          "the batch must be an even number of claims >= 4 (questions have 2 claims), but was %s",
+          "the training claims (--train-claims, one batch) must be an even number >= 4 (questions have 2"
+              + " claims), but was %s",
           trainClaims);
       checkArgument(
           testClaims >= 2 && testClaims % 2 == 0,

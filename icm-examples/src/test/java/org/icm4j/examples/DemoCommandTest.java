@@ -53,7 +53,7 @@ class DemoCommandTest {
     Path out = tmp.resolve("out");
     Run r =
         run("--block-model", model.toString(), "--search", "paper", "--iterations", "6", "--chains", "2",
-            "--batch-size", "12", "--test-claims", "8", "--seed", "4", "--out", out.toString());
+            "--train-claims", "12", "--test-claims", "8", "--seed", "4", "--out", out.toString());
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out())
         .contains("task truth, seed 4: ICM labels 12 training claims")
@@ -88,7 +88,7 @@ class DemoCommandTest {
   void defaultSearch_labelsEveryTrainingClaim_consistently() throws IOException {
     Path out = tmp.resolve("default");
     Run r =
-        run("--block-model", model.toString(), "--batch-size", "12", "--test-claims", "8", "--seed", "4",
+        run("--block-model", model.toString(), "--train-claims", "12", "--test-claims", "8", "--seed", "4",
             "--out", out.toString());
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out())
@@ -121,7 +121,7 @@ class DemoCommandTest {
   @Test
   void sameSeed_sameLabels() throws IOException {
     String[] args = {"--block-model", model.toString(),
-        "--batch-size", "8", "--test-claims", "4", "--task", "control", "--seed", "9"};
+        "--train-claims", "8", "--test-claims", "4", "--task", "control", "--seed", "9"};
     Path a = tmp.resolve("a");
     Path b = tmp.resolve("b");
     assertThat(run(concat(args, "--out", a.toString())).code()).isZero();
@@ -132,7 +132,7 @@ class DemoCommandTest {
   @Test
   void scoreMemo_changesNeitherLabelsNorCurve_onlyTheScorerCalls() throws IOException {
     String[] args = {"--block-model", model.toString(), "--search", "paper", "--iterations", "20",
-        "--chains", "2", "--batch-size", "8", "--test-claims", "4", "--seed", "3"};
+        "--chains", "2", "--train-claims", "8", "--test-claims", "4", "--seed", "3"};
     Path on = tmp.resolve("memo-on");
     Path off = tmp.resolve("memo-off");
     Run withMemo = run(concat(args, "--out", on.toString()));
@@ -156,10 +156,10 @@ class DemoCommandTest {
     Run task = run("--task", "poems");
     assertThat(task.code()).isEqualTo(DemoCommand.EXIT_USAGE);
     assertThat(task.err()).contains("'poems'").contains("truth, comparison or control");
-    Run odd = run("--batch-size", "7");
+    Run odd = run("--train-claims", "7");
     assertThat(odd.code()).isEqualTo(DemoCommand.EXIT_USAGE);
     assertThat(odd.err()).contains("even number").contains("7");
-    Run big = run("--batch-size", "150", "--test-claims", "64");
+    Run big = run("--train-claims", "150", "--test-claims", "64");
     assertThat(big.code()).isEqualTo(DemoCommand.EXIT_USAGE);
     assertThat(big.err()).contains("192 claims").contains("150 training + 64 test");
     Run both = run("--block-model", model.toString(), "--model-dir", model.toString());

@@ -25,7 +25,7 @@ class FineTuneCommandTest {
   private static String[] run(int expectedCode, String... extra) {
     List<String> args =
         new ArrayList<>(
-            List.of("--block-model", model.toString(), "--seeds", "1,2", "--batch-size", "4",
+            List.of("--block-model", model.toString(), "--seeds", "1,2", "--icm-batch", "4",
                 "--held-out-pairs", "2", "--search", "paper", "--iterations", "3", "--chains", "1",
                 "--epochs", "2"));
     args.addAll(List.of(extra));

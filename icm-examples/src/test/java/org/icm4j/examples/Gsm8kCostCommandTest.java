@@ -42,7 +42,7 @@ class Gsm8kCostCommandTest {
                 "--model-dir", MODEL,
                 "--tokenizer", TOKENIZER,
                 "--questions", "3",
-                "--batch-size", "4",
+                "--icm-batch", "4",
                 "--max-claim-chars", "30",
                 "--search", "paper",
                 "--iterations", "3",
@@ -103,7 +103,7 @@ class Gsm8kCostCommandTest {
     }
     Files.copy(Path.of(TOKENIZER), tmp.resolve("tokenizer.json"));
     Run r =
-        run("--block-model", tmp.toString(), "--questions", "2", "--batch-size", "4",
+        run("--block-model", tmp.toString(), "--questions", "2", "--icm-batch", "4",
             "--max-claim-chars", "30", "--search", "paper", "--iterations", "2");
 
     assertThat(r.code()).as(r.err()).isZero();
@@ -123,7 +123,7 @@ class Gsm8kCostCommandTest {
     assertThat(r.err())
         .contains("the prompts do not fit the model's context")
         .contains("512")
-        .contains("--batch-size")
+        .contains("--icm-batch")
         .contains("--max-claim-chars");
   }
 
@@ -133,9 +133,13 @@ class Gsm8kCostCommandTest {
     Run both = run("--model-dir", MODEL, "--block-model", MODEL);
     assertThat(both.code()).isEqualTo(Gsm8kCostCommand.EXIT_USAGE);
     assertThat(both.err()).contains("mutually exclusive");
-    Run small = run("--model-dir", MODEL, "--tokenizer", TOKENIZER, "--batch-size", "3");
+    Run small = run("--model-dir", MODEL, "--tokenizer", TOKENIZER, "--icm-batch", "3");
     assertThat(small.code()).isEqualTo(Gsm8kCostCommand.EXIT_USAGE);
-    assertThat(small.err()).contains("--batch-size must be >= 4");
+    assertThat(small.err()).contains("--icm-batch must be >= 4");
+    // the old name still works, and the message names the option as it was given
+    Run old = run("--model-dir", MODEL, "--tokenizer", TOKENIZER, "--batch-size", "3");
+    assertThat(old.code()).isEqualTo(Gsm8kCostCommand.EXIT_USAGE);
+    assertThat(old.err()).contains("--batch-size must be >= 4").contains("but was 3");
     Run missing = run("--model-dir", "no/such/dir");
     assertThat(missing.code()).isEqualTo(Gsm8kCostCommand.EXIT_USAGE);
     assertThat(missing.err()).contains("no/such/dir does not exist");
@@ -147,6 +151,6 @@ class Gsm8kCostCommandTest {
     assertThat(r.code()).isZero();
     assertThat(r.out())
         .contains("--model-dir", "--block-model", "--tokenizer", "--seed", "--alpha", "--iterations")
-        .contains("--questions", "--leave-one-out", "--batch-size", "--max-claim-chars", "--out");
+        .contains("--questions", "--leave-one-out", "--icm-batch", "--max-claim-chars", "--out");
   }
 }

@@ -136,7 +136,7 @@ class LlamaServerIT {
   @Test
   void demoWithTheLlamaServerGivesTheLabelsOfTheDjlRun(@org.junit.jupiter.api.io.TempDir java.nio.file.Path out)
       throws java.io.IOException {
-    String[] small = {"--batch-size", "12", "--test-claims", "8", "--seed", "3"};
+    String[] small = {"--train-claims", "12", "--test-claims", "8", "--seed", "3"};
     java.io.StringWriter djlOut = new java.io.StringWriter();
     java.io.StringWriter httpOut = new java.io.StringWriter();
     java.util.List<String> djlArgs = new ArrayList<>(List.of(small));

@@ -26,7 +26,7 @@ class TableCommandTest {
     List<String> args =
         new ArrayList<>(
             List.of("--block-model", model.toString(), "--tasks", "truth,control", "--seeds", "1,2,3",
-                "--search", "paper", "--iterations", "3", "--chains", "1", "--batch-size", "8", "--test-claims", "4"));
+                "--search", "paper", "--iterations", "3", "--chains", "1", "--train-claims", "8", "--test-claims", "4"));
     args.addAll(List.of(extra));
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();

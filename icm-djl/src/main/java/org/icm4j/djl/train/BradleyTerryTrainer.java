@@ -6,15 +6,11 @@ import static java.util.Objects.requireNonNull;
 import static org.icm4j.djl.train.GroupSplit.derive;
 import static org.icm4j.djl.train.GroupSplit.shuffle;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
-import ai.djl.training.optimizer.Optimizer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,7 +51,8 @@ import org.jspecify.annotations.Nullable;
  * zero-shot, as the returned model's scorer reads it ({@link PairBatches}).
  *
  * <p><b>How.</b> DJL's {@link Trainer} with Adam (AdamW when {@link FineTuneOptions#weightDecay()}
- * is above 0) and a {@link WarmupCosine} learning rate over {@code maxEpochs}, {@link
+ * is above 0) and a {@link WarmupCosine} learning rate over {@code maxEpochs} (the loop and the
+ * optimizer are the label fine-tuners', one implementation), {@link
  * FineTuneOptions#batchSize()} pairs per step, the pairs of each epoch in an order drawn from the
  * request's seed and the epoch; denormal floats flushed to zero during training where possible.
  * The same request gives the same model, bit for bit (same machine and thread count).
@@ -207,86 +204,73 @@ public final class BradleyTerryTrainer implements RewardTrainer, AutoCloseable {
   private Outcome epochs(BlockLm lm, PairBatches batches, Split split, RewardTrainingRequest request, long start) {
     Outcome out = new Outcome();
     int stepsPerEpoch = (split.train.size() + options.batchSize() - 1) / options.batchSize();
-    int totalSteps = Math.max(1, stepsPerEpoch * options.maxEpochs());
-    WarmupCosine schedule =
-        new WarmupCosine(
-            options.learningRate(), Math.min(options.warmupSteps(), totalSteps), totalSteps,
-            options.finalLearningRate());
-    Optimizer optimizer =
-        options.weightDecay() > 0
-            ? Optimizer.adamW().optLearningRateTracker(schedule).optWeightDecays((float) options.weightDecay()).build()
-            : Optimizer.adam().optLearningRateTracker(schedule).build();
     BradleyTerryLoss loss = new BradleyTerryLoss();
-    DefaultTrainingConfig trainingConfig =
-        new DefaultTrainingConfig(loss).optOptimizer(optimizer).optDevices(new Device[] {lm.device()});
-    Map<String, float[]> initial = ModelCopies.snapshot(lm);
-    try (Trainer trainer = lm.model().newTrainer(trainingConfig);
-        NDManager root = NDManager.newBaseManager(lm.device())) {
-      boolean validating = !split.validation.isEmpty();
-      Map<String, float[]> best = null;
-      if (validating) {
-        out.baseValidation = measure(lm, batches, root, split.validation);
-        out.bestValidation = out.baseValidation;
-      }
-      int sinceBest = 0;
-      for (int epoch = 1; epoch <= options.maxEpochs(); epoch++) {
-        List<PreferencePair> order = new ArrayList<>(split.train);
-        shuffle(order, new SplittableRandom(derive(request.seed(), 0xBE000000L + epoch)));
-        double sum = 0;
-        int count = 0;
-        for (int from = 0; from < order.size(); from += options.batchSize()) {
-          List<PreferencePair> chunk = order.subList(from, Math.min(order.size(), from + options.batchSize()));
-          sum += step(trainer, lm, batches, root, loss, chunk, epoch, out);
-          count++;
-        }
-        out.epochs = epoch;
-        out.lastTrainLoss = sum / count;
-        Measure validation = validating ? measure(lm, batches, root, split.validation) : Measure.NONE;
-        boolean improved = validating && validation.loss < out.bestValidation.loss;
-        if (improved) {
-          out.bestEpoch = epoch;
-          out.bestValidation = validation;
-          best = ModelCopies.snapshot(lm);
-          sinceBest = 0;
-        } else if (validating) {
-          sinceBest++;
-        }
-        listener.onEpoch(
-            new FineTuneProgress(
-                0, epoch, options.maxEpochs(), out.steps, out.lastTrainLoss, validation.loss, improved,
-                Duration.ofNanos(System.nanoTime() - start)));
-        if (validating && sinceBest >= options.patience() && epoch < options.maxEpochs()) {
-          out.stoppedEarly = true;
-          break;
-        }
-      }
-      if (validating) {
-        ModelCopies.restore(lm, best != null ? best : initial);
-      } else {
-        out.bestEpoch = out.epochs;
-      }
-    }
+    EarlyStopping.Outcome<Measure> run =
+        EarlyStopping.run(lm.model(), lm.device(), loss, options, stepsPerEpoch, !split.validation.isEmpty(),
+            (trainer, root) -> new EarlyStopping.Epochs<Measure>() {
+              @Override
+              public double train(int epoch) {
+                List<PreferencePair> order = new ArrayList<>(split.train);
+                shuffle(order, new SplittableRandom(derive(request.seed(), 0xBE000000L + epoch)));
+                double sum = 0;
+                int count = 0;
+                for (int from = 0; from < order.size(); from += options.batchSize()) {
+                  List<PreferencePair> chunk = order.subList(from, Math.min(order.size(), from + options.batchSize()));
+                  sum += step(trainer, batches, root, loss, chunk, epoch, out);
+                  count++;
+                }
+                return sum / count;
+              }
+
+              @Override
+              public Measure validate() {
+                return measure(lm, batches, root, split.validation);
+              }
+
+              @Override
+              public double loss(Measure measure) {
+                return measure.loss;
+              }
+
+              @Override
+              public Map<String, float[]> snapshot() {
+                return ModelCopies.snapshot(lm);
+              }
+
+              @Override
+              public void restore(Map<String, float[]> weights) {
+                ModelCopies.restore(lm, weights);
+              }
+
+              @Override
+              public void onEpoch(int epoch, double trainLoss, @Nullable Measure validation, boolean improved) {
+                listener.onEpoch(
+                    new FineTuneProgress(
+                        0, epoch, options.maxEpochs(), out.steps, trainLoss,
+                        validation == null ? Double.NaN : validation.loss, improved,
+                        Duration.ofNanos(System.nanoTime() - start)));
+              }
+            });
+    out.epochs = run.epochs();
+    out.bestEpoch = run.bestEpoch();
+    out.stoppedEarly = run.stoppedEarly();
+    out.lastTrainLoss = run.lastTrainLoss();
+    out.baseValidation = run.baseValidation() == null ? Measure.NONE : run.baseValidation();
+    out.bestValidation = run.bestValidation() == null ? Measure.NONE : run.bestValidation();
     return out;
   }
 
   private double step(
-      Trainer trainer, BlockLm lm, PairBatches batches, NDManager root, BradleyTerryLoss loss,
+      Trainer trainer, PairBatches batches, NDManager root, BradleyTerryLoss loss,
       List<PreferencePair> chunk, int epoch, Outcome out) {
     double value;
     try (NDManager step = root.newSubManager()) {
       PairBatches.Batch batch = batches.batch(step, chunk);
-      try (GradientCollector collector = trainer.newGradientCollector()) {
-        NDList predictions = trainer.forward(new NDList(batch.inputs()));
-        NDArray l = loss.evaluate(batch.labels(), new NDList(predictions.head()));
-        collector.backward(l);
-        value = l.getFloat();
-      }
-      if (!Double.isFinite(value)) {
-        throw new IcmException(
-            "the Bradley-Terry loss became " + value + " in epoch " + epoch + ", step " + out.steps
-                + ": lower the learning rate");
-      }
-      trainer.step();
+      value =
+          EarlyStopping.step(
+              trainer, new NDList(batch.inputs()), batch.labels(), loss,
+              v -> "the Bradley-Terry loss became " + v + " in epoch " + epoch + ", step " + out.steps
+                  + ": lower the learning rate");
       out.tokens += batch.tokens();
     }
     out.steps++;

@@ -10,11 +10,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
-import ai.djl.training.optimizer.Optimizer;
 import ai.djl.util.Pair;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
@@ -34,12 +31,13 @@ import org.icm4j.LabelledExample;
 import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
 import org.icm4j.spi.FineTuneRequest;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The training loop the fine-tuners share: the split of the request's labelled groups, epochs of
- * DJL {@link Trainer} steps with Adam (or AdamW) and a {@link WarmupCosine} rate, the label loss
- * ({@link LabelTokenLoss}), early stopping on the split with the best epoch's weights kept, the
- * progress events and the report. What differs between models (how a copy is made, what its
+ * DJL {@link Trainer} steps with the label loss ({@link LabelTokenLoss}) in {@link EarlyStopping}'s
+ * loop (Adam or AdamW with a {@link WarmupCosine} rate, early stopping on the split with the best
+ * epoch's weights kept), the progress events and the report. What differs between models (how a copy is made, what its
  * forward takes, how it is saved) is the {@link Trainable}'s. Not thread-safe.
  */
 final class LabelTraining {
@@ -145,75 +143,64 @@ final class LabelTraining {
     Outcome out = new Outcome();
     int perStep = options.batchSize() * options.examplesPerSequence();
     int stepsPerEpoch = (split.train.size() + perStep - 1) / perStep;
-    int totalSteps = Math.max(1, stepsPerEpoch * options.maxEpochs());
-    WarmupCosine schedule =
-        new WarmupCosine(
-            options.learningRate(), Math.min(options.warmupSteps(), totalSteps), totalSteps,
-            options.finalLearningRate());
-    Optimizer optimizer =
-        options.weightDecay() > 0
-            ? Optimizer.adamW()
-                .optLearningRateTracker(schedule)
-                .optWeightDecays((float) options.weightDecay())
-                .build()
-            : Optimizer.adam().optLearningRateTracker(schedule).build();
     LabelTokenLoss loss = new LabelTokenLoss();
-    DefaultTrainingConfig config =
-        new DefaultTrainingConfig(loss).optOptimizer(optimizer).optDevices(new Device[] {lm.device()});
     List<LabelSequences.Sequence> validation = sequences.chunks(split.validation, options.examplesPerSequence());
-    Map<String, float[]> base = snapshot(lm.model());
-    try (Trainer trainer = lm.model().newTrainer(config);
-        NDManager root = NDManager.newBaseManager(lm.device())) {
-      boolean validating = !validation.isEmpty();
-      Map<String, float[]> best = null;
-      double bestLoss = Double.POSITIVE_INFINITY;
-      if (validating) {
-        bestLoss = validationLoss(lm, sequences, root, loss, validation);
-        out.baseValidationLoss = bestLoss;
-        out.bestValidationLoss = bestLoss;
-      }
-      int sinceBest = 0;
-      for (int epoch = 1; epoch <= options.maxEpochs(); epoch++) {
-        List<LabelledExample> order = new ArrayList<>(split.train);
-        shuffle(order, new SplittableRandom(derive(request.seed(), 0xE90C0000L + epoch)));
-        List<LabelSequences.Sequence> train = sequences.chunks(order, options.examplesPerSequence());
-        double sum = 0;
-        int batches = 0;
-        for (int from = 0; from < train.size(); from += options.batchSize()) {
-          List<LabelSequences.Sequence> chunk = train.subList(from, Math.min(train.size(), from + options.batchSize()));
-          sum += step(trainer, lm, sequences, root, loss, chunk, request, epoch, out);
-          batches++;
-        }
-        out.epochs = epoch;
-        out.lastTrainLoss = sum / batches;
-        double valLoss = validating ? validationLoss(lm, sequences, root, loss, validation) : Double.NaN;
-        boolean improved = validating && valLoss < bestLoss;
-        if (improved) {
-          bestLoss = valLoss;
-          out.bestEpoch = epoch;
-          out.bestValidationLoss = valLoss;
-          best = snapshot(lm.model());
-          sinceBest = 0;
-        } else if (validating) {
-          sinceBest++;
-        }
-        FineTuneProgress p =
-            new FineTuneProgress(
-                request.round(), epoch, options.maxEpochs(), out.steps, out.lastTrainLoss, valLoss,
-                improved, Duration.ofNanos(System.nanoTime() - start));
-        out.epochLog.add(p);
-        listener.onEpoch(p);
-        if (validating && sinceBest >= options.patience() && epoch < options.maxEpochs()) {
-          out.stoppedEarly = true;
-          break;
-        }
-      }
-      if (validating) {
-        restore(lm.model(), best != null ? best : base);
-      } else {
-        out.bestEpoch = out.epochs;
-      }
-    }
+    EarlyStopping.Outcome<Double> run =
+        EarlyStopping.run(lm.model(), lm.device(), loss, options, stepsPerEpoch, !validation.isEmpty(),
+            (trainer, root) -> new EarlyStopping.Epochs<Double>() {
+              @Override
+              public double train(int epoch) {
+                List<LabelledExample> order = new ArrayList<>(split.train);
+                shuffle(order, new SplittableRandom(derive(request.seed(), 0xE90C0000L + epoch)));
+                List<LabelSequences.Sequence> train = sequences.chunks(order, options.examplesPerSequence());
+                double sum = 0;
+                int batches = 0;
+                for (int from = 0; from < train.size(); from += options.batchSize()) {
+                  List<LabelSequences.Sequence> chunk =
+                      train.subList(from, Math.min(train.size(), from + options.batchSize()));
+                  sum += step(trainer, lm, sequences, root, loss, chunk, request, epoch, out);
+                  batches++;
+                }
+                return sum / batches;
+              }
+
+              @Override
+              public Double validate() {
+                return validationLoss(lm, sequences, root, loss, validation);
+              }
+
+              @Override
+              public double loss(Double measure) {
+                return measure;
+              }
+
+              @Override
+              public Map<String, float[]> snapshot() {
+                return LabelTraining.snapshot(lm.model());
+              }
+
+              @Override
+              public void restore(Map<String, float[]> weights) {
+                LabelTraining.restore(lm.model(), weights);
+              }
+
+              @Override
+              public void onEpoch(int epoch, double trainLoss, @Nullable Double validationLoss, boolean improved) {
+                FineTuneProgress p =
+                    new FineTuneProgress(
+                        request.round(), epoch, options.maxEpochs(), out.steps, trainLoss,
+                        validationLoss == null ? Double.NaN : validationLoss, improved,
+                        Duration.ofNanos(System.nanoTime() - start));
+                out.epochLog.add(p);
+                listener.onEpoch(p);
+              }
+            });
+    out.epochs = run.epochs();
+    out.bestEpoch = run.bestEpoch();
+    out.stoppedEarly = run.stoppedEarly();
+    out.lastTrainLoss = run.lastTrainLoss();
+    out.baseValidationLoss = run.baseValidation() == null ? Double.NaN : run.baseValidation();
+    out.bestValidationLoss = run.bestValidation() == null ? Double.NaN : run.bestValidation();
     return out;
   }
 
@@ -230,18 +217,11 @@ final class LabelTraining {
     double value;
     try (NDManager step = root.newSubManager()) {
       LabelSequences.Batch batch = sequences.batch(step, chunk);
-      try (GradientCollector collector = trainer.newGradientCollector()) {
-        NDList predictions = trainer.forward(lm.inputs(batch));
-        NDArray l = loss.evaluate(new NDList(batch.targets(), batch.logitIndices()), new NDList(predictions.head()));
-        collector.backward(l);
-        value = l.getFloat();
-      }
-      if (!Double.isFinite(value)) {
-        throw new IcmException(
-            "the fine-tuning loss became " + value + " in epoch " + epoch + ", step " + out.steps
-                + " of round " + request.round() + ": lower the learning rate");
-      }
-      trainer.step();
+      value =
+          EarlyStopping.step(
+              trainer, lm.inputs(batch), new NDList(batch.targets(), batch.logitIndices()), loss,
+              v -> "the fine-tuning loss became " + v + " in epoch " + epoch + ", step " + out.steps
+                  + " of round " + request.round() + ": lower the learning rate");
       out.tokens += batch.tokens();
     }
     out.steps++;

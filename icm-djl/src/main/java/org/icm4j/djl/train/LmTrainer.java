@@ -35,7 +35,8 @@ import org.icm4j.djl.GptConfig;
  * use {@link BlockLmFineTuner}.
  *
  * <pre>{@code
- * TrainingOptions options = new TrainingOptions(2000, 8, 256, 2e-3, 200, 2e-4, 1.0, 42L, 50, 500);
+ * TrainingOptions options =
+ *     TrainingOptions.builder().seed(42).steps(2000).learningRate(2e-3, 2e-4).warmupSteps(200).build();
  * GptConfig shape = new GptConfig(corpus.vocabularySize(), 256, 4, 4, 128, 512, 42L);
  * try (LmTrainer trainer = LmTrainer.open(Path.of("run"), shape, corpus, options)) {
  *   trainer.train(p -> System.out.println(p.step() + " " + p.loss()));
