@@ -107,6 +107,11 @@ public final class DemoCommand implements Callable<Integer> {
           + " writes it) over HTTP instead of in-process DJL; see docs/remote.md.")
   @Nullable String llamaServer;
 
+  @Option(names = "--onnx-model", paramLabel = "DIR",
+      description = "Score with ONNX Runtime on this world model exported to ONNX (DIR/onnx/model.onnx,"
+          + " DIR/config.json; fixtures/world-onnx holds the embedded model's) instead of DJL.")
+  @Nullable Path onnxModel;
+
   @Option(names = "--out", defaultValue = "icm-demo-out", paramLabel = "DIR",
       description = "Output directory (default ${DEFAULT-VALUE}).")
   Path out = Path.of("icm-demo-out");
@@ -148,6 +153,9 @@ public final class DemoCommand implements Callable<Integer> {
       if (modelDir != null && blockModel.dir != null) {
         throw new IllegalArgumentException("give --model-dir or --block-model, not both");
       }
+      if (onnxModel != null && llamaServer != null) {
+        throw new IllegalArgumentException("give --onnx-model or --llama-server, not both");
+      }
     } catch (IllegalArgumentException e) {
       err.println("icm-demo: " + e.getMessage());
       err.println("Try --help for the options.");
@@ -164,7 +172,13 @@ public final class DemoCommand implements Callable<Integer> {
           settings.alpha(), settings.testClaims());
       stdout.flush();
       Outcome o;
-      if (llamaServer != null) {
+      if (onnxModel != null) {
+        try (org.icm4j.onnx.OnnxScorer scorer =
+            WorldOnnxScorer.open(onnxModel, model.tokenizer(), leaveOneOut.mode)) {
+          stdout.printf(Locale.ROOT, "scorer: %s%n", scorer);
+          o = WorldExperiment.run(world, scorer, settings, new Bar(stdout));
+        }
+      } else if (llamaServer != null) {
         try (org.icm4j.http.HttpScorer scorer = WorldHttpScorer.open(
             llamaServer, model.tokenizer(), world.vocabulary().size(), leaveOneOut.mode)) {
           stdout.printf(Locale.ROOT, "scorer: %s%n", scorer);
