@@ -48,7 +48,7 @@ import picocli.CommandLine.Spec;
  * <p>The embedded model is the {@link BlockLm} in this module's resources ({@value #MODEL_RESOURCE}),
  * trained by {@link TrainCommand} on {@code SyntheticWorld.defaultWorld(42)}; its log is in {@code
  * icm-examples/training/}. {@code --model-dir} takes a user's {@link TorchScriptLm} directory
- * instead (config.json, the .pt file and tokenizer.json; the claims are plain text such as {@code
+ * instead (icm4j-torchscript.json, the .pt file and tokenizer.json; the claims are plain text such as {@code
  * "e12 colour red :"}), {@code --block-model} a {@link BlockLm} saved by {@link TrainCommand}.
  *
  * <p>Exit codes: 0 done, 1 the run failed, 2 bad options. Not thread-safe: an instance holds the
@@ -96,7 +96,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Mixin SharedOptions.LeaveOneOut leaveOneOut = new SharedOptions.LeaveOneOut();
 
   @Option(names = "--model-dir", paramLabel = "DIR",
-      description = "Use your own TorchScriptLm directory (config.json, the .pt file,"
+      description = "Use your own TorchScriptLm directory (icm4j-torchscript.json, the .pt file,"
           + " tokenizer.json) instead of the embedded model.")
   @Nullable Path modelDir;
 
