@@ -357,6 +357,23 @@ HF_INPUTS = ["input_ids", "attention_mask", "position_ids", "past_key_values"]
 
 # --------------------------------------------------------------------------- helpers
 
+def optimum_io(layers):
+    """The Optimum / onnx-community decoder layout's input and output names and dynamic axes."""
+    names_in = ["input_ids", "attention_mask", "position_ids"]
+    names_out = ["logits"]
+    axes = {"input_ids": {0: "batch_size", 1: "sequence_length"},
+            "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
+            "position_ids": {0: "batch_size", 1: "sequence_length"},
+            "logits": {0: "batch_size", 1: "sequence_length"}}
+    for i in range(layers):
+        for kind in ("key", "value"):
+            names_in.append(f"past_key_values.{i}.{kind}")
+            names_out.append(f"present.{i}.{kind}")
+            axes[f"past_key_values.{i}.{kind}"] = {0: "batch_size", 2: "past_sequence_length"}
+            axes[f"present.{i}.{kind}"] = {0: "batch_size", 2: "total_sequence_length"}
+    return names_in, names_out, axes
+
+
 def traced_call(module, order, ids, pos, mask, past):
     """Calls a TorchScript-convention module with its arguments in `order`."""
     args = {"input_ids": ids, "position_ids": pos, "attention_mask": mask, "past_key_values": past}
@@ -813,18 +830,7 @@ def export(name, c):
         assert torch.allclose(full[0, 20:], cont[0], atol=1e-5), (cont[0] - full[0, 20:]).abs().max()
 
         # ---- ONNX, fp32 then fp16
-        names_in = ["input_ids", "attention_mask", "position_ids"]
-        names_out = ["logits"]
-        axes = {"input_ids": {0: "batch_size", 1: "sequence_length"},
-                "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
-                "position_ids": {0: "batch_size", 1: "sequence_length"},
-                "logits": {0: "batch_size", 1: "sequence_length"}}
-        for i in range(layers):
-            for kind in ("key", "value"):
-                names_in.append(f"past_key_values.{i}.{kind}")
-                names_out.append(f"present.{i}.{kind}")
-                axes[f"past_key_values.{i}.{kind}"] = {0: "batch_size", 2: "past_sequence_length"}
-                axes[f"present.{i}.{kind}"] = {0: "batch_size", 2: "total_sequence_length"}
+        names_in, names_out, axes = optimum_io(layers)
         p, s = 3, 4
         sample = (torch.tensor([seq[p:p + s]]), torch.ones(1, p + s, dtype=torch.int64),
                   torch.arange(p, p + s).unsqueeze(0), *empty_past(c, p))

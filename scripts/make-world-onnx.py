@@ -34,6 +34,7 @@ Checks before writing: the rebuild's logits equal DJL's (reference.json of the d
 and its KV-cached continuation equals the full forward within 1e-5. Deterministic (one thread).
 """
 
+import importlib.util
 import json
 import math
 import sys
@@ -47,6 +48,10 @@ import torch.nn.functional as F
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "fixtures" / "world-onnx"
+
+_spec = importlib.util.spec_from_file_location("arch", ROOT / "scripts" / "make-arch-fixtures.py")
+arch = importlib.util.module_from_spec(_spec)  # its optimum_io: the decoder layout's names and axes
+_spec.loader.exec_module(arch)
 EPS = 1e-5
 MASKED = -1e9
 
@@ -140,18 +145,7 @@ def main():
         cont, _ = run(model, config, seq[9:], past, 9)
         assert torch.allclose(full[0, 9:], cont[0], atol=1e-5), (full[0, 9:] - cont[0]).abs().max()
 
-        names_in = ["input_ids", "attention_mask", "position_ids"]
-        names_out = ["logits"]
-        axes = {"input_ids": {0: "batch_size", 1: "sequence_length"},
-                "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
-                "position_ids": {0: "batch_size", 1: "sequence_length"},
-                "logits": {0: "batch_size", 1: "sequence_length"}}
-        for i in range(config["layers"]):
-            for kind in ("key", "value"):
-                names_in.append(f"past_key_values.{i}.{kind}")
-                names_out.append(f"present.{i}.{kind}")
-                axes[f"past_key_values.{i}.{kind}"] = {0: "batch_size", 2: "past_sequence_length"}
-                axes[f"present.{i}.{kind}"] = {0: "batch_size", 2: "total_sequence_length"}
+        names_in, names_out, axes = arch.optimum_io(config["layers"])
         p, s = 3, 4
         sample = (torch.tensor([seq[p:p + s]]), torch.ones(1, p + s, dtype=torch.int64),
                   torch.arange(p, p + s).unsqueeze(0),
