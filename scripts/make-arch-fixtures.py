@@ -34,13 +34,22 @@ Each directory holds:
   onnx/model_fp16.onnx the same graph with every float tensor (weights, KV inputs and outputs,
                        logits) in float16, but the rotary angles computed in float32 (as Hugging
                        Face's models do) and their cos/sin cast to float16.
-  torchscript/model.pt the same weights traced with torch.jit.trace in icm-djl's
-                       "gpt2-past-key-values" convention: forward(input_ids [1,T],
-                       position_ids [1,T], attention_mask [1,P+T], past_key_values ((k_0, v_0),
-                       ...)) -> (logits [1,T,V], ((k_0', v_0'), ...), hidden [1,T,d]), each k/v
-                       [1, kv_heads, P, head_dim] float32.
-  torchscript/config.json, torchscript/tokenizer.json: icm-djl's TorchScriptLm config (with
-                       n_kv_head and head_dim) and a copy of the tokenizer.
+  torchscript/model.pt the same weights traced with torch.jit.trace for icm-djl's TorchScriptLm
+                       ("gpt2-past-key-values" interface): forward(4 arguments) -> (logits [1,T,V],
+                       ((k_0', v_0'), ...)[, hidden]), each k/v [1, kv_heads, P, head_dim]. The
+                       argument order differs on purpose: llama-tiny takes DJL's GPT-2 order
+                       (input_ids, position_ids, attention_mask, past_key_values), qwen2-tiny
+                       Hugging Face's (input_ids, attention_mask, position_ids, past_key_values)
+                       and returns (logits, presents) as a traced LlamaForCausalLM /
+                       Qwen2ForCausalLM does with return_dict=False.
+  torchscript/model_fp16.pt  (llama-tiny only) the same model in float16 (weights, keys and
+                       values, logits), with the norms, the rotary angles and the attention
+                       softmax in float32. Traced in float32 and converted with .half() (this
+                       PyTorch has no float16 CPU kernels); see MIXED below.
+  torchscript/icm4j-torchscript.json  icm4j's settings (vocab_size, max_length, interface, inputs:
+                       the argument order, n_layer, n_head, n_embd, n_kv_head, head_dim).
+  torchscript/config.json, torchscript/tokenizer.json: copies of the model's own config.json (to
+                       show that it may sit next to icm4j's settings) and of the tokenizer.
   gguf/model.llama.gguf  the same weights as a GGUF v3 file (all tensors float32) in llama.cpp's
                        `llama` architecture, for llama.cpp's llama-server (see "GGUF" below).
   gguf/model.qwen2.gguf  (qwen2-tiny only) the same in llama.cpp's `qwen2` architecture.
@@ -92,7 +101,9 @@ onnx.checker, and run by icm-onnx's tests with ONNX Runtime, as this machine has
 onnxruntime). Deterministic: one thread, fixed seeds.
 """
 
+import copy
 import importlib.util
+import io
 import json
 import math
 import shutil
@@ -145,6 +156,23 @@ LABELS = ["True", "False"]
 
 # --------------------------------------------------------------------------- the architecture
 
+# MIXED: the float16 TorchScript trace. Debian's PyTorch 1.13 has no float16 CPU kernels (addmm,
+# softmax, rsqrt), and tracing runs the model, so it is traced in float32 and converted with
+# .half() afterwards. A trace records every cast and every factory function with the type it had
+# while tracing (.to(x.dtype), type_as, zeros_like, new_empty all become "float32"), so in this mode
+# the model has no cast to its own type: the norms, the rotary angles and the attention softmax are
+# computed in float32 (.float() is meant to stay float32, and the inverse frequencies are computed
+# from constants, not read from a buffer that .half() would round) and brought back to the
+# weights' type by adding them in place to a zero tensor of that type (like()), which keeps the
+# type the tensor has when the trace runs. The fp32 exports and the reference are made with MIXED
+# off, so their graphs do not change.
+MIXED = {"on": False}
+
+
+def like(t, ref):
+    """t in ref's type (same shape), without a cast a trace would fix to float32: 0 * ref + t in place."""
+    return (ref * 0).add_(t)
+
 class RmsNorm(nn.Module):
     def __init__(self, d, eps):
         super().__init__()
@@ -152,6 +180,9 @@ class RmsNorm(nn.Module):
         self.eps = eps
 
     def forward(self, x):
+        if MIXED["on"]:
+            h = x.to(torch.float32, copy=True)  # a new tensor: x stays the input in the trace
+            return self.weight * like(h * torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + self.eps), x)
         return self.weight * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps))
 
 
@@ -178,6 +209,8 @@ class Attention(nn.Module):
         q = self.q_proj(x).view(b, s, self.heads, self.head_dim).transpose(1, 2)
         k = self.k_proj(x).view(b, s, self.kv_heads, self.head_dim).transpose(1, 2)
         v = self.v_proj(x).view(b, s, self.kv_heads, self.head_dim).transpose(1, 2)
+        if MIXED["on"]:  # cos, sin [b, 1, s, head_dim] float32 into the type of q
+            cos, sin = like(cos, q[:, :1]), like(sin, q[:, :1])
         q = q * cos + rotate_half(q) * sin
         k = k * cos + rotate_half(k) * sin
         k = torch.cat([past_k, k], dim=2)
@@ -187,7 +220,10 @@ class Attention(nn.Module):
         vv = v.unsqueeze(2).expand(-1, -1, rep, -1, -1).flatten(1, 2)
         scores = torch.matmul(q, kk.transpose(2, 3)) / math.sqrt(self.head_dim)
         scores = scores.masked_fill(~allowed, -1e4)
-        out = torch.matmul(torch.softmax(scores, dim=-1), vv)
+        if MIXED["on"]:
+            out = torch.matmul(like(torch.softmax(scores.to(torch.float32, copy=True), dim=-1), scores), vv)
+        else:
+            out = torch.matmul(torch.softmax(scores, dim=-1), vv)
         out = out.transpose(1, 2).reshape(b, s, self.heads * self.head_dim)
         return self.o_proj(out), k, v
 
@@ -246,10 +282,19 @@ class CausalLm(nn.Module):
 
     def forward(self, input_ids, attention_mask, position_ids, past):
         x = self.embed_tokens(input_ids)
-        freqs = position_ids.unsqueeze(-1).to(torch.float32) * self.inv_freq
-        emb = torch.cat((freqs, freqs), dim=-1)
-        cos = emb.cos().unsqueeze(1)  # [b, 1, s, head_dim]
-        sin = emb.sin().unsqueeze(1)
+        if MIXED["on"]:  # in float32 from constants (.half() would round the buffer)
+            hd = self.inv_freq.shape[0] * 2
+            inv_freq = 1.0 / (self.c["rope_theta"] ** (
+                torch.arange(0, hd, 2, dtype=torch.float32, device=input_ids.device) / hd))
+            freqs = position_ids.unsqueeze(-1).to(torch.float32) * inv_freq
+            emb = torch.cat((freqs, freqs), dim=-1)
+            cos = emb.cos().unsqueeze(1)  # float32; each attention brings them to its type
+            sin = emb.sin().unsqueeze(1)
+        else:
+            freqs = position_ids.unsqueeze(-1).to(torch.float32) * self.inv_freq
+            emb = torch.cat((freqs, freqs), dim=-1)
+            cos = emb.cos().unsqueeze(1)  # [b, 1, s, head_dim]
+            sin = emb.sin().unsqueeze(1)
         # key j (0 .. past + s - 1) is visible to a query at position p when j <= p and its mask is 1
         key_pos = torch.cumsum(torch.ones_like(attention_mask), dim=-1) - 1
         allowed = (key_pos.unsqueeze(1) <= position_ids.unsqueeze(-1)) & attention_mask.unsqueeze(1).bool()
@@ -288,7 +333,123 @@ class TorchScriptInterface(nn.Module):
         return logits, nested, hidden
 
 
+class HuggingFaceOrderInterface(nn.Module):
+    """Hugging Face's argument order, forward(input_ids, attention_mask, position_ids,
+    past_key_values ((k_0, v_0), ...)) -> (logits, ((k_0', v_0'), ...)), as a traced
+    LlamaForCausalLM / Qwen2ForCausalLM returns with return_dict=False: icm-djl's
+    "gpt2-past-key-values" interface with "inputs" in that order."""
+
+    def __init__(self, lm):
+        super().__init__()
+        self.lm = lm
+
+    def forward(self, input_ids, attention_mask, position_ids, past_key_values):
+        flat = []
+        for k, v in past_key_values:
+            flat += [k, v]
+        logits, presents, _ = self.lm(input_ids, attention_mask, position_ids, flat)
+        return logits, tuple((presents[2 * i], presents[2 * i + 1]) for i in range(len(presents) // 2))
+
+
+GPT2_INPUTS = ["input_ids", "position_ids", "attention_mask", "past_key_values"]
+HF_INPUTS = ["input_ids", "attention_mask", "position_ids", "past_key_values"]
+
+
 # --------------------------------------------------------------------------- helpers
+
+def optimum_io(layers):
+    """The Optimum / onnx-community decoder layout's input and output names and dynamic axes."""
+    names_in = ["input_ids", "attention_mask", "position_ids"]
+    names_out = ["logits"]
+    axes = {"input_ids": {0: "batch_size", 1: "sequence_length"},
+            "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
+            "position_ids": {0: "batch_size", 1: "sequence_length"},
+            "logits": {0: "batch_size", 1: "sequence_length"}}
+    for i in range(layers):
+        for kind in ("key", "value"):
+            names_in.append(f"past_key_values.{i}.{kind}")
+            names_out.append(f"present.{i}.{kind}")
+            axes[f"past_key_values.{i}.{kind}"] = {0: "batch_size", 2: "past_sequence_length"}
+            axes[f"present.{i}.{kind}"] = {0: "batch_size", 2: "total_sequence_length"}
+    return names_in, names_out, axes
+
+
+def traced_call(module, order, ids, pos, mask, past):
+    """Calls a TorchScript-convention module with its arguments in `order`."""
+    args = {"input_ids": ids, "position_ids": pos, "attention_mask": mask, "past_key_values": past}
+    return module(*[args[n] for n in order])
+
+
+def trace_in_order(module, order, c, seq, dtype=torch.float32):
+    """torch.jit.trace of `module`, whose forward takes the four arguments in `order`, on 4 tokens
+    after a random past of 3 (of `dtype`)."""
+    layers = c["num_hidden_layers"]
+    tp = [t.to(dtype) for t in empty_past(c, 3)]
+    past = tuple((torch.randn_like(tp[2 * i]), torch.randn_like(tp[2 * i + 1])) for i in range(layers))
+    args = {"input_ids": torch.tensor([seq[3:7]]), "position_ids": torch.arange(3, 7).unsqueeze(0),
+            "attention_mask": torch.ones(1, 7, dtype=torch.int64), "past_key_values": past}
+    return torch.jit.trace(module, tuple(args[n] for n in order), check_trace=False)
+
+
+def check_trace(traced, order, c, seq, full, dtype=torch.float32):
+    """The trace read 20 tokens from an empty past (of `dtype`) and the rest after their cache;
+    returns the max |logit difference| from the eager full-sequence forward, and checks that the
+    presents keep `dtype`."""
+    layers = c["num_hidden_layers"]
+    e = [t.to(dtype) for t in empty_past(c, 0)]
+    out = traced_call(traced, order, torch.tensor([seq[:20]]), torch.arange(0, 20).unsqueeze(0),
+                      torch.ones(1, 20, dtype=torch.int64),
+                      tuple((e[2 * i], e[2 * i + 1]) for i in range(layers)))
+    logits, past = out[0], out[1]
+    assert all(t.dtype == dtype for kv in past for t in kv), [t.dtype for kv in past for t in kv]
+    cont = traced_call(traced, order, torch.tensor([seq[20:]]), torch.arange(20, len(seq)).unsqueeze(0),
+                       torch.ones(1, len(seq), dtype=torch.int64), past)[0]
+    return max(float((logits[0].float() - full[0, :20]).abs().max()),
+               float((cont[0].float() - full[0, 20:]).abs().max()))
+
+
+def write_torchscript(name, lm, c, d, seq, full):
+    """torchscript/: model.pt (llama-tiny: DJL's GPT-2 argument order; qwen2-tiny: Hugging Face's),
+    llama-tiny also model_fp16.pt (float16 weights, keys, values and logits),
+    icm4j-torchscript.json (icm4j's settings, with the order), config.json (the model's own, a
+    copy: it must not disturb icm4j) and tokenizer.json."""
+    t = d / "torchscript"
+    hf = c["model_type"] == "qwen2"
+    order = HF_INPUTS if hf else GPT2_INPUTS
+    interface = HuggingFaceOrderInterface if hf else TorchScriptInterface
+    traced = trace_in_order(interface(lm), order, c, seq)
+    worst = check_trace(traced, order, c, seq, full)
+    assert worst < 1e-5, worst
+    print(f"{name} torchscript/model.pt ({'Hugging Face' if hf else 'GPT-2'} order): cached vs full max |delta| = {worst:.2e}")
+    traced.save(str(t / "model.pt"))
+    if not hf:
+        MIXED["on"] = True
+        try:
+            # a copy: a trace shares its parameters with the module, and .half() below converts them
+            mixed = trace_in_order(interface(copy.deepcopy(lm)), order, c, seq)
+        finally:
+            MIXED["on"] = False
+        worst = check_trace(mixed, order, c, seq, full)
+        assert worst < 1e-5, worst
+        # the trace carries the weights' type through: bfloat16 runs on this machine's CPU
+        buf = io.BytesIO()
+        torch.jit.save(mixed, buf)
+        buf.seek(0)
+        worst = check_trace(torch.jit.load(buf).to(torch.bfloat16), order, c, seq, full, torch.bfloat16)
+        assert worst < 0.5, worst
+        print(f"{name} torchscript/model_fp16.pt: its trace run in bfloat16 here (no float16 CPU"
+              f" kernels in PyTorch 1.13), cached vs full float32 logits, max |delta| = {worst:.2e}")
+        mixed.half()
+        assert all(p.dtype == torch.float16 for p in mixed.parameters())
+        mixed.save(str(t / "model_fp16.pt"))
+    mf.write_json(t / "icm4j-torchscript.json", {
+        "vocab_size": c["vocab_size"], "max_length": c["max_position_embeddings"],
+        "interface": "gpt2-past-key-values", "inputs": order,
+        "n_layer": c["num_hidden_layers"], "n_head": c["num_attention_heads"], "n_embd": c["hidden_size"],
+        "n_kv_head": c["num_key_value_heads"],
+        "head_dim": c.get("head_dim", c["hidden_size"] // c["num_attention_heads"])})
+    shutil.copy(d / "config.json", t / "config.json")
+
 
 def empty_past(c, p=0):
     hd = c.get("head_dim", c["hidden_size"] // c["num_attention_heads"])
@@ -669,18 +830,7 @@ def export(name, c):
         assert torch.allclose(full[0, 20:], cont[0], atol=1e-5), (cont[0] - full[0, 20:]).abs().max()
 
         # ---- ONNX, fp32 then fp16
-        names_in = ["input_ids", "attention_mask", "position_ids"]
-        names_out = ["logits"]
-        axes = {"input_ids": {0: "batch_size", 1: "sequence_length"},
-                "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
-                "position_ids": {0: "batch_size", 1: "sequence_length"},
-                "logits": {0: "batch_size", 1: "sequence_length"}}
-        for i in range(layers):
-            for kind in ("key", "value"):
-                names_in.append(f"past_key_values.{i}.{kind}")
-                names_out.append(f"present.{i}.{kind}")
-                axes[f"past_key_values.{i}.{kind}"] = {0: "batch_size", 2: "past_sequence_length"}
-                axes[f"present.{i}.{kind}"] = {0: "batch_size", 2: "total_sequence_length"}
+        names_in, names_out, axes = optimum_io(layers)
         p, s = 3, 4
         sample = (torch.tensor([seq[p:p + s]]), torch.ones(1, p + s, dtype=torch.int64),
                   torch.arange(p, p + s).unsqueeze(0), *empty_past(c, p))
@@ -697,26 +847,8 @@ def export(name, c):
         onnx.checker.check_model(m16)
         onnx.save(m16, str(d / "onnx" / "model_fp16.onnx"))
 
-        # ---- TorchScript in icm-djl's convention, checked on lengths other than the traced ones
-        ts = TorchScriptInterface(lm)
-        tp = empty_past(c, 3)
-        trace_past = tuple((torch.randn_like(tp[2 * i]), torch.randn_like(tp[2 * i + 1])) for i in range(layers))
-        traced = torch.jit.trace(ts, (torch.tensor([seq[3:7]]), torch.arange(3, 7).unsqueeze(0),
-                                      torch.ones(1, 7, dtype=torch.int64), trace_past), check_trace=False)
-        e = empty_past(c, 0)
-        t_logits, t_past, _ = traced(torch.tensor([seq[:20]]), torch.arange(0, 20).unsqueeze(0),
-                                     torch.ones(1, 20, dtype=torch.int64),
-                                     tuple((e[2 * i], e[2 * i + 1]) for i in range(layers)))
-        assert torch.allclose(t_logits[0], full[0, :20], atol=1e-5)
-        t_cont, _, _ = traced(torch.tensor([seq[20:]]), torch.arange(20, len(seq)).unsqueeze(0),
-                              torch.ones(1, len(seq), dtype=torch.int64), t_past)
-        assert torch.allclose(t_cont[0], full[0, 20:], atol=1e-5)
-        traced.save(str(d / "torchscript" / "model.pt"))
-        mf.write_json(d / "torchscript" / "config.json", {
-            "vocab_size": c["vocab_size"], "max_length": c["max_position_embeddings"],
-            "n_layer": layers, "n_head": c["num_attention_heads"], "n_embd": c["hidden_size"],
-            "n_kv_head": c["num_key_value_heads"], "head_dim": head_dim,
-            "interface": "gpt2-past-key-values"})
+        # ---- TorchScript, checked on lengths other than the traced ones
+        write_torchscript(name, lm, c, d, seq, full)
 
         # ---- reference label log-probabilities on leave-one-out rows
         ref = {"comment": ("eager PyTorch fp32 forward, one full sequence per row (no cache);"

@@ -20,9 +20,10 @@ icm-djl/src/test/resources/fixtures/:
                             512 learned positions, pre-LayerNorm, tied head) traced with
                             torch.jit.trace: forward(input_ids [1,T] int64,
                             attention_mask [1,T] int64) -> logits [1,T,V] float32.
-  gpt2-plain/config.json    vocab_size, max_length, n_layer, n_head, n_embd, interface "plain".
+  gpt2-plain/icm4j-torchscript.json  vocab_size, max_length, n_layer, n_head, n_embd, interface
+                            "plain", inputs (the forward's argument order).
   gpt2-plain/tokenizer.json and gpt2-kv/tokenizer.json: copies of tokenizer.json, so that each
-                            model directory is complete (config.json, the .pt file, tokenizer.json).
+                            model directory is complete (icm4j-torchscript.json, the .pt file, tokenizer.json).
   gpt2-plain/expected.json  logits of the last 2 positions (1 for a 1-token input) of three token
                             sequences of lengths 1, 7 and 40, computed by the eager model.
   gpt2-kv/gpt2-kv.pt        the same weights traced with the GPT-2 interface of DJL's
@@ -35,7 +36,7 @@ icm-djl/src/test/resources/fixtures/:
                             [1, heads, P+T, head_dim]. An empty past is passed as arrays with
                             P = 0 (shape [1, heads, 0, head_dim]); DJL's own convention (a dummy
                             past of length 1 whose attention_mask entry is 0) also works.
-  gpt2-kv/config.json       as above with interface "gpt2-past-key-values".
+  gpt2-kv/icm4j-torchscript.json  as above with interface "gpt2-past-key-values".
   gpt2-kv/expected.json     as for gpt2-plain, plus the logits of a 5-token continuation read
                             after a cached 30-token prefix.
 
@@ -350,9 +351,11 @@ def main():
             d = OUT / name
             d.mkdir(exist_ok=True)
             torch.jit.save(module, str(d / (name + ".pt")))
-            write_json(d / "config.json", {
+            write_json(d / "icm4j-torchscript.json", {
                 "vocab_size": vocab_size, "max_length": N_POSITIONS, "n_layer": N_LAYER,
-                "n_head": N_HEAD, "n_embd": N_EMBD, "interface": cfg_interface})
+                "n_head": N_HEAD, "n_embd": N_EMBD, "interface": cfg_interface,
+                "inputs": (["input_ids", "attention_mask"] if cfg_interface == "plain" else
+                           ["input_ids", "position_ids", "attention_mask", "past_key_values"])})
         plain_loaded = torch.jit.load(str(OUT / "gpt2-plain" / "gpt2-plain.pt"))
         kv_loaded = torch.jit.load(str(OUT / "gpt2-kv" / "gpt2-kv.pt"))
 

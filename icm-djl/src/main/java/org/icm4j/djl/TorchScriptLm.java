@@ -15,9 +15,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link CausalLm} backed by a TorchScript model ({@code torch.jit.trace} / {@code
- * torch.jit.script}) run by DJL's PyTorch engine, described by a {@code config.json} next to it.
+ * torch.jit.script}) run by DJL's PyTorch engine, described by a {@code icm4j-torchscript.json} next to it.
  *
- * <p>The model directory holds the model file and a {@code config.json} with these fields:
+ * <p>The model directory holds the model file and a {@code icm4j-torchscript.json} with these fields:
  *
  * <ul>
  *   <li>{@code vocab_size}: the logits' last dimension (required);
@@ -38,13 +38,25 @@ import org.jspecify.annotations.Nullable;
  *             that concatenates past and new keys does). The cache holds the presents: keys then
  *             values, layer by layer ({@code k_0, v_0, k_1, v_1, ...});
  *       </ul>
+ *   <li>{@code inputs}: the forward's arguments in its order, required for {@code
+ *       "gpt2-past-key-values"}: DJL's {@code ["input_ids", "position_ids", "attention_mask",
+ *       "past_key_values"]} or Hugging Face's {@code ["input_ids", "attention_mask",
+ *       "position_ids", "past_key_values"]} ({@code past_key_values} last); for {@code "plain"}
+ *       optional, {@code ["input_ids", "attention_mask"]};
  *   <li>{@code n_layer}, {@code n_head}, {@code n_embd}: required for {@code
- *       "gpt2-past-key-values"}, ignored otherwise.
+ *       "gpt2-past-key-values"}, ignored otherwise; for grouped-query attention also {@code
+ *       n_kv_head} (key/value heads) and {@code head_dim}, which give the past's shape {@code [1,
+ *       n_kv_head, P, head_dim]}.
  * </ul>
+ *
+ * <p>An empty past is made in the type of the module's weights (float16 for a float16 trace), and
+ * logits are returned as float32. A directory of icm4j 0.x, whose settings are in a {@code
+ * config.json} with the {@code interface} field, is still read (with a warning, and DJL's argument
+ * order); a {@code config.json} without that field is the model's own and is not read.
  *
  * <p>The model file is, unless {@link Builder#modelFile} names another, {@code <directory
  * name>.pt} or else {@code model.pt}. Loading runs the model once on one token to check that its
- * outputs have the shapes {@code config.json} promises.
+ * outputs have the shapes {@code icm4j-torchscript.json} promises.
  *
  * <pre>{@code
  * try (TorchScriptLm lm = TorchScriptLm.load(Path.of("models/gpt2-kv"));
@@ -55,8 +67,8 @@ import org.jspecify.annotations.Nullable;
  * }
  * }</pre>
  *
- * <p>Errors: a bad argument (a missing directory, model file or {@code config.json}, a {@code
- * config.json} with a missing or wrong field or an unknown interface, a {@code maxLength} beyond
+ * <p>Errors: a bad argument (a missing directory, model file or {@code icm4j-torchscript.json}, a {@code
+ * icm4j-torchscript.json} with a missing or wrong field or an unknown interface, a {@code maxLength} beyond
  * the model's, too many tokens, a token id outside the vocabulary, a cache made by another model)
  * throws {@link IllegalArgumentException}; a model that cannot be loaded or run, or that returns
  * arrays of the wrong shape, throws {@link IcmException}. Every message names the file involved
@@ -68,7 +80,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class TorchScriptLm implements CausalLm {
 
-  /** How a TorchScript model is called; the {@code interface} field of {@code config.json}. */
+  /** How a TorchScript model is called; the {@code interface} field of {@code icm4j-torchscript.json}. */
   public enum Interface {
     /** {@code forward(input_ids, attention_mask) -> logits}; the cache holds the token ids. */
     PLAIN("plain"),
@@ -85,10 +97,10 @@ public final class TorchScriptLm implements CausalLm {
     }
 
     /**
-     * The value of {@code config.json}'s {@code interface} field that selects this interface.
+     * The value of {@code icm4j-torchscript.json}'s {@code interface} field that selects this
+     * interface.
      *
-     * @return the value of {@code config.json}'s {@code interface} field that selects this
-     *     interface
+     * @return the value of the {@code interface} field that selects this interface
      */
     public String configName() {
       return configName;
@@ -119,6 +131,12 @@ public final class TorchScriptLm implements CausalLm {
    */
   public static final boolean DEFAULT_GRAPH_OPTIMIZER = false;
 
+  /**
+   * The name of icm4j's settings file in a model directory: {@value}. It has a name of its own so
+   * that the model's Hugging Face {@code icm4j-torchscript.json} can stay next to it unchanged.
+   */
+  public static final String SETTINGS_FILE = "icm4j-torchscript.json";
+
   private static final String TOO_LONG_REMEDY = "use a smaller batch (Icm.Builder.batchSize)";
 
   static {
@@ -126,7 +144,7 @@ public final class TorchScriptLm implements CausalLm {
   }
 
   private final Path modelFile;
-  /** {@link ModelDigest#ofFiles} of the model file and {@code config.json}, taken at load. */
+  /** {@link ModelDigest#ofFiles} of the model file and {@code icm4j-torchscript.json}, taken at load. */
   private final String digest;
   private final TorchScriptConfig config;
   private final int maxLength;
@@ -166,12 +184,12 @@ public final class TorchScriptLm implements CausalLm {
 
   /**
    * Loads the model in {@code modelDir} on the CPU with the file name and maximum length {@code
-   * config.json} gives; the same as {@code builder(modelDir).build()}.
+   * icm4j-torchscript.json} gives; the same as {@code builder(modelDir).build()}.
    *
-   * @param modelDir the directory holding {@code config.json} and the TorchScript file
+   * @param modelDir the directory holding {@code icm4j-torchscript.json} and the TorchScript file
    * @return the loaded model; close it when done
-   * @throws IllegalArgumentException when the directory, the model file or {@code config.json} is
-   *     missing, or {@code config.json} is invalid
+   * @throws IllegalArgumentException when the directory, the model file or {@code icm4j-torchscript.json} is
+   *     missing, or {@code icm4j-torchscript.json} is invalid
    * @throws IcmException when the model cannot be loaded or returns arrays of the wrong shape
    */
   public static TorchScriptLm load(Path modelDir) {
@@ -182,9 +200,9 @@ public final class TorchScriptLm implements CausalLm {
    * A builder for a model in {@code modelDir}, for choosing the model file, device or maximum
    * length.
    *
-   * @param modelDir the directory holding {@code config.json} and the TorchScript file
+   * @param modelDir the directory holding {@code icm4j-torchscript.json} and the TorchScript file
    * @return a new builder with the defaults: file {@code <directory name>.pt} (or {@code
-   *     model.pt}), {@link Device#cpu()}, {@code max_length} from {@code config.json}
+   *     model.pt}), {@link Device#cpu()}, {@code max_length} from {@code icm4j-torchscript.json}
    */
   public static Builder builder(Path modelDir) {
     return new Builder(requireNonNull(modelDir, "modelDir"));
@@ -238,7 +256,7 @@ public final class TorchScriptLm implements CausalLm {
     }
 
     /**
-     * The longest sequence (cached plus new tokens) to accept, at most {@code config.json}'s
+     * The longest sequence (cached plus new tokens) to accept, at most {@code icm4j-torchscript.json}'s
      * {@code max_length} (default: that value).
      *
      * @param maxLength at least 1
@@ -273,8 +291,8 @@ public final class TorchScriptLm implements CausalLm {
      * thread counts ({@link PyTorchThreads}).
      *
      * @return the loaded model; close it when done
-     * @throws IllegalArgumentException when the directory, the model file or {@code config.json}
-     *     is missing, {@code config.json} is invalid, or {@code maxLength} exceeds its {@code
+     * @throws IllegalArgumentException when the directory, the model file or {@code icm4j-torchscript.json}
+     *     is missing, {@code icm4j-torchscript.json} is invalid, or {@code maxLength} exceeds its {@code
      *     max_length}
      * @throws IcmException when the model cannot be loaded or returns arrays of the wrong shape
      */
@@ -283,20 +301,11 @@ public final class TorchScriptLm implements CausalLm {
         throw new IllegalArgumentException(
             "model directory "
                 + modelDir
-                + " does not exist or is not a directory: give the directory that holds"
-                + " config.json and the TorchScript (.pt) file");
+                + " does not exist or is not a directory: give the directory that holds "
+                + SETTINGS_FILE
+                + " and the TorchScript (.pt) file");
       }
-      Path config = modelDir.resolve(TorchScriptConfig.FILE_NAME);
-      if (!Files.isRegularFile(config)) {
-        throw new IllegalArgumentException(
-            "no config.json in model directory "
-                + modelDir
-                + " (looked for "
-                + config
-                + "): write one with vocab_size, max_length and interface (\"plain\" or"
-                + " \"gpt2-past-key-values\"; for the latter also n_layer, n_head, n_embd)");
-      }
-      TorchScriptConfig parsed = TorchScriptConfig.read(config);
+      TorchScriptConfig parsed = TorchScriptConfig.find(modelDir);
       Path file = findModelFile();
       PyTorchThreads.applyDefaults();
       return new TorchScriptLm(this, parsed, file);
@@ -350,9 +359,9 @@ public final class TorchScriptLm implements CausalLm {
   }
 
   /**
-   * Which interface {@code config.json} declared.
+   * Which interface {@code icm4j-torchscript.json} declared.
    *
-   * @return which interface {@code config.json} declared
+   * @return which interface {@code icm4j-torchscript.json} declared
    */
   public Interface modelInterface() {
     return config.modelInterface;
@@ -362,7 +371,7 @@ public final class TorchScriptLm implements CausalLm {
    * {@inheritDoc}
    *
    * <p>{@code modelDigest}: 32 hex digits of the SHA-256 of the TorchScript file's and {@code
-   * config.json}'s sizes and first and last MiB, taken when the model was loaded (reads at most 4
+   * icm4j-torchscript.json}'s sizes and first and last MiB, taken when the model was loaded (reads at most 4
    * MiB, however large the model).
    */
   @Override
@@ -385,14 +394,14 @@ public final class TorchScriptLm implements CausalLm {
     return device;
   }
 
-  /** {@inheritDoc} The {@code vocab_size} of {@code config.json}. */
+  /** {@inheritDoc} The {@code vocab_size} of {@code icm4j-torchscript.json}. */
   @Override
   public int vocabularySize() {
     return config.vocabularySize;
   }
 
   /**
-   * {@inheritDoc} The {@code max_length} of {@code config.json}, or the smaller value given to
+   * {@inheritDoc} The {@code max_length} of {@code icm4j-torchscript.json}, or the smaller value given to
    * {@link Builder#maxLength}.
    */
   @Override

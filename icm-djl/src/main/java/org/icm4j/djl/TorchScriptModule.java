@@ -4,12 +4,15 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
+import ai.djl.util.Pair;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.icm4j.IcmException;
@@ -89,7 +92,10 @@ final class TorchScriptModule implements AutoCloseable {
               + "\" interface declared in "
               + config.file
               + (config.modelInterface == TorchScriptLm.Interface.GPT2_PAST_KEY_VALUES
-                  ? " and that its n_layer, n_head and n_embd there are the model's"
+                  ? ", that \"inputs\" there lists its arguments in its order ("
+                      + config.inputs
+                      + ") and that n_layer, n_head, n_embd (n_kv_head, head_dim) there are the"
+                      + " model's"
                   : "")
               + " (the cause holds the full TorchScript trace)",
           e);
@@ -105,6 +111,20 @@ final class TorchScriptModule implements AutoCloseable {
     String message = String.valueOf(inner.getMessage()).strip();
     String line = message.substring(message.lastIndexOf('\n') + 1).strip();
     return line.length() > 300 ? line.substring(0, 300) + "..." : line;
+  }
+
+  /**
+   * The floating-point type of the module's weights: that of its first floating-point parameter
+   * (FLOAT32 when it has none). An empty past is made in this type, so that a float16 trace reads
+   * float16 keys and values.
+   */
+  DataType weightType() {
+    for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
+      if (p.getValue().isInitialized() && p.getValue().getArray().getDataType().isFloating()) {
+        return p.getValue().getArray().getDataType();
+      }
+    }
+    return DataType.FLOAT32;
   }
 
   /** Releases the predictor and the model. */

@@ -25,7 +25,7 @@ public final class DjlDocExample {
       examples.add(Example.of("q" + x + "/b", q + (x + 2) + "\nI think this answer is", "q" + x));
     }
     try (DjlScorer scorer = DjlScorer.builder()
-            .model(TorchScriptLm.load(dir))       // config.json and the .pt file
+            .model(TorchScriptLm.load(dir))       // icm4j-torchscript.json, the .pt file
             .tokenizer(TextTokenizer.huggingFace(dir.resolve("tokenizer.json")))
             .build()) {                           // defaults: official template, divide and conquer
       IcmResult result =

@@ -39,7 +39,7 @@ class ModelIdentityTest {
   void torchScript_copiedElsewhereIsTheSame_withAnotherConfigIsNot(@TempDir Path dir) throws IOException {
     Path copy = dir.resolve("gpt2-kv");
     Files.createDirectories(copy);
-    for (String f : List.of("gpt2-kv.pt", "config.json")) {
+    for (String f : List.of("gpt2-kv.pt", "icm4j-torchscript.json")) {
       Files.copy(FIXTURES.resolve("gpt2-kv").resolve(f), copy.resolve(f));
     }
     String original;
@@ -49,7 +49,7 @@ class ModelIdentityTest {
     try (TorchScriptLm lm = TorchScriptLm.load(copy)) {
       assertThat(lm.identity()).containsEntry("modelDigest", original);
     }
-    Files.writeString(copy.resolve("config.json"), "\n", StandardOpenOption.APPEND);
+    Files.writeString(copy.resolve("icm4j-torchscript.json"), "\n", StandardOpenOption.APPEND);
     try (TorchScriptLm lm = TorchScriptLm.load(copy)) {
       assertThat(lm.identity().get("modelDigest")).isNotEqualTo(original);
     }

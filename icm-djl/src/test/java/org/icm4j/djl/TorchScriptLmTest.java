@@ -242,12 +242,12 @@ class TorchScriptLmTest {
             .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("maxLength 513 exceeds max_length 512")
-        .hasMessageContaining("config.json");
+        .hasMessageContaining("icm4j-torchscript.json");
   }
 
   @Test
   void explicitModelFile_isUsed(@TempDir Path dir) throws IOException {
-    Files.copy(fixtures.resolve("gpt2-plain/config.json"), dir.resolve("config.json"));
+    Files.copy(fixtures.resolve("gpt2-plain/icm4j-torchscript.json"), dir.resolve("icm4j-torchscript.json"));
     Files.copy(fixtures.resolve("gpt2-plain/gpt2-plain.pt"), dir.resolve("weights.pt"));
     try (TorchScriptLm lm = TorchScriptLm.builder(dir).modelFile("weights.pt").build()) {
       assertThat(lm.modelFile().getFileName().toString()).isEqualTo("weights.pt");
@@ -318,7 +318,7 @@ class TorchScriptLmTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(missing.toString())
         .hasMessageContaining("does not exist")
-        .hasMessageContaining("give the directory that holds config.json");
+        .hasMessageContaining("give the directory that holds icm4j-torchscript.json");
   }
 
   @Test
@@ -326,14 +326,14 @@ class TorchScriptLmTest {
     Files.copy(fixtures.resolve("gpt2-plain/gpt2-plain.pt"), dir.resolve("model.pt"));
     assertThatThrownBy(() -> TorchScriptLm.load(dir))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining(dir.resolve("config.json").toString())
-        .hasMessageContaining("write one with vocab_size, max_length and interface");
+        .hasMessageContaining(dir.resolve("icm4j-torchscript.json").toString())
+        .hasMessageContaining("write one with vocab_size, max_length, interface");
   }
 
   @Test
   void missingModelFile_isRejected(@TempDir Path dir) throws IOException {
     Path model = Files.createDirectory(dir.resolve("gpt2-x"));
-    Files.copy(fixtures.resolve("gpt2-plain/config.json"), model.resolve("config.json"));
+    Files.copy(fixtures.resolve("gpt2-plain/icm4j-torchscript.json"), model.resolve("icm4j-torchscript.json"));
     assertThatThrownBy(() -> TorchScriptLm.load(model))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("no model file in " + model)
@@ -350,7 +350,7 @@ class TorchScriptLmTest {
 
   @Test
   void corruptModelFile_failsWithIcmException(@TempDir Path dir) throws IOException {
-    Files.copy(fixtures.resolve("gpt2-plain/config.json"), dir.resolve("config.json"));
+    Files.copy(fixtures.resolve("gpt2-plain/icm4j-torchscript.json"), dir.resolve("icm4j-torchscript.json"));
     Files.writeString(dir.resolve("model.pt"), "this is not a TorchScript file\n");
     assertThatThrownBy(() -> TorchScriptLm.load(dir))
         .isInstanceOf(IcmException.class)
@@ -364,7 +364,7 @@ class TorchScriptLmTest {
     modelWithConfig(dir, "gpt2-plain", config -> config.put("interface", "llama"));
     assertThatThrownBy(() -> TorchScriptLm.load(dir))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("unknown interface \"llama\" in " + dir.resolve("config.json"))
+        .hasMessageContaining("unknown interface \"llama\" in " + dir.resolve("icm4j-torchscript.json"))
         .hasMessageContaining("\"plain\"")
         .hasMessageContaining("\"gpt2-past-key-values\"");
   }
@@ -374,17 +374,17 @@ class TorchScriptLmTest {
     modelWithConfig(dir, "gpt2-kv", config -> config.remove("n_head"));
     assertThatThrownBy(() -> TorchScriptLm.load(dir))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("field \"n_head\" in " + dir.resolve("config.json"))
+        .hasMessageContaining("field \"n_head\" in " + dir.resolve("icm4j-torchscript.json"))
         .hasMessageContaining("must be a positive integer, but was missing");
   }
 
   @Test
   void notJsonConfig_isRejected(@TempDir Path dir) throws IOException {
     modelWithConfig(dir, "gpt2-plain", config -> {});
-    Files.writeString(dir.resolve("config.json"), "{ not json");
+    Files.writeString(dir.resolve("icm4j-torchscript.json"), "{ not json");
     assertThatThrownBy(() -> TorchScriptLm.load(dir))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("cannot read " + dir.resolve("config.json") + " as JSON");
+        .hasMessageContaining("cannot read " + dir.resolve("icm4j-torchscript.json") + " as JSON");
   }
 
   @Test
@@ -394,7 +394,7 @@ class TorchScriptLmTest {
         .isInstanceOf(IcmException.class)
         .hasMessageContaining("returned logits of shape (1, 1, 276)")
         .hasMessageContaining("vocab_size 999")
-        .hasMessageContaining(dir.resolve("config.json").toString())
+        .hasMessageContaining(dir.resolve("icm4j-torchscript.json").toString())
         .hasMessageContaining("set vocab_size to the model's vocabulary size");
   }
 
@@ -405,16 +405,91 @@ class TorchScriptLmTest {
         .isInstanceOf(IcmException.class)
         .hasMessageContaining(dir.resolve("model.pt").toString())
         .hasMessageContaining("Sizes of tensors must match")
-        .hasMessageContaining("n_layer, n_head and n_embd");
+        .hasMessageContaining("n_layer, n_head, n_embd");
   }
 
   @Test
   void interfaceNotMatchingTheTrace_failsAtLoad(@TempDir Path dir) throws IOException {
-    modelWithConfig(dir, "gpt2-kv", config -> config.put("interface", "plain"));
+    modelWithConfig(dir, "gpt2-kv", config -> {
+      config.put("interface", "plain");
+      config.remove("inputs");
+    });
     assertThatThrownBy(() -> TorchScriptLm.load(dir))
         .isInstanceOf(IcmException.class)
         .hasMessageContaining("running TorchScript model " + dir.resolve("model.pt"))
-        .hasMessageContaining("\"plain\" interface declared in " + dir.resolve("config.json"));
+        .hasMessageContaining("\"plain\" interface declared in " + dir.resolve("icm4j-torchscript.json"));
+  }
+
+  // ------------------------------------------------------------------ settings file
+
+  @Test
+  void settingsFile_isReadAndTheModelsOwnConfigJsonNextToItIsLeftAlone(@TempDir Path dir)
+      throws IOException {
+    modelWithConfig(dir, "gpt2-kv", config -> {});
+    String huggingFace = "{\"model_type\": \"gpt2\", \"vocab_size\": 50257, \"n_head\": 12}";
+    Files.writeString(dir.resolve("config.json"), huggingFace);
+    try (TorchScriptLm lm = TorchScriptLm.load(dir);
+        TorchScriptLm reference = TorchScriptLm.load(fixtures.resolve("gpt2-kv"))) {
+      assertThat(lm.vocabularySize()).isEqualTo(276);
+      assertThat(lm.forward(manager, new long[] {5, 7}, null).logits().toFloatArray())
+          .containsExactly(reference.forward(manager, new long[] {5, 7}, null).logits().toFloatArray());
+    }
+    assertThat(Files.readString(dir.resolve("config.json"))).isEqualTo(huggingFace);
+  }
+
+  @Test
+  void legacyConfigJsonWithIcm4jsInterface_isStillRead(@TempDir Path dir) throws IOException {
+    modelWithConfig(dir, "gpt2-kv", config -> config.remove("inputs"));
+    Files.move(dir.resolve("icm4j-torchscript.json"), dir.resolve("config.json"));
+    try (TorchScriptLm lm = TorchScriptLm.load(dir);
+        TorchScriptLm reference = TorchScriptLm.load(fixtures.resolve("gpt2-kv"))) {
+      assertThat(lm.forward(manager, new long[] {5, 7}, null).logits().toFloatArray())
+          .containsExactly(reference.forward(manager, new long[] {5, 7}, null).logits().toFloatArray());
+    }
+  }
+
+  @Test
+  void onlyTheModelsOwnConfigJson_isRejectedSayingWhatToWrite(@TempDir Path dir) throws IOException {
+    Files.copy(fixtures.resolve("gpt2-kv/gpt2-kv.pt"), dir.resolve("model.pt"));
+    Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"qwen2\", \"vocab_size\": 276}");
+    assertThatThrownBy(() -> TorchScriptLm.load(dir))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("no icm4j-torchscript.json in model directory " + dir)
+        .hasMessageContaining("the model's own (Hugging Face) configuration")
+        .hasMessageContaining("leave config.json as it is");
+  }
+
+  @Test
+  void pastKeyValuesSettingsWithoutInputs_areRejected(@TempDir Path dir) throws IOException {
+    modelWithConfig(dir, "gpt2-kv", config -> config.remove("inputs"));
+    assertThatThrownBy(() -> TorchScriptLm.load(dir))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("missing field \"inputs\" in " + dir.resolve("icm4j-torchscript.json"))
+        .hasMessageContaining("Hugging Face's");
+  }
+
+  @Test
+  void inputsThatAreNotTheFourArguments_areRejected(@TempDir Path dir) throws IOException {
+    modelWithConfig(dir, "gpt2-kv", config -> config.putArray("inputs")
+        .add("input_ids").add("past_key_values").add("attention_mask").add("position_ids"));
+    assertThatThrownBy(() -> TorchScriptLm.load(dir))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("field \"inputs\" in " + dir.resolve("icm4j-torchscript.json"))
+        .hasMessageContaining("with past_key_values last");
+  }
+
+  @Test
+  void inputsInAnotherOrderThanTheTrace_giveOtherLogits(@TempDir Path dir) throws IOException {
+    // the gpt2-kv trace takes DJL's order; stating Hugging Face's swaps positions and mask, which
+    // runs without an error on one token: the order must be stated, not guessed
+    modelWithConfig(dir, "gpt2-kv", config -> config.putArray("inputs")
+        .add("input_ids").add("attention_mask").add("position_ids").add("past_key_values"));
+    try (TorchScriptLm lm = TorchScriptLm.load(dir);
+        TorchScriptLm reference = TorchScriptLm.load(fixtures.resolve("gpt2-kv"))) {
+      float[] wrong = lm.forward(manager, new long[] {5}, null).logits().toFloatArray();
+      float[] right = reference.forward(manager, new long[] {5}, null).logits().toFloatArray();
+      assertThat(wrong).isNotEqualTo(right);
+    }
   }
 
   private interface ConfigEdit {
@@ -424,10 +499,10 @@ class TorchScriptLmTest {
   private static void modelWithConfig(Path dir, String fixture, ConfigEdit edit)
       throws IOException {
     Files.copy(fixtures.resolve(fixture).resolve(fixture + ".pt"), dir.resolve("model.pt"));
-    ObjectNode config = (ObjectNode) JSON.readTree(fixtures.resolve(fixture).resolve("config.json")
+    ObjectNode config = (ObjectNode) JSON.readTree(fixtures.resolve(fixture).resolve("icm4j-torchscript.json")
         .toFile());
     edit.apply(config);
-    Files.writeString(dir.resolve("config.json"), config.toString(), StandardCharsets.UTF_8);
+    Files.writeString(dir.resolve("icm4j-torchscript.json"), config.toString(), StandardCharsets.UTF_8);
   }
 
   // ------------------------------------------------------------------ tokenizer fixture

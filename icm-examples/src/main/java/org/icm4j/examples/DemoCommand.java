@@ -48,7 +48,7 @@ import picocli.CommandLine.Spec;
  * <p>The embedded model is the {@link BlockLm} in this module's resources ({@value #MODEL_RESOURCE}),
  * trained by {@link TrainCommand} on {@code SyntheticWorld.defaultWorld(42)}; its log is in {@code
  * icm-examples/training/}. {@code --model-dir} takes a user's {@link TorchScriptLm} directory
- * instead (config.json, the .pt file and tokenizer.json; the claims are plain text such as {@code
+ * instead (icm4j-torchscript.json, the .pt file and tokenizer.json; the claims are plain text such as {@code
  * "e12 colour red :"}), {@code --block-model} a {@link BlockLm} saved by {@link TrainCommand}.
  *
  * <p>Exit codes: 0 done, 1 the run failed, 2 bad options. Not thread-safe: an instance holds the
@@ -96,7 +96,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Mixin SharedOptions.LeaveOneOut leaveOneOut = new SharedOptions.LeaveOneOut();
 
   @Option(names = "--model-dir", paramLabel = "DIR",
-      description = "Use your own TorchScriptLm directory (config.json, the .pt file,"
+      description = "Use your own TorchScriptLm directory (icm4j-torchscript.json, the .pt file,"
           + " tokenizer.json) instead of the embedded model.")
   @Nullable Path modelDir;
 
@@ -106,6 +106,11 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Score with the llama.cpp server at URL (serving this model as ExportGgufCommand"
           + " writes it) over HTTP instead of in-process DJL; see docs/remote.md.")
   @Nullable String llamaServer;
+
+  @Option(names = "--onnx-model", paramLabel = "DIR",
+      description = "Score with ONNX Runtime on this world model exported to ONNX (DIR/onnx/model.onnx,"
+          + " DIR/config.json; fixtures/world-onnx holds the embedded model's) instead of DJL.")
+  @Nullable Path onnxModel;
 
   @Option(names = "--out", defaultValue = "icm-demo-out", paramLabel = "DIR",
       description = "Output directory (default ${DEFAULT-VALUE}).")
@@ -152,6 +157,9 @@ public final class DemoCommand implements Callable<Integer> {
       if (modelDir != null && blockModel.dir != null) {
         throw new IllegalArgumentException("give --model-dir or --block-model, not both");
       }
+      if (onnxModel != null && llamaServer != null) {
+        throw new IllegalArgumentException("give --onnx-model or --llama-server, not both");
+      }
     } catch (IllegalArgumentException e) {
       err.println("icm-demo: " + e.getMessage());
       err.println("Try --help for the options.");
@@ -168,7 +176,13 @@ public final class DemoCommand implements Callable<Integer> {
           settings.alpha(), settings.testClaims());
       stdout.flush();
       Outcome o;
-      if (llamaServer != null) {
+      if (onnxModel != null) {
+        try (org.icm4j.onnx.OnnxScorer scorer =
+            WorldOnnxScorer.open(onnxModel, model.tokenizer(), leaveOneOut.mode)) {
+          stdout.printf(Locale.ROOT, "scorer: %s%n", scorer);
+          o = WorldExperiment.run(world, scorer, settings, new Bar(stdout));
+        }
+      } else if (llamaServer != null) {
         try (org.icm4j.http.HttpScorer scorer = WorldHttpScorer.open(
             llamaServer, model.tokenizer(), world.vocabulary().size(), leaveOneOut.mode)) {
           stdout.printf(Locale.ROOT, "scorer: %s%n", scorer);

@@ -106,7 +106,7 @@ public final class Gsm8kCostCommand implements Callable<Integer> {
     @Option(
         names = "--model-dir",
         paramLabel = "DIR",
-        description = "A TorchScriptLm directory (config.json and the .pt file; tokenizer.json"
+        description = "A TorchScriptLm directory (icm4j-torchscript.json and the .pt file; tokenizer.json"
             + " unless --tokenizer).")
     @Nullable Path modelDir;
 

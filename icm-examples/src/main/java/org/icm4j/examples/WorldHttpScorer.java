@@ -5,7 +5,6 @@ import org.icm4j.djl.DjlScorer;
 import org.icm4j.djl.TextTokenizer;
 import org.icm4j.http.Engine;
 import org.icm4j.http.HttpScorer;
-import org.icm4j.http.PromptLayout;
 
 /**
  * The world's scorer over HTTP: icm-http's {@link HttpScorer} against a llama.cpp server that
@@ -27,7 +26,7 @@ final class WorldHttpScorer {
     return HttpScorer.builder()
         .endpoint(url)
         .engine(Engine.LLAMA_CPP)
-        .layout(new PromptLayout(WorldProbe.template().verbalizers(), WorldProbe.template().separator()))
+        .layout(WorldProbe.template())
         .tokenizer(text -> Arrays.stream(tokenizer.encode(text)).mapToInt(Math::toIntExact).toArray())
         .vocabularySize(vocabularySize)
         .leaveOneOut(HttpScorer.LeaveOneOut.valueOf(mode.name()))

@@ -14,7 +14,7 @@ import org.icm4j.djl.GgufReference;
 import org.icm4j.djl.TextTokenizer;
 import org.icm4j.http.Engine;
 import org.icm4j.http.HttpScorer;
-import org.icm4j.http.PromptLayout;
+import org.icm4j.text.PromptLayout;
 import org.icm4j.http.Tokenizer;
 
 /**
@@ -68,7 +68,7 @@ final class LlamaServerFixture implements AutoCloseable {
 
   /** The world's prompt layout for HTTP scoring: the one {@link WorldProbe#template()} gives DJL. */
   static PromptLayout layout() {
-    return new PromptLayout(WorldProbe.template().verbalizers(), WorldProbe.template().separator());
+    return WorldProbe.template();
   }
 
   /** The world's tokenizer as a client-side {@link Tokenizer}. */

@@ -948,20 +948,6 @@ public final class HttpScorer implements LabelScorer, AutoCloseable {
     }
 
     /**
-     * The prompt layout, as icm-http's former type.
-     *
-     * @deprecated give icm-core's {@link PromptLayout} ({@code org.icm4j.text.PromptLayout}, the
-     *     same constructor) to {@link #layout(PromptLayout)}
-     *
-     * @param layout the prompt layout, as icm-http's former type
-     * @return this builder
-     */
-    @Deprecated
-    public Builder layout(org.icm4j.http.PromptLayout layout) {
-      return layout(requireNonNull(layout, "layout").toText());
-    }
-
-    /**
      * The labels whose tokens are checked at start; default {@link LabelSpace#binary()}.
      *
      * @param labels the labels whose tokens are checked at start

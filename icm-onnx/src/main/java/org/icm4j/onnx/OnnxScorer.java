@@ -35,6 +35,7 @@ import org.icm4j.spi.ScoreResult;
 import org.icm4j.text.LeaveOneOutOrder;
 import org.icm4j.text.LeaveOneOutPlan;
 import org.icm4j.text.PromptLayout;
+import org.icm4j.text.LabelLogProbs;
 import org.icm4j.text.PromptTokens;
 import org.icm4j.text.Tokenizer;
 import org.jspecify.annotations.Nullable;
@@ -401,24 +402,6 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
     return (OnnxTensor) v;
   }
 
-  private double[] logSoftmax(float[] logits, int row) {
-    int off = row * vocabularySize;
-    double max = Double.NEGATIVE_INFINITY;
-    for (int i = 0; i < vocabularySize; i++) {
-      max = Math.max(max, logits[off + i]);
-    }
-    double z = 0;
-    for (int i = 0; i < vocabularySize; i++) {
-      z += Math.exp(logits[off + i] - max);
-    }
-    double log = max + Math.log(z);
-    double[] out = new double[vocabularySize];
-    for (int i = 0; i < vocabularySize; i++) {
-      out[i] = logits[off + i] - log;
-    }
-    return out;
-  }
-
   /** The label row of {@code query} after {@code cache} and the tokens {@code before}. */
   private double[] scoreQuery(Cache cache, long[] before, Example query, LabelSpace space) {
     long[] q = PromptTokens.concat(before, text.prompt(query, space));
@@ -433,32 +416,22 @@ public final class OnnxScorer implements LabelScorer, AutoCloseable {
     }
     Step step = forward(q, cache, true);
     try {
-      double[] first = logSoftmax(step.logits(), step.rows() - 1);
-      double[] row = new double[space.size()];
-      for (int k = 0; k < space.size(); k++) {
-        long[] lt = text.label(space.name(k));
-        double lp = first[(int) lt[0]];
-        if (lt.length > 1) {
-          // a label's tokens are read in one call, unchunked: every row is needed
-          Step rest = run(Arrays.copyOf(lt, lt.length - 1), step.cache(), true);
-          try {
-            for (int j = 1; j < lt.length; j++) {
-              lp += logSoftmax(rest.logits(), j - 1)[(int) lt[j]];
+      return LabelLogProbs.row(
+          query,
+          space,
+          text,
+          vocabularySize,
+          step.logits(),
+          (step.rows() - 1) * vocabularySize,
+          labelPrefix -> {
+            // a label's tokens are read in one call, unchunked: every row is needed
+            Step rest = run(labelPrefix, step.cache(), true);
+            try {
+              return rest.logits();
+            } finally {
+              rest.cache().close();
             }
-          } finally {
-            rest.cache().close();
-          }
-        }
-        if (!Double.isFinite(lp)) {
-          throw new IcmException(
-              "the model gave label '" + space.name(k) + "' of example '" + query.id()
-                  + "' a log-probability of " + lp + ": the model's logits are not finite",
-              query.id(),
-              null);
-        }
-        row[k] = lp;
-      }
-      return row;
+          });
     } finally {
       step.cache().close();
     }

@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.icm4j.IcmException;
+import org.icm4j.LabelSpace;
 import org.icm4j.reward.PreferencePair;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.GptConfig;
@@ -138,7 +139,9 @@ public final class BradleyTerryTrainer implements RewardTrainer, AutoCloseable {
       Split split = split(request.pairs(), request.seed());
       PairBatches batches =
           new PairBatches(
-              new LabelSequences(tokenizer, template, config.vocabularySize(), config.maxLength()),
+              new LabelSequences(
+                  tokenizer, template, LabelSpace.of(positive, negative), config.vocabularySize(),
+                  config.maxLength()),
               positive, negative, config.vocabularySize());
       Denormals.Flushed<Outcome> run =
           TrainingLock.run(() -> Denormals.flushed(() -> epochs(lm, batches, split, request, start)));

@@ -45,7 +45,7 @@ final class ChoiceBatches {
   ChoiceBatches(TextTokenizer tokenizer, int vocabularySize, int maxLength) {
     requireNonNull(tokenizer, "tokenizer");
     // no verbalizers: a choice's "label" is its text, written as it is
-    this.sequences = new LabelSequences(tokenizer, new PromptLayout(Map.of(), "\n"), vocabularySize, maxLength);
+    this.sequences = LabelSequences.freeText(tokenizer, new PromptLayout(Map.of(), "\n"), vocabularySize, maxLength);
     this.vocabularySize = vocabularySize;
   }
 

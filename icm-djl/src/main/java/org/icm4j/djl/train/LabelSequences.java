@@ -7,23 +7,33 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.icm4j.Example;
 import org.icm4j.IcmException;
+import org.icm4j.LabelSpace;
 import org.icm4j.LabelledExample;
-import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
+import org.icm4j.text.PromptLayout;
+import org.icm4j.text.PromptTokens;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Token sequences of labelled examples laid out as {@link org.icm4j.djl.DjlScorer} lays out its
  * prompts: each example but the last is a demonstration, {@code prompt + verbalizer(label) +
- * separator}, the last is {@code prompt + verbalizer(label)}; every segment is tokenized on its
- * own and the ids concatenated. The training targets are the label tokens only: each is predicted
- * from everything before it, exactly the log-probability the scorer reads for that example with
- * the examples before it as context (none for a sequence of one example: zero-shot). Not
- * thread-safe (caches token ids).
+ * separator}, the last is {@code prompt + verbalizer(label)}. The token ids come from icm-core's
+ * text layer ({@link PromptTokens}, the scorers' own), so a sequence is exactly the tokens a scorer
+ * reads. The training targets are the label tokens only: each is predicted from everything before
+ * it, exactly the log-probability the scorer reads for that example with the examples before it as
+ * context (none for a sequence of one example: zero-shot).
+ *
+ * <p>With a label space (labels of ICM, a reward model's two labels), prompts are the text layer's
+ * checked prompts ({@link PromptTokens#prompt}: no trailing whitespace, each label a clean
+ * continuation), as the scorer checks them. Without one (free-text continuations such as a choice
+ * question's answers, which may follow a line break), a prompt's ids are the tokenizer's ids of its
+ * text, checked only for being non-empty and inside the vocabulary; labels are the text layer's in
+ * both cases. Thread-safe as {@link PromptTokens} is.
  */
 final class LabelSequences {
 
@@ -53,20 +63,55 @@ final class LabelSequences {
   record Batch(
       NDArray inputs, NDArray attention, NDArray logitIndices, NDArray targets, int labelTokens, long tokens) {}
 
-  private final TextTokenizer tokenizer;
-  private final PromptLayout template;
+  private final PromptTokens text;
+  private final @Nullable LabelSpace space;
   private final int vocabularySize;
   private final int maxLength;
   private final long[] separator;
-  private final Map<String, long[]> labels = new HashMap<>();
-  private final Map<String, long[]> prompts = new HashMap<>();
+  private final Map<String, long[]> unchecked = new ConcurrentHashMap<>();
 
-  LabelSequences(TextTokenizer tokenizer, PromptLayout template, int vocabularySize, int maxLength) {
-    this.tokenizer = requireNonNull(tokenizer, "tokenizer");
-    this.template = requireNonNull(template, "template");
+  /**
+   * Sequences whose prompts are checked against {@code space} as the scorer checks them.
+   *
+   * @param tokenizer the model's tokenizer
+   * @param template the prompt layout
+   * @param space the labels the examples carry
+   * @param vocabularySize the model's vocabulary size
+   * @param maxLength the most tokens the model reads
+   */
+  LabelSequences(
+      TextTokenizer tokenizer, PromptLayout template, LabelSpace space, int vocabularySize, int maxLength) {
+    this(tokenizer, template, requireNonNull(space, "space"), vocabularySize, maxLength, true);
+  }
+
+  /**
+   * Sequences of free-text continuations: a prompt's ids are its text's, unchecked at the boundary.
+   *
+   * @param tokenizer the model's tokenizer
+   * @param template the prompt layout
+   * @param vocabularySize the model's vocabulary size
+   * @param maxLength the most tokens the model reads
+   * @return the sequences
+   */
+  static LabelSequences freeText(
+      TextTokenizer tokenizer, PromptLayout template, int vocabularySize, int maxLength) {
+    return new LabelSequences(tokenizer, template, null, vocabularySize, maxLength, false);
+  }
+
+  private LabelSequences(
+      TextTokenizer tokenizer,
+      PromptLayout template,
+      @Nullable LabelSpace space,
+      int vocabularySize,
+      int maxLength,
+      boolean checked) {
+    requireNonNull(tokenizer, "tokenizer");
+    requireNonNull(template, "template");
+    this.text = PromptTokens.of(template, tokenizer, vocabularySize);
+    this.space = checked ? space : null;
     this.vocabularySize = vocabularySize;
     this.maxLength = maxLength;
-    this.separator = tokenizer.encode(template.separator());
+    this.separator = text.separator();
   }
 
   /** The sequence of {@code examples}, in order: demonstrations, then the last one. */
@@ -76,7 +121,7 @@ final class LabelSequences {
     for (int i = 0; i < examples.size(); i++) {
       LabelledExample le = examples.get(i);
       long[] prompt = prompt(le.example());
-      long[] label = label(le.label());
+      long[] label = text.label(le.label());
       int start = all.length + prompt.length;
       all = concat(all, prompt);
       all = concat(all, label);
@@ -149,49 +194,33 @@ final class LabelSequences {
   }
 
   private long[] prompt(Example e) {
-    String text = template.query(e);
-    long[] cached = prompts.get(text);
+    if (space != null) {
+      return text.prompt(e, space);
+    }
+    String query = text.layout().query(e);
+    long[] cached = unchecked.get(query);
     if (cached != null) {
       return cached;
     }
-    long[] ids = tokenizer.encode(text);
+    long[] ids = text.tokenizer().encode(query).clone();
     if (ids.length == 0) {
       throw new IcmException(
-          "the prompt of example '" + e.id() + "' has no tokens under " + tokenizer
+          "the prompt of example '" + e.id() + "' has no tokens under " + text.tokenizer()
               + ": give it a non-blank prompt",
           e.id(),
           null);
     }
-    check(ids, "the prompt of example '" + e.id() + "'");
-    prompts.put(text, ids);
-    return ids;
-  }
-
-  private long[] label(String label) {
-    long[] cached = labels.get(label);
-    if (cached != null) {
-      return cached;
-    }
-    String text = template.verbalize(label);
-    long[] ids = tokenizer.encode(text);
-    if (ids.length == 0 || Arrays.stream(ids).anyMatch(tokenizer::isUnknown)) {
-      throw new IcmException(
-          "label '" + label + "' (text '" + text + "') has no tokens of " + tokenizer
-              + "'s vocabulary: give it a verbalizer the tokenizer can encode");
-    }
-    check(ids, "label '" + label + "'");
-    labels.put(label, ids);
-    return ids;
-  }
-
-  private void check(long[] ids, String what) {
     for (long id : ids) {
       if (id < 0 || id >= vocabularySize) {
         throw new IcmException(
-            what + " has token id " + id + ", outside the model's vocabulary of " + vocabularySize
-                + ": the tokenizer does not belong to this model");
+            "the prompt of example '" + e.id() + "' has token id " + id + ", outside the model's"
+                + " vocabulary of " + vocabularySize + ": the tokenizer does not belong to this model",
+            e.id(),
+            null);
       }
     }
+    unchecked.put(query, ids);
+    return ids;
   }
 
   private static long[] concat(long[] a, long[] b) {

@@ -91,7 +91,8 @@ final class LabelTraining {
   /** Trains {@code lm} on the request (denormals flushed to zero where possible). */
   Result train(Trainable lm, FineTuneRequest request) {
     long start = System.nanoTime();
-    LabelSequences sequences = new LabelSequences(tokenizer, template, vocabularySize, maxLength);
+    LabelSequences sequences =
+        new LabelSequences(tokenizer, template, request.labelSpace(), vocabularySize, maxLength);
     Split split = split(request.labelled(), request.seed());
     Denormals.Flushed<Outcome> run =
         TrainingLock.run(() -> Denormals.flushed(() -> epochs(lm, sequences, split, request, start)));

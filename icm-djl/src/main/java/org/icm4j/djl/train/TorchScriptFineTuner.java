@@ -38,7 +38,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * try (TorchScriptFineTuner tuner = TorchScriptFineTuner.builder()
- *         .base(Path.of("my-model"))                 // config.json ("plain"), the .pt, tokenizer.json
+ *         .base(Path.of("my-model"))                 // icm4j-torchscript.json ("plain"), the .pt, tokenizer.json
  *         .tokenizer(TextTokenizer.huggingFace(Path.of("my-model/tokenizer.json")))
  *         .outputDirectory(Path.of("rounds"))
  *         .build();
@@ -58,7 +58,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Every call loads the base file again, so it starts from the base weights. The fine-tuned
  * model of round {@code r} is written to {@code round-RR/} of the output directory as {@code
- * model.pt} with the base's {@code config.json} (and {@code tokenizer.json}, when the base
+ * model.pt} with the base's {@code icm4j-torchscript.json} (or its icm4j 0.x {@code config.json}) (and {@code tokenizer.json}, when the base
  * directory has one) and {@value BlockLmFineTuner#REPORT_FILE}: a directory {@link
  * TorchScriptLm#load} reads, and the returned scorer does. Without an output directory it goes to
  * a temporary directory that closing the model deletes.
@@ -148,7 +148,8 @@ public final class TorchScriptFineTuner implements FineTuner, AutoCloseable {
                 },
                 request);
         write((PtSymbolBlock) model.getBlock(), dir.resolve(MODEL_FILE));
-        copy("config.json", dir);
+        copy(TorchScriptLm.SETTINGS_FILE, dir);
+        copy("config.json", dir); // icm4j's settings in a directory of the old layout, or the model's own
         copy("tokenizer.json", dir);
         training.writeReport(dir.resolve(BlockLmFineTuner.REPORT_FILE), request, result, baseFile.toString());
         details = new LinkedHashMap<>(result.details());

@@ -62,7 +62,7 @@ class BlockLmFineTunerTest {
   /** The training loss of a sequence under a model, as the fine-tuner computes it. */
   private static double loss(BlockLm lm, List<LabelledExample> examples) {
     LabelSequences sequences =
-        new LabelSequences(TinyWorld.tokenizer(), TinyWorld.TEMPLATE, TinyWorld.SHAPE.vocabularySize(), 96);
+        new LabelSequences(TinyWorld.tokenizer(), TinyWorld.TEMPLATE, LabelSpace.binary(), TinyWorld.SHAPE.vocabularySize(), 96);
     try (NDManager m = NDManager.newBaseManager()) {
       LabelSequences.Batch batch = sequences.batch(m, List.of(sequences.of(examples)));
       NDArray logits =
@@ -205,7 +205,7 @@ class BlockLmFineTunerTest {
       BlockLmFineTuner t = tuner(base).build();
       assertThatThrownBy(() -> t.fineTune(FineTuneRequest.of(CLAIMS.subList(0, 1), maybe, 1)))
           .isInstanceOf(IcmException.class)
-          .hasMessageContaining("label 'Maybe' (text 'Maybe') has no tokens of TinyWorld.tokenizer's vocabulary");
+          .hasMessageContaining("has no tokens for label 'Maybe' (text 'Maybe' encodes to the unknown token)");
     }
   }
 

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.icm4j.Example;
+import org.icm4j.LabelSpace;
 import org.icm4j.reward.PreferencePair;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.eval.RewardEvaluation;
@@ -45,7 +46,7 @@ class BradleyTerryTrainerTest {
         NDManager m = NDManager.newBaseManager()) {
       PairBatches batches =
           new PairBatches(
-              new LabelSequences(TinyWorld.tokenizer(), TinyWorld.TEMPLATE, TinyWorld.SHAPE.vocabularySize(), 96),
+              new LabelSequences(TinyWorld.tokenizer(), TinyWorld.TEMPLATE, LabelSpace.binary(), TinyWorld.SHAPE.vocabularySize(), 96),
               "True", "False", TinyWorld.SHAPE.vocabularySize());
       PairBatches.Batch batch = batches.batch(m, pairs);
       NDArray logits = lm.block().forward(new ParameterStore(m, false), new NDList(batch.inputs()), false).head();

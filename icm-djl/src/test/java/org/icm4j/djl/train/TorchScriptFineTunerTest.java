@@ -115,7 +115,7 @@ class TorchScriptFineTunerTest {
       Path dir = out.resolve("round-03");
       assertThat(model.details()).containsEntry("directory", dir.toString()).containsEntry("epochs", "12");
       assertThat(dir.resolve(TorchScriptFineTuner.MODEL_FILE)).exists();
-      assertThat(dir.resolve("config.json")).exists();
+      assertThat(dir.resolve("icm4j-torchscript.json")).exists();
       assertThat(dir.resolve(BlockLmFineTuner.REPORT_FILE)).exists();
       List<ScoreRequest> zeroShot = claims.stream().map(e -> new ScoreRequest(e, List.of())).toList();
       double[] tuned = model.scorer().score(LabelSpace.binary(), zeroShot).row(0);
