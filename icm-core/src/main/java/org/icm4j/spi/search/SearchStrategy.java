@@ -24,7 +24,7 @@ public interface SearchStrategy {
 
   /**
    * This strategy's settings by name, for provenance and checkpoint fingerprints: everything that
-   * changes its result, stable across JVMs. The default is {@code search} = {@link #toString()};
+   * changes its result, stable across JVMs. The default is {@code search} = {@code toString()};
    * override {@code toString} or this method so that two strategies that search differently
    * describe themselves differently (a checkpoint is resumed only by a run that describes itself
    * the same).
