@@ -67,8 +67,8 @@ public final class RewardEvaluation {
     Map<String, Double> rewards = rewards(model, pairs);
     double wins = 0;
     for (PreferencePair p : pairs) {
-      double c = rewards.get(p.chosen().id());
-      double r = rewards.get(p.rejected().id());
+      double c = requireNonNull(rewards.get(p.chosen().id()), "rewards() scores every response of the pairs");
+      double r = requireNonNull(rewards.get(p.rejected().id()), "rewards() scores every response of the pairs");
       wins += c > r ? 1 : c == r ? 0.5 : 0;
     }
     return wins / pairs.size();

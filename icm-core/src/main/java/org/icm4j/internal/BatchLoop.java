@@ -196,17 +196,19 @@ final class BatchLoop {
    * does not depend on whether the state came from a resumed checkpoint (restored states hold no
    * rows).
    */
-  static double[][] rows(Problem p, SearchState s) {
+  static double[] @Nullable [] rows(Problem p, SearchState s) {
     return p.memo.enabled() ? p.leaveOneOutRows(s) : p.leaveOneOutRows(s, true);
   }
 
   /** Each labelled example's label, source and leave-one-out probability in the final labeling. */
-  static List<LabelDetail> details(Problem p, SearchState s, boolean[] completed, double[][] rows) {
+  static List<LabelDetail> details(
+      Problem p, SearchState s, boolean[] completed, double[] @Nullable [] rows) {
     List<LabelDetail> out = new ArrayList<>();
     for (int i = 0; i < p.size(); i++) {
       int y = s.label(i);
       if (y >= 0) {
-        double probability = Math.exp(Completion.logProbability(rows[i], y));
+        double[] row = java.util.Objects.requireNonNull(rows[i], "a labelled example has a leave-one-out row");
+        double probability = Math.exp(Completion.logProbability(row, y));
         out.add(
             new LabelDetail(
                 p.example(i).id(),

@@ -128,7 +128,7 @@ final class Chains {
       for (ChainCheckpoint.Saved e : saved.saved()) {
         ends.add(problem.restore(new ChainCheckpoint(0, 0, e.labels(), e.mutualPredictability(), List.of())));
       }
-      SearchState state = problem.restore(resume);
+      SearchState state = problem.restore(java.util.Objects.requireNonNull(resume, "built whenever a chain was saved"));
       outcome =
           ends.isEmpty()
               ? new ChainOutcome(state, saved.iteration(), saved.accepted(), saved.history(), false)

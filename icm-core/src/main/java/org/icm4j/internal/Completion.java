@@ -73,8 +73,9 @@ final class Completion {
             bestLikelihood = likelihood;
           }
         }
+        int[] chosen = java.util.Objects.requireNonNull(best, "the first assignment tried is the best so far");
         for (int q : free) {
-          labels[members[q]] = best[q];
+          labels[members[q]] = chosen[q];
         }
       } else {
         // too many assignments for the family too: member by member, fewest violations then most likely

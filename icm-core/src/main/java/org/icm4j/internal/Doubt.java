@@ -78,8 +78,12 @@ final class Doubt {
     int[][] table = new int[k][k];
     int both = 0;
     for (int i = 0; i < a.size(); i++) {
-      if (a.get(i) != null && b.get(i) != null) {
-        table[ib.get(b.get(i))][ia.get(a.get(i))]++;
+      String x = a.get(i);
+      String y = b.get(i);
+      if (x != null && y != null) {
+        int row = java.util.Objects.requireNonNull(ib.get(y), "every label of b was indexed above");
+        int column = java.util.Objects.requireNonNull(ia.get(x), "every label of a was indexed above");
+        table[row][column]++;
         both++;
       }
     }
@@ -137,9 +141,9 @@ final class Doubt {
   static List<AlternativeLabeling> alternatives(
       LabelSpace space,
       int[] kept,
-      double[][] keptRows,
+      double[] @Nullable [] keptRows,
       List<SearchState> candidates,
-      java.util.function.Function<SearchState, double[][]> rowsOf,
+      java.util.function.Function<SearchState, double[] @Nullable []> rowsOf,
       boolean signedOdds,
       int[] trusted) {
     int free = 0;
@@ -183,7 +187,7 @@ final class Doubt {
         names.add(y < 0 ? null : space.name(y));
       }
       SearchState s = e.getValue();
-      double[][] rows = rowsOf.apply(s);
+      double[] @Nullable [] rows = rowsOf.apply(s);
       double own = 0;
       double theirs = 0;
       int m = 0;
@@ -198,7 +202,8 @@ final class Doubt {
       out.add(
           new AlternativeLabeling(
               names, s.utility(), s.mutualPredictability(), s.inconsistency(), disagreement,
-              count.get(e.getKey()), m == 0 ? 0 : own / m, m == 0 ? 0 : theirs / m));
+              java.util.Objects.requireNonNull(count.get(e.getKey()), "counted with every distinct labeling"),
+              m == 0 ? 0 : own / m, m == 0 ? 0 : theirs / m));
     }
     return out;
   }

@@ -68,7 +68,9 @@ public final class ExhaustiveSearch implements SearchStrategy {
         best = s;
       }
     }
-    return new ChainOutcome(best, 0, 0, List.of(), false);
+    return new ChainOutcome(
+        java.util.Objects.requireNonNull(best, "a labeling that keeps the trusted labels with the fewest violations is always evaluated"),
+        0, 0, List.of(), false);
   }
 
   private static boolean keepsTrusted(SearchProblem p, int[] labels) {

@@ -305,7 +305,10 @@ public final class GroupSearch {
 
   /** Violations of option {@code c} of unit {@code u} (for large-group members: in the current labels). */
   private int violations(int u, int c, int[] labels) {
-    int[] v = contrastOptions != null ? contrastViolations[u] : units.violations[u];
+    int[] v =
+        contrastOptions != null
+            ? java.util.Objects.requireNonNull(contrastViolations, "set with contrastOptions")[u]
+            : units.violations[u];
     if (v != null) {
       return v[c];
     }
@@ -540,7 +543,7 @@ public final class GroupSearch {
   private SearchState contrast(int[] kept, int[] seed, String what) {
     int uc = units.count();
     int[][][] o = new int[uc][][];
-    int[][] v = new int[uc][];
+    int[] @Nullable [] v = new int[uc][];
     for (int u = 0; u < uc; u++) {
       int[][] all = options(u);
       int[] viol = units.violations[u];
@@ -581,7 +584,7 @@ public final class GroupSearch {
    * best of these labelings is kept if it raises U: one unit at a time would lower U first.
    */
   private SearchState restoreWeakest(SearchState s, int[] kept, String what) {
-    double[][] rows = p.leaveOneOutRows(s);
+    double[] @Nullable [] rows = p.leaveOneOutRows(s);
     int[] labels = s.labels();
     List<Integer> candidates = new ArrayList<>();
     double[] support = new double[units.count()];
@@ -895,7 +898,7 @@ public final class GroupSearch {
       if (p.cancelled()) {
         return s;
       }
-      double[][] rows = p.leaveOneOutRows(s);
+      double[] @Nullable [] rows = p.leaveOneOutRows(s);
       int[] labels = s.labels();
       double[] gain = new double[uc];
       int[] choice = new int[uc];
@@ -968,7 +971,7 @@ public final class GroupSearch {
     boolean skipping = uc * POLISH_OPTIONS >= POLISH_SWEEP;
     for (int sweep = 0; sweep < 50; sweep++) {
       boolean improved = false;
-      double[][] rows = p.leaveOneOutRows(s);
+      double[] @Nullable [] rows = p.leaveOneOutRows(s);
       int[] labels = s.labels();
       double[] gain = new double[uc];
       for (int u = 0; u < uc; u++) {

@@ -74,11 +74,13 @@ final class ParallelChains {
   }
 
   List<Chains.ChainRun> run() {
+    java.util.concurrent.Executor executor =
+        java.util.Objects.requireNonNull(config.executor(), "Chains runs chains in parallel only on an executor");
     int submitted = 0;
     try {
       for (; submitted < k; submitted++) {
         int chain = submitted;
-        config.executor().execute(() -> runOne(chain));
+        executor.execute(() -> runOne(chain));
       }
     } catch (RuntimeException | Error e) {
       fail(e); // the executor refused a chain: stop the ones it took

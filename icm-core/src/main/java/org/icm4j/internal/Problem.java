@@ -443,7 +443,7 @@ public final class Problem implements SearchProblem {
   }
 
   @Override
-  public double[][] leaveOneOutRows(SearchState state) {
+  public double[] @Nullable [] leaveOneOutRows(SearchState state) {
     return leaveOneOutRows(state, false);
   }
 
@@ -452,9 +452,9 @@ public final class Problem implements SearchProblem {
    * whether or not the state holds its rows, so that the work counted does not depend on where the
    * state came from (a resumed run's restored states hold none).
    */
-  double[][] leaveOneOutRows(SearchState state, boolean fresh) {
+  double[] @Nullable [] leaveOneOutRows(SearchState state, boolean fresh) {
     State s = (State) state;
-    double[][] rows = fresh ? null : s.rows;
+    double @Nullable [] @Nullable [] rows = fresh ? null : s.rows;
     if (rows == null && !fresh && memo.enabled()) {
       rows = memo.leaveOneOutRows(s.labels);
     }
@@ -473,7 +473,7 @@ public final class Problem implements SearchProblem {
         }
       }
     }
-    double[][] copy = new double[rows.length][];
+    double[] @Nullable [] copy = new double[rows.length][];
     for (int i = 0; i < rows.length; i++) {
       copy[i] = rows[i] == null ? null : rows[i].clone();
     }

@@ -59,7 +59,7 @@ final class TrustedLabels {
     }
     Map<String, List<Example>> groups = new TreeMap<>();
     for (String id : trusted.keySet()) {
-      Example e = byId.get(id);
+      Example e = java.util.Objects.requireNonNull(byId.get(id), "unknown ids were rejected above");
       groups.computeIfAbsent(e.group(), g -> new ArrayList<>());
     }
     for (Example e : sorted) {

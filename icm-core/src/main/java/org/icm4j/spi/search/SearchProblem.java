@@ -94,7 +94,7 @@ public interface SearchProblem {
    * every other labelled example; {@code null} for unlabelled examples. Free for a state this
    * chain just evaluated; one scorer call for a state whose P came from the memo or a checkpoint.
    */
-  double[][] leaveOneOutRows(SearchState state);
+  double[] @Nullable [] leaveOneOutRows(SearchState state);
 
   /** Number of groups of the batch (groups in order of first member). */
   int groupCount();
