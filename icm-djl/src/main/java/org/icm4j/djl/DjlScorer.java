@@ -79,6 +79,9 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
     }
   }
 
+  /** Default of {@link Builder#maxBatchTokens}. */
+  public static final int DEFAULT_MAX_BATCH_TOKENS = 1024;
+
   static {
     DjlStartup.prepare();
   }
@@ -88,8 +91,11 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
   private final PromptTokens text;
   private final LeaveOneOut mode;
   private final boolean ownsResources;
+  private final boolean batched;
+  private final int maxBatchTokens;
   private final NDManager base;
   private long tokens;
+  private long forwards;
   private boolean closed;
 
   private DjlScorer(Builder b) {
@@ -97,6 +103,8 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
     this.tokenizer = requireNonNull(b.tokenizer);
     this.mode = b.mode;
     this.ownsResources = b.ownsResources;
+    this.batched = b.batched;
+    this.maxBatchTokens = b.maxBatchTokens;
     this.base = NDManager.newBaseManager(model.device());
     this.text = PromptTokens.of(b.template, tokenizer, model.vocabularySize());
   }
@@ -104,6 +112,11 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
   /** A builder; {@link Builder#model} and {@link Builder#tokenizer} are required. */
   public static Builder builder() {
     return new Builder();
+  }
+
+  /** Model calls (forwards, batched or not) made so far. */
+  public synchronized long forwards() {
+    return forwards;
   }
 
   /** Token-forwards spent so far (tokens run through the model, counting re-read ones). */
@@ -147,6 +160,7 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
               + " tokens; expected (" + ids.length + ", " + model.vocabularySize() + ")");
     }
     tokens += model.reusesKeysAndValues() ? ids.length : cached + ids.length;
+    forwards++;
     return step;
   }
 
@@ -155,7 +169,7 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
     return ids.length == 0 ? cache : forward(manager, ids, cache).cache();
   }
 
-  private static double[] logSoftmax(NDArray logits, int row) {
+  static double[] logSoftmax(NDArray logits, int row) {
     float[] v = logits.get(row).toFloatArray();
     double max = Double.NEGATIVE_INFINITY;
     for (float x : v) {
@@ -238,6 +252,9 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
   public synchronized ScoreResult score(LabelSpace labels, List<ScoreRequest> requests) {
     checkState(!closed, "this DjlScorer is closed");
     long before = tokens;
+    if (batchedModel() != null) {
+      return new ScoreResult(Arrays.asList(batchedRequests(labels, requests)), tokens - before);
+    }
     List<double[]> rows = new ArrayList<>(requests.size());
     try (NDManager call = base.newSubManager()) {
       List<LabelledExample> lastContext = null;
@@ -269,6 +286,9 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
     int n = labelled.size();
     long before = tokens;
     LeaveOneOutPlan plan = LeaveOneOutPlan.of(mode.order(), n);
+    if (batchedModel() != null) {
+      return new ScoreResult(Arrays.asList(batchedLeaveOneOut(plan, labels, labelled)), tokens - before);
+    }
     double[][] rows = new double[n][];
     Map<Integer, NDManager> managers = new HashMap<>();
     Map<Integer, @Nullable KvCache> caches = new HashMap<>();
@@ -297,6 +317,113 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
       }
     }
     return new ScoreResult(Arrays.asList(rows), tokens - before);
+  }
+
+  // ---------------------------------------------------------------- batched path
+
+  /** The model when calls run batched (a {@link BlockLm} and {@code batched(true)}), else null. */
+  private @Nullable BlockLm batchedModel() {
+    return batched && model instanceof BlockLm block ? block : null;
+  }
+
+  private long[][] labelTokenArrays(LabelSpace space) {
+    long[][] out = new long[space.size()][];
+    for (int k = 0; k < space.size(); k++) {
+      out[k] = labelTokens(space.name(k));
+    }
+    return out;
+  }
+
+  /** The leave-one-out plan as a tree of reads run in batched forwards ({@link BatchedSweep}). */
+  private double[][] batchedLeaveOneOut(
+      LeaveOneOutPlan plan, LabelSpace labels, List<LabelledExample> labelled) {
+    BatchedSweep sweep = new BatchedSweep(requireNonNull(batchedModel()), maxBatchTokens);
+    long[][] labelToks = labelTokenArrays(labels);
+    Map<Integer, BatchedSweep.@Nullable Node> states = new HashMap<>();
+    states.put(LeaveOneOutPlan.EMPTY, null);
+    String[] ids = new String[labelled.size()];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = labelled.get(i).example().id();
+    }
+    for (LeaveOneOutPlan.Step step : plan.steps()) {
+      if (step instanceof LeaveOneOutPlan.Extend e) {
+        BatchedSweep.Node parent = states.get(e.parent());
+        long[] demoTokens = demos(labelled, e.examples(), labels);
+        checkFits(parent, demoTokens.length);
+        states.put(e.state(), sweep.read(parent, demoTokens));
+      } else if (step instanceof LeaveOneOutPlan.Query q) {
+        Example query = labelled.get(q.query()).example();
+        long[] ids2 = concat(demos(labelled, q.examples(), labels), promptTokens(query, labels));
+        addQuery(sweep, states.get(q.parent()), ids2, q.query(), query, labels, labelToks);
+      }
+    }
+    return runSweep(sweep, labelled.size(), labels, labelToks, ids);
+  }
+
+  /** Explicit requests in batched forwards; consecutive requests with one context share it. */
+  private double[][] batchedRequests(LabelSpace labels, List<ScoreRequest> requests) {
+    BatchedSweep sweep = new BatchedSweep(requireNonNull(batchedModel()), maxBatchTokens);
+    long[][] labelToks = labelTokenArrays(labels);
+    String[] ids = new String[requests.size()];
+    List<LabelledExample> lastContext = null;
+    BatchedSweep.Node context = null;
+    for (int i = 0; i < requests.size(); i++) {
+      ScoreRequest r = requests.get(i);
+      ids[i] = r.query().id();
+      if (!r.context().equals(lastContext)) {
+        long[] demoTokens = demos(r.context(), labels);
+        checkFits(null, demoTokens.length);
+        context = sweep.read(null, demoTokens);
+        lastContext = r.context();
+      }
+      addQuery(sweep, context, promptTokens(r.query(), labels), i, r.query(), labels, labelToks);
+    }
+    return runSweep(sweep, requests.size(), labels, labelToks, ids);
+  }
+
+  private void checkFits(BatchedSweep.@Nullable Node parent, int more) {
+    int cached = parent == null ? 0 : parent.end();
+    if (cached + more > model.maxLength()) {
+      throw new IcmException(
+          "a context of " + (cached + more) + " tokens exceeds the model's limit of "
+              + model.maxLength() + " tokens: use a smaller batch (Icm.Builder.batchSize) or"
+              + " shorter prompts");
+    }
+  }
+
+  private void addQuery(
+      BatchedSweep sweep,
+      BatchedSweep.@Nullable Node parent,
+      long[] ids,
+      int index,
+      Example query,
+      LabelSpace space,
+      long[][] labelToks) {
+    int longestLabel = 0;
+    for (long[] l : labelToks) {
+      longestLabel = Math.max(longestLabel, l.length);
+    }
+    int cached = parent == null ? 0 : parent.end();
+    if (cached + ids.length + longestLabel - 1 > model.maxLength()) {
+      throw new IcmException(
+          "the context of example '" + query.id() + "' takes " + (cached + ids.length + longestLabel - 1)
+              + " tokens, more than the model's limit of " + model.maxLength()
+              + ": use a smaller batch (Icm.Builder.batchSize) or shorter prompts",
+          query.id(),
+          null);
+    }
+    sweep.query(parent, ids, index, labelToks);
+  }
+
+  private double[][] runSweep(
+      BatchedSweep sweep, int queries, LabelSpace labels, long[][] labelToks, String[] ids) {
+    try (NDManager call = base.newSubManager()) {
+      double[][] rows = sweep.run(call, queries, labels, labelToks, ids);
+      return rows;
+    } finally {
+      tokens += sweep.tokens();
+      forwards += sweep.forwards();
+    }
   }
 
   private long[] demos(List<LabelledExample> labelled, List<Integer> indices, LabelSpace space) {
@@ -363,6 +490,8 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
     private PromptLayout template = PromptLayout.official();
     private LeaveOneOut mode = LeaveOneOut.DIVIDE_AND_CONQUER;
     private boolean ownsResources = true;
+    private boolean batched = true;
+    private int maxBatchTokens = DEFAULT_MAX_BATCH_TOKENS;
 
     private Builder() {}
 
@@ -387,6 +516,38 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
     /** How leave-one-out work is shared; default {@link LeaveOneOut#DIVIDE_AND_CONQUER}. */
     public Builder leaveOneOut(LeaveOneOut mode) {
       this.mode = requireNonNull(mode, "mode");
+      return this;
+    }
+
+    /**
+     * Whether calls run as batched forwards (default {@code true}): the reads of a leave-one-out
+     * plan (or of a call's requests) whose context has been read run together, as many as fit in
+     * {@link #maxBatchTokens}, sharing the keys and values of their common prefixes; the LM head
+     * runs only where a label is read. The label log-probabilities are those of the one-read-at-a-time
+     * path ({@code false}) up to float rounding. Batched forwards need a {@link BlockLm}; other
+     * models run one read at a time either way.
+     */
+    public Builder batched(boolean batched) {
+      this.batched = batched;
+      return this;
+    }
+
+    /**
+     * The most tokens one batched forward reads (default {@value #DEFAULT_MAX_BATCH_TOKENS}),
+     * counted with padding: reads times the longest read's tokens. A longer read is split into
+     * pieces of at most this many tokens. It bounds the memory of one forward's activations
+     * (attention among the new tokens takes {@code heads x maxBatchTokens x longest read} floats);
+     * larger values give larger matrix products.
+     *
+     * @throws IllegalArgumentException when {@code tokens < 1}
+     */
+    public Builder maxBatchTokens(int tokens) {
+      if (tokens < 1) {
+        throw new IllegalArgumentException(
+            "maxBatchTokens must be >= 1, but was " + tokens + ": give the most tokens one batched"
+                + " forward may read, e.g. " + DEFAULT_MAX_BATCH_TOKENS);
+      }
+      this.maxBatchTokens = tokens;
       return this;
     }
 
