@@ -42,6 +42,7 @@ final class BatchedSweep {
     int liveChildren;
     GptBlock.@Nullable Segment segment;
     @Nullable NDManager manager;
+    boolean kept;
 
     Node(int order, long[] tokens, @Nullable Node parent) {
       this.order = order;
@@ -61,6 +62,8 @@ final class BatchedSweep {
   private int created;
   private long tokens;
   private int forwards;
+  private long cachedTokens;
+  private long peakCachedTokens;
 
   BatchedSweep(BlockLm model, int maxBatchTokens) {
     this.model = model;
@@ -113,6 +116,24 @@ final class BatchedSweep {
     return tokens;
   }
 
+  /**
+   * The most tokens whose keys and values were kept at once during the last {@link #run} (or
+   * {@link #peakCachedTokensWithoutModel}): the sweep's cache memory is this times {@code 2 x
+   * layers x embedding} floats.
+   */
+  long peakCachedTokens() {
+    return peakCachedTokens;
+  }
+
+  /**
+   * Runs the schedule without the model and returns {@link #peakCachedTokens()}: what a sweep
+   * keeps depends only on the plan, the token counts and the budget.
+   */
+  long peakCachedTokensWithoutModel() {
+    run(null, 0, LabelSpace.binary(), new long[0][], new String[0]);
+    return peakCachedTokens;
+  }
+
   /** Batched forwards of the last {@link #run}. */
   int forwards() {
     return forwards;
@@ -124,7 +145,7 @@ final class BatchedSweep {
    *
    * @param call owns every array of the run; closed by the caller
    */
-  double[][] run(NDManager call, int queries, LabelSpace space, long[][] labels, String[] ids) {
+  double[][] run(@Nullable NDManager call, int queries, LabelSpace space, long[][] labels, String[] ids) {
     double[][] rows = new double[queries][space.size()];
     for (Node n : allNodes()) {
       n.liveChildren = n.children.size();
@@ -142,7 +163,16 @@ final class BatchedSweep {
         }
       }
       ready.removeAll(batch); // batch is in plan order: sequences that share a parent are adjacent
-      runBatch(call, batch, rows, labels, ids, space);
+      if (call != null) {
+        runBatch(call, batch, rows, labels, ids, space);
+      }
+      for (Node n : batch) {
+        if (!n.children.isEmpty()) {
+          n.kept = true;
+          cachedTokens += n.tokens.length;
+        }
+      }
+      peakCachedTokens = Math.max(peakCachedTokens, cachedTokens);
       for (Node n : batch) {
         ready.addAll(n.children);
         if (n.children.isEmpty()) {
@@ -217,7 +247,7 @@ final class BatchedSweep {
   }
 
   /** A node no descendant needs any more: free its keys and values, and tell its parent. */
-  private static void released(Node n) {
+  private void released(Node n) {
     for (Node at = n; at != null; at = at.parent) {
       if (at.liveChildren > 0) {
         return;
@@ -226,6 +256,10 @@ final class BatchedSweep {
         at.manager.close();
         at.manager = null;
         at.segment = null;
+      }
+      if (at.kept) {
+        at.kept = false;
+        cachedTokens -= at.tokens.length;
       }
       if (at.parent != null) {
         at.parent.liveChildren--;

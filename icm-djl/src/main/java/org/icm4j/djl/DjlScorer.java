@@ -96,6 +96,7 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
   private final NDManager base;
   private long tokens;
   private long forwards;
+  private long peakCachedTokens;
   private boolean closed;
 
   private DjlScorer(Builder b) {
@@ -112,6 +113,24 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
   /** A builder; {@link Builder#model} and {@link Builder#tokenizer} are required. */
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * The most tokens whose keys and values one batched call kept at once, over the calls so far
+   * (0 when none ran batched); for the benchmarks' memory figures.
+   */
+  synchronized long peakCachedTokens() {
+    return peakCachedTokens;
+  }
+
+  /**
+   * What {@link #peakCachedTokens()} a batched leave-one-out call over {@code labelled} reaches,
+   * found by running its schedule without the model.
+   */
+  long peakCachedTokensWithoutModel(LabelSpace labels, List<LabelledExample> labelled) {
+    BatchedSweep sweep = new BatchedSweep(requireNonNull(batchedModel()), maxBatchTokens);
+    buildLeaveOneOut(sweep, LeaveOneOutPlan.of(mode.order(), labelled.size()), labels, labelled);
+    return sweep.peakCachedTokensWithoutModel();
   }
 
   /** Model calls (forwards, batched or not) made so far. */
@@ -338,6 +357,12 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
   private double[][] batchedLeaveOneOut(
       LeaveOneOutPlan plan, LabelSpace labels, List<LabelledExample> labelled) {
     BatchedSweep sweep = new BatchedSweep(requireNonNull(batchedModel()), maxBatchTokens);
+    String[] ids = buildLeaveOneOut(sweep, plan, labels, labelled);
+    return runSweep(sweep, labelled.size(), labels, labelTokenArrays(labels), ids);
+  }
+
+  private String[] buildLeaveOneOut(
+      BatchedSweep sweep, LeaveOneOutPlan plan, LabelSpace labels, List<LabelledExample> labelled) {
     long[][] labelToks = labelTokenArrays(labels);
     Map<Integer, BatchedSweep.@Nullable Node> states = new HashMap<>();
     states.put(LeaveOneOutPlan.EMPTY, null);
@@ -357,7 +382,7 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
         addQuery(sweep, states.get(q.parent()), ids2, q.query(), query, labels, labelToks);
       }
     }
-    return runSweep(sweep, labelled.size(), labels, labelToks, ids);
+    return ids;
   }
 
   /** Explicit requests in batched forwards; consecutive requests with one context share it. */
@@ -423,6 +448,7 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
     } finally {
       tokens += sweep.tokens();
       forwards += sweep.forwards();
+      peakCachedTokens = Math.max(peakCachedTokens, sweep.peakCachedTokens());
     }
   }
 

@@ -57,8 +57,11 @@ public final class RealisticShapeBenchmark {
   /** A tiny shape for the smoke test in the build. */
   static final GptConfig TINY = new GptConfig(512, 4096, 2, 2, 32, 128, 2026);
 
+  private static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
+
   /** One sweep's measurement. */
-  record Sweep(long nanos, long tokens, long forwards, List<double[]> rows) {}
+  record Sweep(long nanos, long cpuNanos, long tokens, long forwards, List<double[]> rows) {}
 
   /** One size's result: medians over the reps of each path, and the largest difference. */
   record Result(
@@ -67,12 +70,18 @@ public final class RealisticShapeBenchmark {
       long tokens,
       double oneAtATimeSeconds,
       double batchedSeconds,
+      double oneAtATimeCpuSeconds,
+      double batchedCpuSeconds,
       long oneAtATimeForwards,
       long batchedForwards,
       double maxDifference) {}
 
   public static void main(String[] args) throws IOException {
     String shape = args.length > 0 ? args[0] : "gpt2";
+    if (shape.equals("memory")) {
+      memory(args.length > 1 ? Integer.parseInt(args[1]) : 256);
+      return;
+    }
     int reps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     int[] sizes =
         args.length > 2
@@ -87,37 +96,56 @@ public final class RealisticShapeBenchmark {
     long t0 = System.nanoTime();
     try (BlockLm lm = BlockLm.create(config, Device.cpu())) {
       System.out.printf(Locale.ROOT, "model made from its seed in %.1f s%n", (System.nanoTime() - t0) / 1e9);
-      double peakBefore = matmulPeak(config);
-      System.out.printf(Locale.ROOT, "matmul peak (median): %.1f GFLOP/s; load %s%n", peakBefore / 1e9, load());
+      double peakBefore = matmulPeak(config, false);
+      double cpuPeakBefore = matmulPeak(config, true);
+      System.out.printf(
+          Locale.ROOT, "matmul peak (median): %.1f GFLOP/s by wall-clock, %.1f by thread CPU time; load %s%n",
+          peakBefore / 1e9, cpuPeakBefore / 1e9, load());
       List<Result> results = new ArrayList<>();
       for (int n : sizes) {
         results.add(measure(lm, config, n, reps, both));
       }
-      double peakAfter = matmulPeak(config);
+      double peakAfter = matmulPeak(config, false);
+      double cpuPeakAfter = matmulPeak(config, true);
       double peak = Math.max(peakBefore, peakAfter);
+      double cpuPeak = Math.max(cpuPeakBefore, cpuPeakAfter);
       System.out.printf(
-          Locale.ROOT, "matmul peak after the sweeps: %.1f GFLOP/s; used %.1f (the higher); load %s%n",
-          peakAfter / 1e9, peak / 1e9, load());
+          Locale.ROOT,
+          "matmul peak after the sweeps: %.1f GFLOP/s by wall-clock, %.1f by thread CPU time; used the"
+              + " higher of before and after: %.1f and %.1f; load %s%n",
+          peakAfter / 1e9, cpuPeakAfter / 1e9, peak / 1e9, cpuPeak / 1e9, load());
       System.out.println();
       System.out.println(
-          "| n | tokens per sweep | model GFLOP per sweep | one at a time: s | tokens/s | fraction of"
-              + " matmul peak | batched: s | tokens/s | fraction of matmul peak | speed-up |"
-              + " forwards (one / batched) | max abs difference |");
-      System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
-      for (Result r : results) {
-        System.out.printf(
-            Locale.ROOT,
-            "| %d | %d | %.0f | %s | %s | %s | %.1f | %.0f | %.2f | %s | %s / %d | %s |%n",
-            r.n, r.tokens, r.flops / 1e9,
-            both ? String.format(Locale.ROOT, "%.1f", r.oneAtATimeSeconds) : "-",
-            both ? String.format(Locale.ROOT, "%.0f", r.tokens / r.oneAtATimeSeconds) : "-",
-            both ? String.format(Locale.ROOT, "%.2f", r.flops / r.oneAtATimeSeconds / peak) : "-",
-            r.batchedSeconds, r.tokens / r.batchedSeconds, r.flops / r.batchedSeconds / peak,
-            both ? String.format(Locale.ROOT, "%.2fx", r.oneAtATimeSeconds / r.batchedSeconds) : "-",
-            both ? String.valueOf(r.oneAtATimeForwards) : "-", r.batchedForwards,
-            both ? String.format(Locale.ROOT, "%.2e", r.maxDifference) : "-");
-      }
+          "By thread CPU time (the calling thread computes: one intra-op thread), against the matmul"
+              + " peak by thread CPU time:");
+      table(results, both, cpuPeak, true);
+      System.out.println();
+      System.out.println("By wall-clock, against the matmul peak by wall-clock:");
+      table(results, both, peak, false);
       System.out.printf(Locale.ROOT, "peak RSS of the process (VmHWM): %d MB; load %s%n", peakRssKb() / 1024, load());
+    }
+  }
+
+  static void table(List<Result> results, boolean both, double peak, boolean cpu) {
+    System.out.println(
+        "| n | tokens per sweep | model GFLOP per sweep | one at a time: s | tokens/s | fraction of"
+            + " matmul peak | batched: s | tokens/s | fraction of matmul peak | speed-up |"
+            + " forwards (one / batched) | max abs difference |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for (Result r : results) {
+      double one = cpu ? r.oneAtATimeCpuSeconds : r.oneAtATimeSeconds;
+      double many = cpu ? r.batchedCpuSeconds : r.batchedSeconds;
+      System.out.printf(
+          Locale.ROOT,
+          "| %d | %d | %.0f | %s | %s | %s | %.1f | %.0f | %.2f | %s | %s / %d | %s |%n",
+          r.n, r.tokens, r.flops / 1e9,
+          both ? String.format(Locale.ROOT, "%.1f", one) : "-",
+          both ? String.format(Locale.ROOT, "%.0f", r.tokens / one) : "-",
+          both ? String.format(Locale.ROOT, "%.2f", r.flops / one / peak) : "-",
+          many, r.tokens / many, r.flops / many / peak,
+          both ? String.format(Locale.ROOT, "%.2fx", one / many) : "-",
+          both ? String.valueOf(r.oneAtATimeForwards) : "-", r.batchedForwards,
+          both ? String.format(Locale.ROOT, "%.2e", r.maxDifference) : "-");
     }
   }
 
@@ -128,6 +156,8 @@ public final class RealisticShapeBenchmark {
     double flops = sweepFlops(config, labelled, tok);
     List<Long> one = new ArrayList<>();
     List<Long> many = new ArrayList<>();
+    List<Long> oneCpu = new ArrayList<>();
+    List<Long> manyCpu = new ArrayList<>();
     long tokens = 0;
     long oneForwards = 0;
     long manyForwards = 0;
@@ -135,35 +165,49 @@ public final class RealisticShapeBenchmark {
     for (int rep = 0; rep < reps; rep++) {
       Sweep b = sweep(lm, tok, labelled, space, true);
       many.add(b.nanos);
+      manyCpu.add(b.cpuNanos);
       tokens = b.tokens;
       manyForwards = b.forwards;
       System.out.printf(
-          Locale.ROOT, "n=%d rep %d batched: %.2f s, %d tokens, %d forwards; load %s%n",
-          n, rep, b.nanos / 1e9, b.tokens, b.forwards, load());
+          Locale.ROOT, "n=%d rep %d batched: %.2f s (thread CPU %.2f s), %d tokens, %d forwards; load %s%n",
+          n, rep, b.nanos / 1e9, b.cpuNanos / 1e9, b.tokens, b.forwards, load());
       if (both) {
         Sweep a = sweep(lm, tok, labelled, space, false);
         one.add(a.nanos);
+        oneCpu.add(a.cpuNanos);
         oneForwards = a.forwards;
         maxDiff = Math.max(maxDiff, BatchedSweepProperties.maxDifference(a.rows, b.rows));
         System.out.printf(
-            Locale.ROOT, "n=%d rep %d one at a time: %.2f s, %d tokens, %d forwards; max |diff| %.2e; load %s%n",
-            n, rep, a.nanos / 1e9, a.tokens, a.forwards, maxDiff, load());
+            Locale.ROOT,
+            "n=%d rep %d one at a time: %.2f s (thread CPU %.2f s), %d tokens, %d forwards; max |diff| %.2e; load %s%n",
+            n, rep, a.nanos / 1e9, a.cpuNanos / 1e9, a.tokens, a.forwards, maxDiff, load());
         if (a.tokens != b.tokens) {
           throw new AssertionError("the two paths read different tokens: " + a.tokens + " vs " + b.tokens);
         }
       }
     }
     return new Result(
-        n, flops, tokens, both ? median(one) / 1e9 : 0, median(many) / 1e9, oneForwards, manyForwards, maxDiff);
+        n, flops, tokens, both ? median(one) / 1e9 : 0, median(many) / 1e9,
+        both ? median(oneCpu) / 1e9 : 0, median(manyCpu) / 1e9, oneForwards, manyForwards, maxDiff);
   }
 
   static Sweep sweep(
       BlockLm lm, TextTokenizer tok, List<LabelledExample> labelled, LabelSpace space, boolean batched) {
     try (DjlScorer s =
         DjlScorer.builder().model(lm).tokenizer(tok).batched(batched).ownsResources(false).build()) {
+      long cpu = THREADS.getCurrentThreadCpuTime();
       long t = System.nanoTime();
       ScoreResult r = s.scoreLeaveOneOut(space, labelled);
-      return new Sweep(System.nanoTime() - t, r.tokens(), s.forwards(), r.logProbs());
+      long nanos = System.nanoTime() - t;
+      long cpuNanos = THREADS.getCurrentThreadCpuTime() - cpu;
+      if (batched) {
+        GptConfig c = lm.config();
+        System.out.printf(
+            Locale.ROOT, "  batched: at most %d tokens' keys and values kept at once (%.0f MB); peak RSS so far %d MB%n",
+            s.peakCachedTokens(), s.peakCachedTokens() * 2.0 * c.layers() * c.embedding() * 4 / 1e6,
+            peakRssKbQuietly() / 1024);
+      }
+      return new Sweep(nanos, cpuNanos, r.tokens(), s.forwards(), r.logProbs());
     }
   }
 
@@ -238,7 +282,7 @@ public final class RealisticShapeBenchmark {
    * ({@code [1024, d] x [d, 3d]}, {@code [1024, d] x [d, mlp]}, {@code [1024, mlp] x [mlp, d]}),
    * the median over 9 rounds of the fastest shape's rate.
    */
-  static double matmulPeak(GptConfig c) {
+  static double matmulPeak(GptConfig c, boolean cpuTime) {
     int d = c.embedding();
     int[][] shapes = {{1024, d, 3 * d}, {1024, d, c.mlpHidden()}, {1024, c.mlpHidden(), d}};
     List<Double> rounds = new ArrayList<>();
@@ -256,11 +300,11 @@ public final class RealisticShapeBenchmark {
         double best = 0;
         for (int s = 0; s < shapes.length; s++) {
           int reps = 3;
-          long t = System.nanoTime();
+          long t = cpuTime ? THREADS.getCurrentThreadCpuTime() : System.nanoTime();
           for (int i = 0; i < reps; i++) {
             pairs[s][0].matMul(pairs[s][1]).close();
           }
-          double secs = (System.nanoTime() - t) / 1e9;
+          double secs = ((cpuTime ? THREADS.getCurrentThreadCpuTime() : System.nanoTime()) - t) / 1e9;
           best = Math.max(best, reps * 2.0 * shapes[s][0] * shapes[s][1] * shapes[s][2] / secs);
         }
         rounds.add(best);
@@ -289,6 +333,35 @@ public final class RealisticShapeBenchmark {
       return f[0] + " " + f[1] + " " + f[2];
     } catch (IOException e) {
       return "unknown";
+    }
+  }
+
+  /**
+   * The keys and values a batched sweep of n examples keeps at most on the GPT-2-small shape,
+   * found by running its schedule without the model (it depends only on the plan, the token counts
+   * and the budget; a one-layer model of the same vocabulary and positions stands in).
+   */
+  static void memory(int n) {
+    GptConfig stand = new GptConfig(GPT2_SMALL.vocabularySize(), GPT2_SMALL.maxLength(), 1, 1, 8, 8, 1);
+    List<LabelledExample> labelled = examples(n, n);
+    WordTokenizer tok = tokenizer(stand, labelled);
+    try (BlockLm lm = BlockLm.create(stand, Device.cpu());
+        DjlScorer s = DjlScorer.builder().model(lm).tokenizer(tok).ownsResources(false).build()) {
+      long peak = s.peakCachedTokensWithoutModel(LabelSpace.binary(), labelled);
+      double bytes = peak * 2.0 * GPT2_SMALL.layers() * GPT2_SMALL.embedding() * 4;
+      System.out.printf(
+          Locale.ROOT,
+          "n=%d, default maxBatchTokens %d: at most %d tokens' keys and values kept at once: %.0f MB on"
+              + " the GPT-2-small shape (12 layers x keys and values x 768 floats per token)%n",
+          n, DjlScorer.DEFAULT_MAX_BATCH_TOKENS, peak, bytes / 1e6);
+    }
+  }
+
+  static long peakRssKbQuietly() {
+    try {
+      return peakRssKb();
+    } catch (IOException e) {
+      return -1;
     }
   }
 
