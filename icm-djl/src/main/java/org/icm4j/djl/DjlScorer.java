@@ -37,6 +37,12 @@ import org.jspecify.annotations.Nullable;
  * 1)} example encodings instead of the official code's {@code n (n - 1)}. The context of each query
  * then holds exactly all the other examples, in the order {@link #leaveOneOutRequests} lists.
  *
+ * <p>On a {@link BlockLm}, calls run as batched forwards ({@link Builder#batched}, the default):
+ * the reads of the plan whose context is ready run together, up to {@link
+ * Builder#maxBatchTokens} tokens per forward, sharing the keys and values of their common
+ * prefixes, and the LM head runs only where a label is read; the label log-probabilities are those
+ * of the one-read-at-a-time path up to float rounding (docs/djl.md, "Batched forwards").
+ *
  * <p>Thread-safe: calls are serialized (a DJL model runs one call at a time). Close it to release
  * the model and tokenizer it owns.
  *
