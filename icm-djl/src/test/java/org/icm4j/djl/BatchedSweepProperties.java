@@ -94,7 +94,7 @@ class BatchedSweepProperties {
   @Test
   void leaveOneOut_batchedEqualsOneReadAtATime() {
     LabelSpace[] spaces = {LabelSpace.binary(), LabelSpace.of("A", "B")};
-    qt().withExamples(12)
+    qt().withExamples(8)
         .forAll(integers().between(1, 24), integers().between(0, 4), longs().all())
         .checkAssert(
             (n, budgetChoice, seed) -> {
