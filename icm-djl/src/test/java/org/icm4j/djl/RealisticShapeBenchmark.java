@@ -36,7 +36,7 @@ import org.icm4j.text.LeaveOneOutPlan;
  * each row a label is read from. The one-read-at-a-time path also runs the LM head on every token
  * it reads; that work is not counted.
  *
- * <p>Run (after {@code mvn -o -B -q -pl icm-djl -am test-compile -DskipTests}):
+ * <p>Run (after {@code mvn -B -q -pl icm-djl -am install -DskipTests}):
  *
  * <pre>
  * mvn -B -q -pl icm-djl exec:java -Dexec.mainClass=org.icm4j.djl.RealisticShapeBenchmark \
