@@ -328,6 +328,34 @@ public final class BlockLm implements CausalLm {
     }
   }
 
+  /**
+   * Reads a batch of token sequences, each after its own chain of cached segments, in one forward
+   * (the batched leave-one-out sweep of {@link DjlScorer}); see {@link GptBlock#forwardSegments}.
+   *
+   * @throws IllegalArgumentException when a token id is outside the vocabulary or a sequence does
+   *     not fit after its context
+   * @throws IllegalStateException when this model is closed
+   */
+  GptBlock.SegmentResult forwardBatch(
+      NDManager out,
+      long[][] tokens,
+      GptBlock.@Nullable Segment[] parents,
+      @Nullable NDManager[] segmentManagers,
+      int[][] readRows) {
+    checkOpen();
+    for (long[] sequence : tokens) {
+      for (int i = 0; i < sequence.length; i++) {
+        if (sequence[i] < 0 || sequence[i] >= config.vocabularySize()) {
+          throw new IllegalArgumentException(
+              "token id " + sequence[i] + " at index " + i + " is outside the vocabulary [0, "
+                  + config.vocabularySize() + ")");
+        }
+      }
+    }
+    ParameterStore ps = new ParameterStore(model.getNDManager(), false);
+    return block.forwardSegments(ps, out, tokens, parents, segmentManagers, readRows);
+  }
+
   /** Releases the model and its parameters; later calls fail. Calling it again does nothing. */
   @Override
   public void close() {

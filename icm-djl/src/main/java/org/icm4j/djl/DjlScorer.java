@@ -37,6 +37,12 @@ import org.jspecify.annotations.Nullable;
  * 1)} example encodings instead of the official code's {@code n (n - 1)}. The context of each query
  * then holds exactly all the other examples, in the order {@link #leaveOneOutRequests} lists.
  *
+ * <p>On a {@link BlockLm}, calls run as batched forwards ({@link Builder#batched}, the default):
+ * the reads of the plan whose context is ready run together, up to {@link
+ * Builder#maxBatchTokens} tokens per forward, sharing the keys and values of their common
+ * prefixes, and the LM head runs only where a label is read; the label log-probabilities are those
+ * of the one-read-at-a-time path up to float rounding (docs/djl.md, "Batched forwards").
+ *
  * <p>Thread-safe: calls are serialized (a DJL model runs one call at a time). Close it to release
  * the model and tokenizer it owns.
  *
@@ -83,6 +89,9 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
     }
   }
 
+  /** Default of {@link Builder#maxBatchTokens}. */
+  public static final int DEFAULT_MAX_BATCH_TOKENS = 1024;
+
   static {
     DjlStartup.prepare();
   }
@@ -92,8 +101,12 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
   private final PromptTokens text;
   private final LeaveOneOut mode;
   private final boolean ownsResources;
+  private final boolean batched;
+  private final int maxBatchTokens;
   private final NDManager base;
   private long tokens;
+  private long forwards;
+  private long peakCachedTokens;
   private boolean closed;
 
   private DjlScorer(Builder b) {
@@ -101,6 +114,8 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
     this.tokenizer = requireNonNull(b.tokenizer);
     this.mode = b.mode;
     this.ownsResources = b.ownsResources;
+    this.batched = b.batched;
+    this.maxBatchTokens = b.maxBatchTokens;
     this.base = NDManager.newBaseManager(model.device());
     this.text = PromptTokens.of(b.template, tokenizer, model.vocabularySize());
   }
@@ -115,10 +130,29 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
   }
 
   /**
-   * Token-forwards spent so far (tokens run through the model, counting re-read ones).
-   *
-   * @return token-forwards spent so far (tokens run through the model, counting re-read ones)
+   * The most tokens whose keys and values one batched call kept at once, over the calls so far
+   * (0 when none ran batched); for the benchmarks' memory figures.
    */
+  synchronized long peakCachedTokens() {
+    return peakCachedTokens;
+  }
+
+  /**
+   * What {@link #peakCachedTokens()} a batched leave-one-out call over {@code labelled} reaches,
+   * found by running its schedule without the model.
+   */
+  long peakCachedTokensWithoutModel(LabelSpace labels, List<LabelledExample> labelled) {
+    BatchedSweep sweep = new BatchedSweep(requireNonNull(batchedModel()), maxBatchTokens);
+    buildLeaveOneOut(sweep, LeaveOneOutPlan.of(mode.order(), labelled.size()), labels, labelled);
+    return sweep.peakCachedTokensWithoutModel();
+  }
+
+  /** Model calls (forwards, batched or not) made so far. */
+  public synchronized long forwards() {
+    return forwards;
+  }
+
+  /** Token-forwards spent so far (tokens run through the model, counting re-read ones). */
   public synchronized long tokensForwarded() {
     return tokens;
   }
@@ -159,6 +193,7 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
               + " tokens; expected (" + ids.length + ", " + model.vocabularySize() + ")");
     }
     tokens += model.reusesKeysAndValues() ? ids.length : cached + ids.length;
+    forwards++;
     return step;
   }
 
@@ -167,7 +202,7 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
     return ids.length == 0 ? cache : forward(manager, ids, cache).cache();
   }
 
-  private static double[] logSoftmax(NDArray logits, int row) {
+  static double[] logSoftmax(NDArray logits, int row) {
     float[] v = logits.get(row).toFloatArray();
     double max = Double.NEGATIVE_INFINITY;
     for (float x : v) {
@@ -250,6 +285,9 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
   public synchronized ScoreResult score(LabelSpace labels, List<ScoreRequest> requests) {
     checkState(!closed, "this DjlScorer is closed");
     long before = tokens;
+    if (batchedModel() != null) {
+      return new ScoreResult(Arrays.asList(batchedRequests(labels, requests)), tokens - before);
+    }
     List<double[]> rows = new ArrayList<>(requests.size());
     try (NDManager call = base.newSubManager()) {
       List<LabelledExample> lastContext = null;
@@ -281,6 +319,9 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
     int n = labelled.size();
     long before = tokens;
     LeaveOneOutPlan plan = LeaveOneOutPlan.of(mode.order(), n);
+    if (batchedModel() != null) {
+      return new ScoreResult(Arrays.asList(batchedLeaveOneOut(plan, labels, labelled)), tokens - before);
+    }
     double[][] rows = new double[n][];
     Map<Integer, NDManager> managers = new HashMap<>();
     Map<Integer, @Nullable KvCache> caches = new HashMap<>();
@@ -309,6 +350,120 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
       }
     }
     return new ScoreResult(Arrays.asList(rows), tokens - before);
+  }
+
+  // ---------------------------------------------------------------- batched path
+
+  /** The model when calls run batched (a {@link BlockLm} and {@code batched(true)}), else null. */
+  private @Nullable BlockLm batchedModel() {
+    return batched && model instanceof BlockLm block ? block : null;
+  }
+
+  private long[][] labelTokenArrays(LabelSpace space) {
+    long[][] out = new long[space.size()][];
+    for (int k = 0; k < space.size(); k++) {
+      out[k] = labelTokens(space.name(k));
+    }
+    return out;
+  }
+
+  /** The leave-one-out plan as a tree of reads run in batched forwards ({@link BatchedSweep}). */
+  private double[][] batchedLeaveOneOut(
+      LeaveOneOutPlan plan, LabelSpace labels, List<LabelledExample> labelled) {
+    BatchedSweep sweep = new BatchedSweep(requireNonNull(batchedModel()), maxBatchTokens);
+    String[] ids = buildLeaveOneOut(sweep, plan, labels, labelled);
+    return runSweep(sweep, labelled.size(), labels, labelTokenArrays(labels), ids);
+  }
+
+  private String[] buildLeaveOneOut(
+      BatchedSweep sweep, LeaveOneOutPlan plan, LabelSpace labels, List<LabelledExample> labelled) {
+    long[][] labelToks = labelTokenArrays(labels);
+    Map<Integer, BatchedSweep.@Nullable Node> states = new HashMap<>();
+    states.put(LeaveOneOutPlan.EMPTY, null);
+    String[] ids = new String[labelled.size()];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = labelled.get(i).example().id();
+    }
+    for (LeaveOneOutPlan.Step step : plan.steps()) {
+      if (step instanceof LeaveOneOutPlan.Extend e) {
+        BatchedSweep.Node parent = states.get(e.parent());
+        long[] demoTokens = demos(labelled, e.examples(), labels);
+        checkFits(parent, demoTokens.length);
+        states.put(e.state(), sweep.read(parent, demoTokens));
+      } else if (step instanceof LeaveOneOutPlan.Query q) {
+        Example query = labelled.get(q.query()).example();
+        long[] ids2 = concat(demos(labelled, q.examples(), labels), promptTokens(query, labels));
+        addQuery(sweep, states.get(q.parent()), ids2, q.query(), query, labels, labelToks);
+      }
+    }
+    return ids;
+  }
+
+  /** Explicit requests in batched forwards; consecutive requests with one context share it. */
+  private double[][] batchedRequests(LabelSpace labels, List<ScoreRequest> requests) {
+    BatchedSweep sweep = new BatchedSweep(requireNonNull(batchedModel()), maxBatchTokens);
+    long[][] labelToks = labelTokenArrays(labels);
+    String[] ids = new String[requests.size()];
+    List<LabelledExample> lastContext = null;
+    BatchedSweep.Node context = null;
+    for (int i = 0; i < requests.size(); i++) {
+      ScoreRequest r = requests.get(i);
+      ids[i] = r.query().id();
+      if (!r.context().equals(lastContext)) {
+        long[] demoTokens = demos(r.context(), labels);
+        checkFits(null, demoTokens.length);
+        context = sweep.read(null, demoTokens);
+        lastContext = r.context();
+      }
+      addQuery(sweep, context, promptTokens(r.query(), labels), i, r.query(), labels, labelToks);
+    }
+    return runSweep(sweep, requests.size(), labels, labelToks, ids);
+  }
+
+  private void checkFits(BatchedSweep.@Nullable Node parent, int more) {
+    int cached = parent == null ? 0 : parent.end();
+    if (cached + more > model.maxLength()) {
+      throw new IcmException(
+          "a context of " + (cached + more) + " tokens exceeds the model's limit of "
+              + model.maxLength() + " tokens: use a smaller batch (Icm.Builder.batchSize) or"
+              + " shorter prompts");
+    }
+  }
+
+  private void addQuery(
+      BatchedSweep sweep,
+      BatchedSweep.@Nullable Node parent,
+      long[] ids,
+      int index,
+      Example query,
+      LabelSpace space,
+      long[][] labelToks) {
+    int longestLabel = 0;
+    for (long[] l : labelToks) {
+      longestLabel = Math.max(longestLabel, l.length);
+    }
+    int cached = parent == null ? 0 : parent.end();
+    if (cached + ids.length + longestLabel - 1 > model.maxLength()) {
+      throw new IcmException(
+          "the context of example '" + query.id() + "' takes " + (cached + ids.length + longestLabel - 1)
+              + " tokens, more than the model's limit of " + model.maxLength()
+              + ": use a smaller batch (Icm.Builder.batchSize) or shorter prompts",
+          query.id(),
+          null);
+    }
+    sweep.query(parent, ids, index, labelToks);
+  }
+
+  private double[][] runSweep(
+      BatchedSweep sweep, int queries, LabelSpace labels, long[][] labelToks, String[] ids) {
+    try (NDManager call = base.newSubManager()) {
+      double[][] rows = sweep.run(call, queries, labels, labelToks, ids);
+      return rows;
+    } finally {
+      tokens += sweep.tokens();
+      forwards += sweep.forwards();
+      peakCachedTokens = Math.max(peakCachedTokens, sweep.peakCachedTokens());
+    }
   }
 
   private long[] demos(List<LabelledExample> labelled, List<Integer> indices, LabelSpace space) {
@@ -379,6 +534,8 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
     private PromptLayout template = PromptLayout.official();
     private LeaveOneOut mode = LeaveOneOut.DIVIDE_AND_CONQUER;
     private boolean ownsResources = true;
+    private boolean batched = true;
+    private int maxBatchTokens = DEFAULT_MAX_BATCH_TOKENS;
 
     private Builder() {}
 
@@ -427,11 +584,38 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
     }
 
     /**
-     * Whether closing the scorer closes the model and tokenizer (default true).
-     *
-     * @param owns whether closing the scorer closes the model and tokenizer (default true)
-     * @return this builder
+     * Whether calls run as batched forwards (default {@code true}): the reads of a leave-one-out
+     * plan (or of a call's requests) whose context has been read run together, as many as fit in
+     * {@link #maxBatchTokens}, sharing the keys and values of their common prefixes; the LM head
+     * runs only where a label is read. The label log-probabilities are those of the one-read-at-a-time
+     * path ({@code false}) up to float rounding. Batched forwards need a {@link BlockLm}; other
+     * models run one read at a time either way.
      */
+    public Builder batched(boolean batched) {
+      this.batched = batched;
+      return this;
+    }
+
+    /**
+     * The most tokens one batched forward reads (default {@value #DEFAULT_MAX_BATCH_TOKENS}),
+     * counted with padding: reads times the longest read's tokens. A longer read is split into
+     * pieces of at most this many tokens. It bounds the memory of one forward's activations
+     * (attention among the new tokens takes {@code heads x maxBatchTokens x longest read} floats);
+     * larger values give larger matrix products.
+     *
+     * @throws IllegalArgumentException when {@code tokens < 1}
+     */
+    public Builder maxBatchTokens(int tokens) {
+      if (tokens < 1) {
+        throw new IllegalArgumentException(
+            "maxBatchTokens must be >= 1, but was " + tokens + ": give the most tokens one batched"
+                + " forward may read, e.g. " + DEFAULT_MAX_BATCH_TOKENS);
+      }
+      this.maxBatchTokens = tokens;
+      return this;
+    }
+
+    /** Whether closing the scorer closes the model and tokenizer (default true). */
     public Builder ownsResources(boolean owns) {
       this.ownsResources = owns;
       return this;

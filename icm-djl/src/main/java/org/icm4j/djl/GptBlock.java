@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -150,7 +151,7 @@ public final class GptBlock extends AbstractBlock {
       throw new IllegalArgumentException(
           "GptBlock takes one input (token ids [batch, length]), but got " + inputs.size());
     }
-    NDList out = run(parameterStore, inputs.head(), 0, null, training);
+    NDList out = run(parameterStore, inputs.head(), 0, null, training, false);
     return new NDList(out.head());
   }
 
@@ -176,7 +177,263 @@ public final class GptBlock extends AbstractBlock {
    */
   public NDList forwardWithCache(
       ParameterStore parameterStore, NDArray tokens, int startPosition, @Nullable NDList past) {
-    return run(parameterStore, tokens, startPosition, past, false);
+    return run(parameterStore, tokens, startPosition, past, false, true);
+  }
+
+  /**
+   * Keys and values of a run of tokens read after a parent segment: for each layer its keys then
+   * its values, {@code [heads, length, headSize]}. The context of a segment is its chain of
+   * parents; segments that share a parent share its arrays (nothing is copied). Immutable; the
+   * arrays belong to the manager given to {@link #forwardSegments}.
+   */
+  static final class Segment {
+    final NDList kv;
+    final int start;
+    final int length;
+    final @Nullable Segment parent;
+
+    Segment(NDList kv, int start, int length, @Nullable Segment parent) {
+      this.kv = kv;
+      this.start = start;
+      this.length = length;
+      this.parent = parent;
+    }
+
+    /** The position after this segment's last token: the length of its whole context. */
+    int end() {
+      return start + length;
+    }
+  }
+
+  /**
+   * Most floats of one array of attention scores in {@link #forwardSegments}: the rows of a batch
+   * are read against a segment in chunks of at most this many scores (64 MiB).
+   */
+  static final int ATTENTION_CHUNK_FLOATS = 1 << 24;
+
+  /**
+   * Reads a batch of token sequences, each after its own chain of cached {@link Segment}s, in one
+   * forward (inference only; no autograd). Sequences are padded to the longest; a sequence's new
+   * tokens attend causally to each other and to every token of its parent chain. Attention to a
+   * segment that several sequences share is computed for their rows at once, and partial softmaxes
+   * are merged exactly (the log-sum-exp of each part, as in flash attention), so no context is
+   * copied. Only the rows in {@code readRows} go through the final LayerNorm and the tied head.
+   *
+   * <p>Keep sequences that share a parent next to each other: the rows of a shared segment are
+   * then one slice (any order is correct; a scattered order only costs more, smaller matmuls).
+   *
+   * @param ps gives the parameter arrays
+   * @param out owns the returned logits
+   * @param tokens the new tokens of each sequence, at least one each
+   * @param parents the segment each sequence follows ({@code null}: it starts at position 0)
+   * @param segmentManagers where each sequence's new segment is kept, or {@code null} to keep none
+   * @param readRows for each sequence, the indices of its new tokens whose logits are wanted
+   * @return the logits {@code [rows, vocabularySize]} of the read rows (sequence by sequence, in
+   *     the order given) and the new segments ({@code null} where no manager was given)
+   */
+  SegmentResult forwardSegments(
+      ParameterStore ps,
+      NDManager out,
+      long[][] tokens,
+      @Nullable Segment[] parents,
+      @Nullable NDManager[] segmentManagers,
+      int[][] readRows) {
+    int batch = tokens.length;
+    int heads = config.heads();
+    int headSize = config.headSize();
+    int d = config.embedding();
+    int width = 0;
+    int rowsRead = 0;
+    for (int s = 0; s < batch; s++) {
+      int start = parents[s] == null ? 0 : parents[s].end();
+      if (tokens[s].length == 0 || start + tokens[s].length > config.maxLength()) {
+        throw new IllegalArgumentException(
+            "sequence " + s + " of the batch has " + tokens[s].length + " tokens after " + start
+                + "; it needs 1 to " + (config.maxLength() - start));
+      }
+      width = Math.max(width, tokens[s].length);
+      rowsRead += readRows[s].length;
+    }
+    int rows = batch * width;
+    long[] ids = new long[rows];
+    long[] positions = new long[rows];
+    float[] ownMask = new float[batch * width * width];
+    long[] read = new long[rowsRead];
+    int r = 0;
+    for (int s = 0; s < batch; s++) {
+      int start = parents[s] == null ? 0 : parents[s].end();
+      int len = tokens[s].length;
+      for (int j = 0; j < width; j++) {
+        ids[s * width + j] = j < len ? tokens[s][j] : 0;
+        positions[s * width + j] = Math.min(start + j, config.maxLength() - 1);
+        for (int k = 0; k < width; k++) {
+          if (k > j || k >= len) {
+            ownMask[(s * width + j) * width + k] = MASKED;
+          }
+        }
+      }
+      for (int row : readRows[s]) {
+        read[r++] = (long) s * width + row;
+      }
+    }
+    // The distinct segments of the parent chains, each with the (sorted) sequences that read it.
+    java.util.Map<Segment, List<Integer>> readers = new java.util.LinkedHashMap<>();
+    for (int s = 0; s < batch; s++) {
+      for (Segment g = parents[s]; g != null; g = g.parent) {
+        readers.computeIfAbsent(g, key -> new ArrayList<>()).add(s);
+      }
+    }
+    Device device = out.getDevice();
+    try (NDManager scratch = out.newSubManager(device)) {
+      NDArray x =
+          Embedding.embedding(
+                  scratch.create(ids), value(ps, tokenEmbedding, device, false), SparseFormat.DENSE)
+              .head()
+              .add(
+                  Embedding.embedding(
+                          scratch.create(positions),
+                          value(ps, positionEmbedding, device, false),
+                          SparseFormat.DENSE)
+                      .head()); // [rows, d]
+      NDArray mask = scratch.create(ownMask, new Shape(1, batch, width, width));
+      float scale = (float) (1.0 / Math.sqrt(headSize));
+      Shape normalized = new Shape(d);
+      @Nullable NDList[] kept = new NDList[batch];
+      for (int s = 0; s < batch; s++) {
+        if (segmentManagers[s] != null) {
+          kept[s] = new NDList(cacheArrays());
+        }
+      }
+      for (int l = 0; l < layers.size(); l++) {
+        LayerParameters p = layers.get(l);
+        try (NDManager layer = scratch.newSubManager()) {
+          NDArray in = x;
+          in.tempAttach(layer);
+          NDArray h =
+              LayerNorm.layerNorm(
+                      in, normalized, value(ps, p.ln1Gamma, device, false),
+                      value(ps, p.ln1Beta, device, false), LAYER_NORM_EPSILON)
+                  .head();
+          NDArray qkv =
+              Linear.linear(h, value(ps, p.qkvWeight, device, false), value(ps, p.qkvBias, device, false))
+                  .head(); // [rows, 3d]
+          NDList parts = qkv.split(3, 1);
+          // [heads, rows, headSize]: the rows of a sequence (and of neighbouring sequences) are
+          // one slice, so a shared segment is read by one matmul over all its readers' rows.
+          NDArray q = parts.get(0).mul(scale).reshape(rows, heads, headSize).transpose(1, 0, 2);
+          NDArray k = parts.get(1).reshape(rows, heads, headSize).transpose(1, 0, 2);
+          NDArray v = parts.get(2).reshape(rows, heads, headSize).transpose(1, 0, 2);
+          // Attention to the sequence's own tokens (causal, padding masked).
+          NDArray q4 = q.reshape(heads, batch, width, headSize);
+          NDArray k4 = k.reshape(heads, batch, width, headSize);
+          NDArray v4 = v.reshape(heads, batch, width, headSize);
+          NDArray own = q4.matMul(k4.transpose(0, 1, 3, 2)).add(mask); // [heads, B, w, w]
+          NDArray runMax = own.max(new int[] {-1}, true);
+          NDArray weights = own.sub(runMax).exp();
+          NDArray runSum = weights.sum(new int[] {-1}, true).reshape(heads, rows, 1);
+          NDArray runOut = weights.matMul(v4).reshape(heads, rows, headSize);
+          runMax = runMax.reshape(heads, rows, 1);
+          // Attention to each segment of the parent chains, merged into the running softmax.
+          for (java.util.Map.Entry<Segment, List<Integer>> e : readers.entrySet()) {
+            NDArray keys = e.getKey().kv.get(2 * l);
+            NDArray values = e.getKey().kv.get(2 * l + 1);
+            int length = e.getKey().length;
+            int chunkRows = Math.max(1, ATTENTION_CHUNK_FLOATS / (heads * length));
+            for (int[] run : runs(e.getValue())) {
+              for (int from = run[0] * width; from < run[1] * width; from += chunkRows) {
+                int to = Math.min(run[1] * width, from + chunkRows);
+                NDIndex slice = new NDIndex(":, {}:{}", from, to);
+                NDArray scores = q.get(slice).matMul(keys.transpose(0, 2, 1)); // [heads, R, L]
+                NDArray oldMax = runMax.get(slice);
+                NDArray newMax = scores.max(new int[] {-1}, true).maximum(oldMax);
+                NDArray part = scores.sub(newMax).exp();
+                NDArray decay = oldMax.sub(newMax).exp();
+                runSum.set(slice, runSum.get(slice).mul(decay).add(part.sum(new int[] {-1}, true)));
+                runOut.set(slice, runOut.get(slice).mul(decay).add(part.matMul(values)));
+                runMax.set(slice, newMax);
+              }
+            }
+          }
+          NDArray merged = runOut.div(runSum).transpose(1, 0, 2).reshape(rows, d);
+          NDArray x1 =
+              in.add(
+                  Linear.linear(
+                          merged, value(ps, p.outWeight, device, false),
+                          value(ps, p.outBias, device, false))
+                      .head());
+          NDArray h2 =
+              LayerNorm.layerNorm(
+                      x1, normalized, value(ps, p.ln2Gamma, device, false),
+                      value(ps, p.ln2Beta, device, false), LAYER_NORM_EPSILON)
+                  .head();
+          NDArray hidden =
+              Activation.gelu(
+                  Linear.linear(
+                          h2, value(ps, p.mlpInWeight, device, false),
+                          value(ps, p.mlpInBias, device, false))
+                      .head());
+          x =
+              x1.add(
+                  Linear.linear(
+                          hidden, value(ps, p.mlpOutWeight, device, false),
+                          value(ps, p.mlpOutBias, device, false))
+                      .head());
+          x.attach(scratch);
+          for (int s = 0; s < batch; s++) {
+            if (kept[s] != null) {
+              NDIndex own4 = new NDIndex(":, {}, :{}, :", s, tokens[s].length);
+              NDArray ks = k4.get(own4).duplicate(); // compact [heads, length, headSize]
+              NDArray vs = v4.get(own4).duplicate();
+              ks.attach(segmentManagers[s]);
+              vs.attach(segmentManagers[s]);
+              kept[s].add(ks);
+              kept[s].add(vs);
+            }
+          }
+        } // the layer's intermediates (and its input, returned to scratch) end here
+      }
+      NDArray picked = x.get(new NDIndex("{}", scratch.create(read)));
+      NDArray normed =
+          LayerNorm.layerNorm(
+                  picked, normalized, value(ps, finalGamma, device, false),
+                  value(ps, finalBeta, device, false), LAYER_NORM_EPSILON)
+              .head();
+      NDArray logits = Linear.linear(normed, value(ps, tokenEmbedding, device, false)).head();
+      logits.attach(out);
+      Segment[] made = new Segment[batch];
+      for (int s = 0; s < batch; s++) {
+        if (kept[s] != null) {
+          int start = parents[s] == null ? 0 : parents[s].end();
+          made[s] = new Segment(kept[s], start, tokens[s].length, parents[s]);
+        }
+      }
+      return new SegmentResult(logits, made);
+    }
+  }
+
+  /**
+   * What {@link #forwardSegments} returns.
+   *
+   * @param logits {@code [rows read, vocabularySize]}
+   * @param segments the new segment of each sequence, or {@code null} where none was kept
+   */
+  record SegmentResult(NDArray logits, @Nullable Segment[] segments) {}
+
+  /** Maximal runs of consecutive integers in a sorted list, as {@code [from, to)}. */
+  private static List<int[]> runs(List<Integer> sorted) {
+    List<int[]> out = new ArrayList<>();
+    int from = sorted.get(0);
+    int prev = from;
+    for (int i = 1; i < sorted.size(); i++) {
+      int cur = sorted.get(i);
+      if (cur != prev + 1) {
+        out.add(new int[] {from, prev + 1});
+        from = cur;
+      }
+      prev = cur;
+    }
+    out.add(new int[] {from, prev + 1});
+    return out;
   }
 
   /**
@@ -257,7 +514,8 @@ public final class GptBlock extends AbstractBlock {
       NDArray tokens,
       int start,
       @Nullable NDList past,
-      boolean training) {
+      boolean training,
+      boolean freeLayers) {
     requireNonNull(ps, "parameterStore");
     requireNonNull(tokens, "tokens");
     Shape shape = tokens.getShape();
@@ -308,6 +566,14 @@ public final class GptBlock extends AbstractBlock {
 
     NDList presents = new NDList(cacheArrays());
     for (int l = 0; l < layers.size(); l++) {
+      // Without autograd (freeLayers), each layer's intermediates live in a sub-manager closed at
+      // the end of the layer: otherwise a long read keeps every layer's attention scores alive
+      // (12 layers x [heads, T, T] floats; a 5,500-token read of a GPT-2-small shape needed > 20 GB).
+      @Nullable NDManager layerScope = freeLayers ? step.newSubManager() : null;
+      NDArray layerInput = x;
+      if (layerScope != null) {
+        x.tempAttach(layerScope);
+      }
       LayerParameters p = layers.get(l);
       NDArray h =
           LayerNorm.layerNorm(
@@ -369,6 +635,13 @@ public final class GptBlock extends AbstractBlock {
                       value(ps, p.mlpOutWeight, device, training),
                       value(ps, p.mlpOutBias, device, training))
                   .head());
+      if (layerScope != null) {
+        x.attach(step);
+        k.attach(step);
+        v.attach(step);
+        layerScope.close(); // the layer's input returns to step; it is not needed any more
+        layerInput.close();
+      }
     }
     NDArray out =
         LayerNorm.layerNorm(
