@@ -92,6 +92,60 @@ public final class Icm {
   }
 
   /**
+   * How {@link #run} would split these examples into batches: whole groups, shuffled with the
+   * seed, computed from the examples' ids and groups (and the trusted labels) alone; the scorer is
+   * not called. Each {@link PlannedBatch} can be labelled on its own by {@link #runBatch}, anywhere
+   * and in any order, and the parts joined by {@link #merge} (docs/scale.md).
+   *
+   * @param examples the whole data set: non-empty, distinct ids; their order does not matter
+   * @throws IllegalArgumentException for an empty data set, duplicate ids, a group larger than the
+   *     batch size, or trusted labels that contradict the rules or name missing examples
+   */
+  public BatchPlan plan(List<Example> examples) {
+    return Engine.plan(config, requireNonNull(examples, "examples"));
+  }
+
+  /**
+   * Labels one batch of a {@link #plan}: the same labels, energy, warnings and work as that batch
+   * gets inside {@link #run} on the whole data set with this pipeline (its chains' seeds derive
+   * from the run's seed and the batch's key, not from the order batches run in). The {@link
+   * Builder#batchHook} is not called (there is no next batch here); a pipeline with a {@link
+   * Builder#checkpoint} is refused (a failed batch is run again whole, with the same result).
+   * Thread-safe as {@link #run} is: batches may run concurrently on one pipeline if the scorer
+   * allows it.
+   *
+   * @param batch a batch of {@code plan(allExamples)}
+   * @param examples exactly the examples whose ids {@code batch} lists, in any order
+   * @return the batch's result; join the parts with {@link #merge}
+   * @throws IllegalArgumentException when the examples are not the batch's
+   * @throws IllegalStateException when the pipeline has a checkpoint
+   */
+  public IcmResult runBatch(PlannedBatch batch, List<Example> examples) {
+    return runBatch(batch, examples, new CancellationToken());
+  }
+
+  /** {@link #runBatch(PlannedBatch, List)}, cancellable as {@link #run(List, CancellationToken)}. */
+  public IcmResult runBatch(PlannedBatch batch, List<Example> examples, CancellationToken cancellation) {
+    return Engine.runBatch(
+        config,
+        requireNonNull(batch, "batch"),
+        requireNonNull(examples, "examples"),
+        requireNonNull(cancellation, "cancellation"));
+  }
+
+  /**
+   * Joins the results of {@link #runBatch} into one result, as {@link #run} would have returned it
+   * for these batches: labels, batch summaries in plan order, details, warnings, suggestions,
+   * counts and totals; the elapsed time is the sum of the parts'. The parts may come in any order.
+   *
+   * @throws IllegalArgumentException when no part is given, a batch appears twice, or a part was
+   *     labelled with another configuration (its provenance differs from {@link #configuration()})
+   */
+  public IcmResult merge(List<IcmResult> parts) {
+    return Engine.merge(config, requireNonNull(parts, "parts"));
+  }
+
+  /**
    * The energy of a given labeling of these examples, computed as the search computes it (same
    * scorer, rules, alpha and measure; the examples as one batch, whatever {@link
    * Builder#batchSize}). For diagnosis after a run: if the gold labeling's U is far above the

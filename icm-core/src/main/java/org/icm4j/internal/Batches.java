@@ -96,4 +96,21 @@ final class Batches {
     return out;
   }
 
+  /**
+   * A batch's stable key: the first 16 hex digits of the SHA-256 of its example ids in id order
+   * (each followed by a zero byte). It depends on the batch's examples alone, not on its place in
+   * the plan, so a batch run on its own gets the seeds it gets inside a whole run.
+   */
+  static String key(List<String> sortedIds) {
+    com.google.common.hash.Hasher h = com.google.common.hash.Hashing.sha256().newHasher();
+    for (String id : sortedIds) {
+      h.putString(id, java.nio.charset.StandardCharsets.UTF_8).putByte((byte) 0);
+    }
+    return h.hash().toString().substring(0, 16);
+  }
+
+  /** The seed of chain {@code chain} of the batch with this key, from the run's seed. */
+  static long chainSeed(long runSeed, String key, int chain) {
+    return SplitMix64.derive(runSeed, Long.parseUnsignedLong(key, 16), chain);
+  }
 }

@@ -225,7 +225,7 @@ final class CheckpointReader {
     if (c.chain() < 0 || c.chain() >= expected.chains()) {
       throw invalidLine(lineNo, what + " names chain " + c.chain() + ", but the run has " + expected.chains() + " chains");
     }
-    if (c.seed() != SplitMix64.derive(expected.seed(), c.batch(), c.chain())) {
+    if (c.seed() != Batches.chainSeed(expected.seed(), Batches.key(expected.batches().get(c.batch())), c.chain())) {
       throw invalidLine(lineNo, what + " has seed " + c.seed() + ", not the one the run's seed derives");
     }
     labels(lineNo, what + " labeling", c.labels(), n, false);
@@ -302,7 +302,7 @@ final class CheckpointReader {
     for (int c = 0; c < s.chains().size(); c++) {
       ChainSummary cs = s.chains().get(c);
       String chain = what + " chain " + c;
-      if (cs.chain() != c || cs.seed() != SplitMix64.derive(expected.seed(), b.batch(), c)) {
+      if (cs.chain() != c || cs.seed() != Batches.chainSeed(expected.seed(), Batches.key(expected.batches().get(b.batch())), c)) {
         throw invalidLine(lineNo, chain + " has index " + cs.chain() + " and seed " + cs.seed() + ", not its own");
       }
       if (cs.cancelled()) {

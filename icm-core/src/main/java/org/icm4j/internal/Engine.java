@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import org.icm4j.BatchPlan;
 import org.icm4j.BatchSummary;
 import org.icm4j.CancellationToken;
 import org.icm4j.ChainSummary;
@@ -34,6 +35,7 @@ import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
 import org.icm4j.MultiStartSearch;
 import org.icm4j.MutualPredictability;
+import org.icm4j.PlannedBatch;
 import org.icm4j.Provenance;
 import org.icm4j.RunCounts;
 import org.icm4j.RunStatus;
@@ -126,21 +128,143 @@ public final class Engine {
         Batches.partition(
             sorted, config.batchSize(), config.seed(), TrustedLabels.groups(sorted, config.trusted()));
     RunLimits.check(batches, config.batchSize()); // a batch too large for the heap fails before any work
-    Thread caller = Thread.currentThread();
-    BooleanSupplier cancelled = () -> token.isCancelled() || caller.isInterrupted();
+    BooleanSupplier cancelled = cancellation(token);
+    List<PlannedBatch> planned = plan(batches).batches();
     if (config.checkpointFile() == null) {
-      return runBatches(config, sorted, batches, cancelled, null, started);
+      return runBatches(config, sorted, batches, planned, cancelled, null, started);
     }
     try (CheckpointStore store =
         CheckpointStore.open(config.checkpointFile(), expected(config, sorted, batches))) {
-      return runBatches(config, sorted, batches, cancelled, store, started);
+      return runBatches(config, sorted, batches, planned, cancelled, store, started);
     }
+  }
+
+  private static BooleanSupplier cancellation(CancellationToken token) {
+    Thread caller = Thread.currentThread();
+    return () -> token.isCancelled() || caller.isInterrupted();
+  }
+
+  /** {@link org.icm4j.Icm#plan}. */
+  public static BatchPlan plan(Config config, List<Example> examples) {
+    List<Example> sorted = validate(config, examples);
+    TrustedLabels.check(sorted, config.trusted(), config.labelSpace(), config.rules());
+    return plan(
+        Batches.partition(
+            sorted, config.batchSize(), config.seed(), TrustedLabels.groups(sorted, config.trusted())));
+  }
+
+  private static BatchPlan plan(List<List<Example>> batches) {
+    List<PlannedBatch> out = new ArrayList<>(batches.size());
+    for (int b = 0; b < batches.size(); b++) {
+      List<String> ids = batches.get(b).stream().map(Example::id).toList();
+      out.add(new PlannedBatch(b, batches.size(), Batches.key(ids), ids));
+    }
+    return new BatchPlan(out);
+  }
+
+  /** {@link org.icm4j.Icm#runBatch}. */
+  public static IcmResult runBatch(
+      Config config, PlannedBatch batch, List<Example> examples, CancellationToken token) {
+    long started = System.nanoTime();
+    if (config.checkpointFile() != null) {
+      throw new IllegalStateException(
+          "runBatch runs one batch and keeps no checkpoint (a failed batch is run again whole and"
+              + " gives the same labels): build this pipeline without checkpoint(...), or use run(...)"
+              + " for a checkpointed run of the whole data set");
+    }
+    List<Example> sorted = validate(config, examples);
+    List<String> ids = sorted.stream().map(Example::id).toList();
+    if (!ids.equals(batch.exampleIds())) {
+      Set<String> given = new HashSet<>(ids);
+      Set<String> planned = new HashSet<>(batch.exampleIds());
+      String missing = batch.exampleIds().stream().filter(id -> !given.contains(id)).findFirst().orElse(null);
+      String extra = ids.stream().filter(id -> !planned.contains(id)).findFirst().orElse(null);
+      throw new IllegalArgumentException(
+          "the examples given for batch " + batch.index() + " (key " + batch.key() + ") are not the"
+              + " batch's: " + (missing != null ? "'" + missing + "' is missing" : "'" + extra
+              + "' is not in it") + " (" + ids.size() + " given, " + batch.exampleIds().size()
+              + " planned); give runBatch exactly the examples whose ids the PlannedBatch lists");
+    }
+    if (!Batches.key(ids).equals(batch.key())) {
+      throw new IllegalArgumentException(
+          "batch " + batch.index() + " has key " + batch.key() + ", but its example ids give "
+              + Batches.key(ids) + ": take PlannedBatch values from Icm.plan unchanged");
+    }
+    Map<String, String> trusted = new TreeMap<>();
+    for (String id : ids) {
+      String y = config.trusted().get(id);
+      if (y != null) {
+        trusted.put(id, y);
+      }
+    }
+    TrustedLabels.check(sorted, trusted, config.labelSpace(), config.rules());
+    List<List<Example>> batches = List.of(sorted);
+    RunLimits.check(batches, config.batchSize());
+    return runBatches(config, sorted, batches, List.of(batch), cancellation(token), null, started);
+  }
+
+  /** {@link org.icm4j.Icm#merge}. */
+  public static IcmResult merge(Config config, List<IcmResult> parts) {
+    if (parts.isEmpty()) {
+      throw new IllegalArgumentException("no results to merge: give the results of runBatch");
+    }
+    Map<String, String> configuration = config.describe();
+    TreeMap<Integer, BatchSummary> byIndex = new TreeMap<>();
+    List<LabelDetail> details = new ArrayList<>();
+    Map<String, String> labels = new TreeMap<>();
+    Set<String> unlabelled = new java.util.TreeSet<>();
+    List<IcmWarning> warnings = new ArrayList<>();
+    List<org.icm4j.LabelSuggestion> suggestions = new ArrayList<>();
+    RunCounts counts = RunCounts.zero();
+    boolean cancelled = false;
+    Duration elapsed = Duration.ZERO;
+    List<IcmResult> ordered = new ArrayList<>(parts);
+    for (int i = 0; i < ordered.size(); i++) {
+      IcmResult part = java.util.Objects.requireNonNull(ordered.get(i), "parts must not contain null");
+      if (!part.provenance().configuration().equals(configuration)) {
+        String key =
+            new java.util.TreeSet<>(
+                    com.google.common.collect.Sets.union(configuration.keySet(), part.provenance().configuration().keySet()))
+                .stream()
+                .filter(k -> !java.util.Objects.equals(configuration.get(k), part.provenance().configuration().get(k)))
+                .findFirst()
+                .orElse("?");
+        throw new IllegalArgumentException(
+            "result " + i + " was labelled with another configuration than this pipeline's ("
+                + key + " is " + part.provenance().configuration().get(key) + " there, "
+                + configuration.get(key) + " here): merge only the results of this pipeline's runBatch");
+      }
+      if (!part.labels().labelSpace().equals(config.labelSpace())) {
+        throw new IllegalArgumentException("result " + i + " is in another label space");
+      }
+      for (BatchSummary s : part.batches()) {
+        if (byIndex.put(s.index(), s) != null) {
+          throw new IllegalArgumentException(
+              "batch " + s.index() + " appears in more than one result: merge each batch's result once");
+        }
+      }
+      details.addAll(part.details());
+      labels.putAll(part.labels().asMap());
+      unlabelled.addAll(part.labels().unlabelledIds());
+      counts = counts.plus(part.counts());
+      cancelled |= part.status() == RunStatus.CANCELLED;
+      elapsed = elapsed.plus(part.elapsed());
+    }
+    ordered.sort(Comparator.comparingInt(r -> r.batches().isEmpty() ? -1 : r.batches().get(0).index()));
+    for (IcmResult part : ordered) {
+      warnings.addAll(part.warnings());
+      suggestions.addAll(part.suggestions());
+    }
+    return assemble(
+        config, new Labeling(config.labelSpace(), labels, unlabelled), new ArrayList<>(byIndex.values()),
+        details, counts, cancelled, elapsed, warnings, suggestions);
   }
 
   private static IcmResult runBatches(
       Config config,
       List<Example> sorted,
       List<List<Example>> batches,
+      List<PlannedBatch> planned,
       BooleanSupplier cancelled,
       @Nullable CheckpointStore store,
       long started) {
@@ -160,15 +284,17 @@ public final class Engine {
     }
     LabelScorer scorer = config.scorer();
     boolean wasCancelled = false;
-    for (int b = resumedBatches; b < batches.size(); b++) {
-      List<Example> batch = batches.get(b);
+    for (int at = resumedBatches; at < batches.size(); at++) {
+      List<Example> batch = batches.get(at);
+      PlannedBatch plannedBatch = planned.get(at);
+      int b = plannedBatch.index();
       if (!checkBatch(scorer, config.labelSpace(), batch)) { // fail before any work if a context cannot fit
         wasCancelled = true; // interrupted while the scorer checked the batch
         break;
       }
-      config.listener().onBatchStart(b, batches.size(), batch.size());
+      config.listener().onBatchStart(b, plannedBatch.planSize(), batch.size());
       GroupIndex index = new GroupIndex(batch, config.labelSpace(), config.rules());
-      List<ChainRun> runs = runChains(config, index, scorer, b, cancelled, store);
+      List<ChainRun> runs = runChains(config, index, scorer, b, plannedBatch.key(), cancelled, store);
       ChainRun best = runs.get(0);
       for (ChainRun r : runs) {
         if (r.state().utility() > best.state().utility()) {
@@ -289,7 +415,7 @@ public final class Engine {
         store.finishBatch(new CheckpointStore.FinishedBatch(summary, batchLabels, batchCounts, batchDetails));
         config.listener().onCheckpoint(store.file());
       }
-      if (config.batchHook() != null && b < batches.size() - 1) {
+      if (config.batchHook() != null && at < batches.size() - 1) {
         Labeling soFar = labeling(config.labelSpace(), sorted, labels);
         scorer = java.util.Objects.requireNonNull(
             config.batchHook().afterBatch(summary, soFar, scorer),
@@ -495,20 +621,21 @@ public final class Engine {
       GroupIndex index,
       LabelScorer scorer,
       int batch,
+      String key,
       BooleanSupplier cancelled,
       @Nullable CheckpointStore store) {
     int k = config.chains();
     if (config.executor() == null) {
       List<ChainRun> runs = new ArrayList<>(k);
       for (int c = 0; c < k; c++) {
-        runs.add(runChain(config, index, scorer, batch, c, cancelled, store, null));
+        runs.add(runChain(config, index, scorer, batch, key, c, cancelled, store, null));
         if (runs.get(c).summary().cancelled()) {
           break;
         }
       }
       return runs;
     }
-    return new ParallelChains(config, index, scorer, batch, cancelled, store).run();
+    return new ParallelChains(config, index, scorer, batch, key, cancelled, store).run();
   }
 
   /**
@@ -526,6 +653,7 @@ public final class Engine {
     private final GroupIndex index;
     private final LabelScorer scorer;
     private final int batch;
+    private final String key;
     private final @Nullable CheckpointStore store;
     private final int k;
     /** Some chain ended cancelled or failed, or the caller was interrupted: every chain stops. */
@@ -547,12 +675,14 @@ public final class Engine {
         GroupIndex index,
         LabelScorer scorer,
         int batch,
+        String key,
         BooleanSupplier cancelled,
         @Nullable CheckpointStore store) {
       this.config = config;
       this.index = index;
       this.scorer = scorer;
       this.batch = batch;
+      this.key = key;
       this.store = store;
       this.k = config.chains();
       this.runs = new ChainRun[k];
@@ -638,7 +768,7 @@ public final class Engine {
         }
       }
       try {
-        ChainRun r = runChain(config, index, scorer, batch, chain, chainCancelled, store, abort);
+        ChainRun r = runChain(config, index, scorer, batch, key, chain, chainCancelled, store, abort);
         runs[chain] = r;
         if (r.summary().cancelled()) {
           stop.set(true);
@@ -695,11 +825,12 @@ public final class Engine {
       GroupIndex index,
       LabelScorer scorer,
       int batch,
+      String key,
       int chain,
       BooleanSupplier cancelled,
       @Nullable CheckpointStore store,
       @Nullable AtomicBoolean abort) {
-    long seed = SplitMix64.derive(config.seed(), batch, chain);
+    long seed = Batches.chainSeed(config.seed(), key, chain);
     CheckpointStore.ChainData saved = store == null ? null : store.chain(batch, chain);
     ChainCheckpoint resume =
         saved == null
@@ -853,6 +984,39 @@ public final class Engine {
       RunCounts counts,
       boolean cancelled,
       long started) {
+    Map<String, LabelDetail> byId = new java.util.HashMap<>();
+    for (LabelDetail d : details) {
+      byId.put(d.exampleId(), d);
+    }
+    Map<String, String> groupOf = new java.util.HashMap<>();
+    for (Example e : sorted) {
+      groupOf.put(e.id(), e.group());
+    }
+    List<IcmWarning> warnings = new ArrayList<>();
+    List<org.icm4j.LabelSuggestion> suggestions = new ArrayList<>();
+    for (BatchSummary s : summaries) {
+      warnings.addAll(warnings(config, s));
+      if (!s.cancelled()) {
+        warnings.addAll(Doubt.warnings(s, config.labelSpace(), labels, byId));
+        suggestions.addAll(Doubt.suggestions(s, labels, byId, groupOf));
+      }
+    }
+    return assemble(
+        config, labeling(config.labelSpace(), sorted, labels), summaries, details, counts, cancelled,
+        Duration.ofNanos(System.nanoTime() - started), warnings, suggestions);
+  }
+
+  /** The result of these batches: their totals, and the suggestions in order of score. */
+  private static IcmResult assemble(
+      Config config,
+      Labeling labeling,
+      List<BatchSummary> summaries,
+      List<LabelDetail> details,
+      RunCounts counts,
+      boolean cancelled,
+      Duration elapsed,
+      List<IcmWarning> warnings,
+      List<org.icm4j.LabelSuggestion> suggestions) {
     double utility = 0;
     double mp = 0;
     int inconsistency = 0;
@@ -873,29 +1037,13 @@ public final class Engine {
     if (config.settings().measure() == MutualPredictability.MEAN_SIGNED_LOG_ODDS && labelledTotal > 0) {
       mp /= labelledTotal;
     }
-    Map<String, LabelDetail> byId = new java.util.HashMap<>();
-    for (LabelDetail d : details) {
-      byId.put(d.exampleId(), d);
-    }
-    Map<String, String> groupOf = new java.util.HashMap<>();
-    for (Example e : sorted) {
-      groupOf.put(e.id(), e.group());
-    }
-    List<IcmWarning> warnings = new ArrayList<>();
-    List<org.icm4j.LabelSuggestion> suggestions = new ArrayList<>();
-    for (BatchSummary s : summaries) {
-      warnings.addAll(warnings(config, s));
-      if (!s.cancelled()) {
-        warnings.addAll(Doubt.warnings(s, config.labelSpace(), labels, byId));
-        suggestions.addAll(Doubt.suggestions(s, labels, byId, groupOf));
-      }
-    }
-    suggestions.sort(
+    List<org.icm4j.LabelSuggestion> sorted = new ArrayList<>(suggestions);
+    sorted.sort(
         Comparator.comparingDouble(org.icm4j.LabelSuggestion::score)
             .reversed()
             .thenComparingInt(org.icm4j.LabelSuggestion::batch));
     return new IcmResult(
-        labeling(config.labelSpace(), sorted, labels),
+        labeling,
         utility,
         mp,
         inconsistency,
@@ -904,10 +1052,10 @@ public final class Engine {
         history,
         summaries,
         provenance(config),
-        Duration.ofNanos(System.nanoTime() - started),
+        elapsed,
         details.stream().sorted(Comparator.comparing(LabelDetail::exampleId)).toList(),
         warnings,
-        suggestions);
+        suggestions.isEmpty() ? List.of() : sorted);
   }
 
   static Provenance provenance(Config config) {

@@ -44,7 +44,7 @@ class CheckpointStoreTest {
     labels[iterations % N] = 1;
     ChainCheckpoint cp = new ChainCheckpoint(iterations, accepted, labels, 0.05, history, labels, 0.05);
     return CheckpointStore.ChainData.of(
-        0, SplitMix64.derive(SEED, 0, 0), false, cp, -1, iterations * 31L, new long[] {iterations, 2L * iterations, 0});
+        0, Batches.chainSeed(SEED, Batches.key(expected().batches().get(0)), 0), false, cp, -1, iterations * 31L, new long[] {iterations, 2L * iterations, 0});
   }
 
   @Test
