@@ -22,7 +22,7 @@ import org.icm4j.IcmException;
  * HAProxy in front of llama-server replicas, standing in for an LLM router: {@code balance
  * hdr(<routing header>)} with {@code hash-type consistent}, so that every request carrying one
  * routing key goes to one replica; requests without the header are spread round-robin. A TCP health
- * check every 300 ms takes a dead replica out. Each request is logged to {@link #log()} as {@code
+ * check every 300 ms takes a dead replica out after two failed checks. Each request is logged to {@link #log()} as {@code
  * key=<header value> server=<replica name> status=<HTTP status>}. Not thread-safe.
  *
  * <p>The binary: {@code -Dicm4j.haproxy}, else {@code scripts/setup-haproxy.sh --print} (the Debian
@@ -64,7 +64,7 @@ final class HaproxyProcess implements AutoCloseable {
         .append("backend replicas\n  balance hdr(").append(header).append(")\n  hash-type consistent\n");
     for (int i = 0; i < backends.size(); i++) {
       cfg.append("  server ").append(replicaName(i)).append(' ').append(backends.get(i))
-          .append(" check inter 300ms fall 1 rise 1\n");
+          .append(" check inter 300ms fall 2 rise 1\n");
     }
     try {
       Path config = dir.resolve("haproxy.cfg");

@@ -64,11 +64,11 @@ final class LlamaServerFixture implements AutoCloseable {
   }
 
   /**
-   * Starts {@code count} replicas of the same GGUF file, each with one slot of 256 tokens, the
-   * exact flags and {@code threads} CPU threads, logging to {@code server-<i>.log}; or skips
-   * (fails under CI) without a binary. {@link #server} is replica 0.
+   * Starts {@code count} replicas of the same GGUF file, each with {@code slots} slots of 256
+   * tokens, the exact flags and {@code threads} CPU threads, logging to {@code server-<i>.log}; or
+   * skips (fails under CI) without a binary. {@link #server} is replica 0.
    */
-  static LlamaServerFixture startReplicas(int count, int threads) {
+  static LlamaServerFixture startReplicas(int count, int slots, int threads) {
     Path binary = binaryOrSkip();
     List<LlamaServerProcess> started = new ArrayList<>();
     try {
@@ -76,7 +76,7 @@ final class LlamaServerFixture implements AutoCloseable {
       Path gguf = dir.resolve("world-model.gguf");
       ExportGgufCommand.writeWorldModel(null, gguf);
       for (int i = 0; i < count; i++) {
-        started.add(LlamaServerProcess.start(binary, gguf, 1, 256, threads, dir.resolve("server-" + i + ".log"), true));
+        started.add(LlamaServerProcess.start(binary, gguf, slots, 256, threads, dir.resolve("server-" + i + ".log"), true));
       }
       return new LlamaServerFixture(dir, gguf, started);
     } catch (IOException | RuntimeException e) {

@@ -54,7 +54,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Run by {@code .ci/run} ({@code -Pllama-server}); HAProxy from {@code scripts/setup-haproxy.sh}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class RoutedReplicasIT {
+class LlamaServerReplicasIT {
 
   private static final String HEADER = HttpScorer.SESSION_ID_HEADER;
   private static final int BATCH = 8;
@@ -68,7 +68,7 @@ class RoutedReplicasIT {
 
   @BeforeAll
   static void start() throws IOException {
-    fleet = LlamaServerFixture.startReplicas(2, 1);
+    fleet = LlamaServerFixture.startReplicas(2, 1, 1);
     dir = Files.createTempDirectory("icm4j-routing-it");
     List<String> backends = new ArrayList<>();
     for (LlamaServerProcess r : fleet.replicas) {
@@ -168,7 +168,7 @@ class RoutedReplicasIT {
       routed = labelsOf(run(scorer), "routed");
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    ServerLog[] job = minus(settled(RoutedReplicasIT::replicaLogs), before);
+    ServerLog[] job = minus(settled(LlamaServerReplicasIT::replicaLogs), before);
     List<HaproxyProcess.Routed> requests = router.requests();
     requests = requests.subList(logged, requests.size());
 
@@ -227,9 +227,9 @@ class RoutedReplicasIT {
   /** The tokens both replicas' logs say they evaluated for a second rescore, after a first. */
   private static long rescoreCost(HttpScorer scorer, List<LabelledExample> labelled) {
     scorer.scoreLeaveOneOut(LabelSpace.binary(), labelled);
-    ServerLog[] before = settled(RoutedReplicasIT::replicaLogs);
+    ServerLog[] before = settled(LlamaServerReplicasIT::replicaLogs);
     scorer.scoreLeaveOneOut(LabelSpace.binary(), labelled);
-    return total(minus(settled(RoutedReplicasIT::replicaLogs), before)).evaluatedTokens();
+    return total(minus(settled(LlamaServerReplicasIT::replicaLogs), before)).evaluatedTokens();
   }
 
   @Test
@@ -242,7 +242,7 @@ class RoutedReplicasIT {
       unrouted = labelsOf(run(scorer), "unrouted");
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    ServerLog job = total(minus(settled(RoutedReplicasIT::replicaLogs), before));
+    ServerLog job = total(minus(settled(LlamaServerReplicasIT::replicaLogs), before));
     System.out.printf("unrouted job (round-robin): %.1f s, %d requests, %d tokens evaluated (%.2fx one server's %d)%n",
         seconds, job.requests(), job.evaluatedTokens(), (double) job.evaluatedTokens() / singleServerJob.evaluatedTokens(),
         singleServerJob.evaluatedTokens());
