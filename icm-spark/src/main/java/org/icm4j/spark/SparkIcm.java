@@ -109,10 +109,35 @@ public final class SparkIcm implements Serializable {
    * @return one {@link LabelRow} per example
    */
   public Dataset<LabelRow> label(Dataset<ExampleRow> examples) {
+    return label(examples, 0, Integer.MAX_VALUE);
+  }
+
+  /**
+   * The labels of the batches {@code from} (inclusive) to {@code to} (exclusive) of the plan of
+   * all {@code examples}: one wave of a job that changes the served model between waves (label a
+   * wave, fine-tune on its labels, serve the new model, label the next wave; docs/scale.md). The
+   * plan is always that of every example, so a batch is the same in a wave as in a whole run.
+   *
+   * @param examples every example of the job
+   * @param from the first batch index of the wave, {@code >= 0}
+   * @param to one past the last batch index of the wave, {@code > from} (indexes past the plan's
+   *     end are ignored)
+   * @return one {@link LabelRow} per example of the wave's batches
+   */
+  public Dataset<LabelRow> label(Dataset<ExampleRow> examples, int from, int to) {
+    if (from < 0 || to <= from) {
+      throw new IllegalArgumentException(
+          "a wave is batches from (>= 0) to (> from), but was from " + from + " to " + to);
+    }
     BatchPlan plan = plan(examples);
+    if (from >= plan.size()) {
+      throw new IllegalArgumentException(
+          "the wave starts at batch " + from + " but the plan has " + plan.size() + " batches (0 to "
+              + (plan.size() - 1) + ")");
+    }
     SparkSession spark = examples.sparkSession();
     List<Tuple3<String, Integer, String>> assignment = new ArrayList<>();
-    for (PlannedBatch b : plan.batches()) {
+    for (PlannedBatch b : plan.batches().subList(from, Math.min(to, plan.size()))) {
       for (String id : b.exampleIds()) {
         assignment.add(new Tuple3<>(id, b.index(), b.key()));
       }

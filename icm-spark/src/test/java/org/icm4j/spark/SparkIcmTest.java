@@ -51,6 +51,10 @@ class SparkIcmTest {
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.sql.shuffle.partitions", "4")
+        // tiny jobs: compiling generated code costs more than it saves
+        .config("spark.sql.codegen.wholeStage", "false")
+        .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
+        .config("spark.sql.adaptive.enabled", "false")
         .getOrCreate();
   }
 
@@ -71,10 +75,16 @@ class SparkIcmTest {
     return spark.createDataset(rows, Encoders.bean(ExampleRow.class));
   }
 
-  private byte[] sequential() throws Exception {
-    Path file = dir.resolve("sequential.jsonl");
-    Jsonl.writeLabels(file, pipeline(WORLD.scorer()).run(WORLD.examples()).labels());
-    return Files.readAllBytes(file);
+  private static byte[] sequential;
+
+  /** The labels of one sequential run, as Jsonl.writeLabels writes them (computed once). */
+  private synchronized byte[] sequential() throws Exception {
+    if (sequential == null) {
+      Path file = dir.resolve("sequential.jsonl");
+      Jsonl.writeLabels(file, pipeline(WORLD.scorer()).run(WORLD.examples()).labels());
+      sequential = Files.readAllBytes(file);
+    }
+    return sequential;
   }
 
   private byte[] onSpark(SparkIcm job, String name) throws Exception {
@@ -95,6 +105,27 @@ class SparkIcmTest {
     assertThat(new String(spark, java.nio.charset.StandardCharsets.UTF_8).lines()).hasSize(96);
     assertThat(spark).isEqualTo(sequential);
     assertThat(job.scorersMadeHere()).as("one scorer per task slot, reused across batches").isBetween(1, 2);
+  }
+
+  @Test
+  void twoWavesOfBatchesGiveTheLabelsOfTheWholeJob() throws Exception {
+    SparkIcm job = SparkIcm.builder().icm(SparkIcmTest::pipeline).scorers(() -> WORLD.scorer()).build();
+    List<LabelRow> first = job.label(examples(), 0, 3).collectAsList();
+    List<LabelRow> second = job.label(examples(), 3, 8).collectAsList();
+    assertThat(first.stream().map(LabelRow::getBatchIndex).distinct().sorted().toList()).containsExactly(0, 1, 2);
+    assertThat(second.stream().map(LabelRow::getBatchIndex).distinct().sorted().toList()).containsExactly(3, 4, 5, 6, 7);
+    java.util.Map<String, String> labels = new java.util.HashMap<>();
+    for (LabelRow r : first) {
+      labels.put(r.getId(), r.getLabel());
+    }
+    for (LabelRow r : second) {
+      assertThat(labels.put(r.getId(), r.getLabel())).as("'%s' in both waves", r.getId()).isNull();
+    }
+    Path file = dir.resolve("waves.jsonl");
+    Jsonl.writeLabels(file, org.icm4j.Labeling.of(LabelSpace.binary(), labels));
+    assertThat(Files.readAllBytes(file)).isEqualTo(sequential());
+    assertThatThrownBy(() -> job.label(examples(), 8, 9))
+        .hasMessage("the wave starts at batch 8 but the plan has 8 batches (0 to 7)");
   }
 
   @Test
