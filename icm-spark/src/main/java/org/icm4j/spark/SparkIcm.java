@@ -19,6 +19,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.icm4j.BatchPlan;
 import org.icm4j.Example;
 import org.icm4j.Icm;
@@ -149,6 +151,30 @@ public final class SparkIcm implements Serializable {
     return joined
         .groupByKey((MapFunction<Row, Integer>) r -> r.getAs("icm4j_batch_index"), Encoders.INT())
         .flatMapGroups(new LabelBatch(icm, scorers, job, plan.size()), Encoders.bean(LabelRow.class));
+  }
+
+  /**
+   * The schema of {@link ExampleRow}: {@code id}, {@code prompt}, {@code group} strings and {@code
+   * attributes} as a map of strings, the fields of {@link Jsonl#writeExamples}'s lines.
+   */
+  public static StructType exampleSchema() {
+    return new StructType()
+        .add("id", DataTypes.StringType)
+        .add("prompt", DataTypes.StringType)
+        .add("group", DataTypes.StringType)
+        .add("attributes", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType));
+  }
+
+  /**
+   * Reads examples from JSON Lines files in {@link Jsonl#writeExamples}'s format (a file or a
+   * directory of them, on any file system Spark reads), spread over the cluster: with {@link
+   * #exampleSchema()}, so {@code attributes} objects become maps and missing fields are null
+   * ({@code group}: the example's own group).
+   */
+  public static Dataset<ExampleRow> readExamples(SparkSession spark, String path) {
+    requireNonNull(spark, "spark");
+    requireNonNull(path, "path");
+    return spark.read().schema(exampleSchema()).json(path).as(Encoders.bean(ExampleRow.class));
   }
 
   /**

@@ -108,6 +108,16 @@ class SparkIcmTest {
   }
 
   @Test
+  void examplesReadFromJsonLinesByTheExecutorsGiveTheSameLabels() throws Exception {
+    Path file = dir.resolve("examples.jsonl");
+    Jsonl.writeExamples(file, WORLD.examples());
+    SparkIcm job = SparkIcm.builder().icm(SparkIcmTest::pipeline).scorers(() -> WORLD.scorer()).build();
+    Path out = dir.resolve("from-jsonl.jsonl");
+    SparkIcm.writeLabels(job.label(SparkIcm.readExamples(spark, file.toString())), LabelSpace.binary(), out);
+    assertThat(Files.readAllBytes(out)).isEqualTo(sequential());
+  }
+
+  @Test
   void twoWavesOfBatchesGiveTheLabelsOfTheWholeJob() throws Exception {
     SparkIcm job = SparkIcm.builder().icm(SparkIcmTest::pipeline).scorers(() -> WORLD.scorer()).build();
     List<LabelRow> first = job.label(examples(), 0, 3).collectAsList();
