@@ -124,7 +124,7 @@ class LlamaServerReplicasIT {
     for (int i = 0; i < 25; i++) {
       sleep(200);
       T now = read.get();
-      if (now.equals(last)) {
+      if (java.util.Objects.deepEquals(now, last)) { // arrays of counts compare by content
         return now;
       }
       last = now;
