@@ -1,5 +1,7 @@
 package org.icm4j;
 
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.RunStatus;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**

@@ -1,5 +1,11 @@
 package org.icm4j;
 
+import org.icm4j.result.Energy;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.LabelSource;
+import org.icm4j.result.RunCounts;
+import org.icm4j.result.RunStatus;
+import org.icm4j.search.Searches;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkState;
 import static java.util.Objects.requireNonNull;
@@ -12,12 +18,12 @@ import java.util.concurrent.Executor;
 import org.icm4j.internal.Engine;
 import org.icm4j.spi.BatchHook;
 import org.icm4j.spi.ConsistencyRule;
-import org.icm4j.spi.ExampleSampler;
+import org.icm4j.spi.search.ExampleSampler;
 import org.icm4j.spi.IcmListener;
 import org.icm4j.spi.LabelScorer;
-import org.icm4j.spi.SearchSettings;
-import org.icm4j.spi.SearchStrategy;
-import org.icm4j.spi.TemperatureSchedule;
+import org.icm4j.spi.search.SearchSettings;
+import org.icm4j.spi.search.SearchStrategy;
+import org.icm4j.spi.search.TemperatureSchedule;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -176,17 +182,10 @@ public final class Icm {
     private LabelSpace labelSpace = LabelSpace.binary();
     private final List<ConsistencyRule> rules = new ArrayList<>();
     private double alpha = DEFAULT_ALPHA;
-    private int iterations = DEFAULT_ITERATIONS;
     private int initialLabels = DEFAULT_INITIAL_LABELS;
-    private int fixRounds = DEFAULT_FIX_ROUNDS;
     private MutualPredictability measure = MutualPredictability.MEAN_SIGNED_LOG_ODDS;
-    private ProposalMode proposal = ProposalMode.ARGMAX;
-    private TemperatureSchedule schedule = TemperatureSchedule.officialLog(DEFAULT_T0, DEFAULT_T_MIN);
-    private ExampleSampler sampler = ExampleSampler.groupMatesFirst(DEFAULT_GROUP_MATE_BOOST);
     private SearchStrategy search = Searches.multiStart();
     private boolean labelEveryExample = true;
-    private final java.util.Set<String> annealingOptions = new java.util.LinkedHashSet<>();
-    private boolean keepBest;
     private int chains = 1;
     private int scoreMemo = DEFAULT_SCORE_MEMO;
     private @Nullable Executor executor;
@@ -238,14 +237,6 @@ public final class Icm {
       return this;
     }
 
-    /** N, annealing iterations per chain and batch; default 1000. */
-    public Builder iterations(int iterations) {
-      checkArgument(iterations >= 0, "iterations must be >= 0, but was %s", iterations);
-      this.iterations = iterations;
-      annealingOptions.add("iterations(" + iterations + ")");
-      return this;
-    }
-
     /**
      * K, examples given random balanced labels at the start; default 8. Checked against the data
      * set's size; a batch smaller than K starts with all its examples labelled.
@@ -256,57 +247,16 @@ public final class Icm {
       return this;
     }
 
-    /** M, ConsistencyFix rounds per iteration; default 10 (0 turns ConsistencyFix off). */
-    public Builder fixRounds(int m) {
-      checkArgument(m >= 0, "fixRounds (M) must be >= 0, but was %s", m);
-      this.fixRounds = m;
-      annealingOptions.add("fixRounds(" + m + ")");
-      return this;
-    }
-
     /** How P(D) is computed; default the official mean signed log-odds. */
     public Builder mutualPredictability(MutualPredictability measure) {
       this.measure = requireNonNull(measure, "measure");
       return this;
     }
 
-    /** How labels are proposed; default {@link ProposalMode#ARGMAX} (the paper's). */
-    public Builder proposal(ProposalMode proposal) {
-      this.proposal = requireNonNull(proposal, "proposal");
-      annealingOptions.add("proposal(" + proposal + ")");
-      return this;
-    }
-
-    /** Temperature schedule; default {@code officialLog(10, 0.01)}. */
-    public Builder schedule(TemperatureSchedule schedule) {
-      this.schedule = requireNonNull(schedule, "schedule");
-      annealingOptions.add("schedule(" + schedule + ")");
-      return this;
-    }
-
-    /** Example sampler; default {@code groupMatesFirst(100)}. */
-    public Builder sampler(ExampleSampler sampler) {
-      this.sampler = requireNonNull(sampler, "sampler");
-      annealingOptions.add("sampler(" + sampler + ")");
-      return this;
-    }
-
-    /**
-     * Whether each chain returns the labeling of highest U it visited (true) or its final labeling
-     * (false, default, as in the paper). At the official schedule's temperatures (which stay near 1
-     * for hundreds of accepted moves) the final labeling can be a step away from the best one.
-     */
-    public Builder keepBest(boolean keepBest) {
-      this.keepBest = keepBest;
-      annealingOptions.add("keepBest(" + keepBest + ")");
-      return this;
-    }
-
     /**
      * Search strategy; default {@link Searches#multiStart()}, which labels every example and treats
-     * rules as constraints. {@link Searches#paper()} is the paper's annealing, configured by
-     * {@link #iterations}, {@link #fixRounds}, {@link #proposal}, {@link #schedule}, {@link
-     * #sampler} and {@link #keepBest}.
+     * rules as constraints. {@link Searches#paper()} is the paper's annealing, configured by its own
+     * {@code with...} methods ({@code Searches.paper().withIterations(2000)}).
      */
     public Builder search(SearchStrategy search) {
       this.search = requireNonNull(search, "search");
@@ -479,14 +429,6 @@ public final class Icm {
     public Icm build() {
       checkState(scorer != null, "no scorer set: call scorer(LabelScorer), e.g. a DjlScorer from icm-djl");
       checkState(seed != null, "no seed set: call seed(long); runs are reproducible by seed");
-      checkState(
-          search == Searches.annealing() || annealingOptions.isEmpty(),
-          "%s configure%s the paper's annealing, but the search strategy is %s: remove %s, or call"
-              + " search(Searches.paper()) to run the paper's annealing",
-          String.join(", ", annealingOptions),
-          annealingOptions.size() == 1 ? "s" : "",
-          search,
-          annealingOptions.size() == 1 ? "it" : "them");
       for (ConsistencyRule rule : rules) {
         rule.validate(labelSpace);
       }
@@ -496,35 +438,26 @@ public final class Icm {
               + " trusted Labeling with the space given to labelSpace(...)",
           trustedSpace == null ? null : trustedSpace.names(),
           labelSpace.names());
-      SearchSettings settings =
-          new SearchSettings(
-              iterations,
-              initialLabels,
-              fixRounds,
-              alpha,
-              measure,
-              proposal,
-              schedule,
-              sampler,
-              keepBest);
+      SearchSettings settings = new SearchSettings(initialLabels, alpha, measure);
       return new Icm(
-          new Engine.Config(
-              scorer,
-              labelSpace,
-              List.copyOf(rules),
-              settings,
-              search,
-              chains,
-              scoreMemo,
-              executor,
-              batchSize,
-              batchHook,
-              listener,
-              checkpointFile,
-              checkpointEvery,
-              seed,
-              labelEveryExample,
-              Map.copyOf(trusted)));
+          Engine.Config.builder()
+              .scorer(scorer)
+              .labelSpace(labelSpace)
+              .rules(List.copyOf(rules))
+              .settings(settings)
+              .search(search)
+              .chains(chains)
+              .scoreMemo(scoreMemo)
+              .executor(executor)
+              .batchSize(batchSize)
+              .batchHook(batchHook)
+              .listener(listener)
+              .checkpointFile(checkpointFile)
+              .checkpointEvery(checkpointEvery)
+              .seed(seed)
+              .labelEveryExample(labelEveryExample)
+              .trusted(Map.copyOf(trusted))
+              .build());
     }
   }
 }

@@ -1,5 +1,6 @@
 package org.icm4j;
 
+import org.icm4j.result.Energy;
 import static java.util.Objects.requireNonNull;
 
 import com.google.common.collect.ImmutableList;

@@ -1,5 +1,9 @@
 package org.icm4j;
 
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.IcmWarning;
+import org.icm4j.result.LabelSource;
+import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.icm4j.eval.Evaluation;

@@ -1,5 +1,8 @@
 package org.icm4j;
 
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.RunStatus;
+import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
@@ -59,7 +62,7 @@ class CancellationWithinOneCallTest {
     CancellationToken token = new CancellationToken();
     CancellingScorer scorer = new CancellingScorer(cancelAt, token);
     IcmResult r =
-        Icm.builder().scorer(scorer).rule(Rules.exactlyOne()).search(Searches.paper()).iterations(50)
+        Icm.builder().scorer(scorer).rule(Rules.exactlyOne()).search(Searches.paper().withIterations(50))
             .scoreMemo(0).seed(4).build().run(WORLD.examples(), token);
 
     assertThat(scorer.calls.get()).isEqualTo(cancelAt);

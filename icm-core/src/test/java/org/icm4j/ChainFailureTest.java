@@ -1,5 +1,7 @@
 package org.icm4j;
 
+import org.icm4j.result.IterationRecord;
+import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -20,7 +22,7 @@ import org.icm4j.spi.IcmListener;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreRequest;
 import org.icm4j.spi.ScoreResult;
-import org.icm4j.spi.SearchStrategy;
+import org.icm4j.spi.search.SearchStrategy;
 import org.icm4j.testing.PlantedWorld;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -44,7 +46,7 @@ class ChainFailureTest {
 
   private static Icm.Builder builder(LabelScorer scorer, boolean paper) {
     Icm.Builder b = Icm.builder().scorer(scorer).rule(Rules.exactlyOne()).seed(3).chains(CHAINS);
-    return paper ? b.search(Searches.paper()).iterations(3000) : b;
+    return paper ? b.search(Searches.paper().withIterations(3000)) : b;
   }
 
   private static SearchStrategy search(boolean paper) {

@@ -1,5 +1,8 @@
 package org.icm4j;
 
+import org.icm4j.result.Energy;
+import org.icm4j.result.IcmResult;
+import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -51,7 +54,7 @@ class CheckBatchTest {
   @Test
   void run_failsBeforeAnyScoring_whenTheScorerRefusesTheBatch() {
     Recording scorer = new Recording(3);
-    Icm icm = Icm.builder().search(Searches.paper()).scorer(scorer).initialLabels(2).iterations(5).seed(1).build();
+    Icm icm = Icm.builder().search(Searches.paper().withIterations(5)).scorer(scorer).initialLabels(2).seed(1).build();
 
     assertThatThrownBy(() -> icm.run(examples(5)))
         .isInstanceOf(IcmException.class)
@@ -63,7 +66,7 @@ class CheckBatchTest {
   void run_checksEachBatchOnce_beforeItsChainsStart() {
     Recording scorer = new Recording(3);
     Icm icm =
-        Icm.builder().search(Searches.paper()).scorer(scorer).initialLabels(2).iterations(3).chains(2).batchSize(3).seed(1).build();
+        Icm.builder().search(Searches.paper().withIterations(3)).scorer(scorer).initialLabels(2).chains(2).batchSize(3).seed(1).build();
 
     IcmResult result = icm.run(examples(6));
 

@@ -1,5 +1,9 @@
 package org.icm4j;
 
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.IterationRecord;
+import org.icm4j.result.RunStatus;
+import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.icm4j.RunAssertions.assertSameSearch;
@@ -50,8 +54,8 @@ class CheckpointIntegrityTest {
   private static Path defaultCancelled;
 
   private static Icm.Builder paper() {
-    return Icm.builder().search(Searches.paper()).scorer(WORLD.scorer()).rule(Rules.exactlyOne())
-        .rule(Rules.answerKey("answer")).iterations(60).chains(2).batchSize(16).seed(11);
+    return Icm.builder().search(Searches.paper().withIterations(60)).scorer(WORLD.scorer()).rule(Rules.exactlyOne())
+        .rule(Rules.answerKey("answer")).chains(2).batchSize(16).seed(11);
   }
 
   private static Icm.Builder multiStart() {

@@ -1,5 +1,9 @@
 package org.icm4j;
 
+import org.icm4j.result.BatchSummary;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.RunStatus;
+import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.icm4j.RunAssertions.assertSameRun;
 
@@ -24,10 +28,9 @@ class CheckpointReadOnlyTest {
   @TempDir Path dir;
 
   private static Icm.Builder builder() {
-    return Icm.builder().search(Searches.paper()).labelEveryExample(false)
+    return Icm.builder().search(Searches.paper().withIterations(40)).labelEveryExample(false)
         .scorer(WORLD.scorer())
         .rule(Rules.exactlyOne())
-        .iterations(40)
         .chains(1)
         .batchSize(WORLD.examples().size() / 2)
         .seed(3);

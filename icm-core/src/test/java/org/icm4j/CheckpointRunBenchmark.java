@@ -1,5 +1,7 @@
 package org.icm4j;
 
+import org.icm4j.result.IcmResult;
+import org.icm4j.search.Searches;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -52,7 +54,7 @@ public final class CheckpointRunBenchmark {
     Icm.Builder b =
         Icm.builder().scorer(new FixedRows()).rule(Rules.exactlyOne()).rule(Rules.answerKey("answer"))
             .batchSize(200).seed(1);
-    return iterations > 0 ? b.search(Searches.paper()).iterations(iterations) : b;
+    return iterations > 0 ? b.search(Searches.paper().withIterations(iterations)) : b;
   }
 
   /** Wall-clock and CPU seconds of a run on this thread (the run has one chain and no executor). */

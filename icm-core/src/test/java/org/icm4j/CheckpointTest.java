@@ -1,5 +1,10 @@
 package org.icm4j;
 
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.IterationRecord;
+import org.icm4j.result.RunStatus;
+import org.icm4j.search.ProposalMode;
+import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.icm4j.RunAssertions.assertSameRun;
@@ -27,15 +32,12 @@ class CheckpointTest {
   @TempDir Path dir;
 
   private static Icm.Builder builder(int chains, int batchSize) {
-    return Icm.builder().search(Searches.paper()).labelEveryExample(false)
+    return Icm.builder().search(Searches.paper().withIterations(60).withProposal(ProposalMode.EXPLORE).withKeepBest(true)).labelEveryExample(false)
         .scorer(WORLD.scorer())
         .rule(Rules.exactlyOne())
         .rule(Rules.answerKey("answer"))
-        .iterations(60)
         .chains(chains)
         .batchSize(batchSize)
-        .proposal(ProposalMode.EXPLORE)
-        .keepBest(true)
         .seed(11);
   }
 

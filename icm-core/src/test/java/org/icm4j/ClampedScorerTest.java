@@ -1,5 +1,6 @@
 package org.icm4j;
 
+import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -7,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreResult;
-import org.icm4j.spi.SearchStrategy;
+import org.icm4j.spi.search.SearchStrategy;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -36,10 +37,10 @@ class ClampedScorerTest {
   @ParameterizedTest(name = "paper annealing: {0}")
   @ValueSource(booleans = {false, true})
   void aScorerClampedToMinusDoubleMax_failsTheRun_namingTheExampleAndTheRemedy(boolean paper) {
-    SearchStrategy search = paper ? Searches.paper() : Searches.multiStart();
+    SearchStrategy search = paper ? Searches.paper().withIterations(200) : Searches.multiStart();
     Icm.Builder b = Icm.builder().scorer(CLAMPED).search(search).rule(Rules.exactlyOne()).seed(2);
     if (paper) {
-      b.iterations(200).initialLabels(4);
+      b.initialLabels(4);
     }
 
     InvalidScoreException e = catchThrowableOfType(InvalidScoreException.class, () -> b.build().run(examples()));

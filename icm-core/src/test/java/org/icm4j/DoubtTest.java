@@ -1,5 +1,10 @@
 package org.icm4j;
 
+import org.icm4j.result.AlternativeLabeling;
+import org.icm4j.result.BatchSummary;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.IcmWarning;
+import org.icm4j.result.LabelSuggestion;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;

@@ -1,5 +1,8 @@
 package org.icm4j;
 
+import org.icm4j.finetune.FineTuningRound;
+import org.icm4j.finetune.IterativeFineTuning;
+import org.icm4j.finetune.IterativeFineTuningResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,9 +17,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import org.icm4j.io.Jsonl;
-import org.icm4j.spi.FineTuneRequest;
-import org.icm4j.spi.FineTunedModel;
-import org.icm4j.spi.FineTuner;
+import org.icm4j.spi.finetune.FineTuneRequest;
+import org.icm4j.spi.finetune.FineTunedModel;
+import org.icm4j.spi.finetune.FineTuner;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.testing.PlantedFineTuner;
 import org.icm4j.testing.PlantedWorld;

@@ -1,5 +1,8 @@
 package org.icm4j;
 
+import org.icm4j.search.AnnealingSearch;
+import org.icm4j.search.ProposalMode;
+import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,12 +12,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.icm4j.spi.ConsistencyRule;
-import org.icm4j.spi.ExampleSampler;
+import org.icm4j.spi.search.ExampleSampler;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreResult;
-import org.icm4j.spi.TemperatureSchedule;
+import org.icm4j.spi.search.TemperatureSchedule;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -87,7 +91,7 @@ class IcmBuilderTest {
 
   @Test
   void iterations_rejectsNegative() {
-    assertThatThrownBy(() -> Icm.builder().iterations(-1))
+    assertThatThrownBy(() -> Searches.paper().withIterations(-1))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("iterations")
         .hasMessageContaining("but was -1");
@@ -95,7 +99,7 @@ class IcmBuilderTest {
 
   @Test
   void iterations_acceptsZero() {
-    assertThat(complete().search(Searches.paper()).iterations(0).build().configuration()).containsEntry("iterations", "0");
+    assertThat(complete().search(Searches.paper().withIterations(0)).build().configuration()).containsEntry("iterations", "0");
   }
 
   @Test
@@ -115,7 +119,7 @@ class IcmBuilderTest {
 
   @Test
   void fixRounds_rejectsNegative() {
-    assertThatThrownBy(() -> Icm.builder().fixRounds(-1))
+    assertThatThrownBy(() -> Searches.paper().withFixRounds(-1))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("fixRounds (M)")
         .hasMessageContaining("but was -1");
@@ -123,7 +127,7 @@ class IcmBuilderTest {
 
   @Test
   void fixRounds_acceptsZeroToTurnConsistencyFixOff() {
-    assertThat(complete().search(Searches.paper()).fixRounds(0).build().configuration()).containsEntry("fixRounds", "0");
+    assertThat(complete().search(Searches.paper().withFixRounds(0)).build().configuration()).containsEntry("fixRounds", "0");
   }
 
   @Test
@@ -194,9 +198,6 @@ class IcmBuilderTest {
         nullCase("rule", b -> b.rule(null)),
         nullCase("rules", b -> b.rules(null)),
         nullCase("measure", b -> b.mutualPredictability(null)),
-        nullCase("proposal", b -> b.proposal(null)),
-        nullCase("schedule", b -> b.schedule(null)),
-        nullCase("sampler", b -> b.sampler(null)),
         nullCase("search", b -> b.search(null)),
         nullCase("executor", b -> b.executor(null)),
         nullCase("hook", b -> b.batchHook(null)),
@@ -236,73 +237,45 @@ class IcmBuilderTest {
 
   static Stream<Arguments> annealingOptions() {
     return Stream.of(
-        Arguments.of("iterations", (Consumer<Icm.Builder>) b -> b.iterations(5)),
-        Arguments.of("fixRounds", (Consumer<Icm.Builder>) b -> b.fixRounds(0)),
-        Arguments.of("proposal", (Consumer<Icm.Builder>) b -> b.proposal(ProposalMode.SAMPLE)),
+        Arguments.of("iterations", "5", (UnaryOperator<AnnealingSearch>) a -> a.withIterations(5)),
+        Arguments.of("fixRounds", "0", (UnaryOperator<AnnealingSearch>) a -> a.withFixRounds(0)),
+        Arguments.of("proposal", "SAMPLE", (UnaryOperator<AnnealingSearch>) a -> a.withProposal(ProposalMode.SAMPLE)),
         Arguments.of(
             "schedule",
-            (Consumer<Icm.Builder>) b -> b.schedule(TemperatureSchedule.exponential(5, 0.9, 0.1))),
-        Arguments.of("sampler", (Consumer<Icm.Builder>) b -> b.sampler(ExampleSampler.uniform())),
-        Arguments.of("keepBest", (Consumer<Icm.Builder>) b -> b.keepBest(true)));
+            TemperatureSchedule.exponential(5, 0.9, 0.1).toString(),
+            (UnaryOperator<AnnealingSearch>) a -> a.withSchedule(TemperatureSchedule.exponential(5, 0.9, 0.1))),
+        Arguments.of(
+            "sampler",
+            ExampleSampler.uniform().toString(),
+            (UnaryOperator<AnnealingSearch>) a -> a.withSampler(ExampleSampler.uniform())),
+        Arguments.of("keepBest", "true", (UnaryOperator<AnnealingSearch>) a -> a.withKeepBest(true)));
   }
 
+  /** Each annealing setting is the strategy's own: in its description, its equality, and the run's provenance. */
   @ParameterizedTest(name = "{0}")
   @MethodSource("annealingOptions")
-  void build_rejectsAnnealingOptionWithExhaustiveSearchNamingBoth(
-      String option, Consumer<Icm.Builder> set) {
-    Icm.Builder builder = complete().search(Searches.exhaustive());
-    set.accept(builder);
+  void annealingSettings_describeThemselvesInTheConfiguration(
+      String option, String value, UnaryOperator<AnnealingSearch> set) {
+    AnnealingSearch changed = set.apply(Searches.paper());
 
-    assertThatThrownBy(builder::build)
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining(option)
-        .hasMessageContaining("exhaustive");
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("annealingOptions")
-  void build_rejectsAnnealingOptionSetBeforeChoosingExhaustiveSearch(
-      String option, Consumer<Icm.Builder> set) {
-    Icm.Builder builder = complete();
-    set.accept(builder);
-    builder.search(Searches.exhaustive());
-
-    assertThatThrownBy(builder::build)
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining(option)
-        .hasMessageContaining("exhaustive");
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("annealingOptions")
-  void build_rejectsAnnealingOptionWithTheDefaultSearch_sayingHowToRunThePapersAnnealing(
-      String option, Consumer<Icm.Builder> set) {
-    Icm.Builder builder = complete();
-    set.accept(builder);
-
-    assertThatThrownBy(builder::build)
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining(option + "(")
-        .hasMessageContaining("multiStart")
-        .hasMessageContaining("search(Searches.paper())");
+    assertThat(changed).isNotEqualTo(Searches.paper()).isEqualTo(set.apply(Searches.paper()));
+    assertThat(changed.describe()).containsEntry(option, value).containsEntry("search", "annealing");
+    assertThat(complete().search(changed).build().configuration()).containsEntry(option, value);
+    assertThat(Searches.paper().describe().get(option)).isNotEqualTo(value);
   }
 
   @Test
-  void build_namesEveryAnnealingOptionSetWithTheDefaultSearch() {
-    Icm.Builder builder = complete().iterations(150).keepBest(true);
-
-    assertThatThrownBy(builder::build)
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessageStartingWith("iterations(150), keepBest(true) configure the paper's annealing");
+  void annealingWithers_rejectNullNamingTheParameter() {
+    assertThatThrownBy(() -> Searches.paper().withProposal(null)).hasMessage("proposal");
+    assertThatThrownBy(() -> Searches.paper().withSchedule(null)).hasMessage("schedule");
+    assertThatThrownBy(() -> Searches.paper().withSampler(null)).hasMessage("sampler");
   }
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("annealingOptions")
-  void build_acceptsAnnealingOptionWithAnnealingSearch(String option, Consumer<Icm.Builder> set) {
-    Icm.Builder builder = complete().search(Searches.annealing());
-    set.accept(builder);
-
-    assertThatCode(builder::build).doesNotThrowAnyException();
+  @Test
+  void otherStrategies_describeNoAnnealingSetting() {
+    assertThat(complete().build().configuration()).doesNotContainKeys("iterations", "fixRounds", "keepBest");
+    assertThat(complete().search(Searches.exhaustive()).build().configuration())
+        .doesNotContainKeys("iterations", "proposal", "sampler");
   }
 
   @Test
@@ -315,7 +288,7 @@ class IcmBuilderTest {
   @Test
   void build_twiceGivesEqualConfiguration() {
     Icm.Builder builder =
-        complete().search(Searches.paper()).alpha(25).rule(Rules.exactlyOne()).chains(3).batchSize(64).iterations(200);
+        complete().search(Searches.paper().withIterations(200)).alpha(25).rule(Rules.exactlyOne()).chains(3).batchSize(64);
 
     Icm first = builder.build();
     Icm second = builder.build();
@@ -401,20 +374,14 @@ class IcmBuilderTest {
   void configuration_listsWhatWasSet() {
     Map<String, String> c =
         complete()
-            .search(Searches.paper())
+            .search(Searches.paper().withIterations(300).withFixRounds(3).withProposal(ProposalMode.ARGMAX_ELSE_NEXT).withSchedule(TemperatureSchedule.exponential(8, 0.5, 0.1)).withSampler(ExampleSampler.uniform()).withKeepBest(true))
             .seed(-7)
             .alpha(22.5)
             .labelSpace(LabelSpace.of("Yes", "No"))
             .rule(Rules.answerKey("answer", "Yes"))
             .rule(Rules.exactlyOne("Yes"))
-            .iterations(300)
             .initialLabels(4)
-            .fixRounds(3)
-            .proposal(ProposalMode.ARGMAX_ELSE_NEXT)
             .mutualPredictability(MutualPredictability.SUM_LOG_PROB)
-            .schedule(TemperatureSchedule.exponential(8, 0.5, 0.1))
-            .sampler(ExampleSampler.uniform())
-            .keepBest(true)
             .chains(4)
             .batchSize(32)
             .checkpoint(Path.of("run.ckpt"), 25)

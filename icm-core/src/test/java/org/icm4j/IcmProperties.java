@@ -1,5 +1,10 @@
 package org.icm4j;
 
+import org.icm4j.result.BatchSummary;
+import org.icm4j.result.ChainSummary;
+import org.icm4j.result.Energy;
+import org.icm4j.result.IcmResult;
+import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.icm4j.RunAssertions.assertSameRun;
@@ -27,7 +32,7 @@ class IcmProperties {
   private static final List<ConsistencyRule> RULES = List.of(Rules.exactlyOne(), Rules.answerKey("answer"));
 
   private static Icm icm(PlantedWorld world, long seed, int iterations, boolean rules) {
-    Icm.Builder b = Icm.builder().search(Searches.paper()).labelEveryExample(false).scorer(world.scorer()).seed(seed).iterations(iterations);
+    Icm.Builder b = Icm.builder().search(Searches.paper().withIterations(iterations)).labelEveryExample(false).scorer(world.scorer()).seed(seed);
     if (rules) {
       b.rules(RULES);
     }
@@ -57,7 +62,7 @@ class IcmProperties {
             (groups, worldSeed, seed, smallMemo) -> {
               PlantedWorld w = PlantedWorld.generate(PlantedWorld.Spec.standard(groups, worldSeed));
               Icm.Builder b =
-                  Icm.builder().search(Searches.paper()).labelEveryExample(false).scorer(w.scorer()).seed(seed).iterations(60).rules(RULES).chains(2);
+                  Icm.builder().search(Searches.paper().withIterations(60)).labelEveryExample(false).scorer(w.scorer()).seed(seed).rules(RULES).chains(2);
               cases.incrementAndGet();
               if (RunAssertions.assertMemoChangesOnlyTheScorerCalls(b, w.examples(), smallMemo)) {
                 saved.incrementAndGet();
@@ -74,7 +79,7 @@ class IcmProperties {
         .checkAssert(
             (groups, worldSeed, seed) -> {
               PlantedWorld w = PlantedWorld.generate(PlantedWorld.Spec.standard(groups, worldSeed));
-              Icm icm = Icm.builder().search(Searches.paper()).labelEveryExample(false).scorer(w.scorer()).seed(seed).iterations(30).rules(RULES).build();
+              Icm icm = Icm.builder().search(Searches.paper().withIterations(30)).labelEveryExample(false).scorer(w.scorer()).seed(seed).rules(RULES).build();
               IcmResult r = icm.run(w.examples());
               Energy e = icm.energy(w.examples(), r.labels());
               assertThat(e.utility()).isEqualTo(r.utility());
@@ -108,7 +113,7 @@ class IcmProperties {
               List<Example> shuffled = new ArrayList<>(w.examples());
               Collections.shuffle(shuffled, new Random(shuffleSeed));
               Icm icm =
-                  Icm.builder().search(Searches.paper()).labelEveryExample(false).scorer(w.scorer()).seed(seed).iterations(40).rules(RULES)
+                  Icm.builder().search(Searches.paper().withIterations(40)).labelEveryExample(false).scorer(w.scorer()).seed(seed).rules(RULES)
                       .batchSize(9).chains(2).build();
               assertSameRun(icm.run(w.examples()), icm.run(shuffled));
             });
@@ -219,7 +224,7 @@ class IcmProperties {
             (groups, worldSeed, chains) -> {
               PlantedWorld w = PlantedWorld.generate(PlantedWorld.Spec.standard(groups, worldSeed));
               IcmResult r =
-                  Icm.builder().search(Searches.paper()).labelEveryExample(false).scorer(w.scorer()).seed(worldSeed).iterations(30).rules(RULES)
+                  Icm.builder().search(Searches.paper().withIterations(30)).labelEveryExample(false).scorer(w.scorer()).seed(worldSeed).rules(RULES)
                       .chains(chains).build().run(w.examples());
               BatchSummary b = r.batches().get(0);
               assertThat(b.chains()).hasSize(chains);

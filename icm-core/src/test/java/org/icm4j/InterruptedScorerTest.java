@@ -1,5 +1,11 @@
 package org.icm4j;
 
+import org.icm4j.result.ChainSummary;
+import org.icm4j.result.Energy;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.IterationRecord;
+import org.icm4j.result.RunStatus;
+import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.icm4j.RunAssertions.assertSameRun;
 import static org.icm4j.RunAssertions.assertSameSearch;
@@ -111,7 +117,7 @@ class InterruptedScorerTest {
 
   private static Icm.Builder builder(LabelScorer scorer, boolean paper) {
     Icm.Builder b = Icm.builder().scorer(scorer).rule(Rules.exactlyOne()).rule(Rules.answerKey("answer")).seed(9);
-    return paper ? b.search(Searches.paper()).iterations(80).scoreMemo(0) : b;
+    return paper ? b.search(Searches.paper().withIterations(80)).scoreMemo(0) : b;
   }
 
   /** Interrupts {@code target} once the scorer blocks. */

@@ -1,5 +1,11 @@
 package org.icm4j;
 
+import org.icm4j.finetune.FineTuningException;
+import org.icm4j.finetune.FineTuningRound;
+import org.icm4j.finetune.IterativeFineTuning;
+import org.icm4j.finetune.IterativeFineTuningResult;
+import org.icm4j.result.BatchSummary;
+import org.icm4j.result.RunStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

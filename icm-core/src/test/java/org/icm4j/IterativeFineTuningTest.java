@@ -1,5 +1,10 @@
 package org.icm4j;
 
+import org.icm4j.finetune.FineTuningException;
+import org.icm4j.finetune.FineTuningRound;
+import org.icm4j.finetune.IterativeFineTuning;
+import org.icm4j.finetune.IterativeFineTuningResult;
+import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,11 +17,11 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.icm4j.eval.Evaluation;
 import org.icm4j.eval.FineTuningEvaluation;
-import org.icm4j.spi.ChainOutcome;
-import org.icm4j.spi.FineTuneRequest;
-import org.icm4j.spi.FineTunedModel;
-import org.icm4j.spi.FineTuner;
-import org.icm4j.spi.FineTuningListener;
+import org.icm4j.spi.search.ChainOutcome;
+import org.icm4j.spi.finetune.FineTuneRequest;
+import org.icm4j.spi.finetune.FineTunedModel;
+import org.icm4j.spi.finetune.FineTuner;
+import org.icm4j.spi.finetune.FineTuningListener;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreRequest;
 import org.icm4j.spi.ScoreResult;
@@ -202,7 +207,7 @@ class IterativeFineTuningTest {
   void run_keepsTheCurrentModel_afterABatchWithNoLabel() {
     PlantedFineTuner tuner = new PlantedFineTuner(WORLD, 2.0);
     // a search that labels nothing in batch 0 and anneals the others
-    org.icm4j.spi.SearchStrategy nothingFirst =
+    org.icm4j.spi.search.SearchStrategy nothingFirst =
         problem -> {
           if (problem.batchIndex() == 0) {
             int[] none = new int[problem.size()];

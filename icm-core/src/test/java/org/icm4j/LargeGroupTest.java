@@ -1,5 +1,8 @@
 package org.icm4j;
 
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.IcmWarning;
+import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
@@ -39,7 +42,7 @@ class LargeGroupTest {
     PlantedWorld w = world(groupSize, 7);
     // no iterations: the completion labels every example from the K random starting labels
     IcmResult r =
-        Icm.builder().scorer(w.scorer()).rule(Rules.exactlyOne()).search(Searches.paper()).iterations(0)
+        Icm.builder().scorer(w.scorer()).rule(Rules.exactlyOne()).search(Searches.paper().withIterations(0))
             .initialLabels(1).seed(3).build().run(w.examples());
 
     assertThat(r.labels().isComplete()).isTrue();

@@ -1,5 +1,11 @@
 package org.icm4j;
 
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.IterationRecord;
+import org.icm4j.result.LabelDetail;
+import org.icm4j.result.LabelSource;
+import org.icm4j.result.RunStatus;
+import org.icm4j.search.MultiStartSearch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.icm4j.RunAssertions.assertSameRun;

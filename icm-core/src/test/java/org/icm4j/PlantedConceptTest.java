@@ -1,5 +1,7 @@
 package org.icm4j;
 
+import org.icm4j.result.IcmResult;
+import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.icm4j.eval.Evaluation;
@@ -43,11 +45,10 @@ class PlantedConceptTest {
     PlantedWorld world = PlantedWorld.generate(PlantedWorld.Spec.standard(64, worldSeed));
     IcmResult result =
         Icm.builder()
-            .search(Searches.paper())
+            .search(Searches.paper().withIterations(1000))
             .scorer(world.scorer())
             .rule(Rules.exactlyOne())
             .rule(Rules.answerKey("answer"))
-            .iterations(1000)
             .chains(4)
             .seed(worldSeed - 1000)
             .build()

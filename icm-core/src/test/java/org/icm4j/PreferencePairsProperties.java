@@ -1,5 +1,7 @@
 package org.icm4j;
 
+import org.icm4j.reward.PreferencePair;
+import org.icm4j.reward.PreferencePairs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;

@@ -1,5 +1,8 @@
 package org.icm4j;
 
+import org.icm4j.result.IcmResult;
+import org.icm4j.reward.PreferencePair;
+import org.icm4j.reward.PreferencePairs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

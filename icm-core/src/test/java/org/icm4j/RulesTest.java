@@ -12,12 +12,12 @@ import java.util.List;
 import java.util.Map;
 import org.icm4j.internal.Problem;
 import org.icm4j.spi.ConsistencyRule;
-import org.icm4j.spi.ExampleSampler;
+import org.icm4j.spi.search.ExampleSampler;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreResult;
-import org.icm4j.spi.SearchSettings;
-import org.icm4j.spi.SearchState;
-import org.icm4j.spi.TemperatureSchedule;
+import org.icm4j.spi.search.SearchSettings;
+import org.icm4j.spi.search.SearchState;
+import org.icm4j.spi.search.TemperatureSchedule;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
 
@@ -411,15 +411,7 @@ class RulesTest {
                   .toList());
 
   private static final SearchSettings SETTINGS =
-      new SearchSettings(
-          10,
-          1,
-          0,
-          50,
-          MutualPredictability.MEAN_SIGNED_LOG_ODDS,
-          ProposalMode.ARGMAX,
-          TemperatureSchedule.officialLog(10, 0.01),
-          ExampleSampler.uniform());
+      new SearchSettings(1, 50, MutualPredictability.MEAN_SIGNED_LOG_ODDS);
 
   /**
    * Three groups: q1 (four candidate answers, two of them equal), q2 (three candidates, two equal),

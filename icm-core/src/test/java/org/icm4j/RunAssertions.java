@@ -1,5 +1,6 @@
 package org.icm4j;
 
+import org.icm4j.result.IcmResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Comparisons of two runs' results, shared by the property and checkpoint tests. */

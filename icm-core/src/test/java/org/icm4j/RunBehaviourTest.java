@@ -1,5 +1,11 @@
 package org.icm4j;
 
+import org.icm4j.result.BatchSummary;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.IterationRecord;
+import org.icm4j.result.Provenance;
+import org.icm4j.result.RunStatus;
+import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -23,10 +29,9 @@ class RunBehaviourTest {
   private static final PlantedWorld WORLD = PlantedWorld.generate(PlantedWorld.Spec.standard(20, 3));
 
   private static Icm.Builder builder() {
-    return Icm.builder().search(Searches.paper()).labelEveryExample(false)
+    return Icm.builder().search(Searches.paper().withIterations(50)).labelEveryExample(false)
         .scorer(WORLD.scorer())
         .rule(Rules.exactlyOne())
-        .iterations(50)
         .seed(5);
   }
 
@@ -191,7 +196,7 @@ class RunBehaviourTest {
     CancellationToken token = new CancellationToken();
     IcmResult r =
         builder()
-            .iterations(500)
+            .search(Searches.paper().withIterations(500))
             .listener(
                 new IcmListener() {
                   @Override
@@ -213,7 +218,7 @@ class RunBehaviourTest {
   void interrupt_cancelsTheRun_andKeepsTheInterruptFlag() {
     IcmResult r =
         builder()
-            .iterations(500)
+            .search(Searches.paper().withIterations(500))
             .listener(
                 new IcmListener() {
                   @Override
@@ -279,7 +284,7 @@ class RunBehaviourTest {
     for (int i = 0; i < 12; i++) {
       examples.add(new Example("e" + i, "x".repeat(i + 1), "g" + i, Map.of()));
     }
-    IcmResult r = Icm.builder().search(Searches.paper()).labelEveryExample(false).scorer(byPromptLength).labelSpace(abc).iterations(200).seed(1)
+    IcmResult r = Icm.builder().search(Searches.paper().withIterations(200)).labelEveryExample(false).scorer(byPromptLength).labelSpace(abc).seed(1)
         .build().run(examples);
     assertThat(r.labels().isComplete()).isTrue();
     for (Example e : examples) {
@@ -311,9 +316,9 @@ class RunBehaviourTest {
   @Test
   void scoreMemo_neverAsksTheScorerTheSameQuestionTwice_inAChain() {
     RecordingScorer off = new RecordingScorer();
-    IcmResult withoutMemo = builder().iterations(200).scorer(off).scoreMemo(0).build().run(WORLD.examples());
+    IcmResult withoutMemo = builder().search(Searches.paper().withIterations(200)).scorer(off).scoreMemo(0).build().run(WORLD.examples());
     RecordingScorer on = new RecordingScorer();
-    IcmResult withMemo = builder().iterations(200).scorer(on).build().run(WORLD.examples());
+    IcmResult withMemo = builder().search(Searches.paper().withIterations(200)).scorer(on).build().run(WORLD.examples());
 
     // without the memo this run repeats questions (a rejected move leaves the chain where it was)
     assertThat(new HashSet<>(off.asked)).hasSizeLessThan(off.asked.size());

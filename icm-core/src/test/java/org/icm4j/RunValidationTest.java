@@ -1,5 +1,7 @@
 package org.icm4j;
 
+import org.icm4j.result.IcmResult;
+import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -34,7 +36,7 @@ class RunValidationTest {
 
   /** An annealing run in which every example of {@link #ABC} is labelled from the start. */
   private static Icm icm(LabelScorer scorer) {
-    return Icm.builder().search(Searches.paper()).labelEveryExample(false).scorer(scorer).seed(1).initialLabels(3).iterations(2).build();
+    return Icm.builder().search(Searches.paper().withIterations(2)).labelEveryExample(false).scorer(scorer).seed(1).initialLabels(3).build();
   }
 
   // ---- the data set ----

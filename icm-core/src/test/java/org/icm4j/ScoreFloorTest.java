@@ -1,5 +1,6 @@
 package org.icm4j;
 
+import org.icm4j.result.Energy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;

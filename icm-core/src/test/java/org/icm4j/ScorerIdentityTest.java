@@ -1,5 +1,6 @@
 package org.icm4j;
 
+import org.icm4j.result.IcmResult;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,10 @@
 package org.icm4j;
 
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.IterationRecord;
+import org.icm4j.result.LabelSource;
+import org.icm4j.search.RuleHandling;
+import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.icm4j.RunAssertions.assertSameRun;
 import static org.icm4j.RunAssertions.assertSameSearch;
@@ -36,7 +41,7 @@ class TrustedLabelsProperties {
       b.rule(Rules.exactlyOne()).rule(Rules.answerKey("answer"));
     }
     switch (strategy) {
-      case 1 -> b.search(Searches.paper()).iterations(40).chains(2);
+      case 1 -> b.search(Searches.paper().withIterations(40)).chains(2);
       case 2 -> b.search(Searches.exhaustive(RuleHandling.CONSTRAINTS));
       default -> {}
     }

@@ -9,14 +9,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import org.icm4j.Example;
-import org.icm4j.FineTuningRound;
+import org.icm4j.finetune.FineTuningRound;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
-import org.icm4j.spi.FineTuningListener;
+import org.icm4j.spi.finetune.FineTuningListener;
 import org.icm4j.spi.LabelScorer;
 
 /**
- * Measures each round of {@link org.icm4j.IterativeFineTuning} against gold labels the loop never
+ * Measures each round of {@link org.icm4j.finetune.IterativeFineTuning} against gold labels the loop never
  * sees: the agreement of the round's labels and of all labels so far with gold, and the zero-shot
  * accuracy of the model that labels the next batch on held-out examples (no context: what
  * fine-tuning is for).

@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Map;
 import org.icm4j.Example;
 import org.icm4j.Labeling;
-import org.icm4j.PreferencePair;
-import org.icm4j.PreferencePairs;
-import org.icm4j.spi.RewardModel;
+import org.icm4j.reward.PreferencePair;
+import org.icm4j.reward.PreferencePairs;
+import org.icm4j.spi.reward.RewardModel;
 
 /**
  * Measures reward models the way RewardBench does: pairwise accuracy, the share of preference

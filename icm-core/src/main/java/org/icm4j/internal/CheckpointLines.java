@@ -15,10 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.icm4j.BatchSummary;
-import org.icm4j.IterationRecord;
-import org.icm4j.LabelDetail;
-import org.icm4j.RunCounts;
+import org.icm4j.result.BatchSummary;
+import org.icm4j.result.IterationRecord;
+import org.icm4j.result.LabelDetail;
+import org.icm4j.result.RunCounts;
 
 /**
  * The lines of a checkpoint file (format {@value CheckpointStore#FORMAT}): each is the SHA-256 of

@@ -16,17 +16,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
-import org.icm4j.BatchSummary;
+import org.icm4j.result.BatchSummary;
 import org.icm4j.CheckpointException;
-import org.icm4j.IterationRecord;
-import org.icm4j.LabelDetail;
+import org.icm4j.result.IterationRecord;
+import org.icm4j.result.LabelDetail;
 import org.icm4j.LabelSpace;
-import org.icm4j.RunCounts;
+import org.icm4j.result.RunCounts;
 import org.icm4j.internal.CheckpointLines.BatchLine;
 import org.icm4j.internal.CheckpointLines.ChainLine;
 import org.icm4j.internal.CheckpointLines.HeaderLine;
 import org.icm4j.internal.CheckpointLines.SavedLine;
-import org.icm4j.spi.ChainCheckpoint;
+import org.icm4j.spi.search.ChainCheckpoint;
 import org.jspecify.annotations.Nullable;
 
 /**

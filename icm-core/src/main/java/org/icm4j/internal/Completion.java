@@ -2,7 +2,7 @@ package org.icm4j.internal;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.icm4j.spi.SearchState;
+import org.icm4j.spi.search.SearchState;
 
 /**
  * Labels what a search left unlabelled: the model predicts every unlabelled example with the

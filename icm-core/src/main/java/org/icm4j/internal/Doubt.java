@@ -10,14 +10,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.icm4j.AlternativeLabeling;
-import org.icm4j.BatchSummary;
-import org.icm4j.IcmWarning;
-import org.icm4j.LabelDetail;
-import org.icm4j.LabelSource;
+import org.icm4j.result.AlternativeLabeling;
+import org.icm4j.result.BatchSummary;
+import org.icm4j.result.IcmWarning;
+import org.icm4j.result.LabelDetail;
+import org.icm4j.result.LabelSource;
 import org.icm4j.LabelSpace;
-import org.icm4j.LabelSuggestion;
-import org.icm4j.spi.SearchState;
+import org.icm4j.result.LabelSuggestion;
+import org.icm4j.spi.search.SearchState;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -2,11 +2,11 @@ package org.icm4j.internal;
 
 import java.util.List;
 import org.icm4j.IcmException;
-import org.icm4j.RuleHandling;
-import org.icm4j.spi.ChainOutcome;
-import org.icm4j.spi.SearchProblem;
-import org.icm4j.spi.SearchState;
-import org.icm4j.spi.SearchStrategy;
+import org.icm4j.search.RuleHandling;
+import org.icm4j.spi.search.ChainOutcome;
+import org.icm4j.spi.search.SearchProblem;
+import org.icm4j.spi.search.SearchState;
+import org.icm4j.spi.search.SearchStrategy;
 
 /**
  * Evaluates every complete labeling and returns one of maximal U (the first in lexicographic order
@@ -120,6 +120,11 @@ public final class ExhaustiveSearch implements SearchStrategy {
       total += p.groupViolations(g, a);
     }
     return total;
+  }
+
+  @Override
+  public boolean historyCountsIterations() {
+    return true;
   }
 
   @Override

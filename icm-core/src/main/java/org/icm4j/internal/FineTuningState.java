@@ -20,13 +20,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import org.icm4j.BatchSummary;
+import org.icm4j.result.BatchSummary;
 import org.icm4j.CheckpointException;
 import org.icm4j.Example;
-import org.icm4j.RunCounts;
+import org.icm4j.result.RunCounts;
 
 /**
- * The state file of a resumable {@link org.icm4j.IterativeFineTuning}: its settings, a digest of
+ * The state file of a resumable {@link org.icm4j.finetune.IterativeFineTuning}: its settings, a digest of
  * every example, and one record per finished round (what the round did; not its labels, which
  * ICM's own checkpoint keeps, nor its model, which is fine-tuned again from the base on resume:
  * a fine-tuner's result is a function of its request). Not an API: {@code IterativeFineTuning}

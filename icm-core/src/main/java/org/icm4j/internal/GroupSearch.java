@@ -5,17 +5,17 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.random.RandomGenerator;
-import org.icm4j.IterationRecord;
+import org.icm4j.result.IterationRecord;
 import org.icm4j.MutualPredictability;
-import org.icm4j.RuleHandling;
-import org.icm4j.spi.ChainCheckpoint;
-import org.icm4j.spi.ChainOutcome;
-import org.icm4j.spi.SearchProblem;
-import org.icm4j.spi.SearchState;
+import org.icm4j.search.RuleHandling;
+import org.icm4j.spi.search.ChainCheckpoint;
+import org.icm4j.spi.search.ChainOutcome;
+import org.icm4j.spi.search.SearchProblem;
+import org.icm4j.spi.search.SearchState;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The multi-start search over complete labelings ({@link org.icm4j.Searches#multiStart()}).
+ * The multi-start search over complete labelings ({@link org.icm4j.search.Searches#multiStart()}).
  *
  * <p>A <i>unit</i> is what moves together: a whole group when the batch has rules (each option a
  * complete assignment of the group; under {@link RuleHandling#CONSTRAINTS} only the assignments
@@ -30,7 +30,7 @@ import org.jspecify.annotations.Nullable;
  * swapped) is tried too. Each start takes its randomness from its own generator, derived from the
  * chain's seed, so that a resumed chain rebuilds it.
  *
- * <p>Not thread-safe: one per chain (created by {@link org.icm4j.MultiStartSearch#search}).
+ * <p>Not thread-safe: one per chain (created by {@link org.icm4j.search.MultiStartSearch#search}).
  */
 public final class GroupSearch {
   /**

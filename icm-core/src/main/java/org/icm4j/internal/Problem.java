@@ -10,13 +10,13 @@ import org.icm4j.Example;
 import org.icm4j.Icm;
 import org.icm4j.LabelSpace;
 import org.icm4j.LabelledExample;
-import org.icm4j.spi.ChainCheckpoint;
+import org.icm4j.spi.search.ChainCheckpoint;
 import org.icm4j.spi.IcmListener;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreRequest;
-import org.icm4j.spi.SearchProblem;
-import org.icm4j.spi.SearchSettings;
-import org.icm4j.spi.SearchState;
+import org.icm4j.spi.search.SearchProblem;
+import org.icm4j.spi.search.SearchSettings;
+import org.icm4j.spi.search.SearchState;
 import org.jspecify.annotations.Nullable;
 
 /** The engine's {@link SearchProblem}: one chain on one batch. Not thread-safe. */
@@ -48,19 +48,76 @@ public final class Problem implements SearchProblem {
     void offer(Problem problem, int iteration, Supplier<ChainCheckpoint> checkpoint);
   }
 
-  Problem(
-      GroupIndex index,
-      SearchSettings settings,
-      LabelScorer scorer,
-      long seed,
-      IcmListener listener,
-      BooleanSupplier cancelled,
-      @Nullable ChainCheckpoint resumeFrom,
-      CheckpointSink sink,
-      int batchIndex,
-      int chainIndex,
-      int memoCapacity,
-      int[] trusted) {
+  /**
+   * One chain's place, hooks and resumed state: what a problem needs besides the batch, the
+   * settings, the scorer and the trusted labels. Named setters, defaults for direct use: no
+   * listener, never cancelled, nothing resumed, checkpoints dropped, the default score memo.
+   */
+  static final class Chain {
+    private final int batch;
+    private final int chain;
+    private final long seed;
+    private IcmListener listener = new IcmListener() {};
+    private BooleanSupplier cancelled = () -> false;
+    private java.util.concurrent.atomic.@Nullable AtomicBoolean abort;
+    private @Nullable ChainCheckpoint resumeFrom;
+    private long @Nullable [] resumed;
+    private CheckpointSink sink = (p, it, c) -> {};
+    private int memoCapacity = Icm.DEFAULT_SCORE_MEMO;
+
+    private Chain(int batch, int chain, long seed) {
+      this.batch = batch;
+      this.chain = chain;
+      this.seed = seed;
+    }
+
+    /** The run's listener. */
+    Chain listener(IcmListener listener) {
+      this.listener = listener;
+      return this;
+    }
+
+    /** When the chain stops: before each scorer call and when the strategy asks. */
+    Chain cancelled(BooleanSupplier cancelled) {
+      this.cancelled = cancelled;
+      return this;
+    }
+
+    /** Raised when another chain of the batch failed: no scorer call starts (parallel chains). */
+    Chain abortWhen(java.util.concurrent.atomic.@Nullable AtomicBoolean abort) {
+      this.abort = abort;
+      return this;
+    }
+
+    /** Where offered checkpoints go. */
+    Chain sink(CheckpointSink sink) {
+      this.sink = sink;
+      return this;
+    }
+
+    /** Score memo entries. */
+    Chain memo(int capacity) {
+      this.memoCapacity = capacity;
+      return this;
+    }
+
+    /**
+     * A chain resumed from a checkpoint: the state its strategy resumes from ({@code null} when the
+     * chain had finished), its generator state and its scorer counters.
+     */
+    Chain resumed(@Nullable ChainCheckpoint from, long rng, long calls, long queries, long tokens) {
+      this.resumeFrom = from;
+      this.resumed = new long[] {rng, calls, queries, tokens};
+      return this;
+    }
+  }
+
+  /** A chain of batch {@code batch} with this seed; see {@link Chain}. */
+  static Chain chain(int batch, int chain, long seed) {
+    return new Chain(batch, chain, seed);
+  }
+
+  Problem(GroupIndex index, SearchSettings settings, LabelScorer scorer, int[] trusted, Chain chain) {
     if (trusted.length != index.size()) {
       throw new IllegalArgumentException(
           "expected " + index.size() + " trusted labels (-1 for none), but got " + trusted.length);
@@ -70,16 +127,25 @@ public final class Problem implements SearchProblem {
     this.index = index;
     this.settings = settings;
     this.scoring = new Scoring(scorer, index.space);
-    this.scoring.cancelWhen(cancelled);
-    this.random = new SplitMix64(seed);
-    this.seed = seed;
-    this.listener = listener;
-    this.cancelled = cancelled;
-    this.resumeFrom = resumeFrom;
-    this.sink = sink;
-    this.batchIndex = batchIndex;
-    this.chainIndex = chainIndex;
-    this.memo = new ScoreMemo(memoCapacity, index.space.size());
+    this.scoring.cancelWhen(chain.cancelled);
+    if (chain.abort != null) {
+      this.scoring.stopWhen(chain.abort);
+    }
+    this.random = new SplitMix64(chain.seed);
+    this.seed = chain.seed;
+    this.listener = chain.listener;
+    this.cancelled = chain.cancelled;
+    this.resumeFrom = chain.resumeFrom;
+    this.sink = chain.sink;
+    this.batchIndex = chain.batch;
+    this.chainIndex = chain.chain;
+    this.memo = new ScoreMemo(chain.memoCapacity, index.space.size());
+    if (chain.resumed != null) {
+      random.setState(chain.resumed[0]);
+      scoring.calls = chain.resumed[1];
+      scoring.queries = chain.resumed[2];
+      scoring.tokens = chain.resumed[3];
+    }
   }
 
   /**
@@ -108,18 +174,8 @@ public final class Problem implements SearchProblem {
     List<Example> sorted = new ArrayList<>(examples);
     sorted.sort(java.util.Comparator.comparing(Example::id));
     return new Problem(
-        new GroupIndex(sorted, space, rules),
-        settings,
-        scorer,
-        seed,
-        new IcmListener() {},
-        () -> false,
-        null,
-        (p, it, c) -> {},
-        0,
-        0,
-        memoCapacity,
-        none(sorted.size()));
+        new GroupIndex(sorted, space, rules), settings, scorer, none(sorted.size()),
+        chain(0, 0, seed).memo(memoCapacity));
   }
 
   private static int[] none(int n) {
@@ -191,12 +247,6 @@ public final class Problem implements SearchProblem {
   /** Scorer work so far: calls, queries, tokens. */
   public long[] counters() {
     return new long[] {scoring.calls, scoring.queries, scoring.tokens};
-  }
-
-  void setCounters(long calls, long queries, long tokens) {
-    scoring.calls = calls;
-    scoring.queries = queries;
-    scoring.tokens = tokens;
   }
 
   @Override
@@ -306,17 +356,47 @@ public final class Problem implements SearchProblem {
   /** P of a labeling, and its leave-one-out rows when the scorer was asked (not on a memo hit). */
   private record Scored(double mutualPredictability, double @Nullable [] @Nullable [] rows) {}
 
-  private Scored score(int[] labels) {
-    List<LabelledExample> labelled = new ArrayList<>();
-    int[] ys = new int[labels.length];
+  /**
+   * The labelled examples of a labeling in id order (the context every scoring path builds), with
+   * {@code at[k]} the batch index of the k-th and {@code position[i]} the place of example i in
+   * the list ({@code -1} when unlabelled).
+   */
+  private record Labelled(List<LabelledExample> examples, int[] at, int[] position) {
+    int size() {
+      return examples.size();
+    }
+
+    /** The labelled examples without example {@code i}: its leave-one-out context. */
+    List<LabelledExample> without(int i) {
+      if (position[i] < 0) {
+        return examples;
+      }
+      List<LabelledExample> context = new ArrayList<>(examples.size() - 1);
+      context.addAll(examples.subList(0, position[i]));
+      context.addAll(examples.subList(position[i] + 1, examples.size()));
+      return context;
+    }
+  }
+
+  private Labelled labelled(int[] labels) {
+    List<LabelledExample> examples = new ArrayList<>();
     int[] at = new int[labels.length];
+    int[] position = new int[labels.length];
+    Arrays.fill(position, -1);
     for (int i = 0; i < labels.length; i++) {
       if (labels[i] >= 0) {
-        ys[labelled.size()] = labels[i];
-        at[labelled.size()] = i;
-        labelled.add(new LabelledExample(index.examples.get(i), index.space.name(labels[i])));
+        position[i] = examples.size();
+        at[examples.size()] = i;
+        examples.add(new LabelledExample(index.examples.get(i), index.space.name(labels[i])));
       }
     }
+    return new Labelled(examples, at, position);
+  }
+
+  private Scored score(int[] labels) {
+    Labelled l = labelled(labels);
+    List<LabelledExample> labelled = l.examples();
+    int[] at = l.at();
     if (labelled.isEmpty()) {
       return new Scored(0, new double[labels.length][]);
     }
@@ -325,7 +405,11 @@ public final class Problem implements SearchProblem {
       return new Scored(known, memo.leaveOneOutRows(labels));
     }
     double[][] rows = scoring.leaveOneOut(labelled);
-    double mp = Scoring.mutualPredictability(settings.measure(), rows, Arrays.copyOf(ys, rows.length));
+    int[] ys = new int[rows.length];
+    for (int r = 0; r < rows.length; r++) {
+      ys[r] = labels[at[r]];
+    }
+    double mp = Scoring.mutualPredictability(settings.measure(), rows, ys);
     checkEnergy(mp, labelled);
     double[][] byIndex = new double[labels.length][];
     for (int r = 0; r < rows.length; r++) {
@@ -375,14 +459,9 @@ public final class Problem implements SearchProblem {
       rows = memo.leaveOneOutRows(s.labels);
     }
     if (rows == null) {
-      List<LabelledExample> labelled = new ArrayList<>();
-      int[] at = new int[s.labels.length];
-      for (int i = 0; i < s.labels.length; i++) {
-        if (s.labels[i] >= 0) {
-          at[labelled.size()] = i;
-          labelled.add(new LabelledExample(index.examples.get(i), index.space.name(s.labels[i])));
-        }
-      }
+      Labelled l = labelled(s.labels);
+      List<LabelledExample> labelled = l.examples();
+      int[] at = l.at();
       rows = new double[s.labels.length][];
       if (!labelled.isEmpty()) {
         double[][] scored = scoring.leaveOneOut(labelled);
@@ -407,15 +486,7 @@ public final class Problem implements SearchProblem {
     double[][] out = new double[indices.length][];
     List<ScoreRequest> requests = new ArrayList<>();
     List<Integer> asked = new ArrayList<>();
-    List<LabelledExample> all = new ArrayList<>(labels.length);
-    int[] position = new int[labels.length];
-    Arrays.fill(position, -1);
-    for (int j = 0; j < labels.length; j++) {
-      if (labels[j] >= 0) {
-        position[j] = all.size();
-        all.add(new LabelledExample(index.examples.get(j), index.space.name(labels[j])));
-      }
-    }
+    Labelled all = labelled(labels);
     for (int k = 0; k < indices.length; k++) {
       int i = indices[k];
       if (i < 0 || i >= labels.length) {
@@ -427,13 +498,7 @@ public final class Problem implements SearchProblem {
         out[k] = known;
         continue;
       }
-      List<LabelledExample> context = all;
-      if (position[i] >= 0) {
-        context = new ArrayList<>(all.size() - 1);
-        context.addAll(all.subList(0, position[i]));
-        context.addAll(all.subList(position[i] + 1, all.size()));
-      }
-      requests.add(new ScoreRequest(index.examples.get(i), context));
+      requests.add(new ScoreRequest(index.examples.get(i), all.without(i)));
       asked.add(k);
     }
     if (!requests.isEmpty()) {
@@ -482,13 +547,8 @@ public final class Problem implements SearchProblem {
     if (known != null) {
       return known;
     }
-    List<LabelledExample> context = new ArrayList<>(s.labelledCount);
-    for (int j = 0; j < s.labels.length; j++) {
-      if (j != i && s.labels[j] >= 0) {
-        context.add(new LabelledExample(index.examples.get(j), index.space.name(s.labels[j])));
-      }
-    }
-    double[] row = scoring.score(List.of(new ScoreRequest(index.examples.get(i), context)))[0];
+    double[] row =
+        scoring.score(List.of(new ScoreRequest(index.examples.get(i), labelled(s.labels).without(i))))[0];
     if (memo.enabled()) {
       memo.putRow(s.labels, i, row);
     }
@@ -586,9 +646,9 @@ public final class Problem implements SearchProblem {
   }
 
   @Override
-  public org.icm4j.spi.SamplerView view(SearchState state) {
+  public org.icm4j.spi.search.SamplerView view(SearchState state) {
     State s = (State) state;
-    return new org.icm4j.spi.SamplerView() {
+    return new org.icm4j.spi.search.SamplerView() {
       @Override
       public int size() {
         return s.labels.length;

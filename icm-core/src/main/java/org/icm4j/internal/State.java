@@ -1,6 +1,6 @@
 package org.icm4j.internal;
 
-import org.icm4j.spi.SearchState;
+import org.icm4j.spi.search.SearchState;
 import org.jspecify.annotations.Nullable;
 
 /** A labeling with its per-group violation counts and energy. Immutable (never mutated once built). */

@@ -11,7 +11,7 @@ import java.util.List;
 import org.icm4j.Example;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
-import org.icm4j.PreferencePair;
+import org.icm4j.reward.PreferencePair;
 import org.icm4j.eval.GoldLabels;
 
 /**
@@ -33,7 +33,7 @@ import org.icm4j.eval.GoldLabels;
  *   <li>DPO pairs ({@link #writeDpoPairs}): {@code {"prompt": question, "chosen": response,
  *       "rejected": response}}, from the examples' attributes.
  *   <li>preference pairs of a labelling ({@link #writePreferencePairs(Path, List)}, from {@link
- *       org.icm4j.PreferencePairs}): {@code {"group": …, "chosen_id": …, "chosen": prompt,
+ *       org.icm4j.reward.PreferencePairs}): {@code {"group": …, "chosen_id": …, "chosen": prompt,
  *       "rejected_id": …, "rejected": prompt, "source": …}}, with {@code "chosen_probability"}
  *       and {@code "rejected_probability"} when known.
  * </ul>
@@ -309,7 +309,7 @@ public final class Jsonl {
   }
 
   /**
-   * Writes preference pairs made by {@link org.icm4j.PreferencePairs} (for an external reward
+   * Writes preference pairs made by {@link org.icm4j.reward.PreferencePairs} (for an external reward
    * model or DPO trainer), one {@code {"group": …, "chosen_id": …, "chosen": …, "rejected_id": …,
    * "rejected": …, "source": …}} per pair, in the order given, atomically. {@code chosen} and
    * {@code rejected} are the responses' prompts (the claims a reward model reads); {@code

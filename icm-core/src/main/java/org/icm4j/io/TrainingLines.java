@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Set;
 import org.icm4j.Example;
 import org.icm4j.Labeling;
-import org.icm4j.PreferencePair;
+import org.icm4j.reward.PreferencePair;
 
 /**
  * Training records derived from a labelling: SFT records and preference pairs, as lines (written

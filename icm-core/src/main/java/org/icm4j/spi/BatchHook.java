@@ -1,6 +1,6 @@
 package org.icm4j.spi;
 
-import org.icm4j.BatchSummary;
+import org.icm4j.result.BatchSummary;
 import org.icm4j.Labeling;
 
 /**

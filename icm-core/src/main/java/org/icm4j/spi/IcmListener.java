@@ -1,7 +1,7 @@
 package org.icm4j.spi;
 
-import org.icm4j.BatchSummary;
-import org.icm4j.IterationRecord;
+import org.icm4j.result.BatchSummary;
+import org.icm4j.result.IterationRecord;
 
 /**
  * Receives events of a run, for progress bars, logging and monitoring. Every method has a no-op

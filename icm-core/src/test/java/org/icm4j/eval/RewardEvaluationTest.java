@@ -8,8 +8,8 @@ import java.util.Map;
 import org.icm4j.Example;
 import org.icm4j.InvalidScoreException;
 import org.icm4j.LabelSpace;
-import org.icm4j.PreferencePair;
-import org.icm4j.spi.RewardModel;
+import org.icm4j.reward.PreferencePair;
+import org.icm4j.spi.reward.RewardModel;
 import org.junit.jupiter.api.Test;
 
 class RewardEvaluationTest {

@@ -16,9 +16,9 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
-import org.icm4j.IterationRecord;
+import org.icm4j.result.IterationRecord;
 import org.icm4j.LabelSpace;
-import org.icm4j.spi.ChainCheckpoint;
+import org.icm4j.spi.search.ChainCheckpoint;
 
 /**
  * The cost of a checkpoint write per iteration (docs/benchmarks.md, "Checkpoint cost"): one chain

@@ -12,13 +12,13 @@ import org.icm4j.Example;
 import org.icm4j.Icm;
 import org.icm4j.LabelSpace;
 import org.icm4j.MutualPredictability;
-import org.icm4j.ProposalMode;
+import org.icm4j.search.ProposalMode;
 import org.icm4j.Rules;
 import org.icm4j.spi.ConsistencyRule;
-import org.icm4j.spi.ExampleSampler;
-import org.icm4j.spi.SearchSettings;
-import org.icm4j.spi.SearchState;
-import org.icm4j.spi.TemperatureSchedule;
+import org.icm4j.spi.search.ExampleSampler;
+import org.icm4j.spi.search.SearchSettings;
+import org.icm4j.spi.search.SearchState;
+import org.icm4j.spi.search.TemperatureSchedule;
 import org.icm4j.testing.PlantedWorld;
 import org.icm4j.testing.ReferenceEnergy;
 import org.junit.jupiter.api.Test;
@@ -28,10 +28,7 @@ class EnergyProperties {
   private static final List<ConsistencyRule> RULES =
       List.of(Rules.exactlyOne(), Rules.answerKey("answer"));
   private static final SearchSettings SETTINGS =
-      new SearchSettings(
-          100, 8, 10, Icm.DEFAULT_ALPHA, MutualPredictability.MEAN_SIGNED_LOG_ODDS,
-          ProposalMode.ARGMAX, TemperatureSchedule.officialLog(10, 0.01),
-          ExampleSampler.groupMatesFirst(100));
+      new SearchSettings(8, Icm.DEFAULT_ALPHA, MutualPredictability.MEAN_SIGNED_LOG_ODDS);
 
   private static int[] randomLabels(SplittableRandom rng, int n) {
     int[] labels = new int[n];
@@ -93,7 +90,7 @@ class EnergyProperties {
               PlantedWorld w = PlantedWorld.generate(PlantedWorld.Spec.standard(groups, worldSeed));
               Problem p = Problem.standalone(w.examples(), LabelSpace.binary(), RULES, SETTINGS, w.scorer(), seed);
               SearchState before = p.evaluate(randomLabels(new SplittableRandom(seed), w.examples().size()));
-              SearchState after = AnnealingSearch.consistencyFix(p, before, 1).state();
+              SearchState after = Annealing.consistencyFix(p, before, 1, Icm.DEFAULT_FIX_ROUNDS).state();
               assertThat(after.utility()).isGreaterThanOrEqualTo(before.utility());
               if (after != before) {
                 assertThat(after.utility()).isGreaterThan(before.utility());

@@ -11,8 +11,8 @@ import java.util.Map;
 import org.icm4j.Example;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
-import org.icm4j.PreferencePair;
-import org.icm4j.PreferencePairs;
+import org.icm4j.reward.PreferencePair;
+import org.icm4j.reward.PreferencePairs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

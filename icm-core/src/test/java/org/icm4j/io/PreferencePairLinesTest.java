@@ -9,11 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.icm4j.Example;
-import org.icm4j.PreferencePair;
+import org.icm4j.reward.PreferencePair;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link Jsonl#writePreferencePairs(Path, List)}: the pairs of {@link org.icm4j.PreferencePairs}. */
+/** {@link Jsonl#writePreferencePairs(Path, List)}: the pairs of {@link org.icm4j.reward.PreferencePairs}. */
 class PreferencePairLinesTest {
   @TempDir Path dir;
 

@@ -1,5 +1,6 @@
 package org.icm4j.spi;
 
+import org.icm4j.spi.finetune.FineTuneRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -6,9 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.icm4j.Example;
-import org.icm4j.PreferencePair;
-import org.icm4j.spi.RewardModel;
-import org.icm4j.spi.RewardTrainingRequest;
+import org.icm4j.reward.PreferencePair;
+import org.icm4j.spi.reward.RewardModel;
+import org.icm4j.spi.reward.RewardTrainingRequest;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 

@@ -7,10 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.icm4j.Example;
-import org.icm4j.PreferencePair;
-import org.icm4j.spi.RewardModel;
-import org.icm4j.spi.RewardTrainer;
-import org.icm4j.spi.RewardTrainingRequest;
+import org.icm4j.reward.PreferencePair;
+import org.icm4j.spi.reward.RewardModel;
+import org.icm4j.spi.reward.RewardTrainer;
+import org.icm4j.spi.reward.RewardTrainingRequest;
 
 /**
  * A reward trainer without a model, for tests: it learns one weight per word of the responses'

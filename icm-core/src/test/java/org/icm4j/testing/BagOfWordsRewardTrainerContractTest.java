@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.ArrayList;
 import java.util.List;
 import org.icm4j.Example;
-import org.icm4j.PreferencePair;
-import org.icm4j.spi.RewardModel;
-import org.icm4j.spi.RewardTrainer;
+import org.icm4j.reward.PreferencePair;
+import org.icm4j.spi.reward.RewardModel;
+import org.icm4j.spi.reward.RewardTrainer;
 import org.junit.jupiter.api.Test;
 
 /** The reward-trainer contract on {@link BagOfWordsRewardTrainer}, and proof that it fails broken trainers. */
@@ -69,7 +69,7 @@ class BagOfWordsRewardTrainerContractTest extends RewardTrainerContract {
   @Test
   void trainer_closesWhatItMade() {
     BagOfWordsRewardTrainer t = new BagOfWordsRewardTrainer(1);
-    try (RewardModel m = t.train(new org.icm4j.spi.RewardTrainingRequest(colourPairs(), 1))) {
+    try (RewardModel m = t.train(new org.icm4j.spi.reward.RewardTrainingRequest(colourPairs(), 1))) {
       assertThat(t.open()).isEqualTo(1);
     }
     assertThat(t.open()).isZero();

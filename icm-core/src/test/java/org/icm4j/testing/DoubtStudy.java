@@ -3,11 +3,11 @@ package org.icm4j.testing;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.icm4j.AlternativeLabeling;
-import org.icm4j.BatchSummary;
+import org.icm4j.result.AlternativeLabeling;
+import org.icm4j.result.BatchSummary;
 import org.icm4j.Icm;
-import org.icm4j.IcmResult;
-import org.icm4j.IcmWarning;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.IcmWarning;
 import org.icm4j.Rules;
 import org.icm4j.eval.Evaluation;
 
@@ -110,7 +110,7 @@ public final class DoubtStudy {
       PlantedWorld w = PlantedWorld.generate(PlantedWorld.Spec.competing(groups, ratio, seed));
       IcmResult first = Icm.builder().scorer(w.scorer()).rule(Rules.exactlyOne()).seed(seed).build().run(w.examples());
       java.util.Map<String, String> given = new java.util.HashMap<>();
-      for (org.icm4j.LabelSuggestion x : first.suggestions().subList(0, Math.min(k, first.suggestions().size()))) {
+      for (org.icm4j.result.LabelSuggestion x : first.suggestions().subList(0, Math.min(k, first.suggestions().size()))) {
         given.put(x.exampleId(), w.gold().label(x.exampleId()).orElseThrow());
       }
       bySuggestion += second(w, seed, given) >= 0.95 ? 1 : 0;

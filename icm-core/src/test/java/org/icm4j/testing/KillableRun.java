@@ -7,7 +7,7 @@ import org.icm4j.Icm;
 import org.icm4j.LabelSpace;
 import org.icm4j.LabelledExample;
 import org.icm4j.Rules;
-import org.icm4j.Searches;
+import org.icm4j.search.Searches;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreRequest;
 import org.icm4j.spi.ScoreResult;
@@ -55,7 +55,7 @@ public final class KillableRun {
     Icm.Builder b =
         Icm.builder().scorer(scorer).rule(Rules.exactlyOne()).rule(Rules.answerKey("answer")).chains(2)
             .batchSize(16).seed(4);
-    return paper ? b.search(Searches.paper()).iterations(40).scoreMemo(0) : b;
+    return paper ? b.search(Searches.paper().withIterations(40)).scoreMemo(0) : b;
   }
 
   /** The checkpoint interval of the run. */

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.icm4j.Example;
 import org.icm4j.Icm;
-import org.icm4j.IcmResult;
+import org.icm4j.result.IcmResult;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreResult;
 

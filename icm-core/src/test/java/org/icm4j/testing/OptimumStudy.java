@@ -4,13 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.icm4j.Icm;
-import org.icm4j.IcmResult;
+import org.icm4j.result.IcmResult;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
-import org.icm4j.ProposalMode;
-import org.icm4j.RuleHandling;
+import org.icm4j.search.ProposalMode;
+import org.icm4j.search.RuleHandling;
 import org.icm4j.Rules;
-import org.icm4j.Searches;
+import org.icm4j.search.Searches;
 
 /**
  * How often annealing ends at the exact optimum of U on small random planted instances (n <= 12),
@@ -137,12 +137,10 @@ public final class OptimumStudy {
     org.icm4j.internal.Problem p =
         org.icm4j.internal.Problem.standalone(
             in.world().examples(), LabelSpace.binary(), List.of(),
-            new org.icm4j.spi.SearchSettings(
-                1, 1, 0, Icm.DEFAULT_ALPHA, org.icm4j.MutualPredictability.MEAN_SIGNED_LOG_ODDS,
-                ProposalMode.ARGMAX, org.icm4j.spi.TemperatureSchedule.officialLog(10, 0.01),
-                org.icm4j.spi.ExampleSampler.uniform()),
+            new org.icm4j.spi.search.SearchSettings(
+                1, Icm.DEFAULT_ALPHA, org.icm4j.MutualPredictability.MEAN_SIGNED_LOG_ODDS),
             in.world().scorer(), 0);
-    org.icm4j.spi.SearchState state = p.evaluate(ys);
+    org.icm4j.spi.search.SearchState state = p.evaluate(ys);
     for (int i = 0; i < ys.length; i++) {
       double[] lp = p.predict(state, i);
       if (ys[i] < 0 || (lp[0] >= lp[1] ? 0 : 1) != ys[i]) {
@@ -170,7 +168,7 @@ public final class OptimumStudy {
       double[] optima,
       ProposalMode mode,
       int iterations,
-      org.icm4j.spi.TemperatureSchedule schedule,
+      org.icm4j.spi.search.TemperatureSchedule schedule,
       boolean keepBest) {
     return compare(instances, optima, null, mode, iterations, schedule, keepBest);
   }
@@ -182,7 +180,7 @@ public final class OptimumStudy {
       @org.jspecify.annotations.Nullable List<Labeling> optimalLabelings,
       ProposalMode mode,
       int iterations,
-      org.icm4j.spi.TemperatureSchedule schedule,
+      org.icm4j.spi.search.TemperatureSchedule schedule,
       boolean keepBest) {
     int hits = 0;
     double gapSum = 0;
@@ -192,7 +190,7 @@ public final class OptimumStudy {
     for (int i = 0; i < instances.size(); i++) {
       Instance in = instances.get(i);
       IcmResult r =
-          builder(in).search(Searches.paper()).labelEveryExample(false).proposal(mode).schedule(schedule).keepBest(keepBest).iterations(iterations).initialLabels(Math.min(8, in.world().examples().size()))
+          builder(in).search(Searches.paper().withProposal(mode).withSchedule(schedule).withKeepBest(keepBest).withIterations(iterations)).labelEveryExample(false).initialLabels(Math.min(8, in.world().examples().size()))
               .build().run(in.world().examples());
       double gap = Math.max(0, optima[i] - r.utility());
       if (gap <= 1e-9) {
@@ -216,10 +214,10 @@ public final class OptimumStudy {
     int count = args.length > 0 ? Integer.parseInt(args[0]) : 200;
     int iterations = args.length > 1 ? Integer.parseInt(args[1]) : 200;
     String[] sched = (args.length > 2 ? args[2] : "official:10").split(":");
-    org.icm4j.spi.TemperatureSchedule schedule =
+    org.icm4j.spi.search.TemperatureSchedule schedule =
         sched[0].equals("official")
-            ? org.icm4j.spi.TemperatureSchedule.officialLog(Double.parseDouble(sched[1]), 0.01)
-            : org.icm4j.spi.TemperatureSchedule.exponential(
+            ? org.icm4j.spi.search.TemperatureSchedule.officialLog(Double.parseDouble(sched[1]), 0.01)
+            : org.icm4j.spi.search.TemperatureSchedule.exponential(
                 Double.parseDouble(sched[1]), Double.parseDouble(sched[2]), 0.01);
     List<Instance> instances = instances(count, 2025);
     double[] optima = new double[count];
@@ -264,7 +262,7 @@ public final class OptimumStudy {
     System.out.println("| search | against the optimum | hit rate | mean gap in U | max gap |");
     System.out.println("|---|---|---|---|---|");
     java.util.function.UnaryOperator<Icm.Builder> paper =
-        b -> b.search(Searches.paper()).iterations(1000);
+        b -> b.search(Searches.paper().withIterations(1000));
     Object[][] rows = {
       {"default (16 starts, rules as constraints)", "under constraints", hard, (java.util.function.UnaryOperator<Icm.Builder>) b -> b},
       {"default with 8 starts", "under constraints", hard,

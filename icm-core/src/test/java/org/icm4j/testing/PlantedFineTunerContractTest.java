@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 import org.icm4j.Example;
 import org.icm4j.Labeling;
-import org.icm4j.spi.FineTunedModel;
-import org.icm4j.spi.FineTuner;
+import org.icm4j.spi.finetune.FineTunedModel;
+import org.icm4j.spi.finetune.FineTuner;
 import org.junit.jupiter.api.Test;
 
 /** The fine-tuner contract on {@link PlantedFineTuner}, and proof that it fails broken tuners. */

@@ -5,9 +5,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.icm4j.Icm;
-import org.icm4j.IcmResult;
+import org.icm4j.result.IcmResult;
 import org.icm4j.Rules;
-import org.icm4j.Searches;
+import org.icm4j.search.Searches;
 import org.icm4j.eval.Evaluation;
 
 /**
@@ -31,8 +31,8 @@ public final class PlantedReport {
         List.of(
             new Variant("default (16 starts)", b -> b),
             new Variant("default with 8 starts", b -> b.search(Searches.multiStart().withStarts(8))),
-            new Variant("paper, 1 chain", b -> b.search(Searches.paper()).iterations(1000)),
-            new Variant("paper, 4 chains", b -> b.search(Searches.paper()).iterations(1000).chains(4)));
+            new Variant("paper, 1 chain", b -> b.search(Searches.paper().withIterations(1000))),
+            new Variant("paper, 4 chains", b -> b.search(Searches.paper().withIterations(1000)).chains(4)));
     System.out.printf("planted concept, n=%d (groups of 4), %d world seeds%n", groups * 4, seeds);
     System.out.println(
         "| search | rules | mean agreement | min | worlds >= 0.95 | scorer queries per run | queries per"

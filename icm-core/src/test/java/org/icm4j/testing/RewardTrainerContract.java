@@ -7,11 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.icm4j.Example;
-import org.icm4j.PreferencePair;
+import org.icm4j.reward.PreferencePair;
 import org.icm4j.eval.RewardEvaluation;
-import org.icm4j.spi.RewardModel;
-import org.icm4j.spi.RewardTrainer;
-import org.icm4j.spi.RewardTrainingRequest;
+import org.icm4j.spi.reward.RewardModel;
+import org.icm4j.spi.reward.RewardTrainer;
+import org.icm4j.spi.reward.RewardTrainingRequest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 

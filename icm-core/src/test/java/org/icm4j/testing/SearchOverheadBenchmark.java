@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.icm4j.Icm;
-import org.icm4j.Searches;
-import org.icm4j.IcmResult;
+import org.icm4j.search.Searches;
+import org.icm4j.result.IcmResult;
 import org.icm4j.LabelSpace;
 import org.icm4j.LabelledExample;
 import org.icm4j.Rules;
@@ -64,11 +64,10 @@ public final class SearchOverheadBenchmark {
     PlantedWorld world = PlantedWorld.generate(PlantedWorld.Spec.standard(groups, 1));
     TableScorer scorer = new TableScorer();
     Icm icm =
-        Icm.builder().search(Searches.paper())
+        Icm.builder().search(Searches.paper().withIterations(iterations))
             .scorer(scorer)
             .rule(Rules.exactlyOne())
             .rule(Rules.answerKey("answer"))
-            .iterations(iterations)
             .batchSize(batchSize)
             .scoreMemo(scoreMemo)
             .seed(1)

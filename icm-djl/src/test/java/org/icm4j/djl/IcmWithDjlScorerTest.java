@@ -7,9 +7,9 @@ import java.util.List;
 import org.icm4j.Example;
 import org.icm4j.Icm;
 import org.icm4j.IcmException;
-import org.icm4j.IcmResult;
+import org.icm4j.result.IcmResult;
 import org.icm4j.Rules;
-import org.icm4j.Searches;
+import org.icm4j.search.Searches;
 import org.junit.jupiter.api.Test;
 
 /** ICM end to end on a real (tiny, random) TorchScript model: the run is complete and reproducible. */
@@ -18,12 +18,10 @@ class IcmWithDjlScorerTest {
   private static IcmResult run(List<Example> examples, DjlScorer.LeaveOneOut mode) {
     try (DjlScorer scorer = ModelScorerContractTest.torchScript("gpt2-kv", mode)) {
       return Icm.builder()
-          .search(Searches.paper())
+          .search(Searches.paper().withIterations(25).withFixRounds(2))
           .scorer(scorer)
           .rule(Rules.exactlyOne())
-          .iterations(25)
           .initialLabels(4)
-          .fixRounds(2)
           .seed(9)
           .build()
           .run(examples);

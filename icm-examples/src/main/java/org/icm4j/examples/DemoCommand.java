@@ -15,10 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.icm4j.Energy;
+import org.icm4j.result.Energy;
 import org.icm4j.Icm;
 import org.icm4j.IcmException;
-import org.icm4j.IterationRecord;
+import org.icm4j.result.IterationRecord;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.CausalLm;
 import org.icm4j.djl.DjlScorer;
@@ -325,10 +325,10 @@ public final class DemoCommand implements Callable<Integer> {
         labelled < o.trainClaims() || labelledWithoutRules < o.trainClaims()
             ? "; the rest stay unlabelled, and the agreements are over the labelled ones"
             : ""));
-    for (org.icm4j.IcmWarning w : o.icm().result().warnings()) {
+    for (org.icm4j.result.IcmWarning w : o.icm().result().warnings()) {
       sb.append("warning: ").append(w).append(System.lineSeparator());
     }
-    for (org.icm4j.BatchSummary b : o.icm().result().batches()) {
+    for (org.icm4j.result.BatchSummary b : o.icm().result().batches()) {
       sb.append(String.format(Locale.ROOT,
           "ICM's search: %d of %d starts ended at the kept labeling%s%n",
           b.startsAtBest(), b.starts(),

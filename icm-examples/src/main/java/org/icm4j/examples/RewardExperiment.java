@@ -13,11 +13,11 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.icm4j.Example;
 import org.icm4j.Icm;
-import org.icm4j.IcmResult;
+import org.icm4j.result.IcmResult;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
-import org.icm4j.PreferencePair;
-import org.icm4j.PreferencePairs;
+import org.icm4j.reward.PreferencePair;
+import org.icm4j.reward.PreferencePairs;
 import org.icm4j.Rules;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.DjlScorer;
@@ -35,8 +35,8 @@ import org.icm4j.eval.Evaluation;
 import org.icm4j.eval.GoldLabels;
 import org.icm4j.eval.RewardEvaluation;
 import org.icm4j.spi.ConsistencyRule;
-import org.icm4j.spi.RewardModel;
-import org.icm4j.spi.RewardTrainingRequest;
+import org.icm4j.spi.reward.RewardModel;
+import org.icm4j.spi.reward.RewardTrainingRequest;
 
 /**
  * The paper's reward-model result (the Claude 3.5 Haiku assistant) in miniature on the {@link
@@ -404,7 +404,7 @@ final class RewardExperiment {
     org.icm4j.spi.IcmListener listener =
         new org.icm4j.spi.IcmListener() {
           @Override
-          public void onBatchEnd(org.icm4j.BatchSummary summary) {
+          public void onBatchEnd(org.icm4j.result.BatchSummary summary) {
             done[0]++;
             progress.update(0.5 * done[0] / batches, tag + "ICM batch " + done[0] + " of " + batches);
           }

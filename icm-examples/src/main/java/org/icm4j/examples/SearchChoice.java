@@ -4,9 +4,9 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import java.util.Locale;
 import org.icm4j.Icm;
-import org.icm4j.MultiStartSearch;
-import org.icm4j.RuleHandling;
-import org.icm4j.Searches;
+import org.icm4j.search.MultiStartSearch;
+import org.icm4j.search.RuleHandling;
+import org.icm4j.search.Searches;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
@@ -122,7 +122,7 @@ final class SearchChoice {
     /** Sets the search on a builder; the default search with its default starts sets nothing. */
     Icm.Builder configure(Icm.Builder b) {
       if (paper) {
-        return b.search(Searches.paper()).iterations(iterations).chains(chains);
+        return b.search(Searches.paper().withIterations(iterations)).chains(chains);
       }
       MultiStartSearch search = Searches.multiStart().withStarts(starts).withRules(rules);
       return search.equals(Searches.multiStart()) ? b : b.search(search);

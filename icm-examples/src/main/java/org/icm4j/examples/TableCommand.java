@@ -324,7 +324,7 @@ public final class TableCommand implements Callable<Integer> {
       for (ToDoubleFunction<Outcome> f : VALUES) {
         sb.append(String.format(Locale.ROOT, " | %.1f", 100 * f.applyAsDouble(o)));
       }
-      org.icm4j.IcmResult icm = o.icm().result();
+      org.icm4j.result.IcmResult icm = o.icm().result();
       int labelled = Math.max(1, icm.labels().labelledCount());
       sb.append(String.format(Locale.ROOT, " | %d of %d | %.1f | %.1f | %.1f | %s | %.1f | %.0f | %s |%n",
           icm.labels().labelledCount(), o.trainClaims(), icm.utility(),

@@ -11,13 +11,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.icm4j.Example;
-import org.icm4j.IcmResult;
-import org.icm4j.LabelDetail;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.LabelDetail;
 import org.icm4j.LabelSpace;
-import org.icm4j.LabelSuggestion;
+import org.icm4j.result.LabelSuggestion;
 import org.icm4j.Labeling;
-import org.icm4j.PreferencePair;
-import org.icm4j.PreferencePairs;
+import org.icm4j.reward.PreferencePair;
+import org.icm4j.reward.PreferencePairs;
 import org.icm4j.eval.GoldLabels;
 
 /**

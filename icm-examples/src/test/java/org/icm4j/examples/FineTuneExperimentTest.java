@@ -124,7 +124,7 @@ class FineTuneExperimentTest {
         assertThat(h.icmTrusted().labels().label(id)).as("trusted %s kept", id).isEqualTo(h.trusted().labels().label(id));
         assertThat(h.trusted().labels().label(id)).isEqualTo(arms.claims().truth().label(id));
       }
-      assertThat(h.icmTrusted().details().stream().filter(d -> d.source() == org.icm4j.LabelSource.TRUSTED)).hasSize(4);
+      assertThat(h.icmTrusted().details().stream().filter(d -> d.source() == org.icm4j.result.LabelSource.TRUSTED)).hasSize(4);
       assertThat(h.trustedAgreement()).as("ICM + 4 trusted, agreement on the other 28").isGreaterThanOrEqualTo(0.75);
       assertThat(h.trustedArm().truth()).as("fine-tuned on ICM + k vs the base model")
           .isGreaterThan(arms.baseTruth() + 0.1);

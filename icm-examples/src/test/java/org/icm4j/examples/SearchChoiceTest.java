@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.icm4j.Icm;
-import org.icm4j.RuleHandling;
+import org.icm4j.search.RuleHandling;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 

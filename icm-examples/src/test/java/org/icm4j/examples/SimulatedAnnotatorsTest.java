@@ -10,7 +10,7 @@ import java.util.Map;
 import org.icm4j.Example;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
-import org.icm4j.PreferencePair;
+import org.icm4j.reward.PreferencePair;
 import org.icm4j.examples.SimulatedAnnotators.Annotation;
 import org.icm4j.examples.SimulatedAnnotators.Mistake;
 import org.junit.jupiter.api.Test;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
 import org.icm4j.IcmException;
-import org.icm4j.IcmResult;
+import org.icm4j.result.IcmResult;
 import org.icm4j.Icm;
 import org.icm4j.LabelSpace;
 import org.icm4j.text.PromptLayout;

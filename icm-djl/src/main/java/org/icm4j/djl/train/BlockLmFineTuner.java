@@ -14,14 +14,14 @@ import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.DjlScorer;
 import org.icm4j.djl.GptConfig;
 import org.icm4j.text.PromptLayout;
-import org.icm4j.spi.FineTuneRequest;
-import org.icm4j.spi.FineTunedModel;
-import org.icm4j.spi.FineTuner;
+import org.icm4j.spi.finetune.FineTuneRequest;
+import org.icm4j.spi.finetune.FineTunedModel;
+import org.icm4j.spi.finetune.FineTuner;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Fine-tunes a {@link BlockLm} on labelled examples: icm-core's {@link FineTuner} for DJL models,
- * and the training step of {@link org.icm4j.IterativeFineTuning}.
+ * and the training step of {@link org.icm4j.finetune.IterativeFineTuning}.
  *
  * <pre>{@code
  * try (BlockLm base = BlockLm.load(modelDir, Device.cpu());

@@ -24,13 +24,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.icm4j.IcmException;
-import org.icm4j.PreferencePair;
+import org.icm4j.reward.PreferencePair;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.GptConfig;
 import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
-import org.icm4j.spi.RewardTrainer;
-import org.icm4j.spi.RewardTrainingRequest;
+import org.icm4j.spi.reward.RewardTrainer;
+import org.icm4j.spi.reward.RewardTrainingRequest;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -33,7 +33,7 @@ import org.icm4j.IcmException;
 import org.icm4j.LabelledExample;
 import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
-import org.icm4j.spi.FineTuneRequest;
+import org.icm4j.spi.finetune.FineTuneRequest;
 
 /**
  * The training loop the fine-tuners share: the split of the request's labelled groups, epochs of
@@ -59,7 +59,7 @@ final class LabelTraining {
   /**
    * What a run did.
    *
-   * @param details the numbers {@link org.icm4j.spi.FineTunedModel#details()} reports, in order
+   * @param details the numbers {@link org.icm4j.spi.finetune.FineTunedModel#details()} reports, in order
    * @param validationGroups the groups held out, sorted
    * @param epochs one report per epoch
    */

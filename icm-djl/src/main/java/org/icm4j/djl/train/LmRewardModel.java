@@ -29,7 +29,7 @@ import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.DjlScorer;
 import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
-import org.icm4j.spi.RewardModel;
+import org.icm4j.spi.reward.RewardModel;
 import org.icm4j.spi.ScoreRequest;
 import org.icm4j.spi.ScoreResult;
 import org.jspecify.annotations.Nullable;

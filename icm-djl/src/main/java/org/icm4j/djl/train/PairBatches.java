@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.icm4j.Example;
 import org.icm4j.LabelledExample;
-import org.icm4j.PreferencePair;
+import org.icm4j.reward.PreferencePair;
 
 /**
  * Batches of preference pairs for {@link BradleyTerryLoss}: each distinct response of a batch is

@@ -26,7 +26,7 @@ import org.icm4j.InvalidScoreException;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.GptConfig;
 import org.icm4j.djl.TextTokenizer;
-import org.icm4j.spi.RewardModel;
+import org.icm4j.spi.reward.RewardModel;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.icm4j.djl.CausalLm;
 import org.icm4j.djl.DjlScorer;
-import org.icm4j.spi.FineTunedModel;
+import org.icm4j.spi.finetune.FineTunedModel;
 import org.icm4j.spi.LabelScorer;
 
 /**

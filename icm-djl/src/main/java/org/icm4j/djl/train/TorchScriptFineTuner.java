@@ -24,9 +24,9 @@ import java.util.stream.Stream;
 import org.icm4j.IcmException;
 import org.icm4j.djl.DjlScorer;
 import org.icm4j.djl.TorchScriptLm;
-import org.icm4j.spi.FineTuneRequest;
-import org.icm4j.spi.FineTunedModel;
-import org.icm4j.spi.FineTuner;
+import org.icm4j.spi.finetune.FineTuneRequest;
+import org.icm4j.spi.finetune.FineTunedModel;
+import org.icm4j.spi.finetune.FineTuner;
 import org.jspecify.annotations.Nullable;
 
 /**

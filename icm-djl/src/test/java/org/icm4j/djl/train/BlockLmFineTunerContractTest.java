@@ -4,7 +4,7 @@ import java.util.List;
 import org.icm4j.Example;
 import org.icm4j.Labeling;
 import org.icm4j.djl.BlockLm;
-import org.icm4j.spi.FineTuner;
+import org.icm4j.spi.finetune.FineTuner;
 import org.icm4j.testing.FineTunerContract;
 import org.junit.jupiter.api.AfterAll;
 

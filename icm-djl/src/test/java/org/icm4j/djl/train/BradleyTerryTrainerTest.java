@@ -14,10 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.icm4j.Example;
-import org.icm4j.PreferencePair;
+import org.icm4j.reward.PreferencePair;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.eval.RewardEvaluation;
-import org.icm4j.spi.RewardTrainingRequest;
+import org.icm4j.spi.reward.RewardTrainingRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

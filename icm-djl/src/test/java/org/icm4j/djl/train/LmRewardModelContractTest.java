@@ -3,7 +3,7 @@ package org.icm4j.djl.train;
 import java.util.List;
 import org.icm4j.Example;
 import org.icm4j.djl.BlockLm;
-import org.icm4j.spi.RewardModel;
+import org.icm4j.spi.reward.RewardModel;
 import org.icm4j.testing.RewardModelContract;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.icm4j.InvalidScoreException;
 import org.icm4j.djl.BlockLm;
-import org.icm4j.spi.RewardModel;
+import org.icm4j.spi.reward.RewardModel;
 import org.junit.jupiter.api.Test;
 
 class PolicyGradientTest {

@@ -1,0 +1,12 @@
+package org.icm4j;
+
+import org.icm4j.search.Searches;
+import org.icm4j.spi.search.SearchStrategy;
+import org.icm4j.testing.SearchStrategyContract;
+
+class AnnealingSearchContractTest extends SearchStrategyContract {
+  @Override
+  protected SearchStrategy strategy() {
+    return Searches.paper().withIterations(120);
+  }
+}
