@@ -18,7 +18,7 @@ import java.util.TreeSet;
 import java.util.function.Supplier;
 import org.icm4j.Example;
 import org.icm4j.Icm;
-import org.icm4j.IcmResult;
+import org.icm4j.result.IcmResult;
 import org.icm4j.LabelSpace;
 import org.icm4j.LabelledExample;
 import org.icm4j.http.HttpScorer;

@@ -24,7 +24,7 @@ import org.apache.spark.sql.types.StructType;
 import org.icm4j.BatchPlan;
 import org.icm4j.Example;
 import org.icm4j.Icm;
-import org.icm4j.IcmResult;
+import org.icm4j.result.IcmResult;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
 import org.icm4j.LabelledExample;
