@@ -12,7 +12,7 @@
 #    artifact, bundles them and uploads the bundle, exactly as a release does, but to the stand-in.
 #    Nothing leaves the machine but Maven Central downloads.
 # 3. Checks the bundle: every published module (the parent pom, icm-bom, icm-core, icm-djl,
-#    icm-http, icm-onnx) has its pom, jar, -sources.jar, -javadoc.jar and CycloneDX SBOM (pom-only modules:
+#    icm-http, icm-onnx, icm-spark) has its pom, jar, -sources.jar, -javadoc.jar and CycloneDX SBOM (pom-only modules:
 #    the pom); every file has checksums and a .asc signature that verifies against the key;
 #    icm-examples is absent.
 # Runs in a temporary copy of this checkout whose version has -SNAPSHOT removed (a snapshot goes to
@@ -133,7 +133,7 @@ expect() { [[ -f "$1" ]] || fail "the bundle lacks $1"; }
 for m in icm4j-parent icm-bom; do
   expect "$(dir "$m")/$m-$version.pom"
 done
-for m in icm-core icm-djl icm-http icm-onnx; do
+for m in icm-core icm-djl icm-http icm-onnx icm-spark; do
   for suffix in .pom .jar -sources.jar -javadoc.jar; do
     expect "$(dir "$m")/$m-$version$suffix"
   done

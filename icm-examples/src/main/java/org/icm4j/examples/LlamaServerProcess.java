@@ -157,6 +157,21 @@ final class LlamaServerProcess implements AutoCloseable {
     return "http://127.0.0.1:" + port;
   }
 
+  /** The file the server's output goes to. */
+  Path log() {
+    return log;
+  }
+
+  /** Kills the process at once (SIGKILL), as a crashed replica would stop; {@link #close} still works after. */
+  void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** The last lines of the server's log. */
   String logTail() {
     try {

@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import org.icm4j.djl.GgufFile;
 import org.icm4j.djl.GgufReference;
@@ -27,12 +29,15 @@ final class LlamaServerFixture implements AutoCloseable {
   final Path dir;
   final Path gguf;
   final LlamaServerProcess server;
+  /** Every server of the fixture: {@link #server} alone, or the replicas of {@link #startReplicas}. */
+  final List<LlamaServerProcess> replicas;
   final SyntheticWorld world = SyntheticWorld.defaultWorld(WorldExperiment.WORLD_SEED);
 
-  private LlamaServerFixture(Path dir, Path gguf, LlamaServerProcess server) {
+  private LlamaServerFixture(Path dir, Path gguf, List<LlamaServerProcess> replicas) {
     this.dir = dir;
     this.gguf = gguf;
-    this.server = server;
+    this.server = replicas.get(0);
+    this.replicas = List.copyOf(replicas);
   }
 
   /**
@@ -45,6 +50,46 @@ final class LlamaServerFixture implements AutoCloseable {
 
   /** As {@link #start(int)}; {@code exact = false} keeps llama.cpp's default attention and cache flags. */
   static LlamaServerFixture start(int slots, boolean exact) {
+    Path binary = binaryOrSkip();
+    try {
+      Path dir = Files.createTempDirectory("icm4j-llama-it");
+      Path gguf = dir.resolve("world-model.gguf");
+      ExportGgufCommand.writeWorldModel(null, gguf);
+      LlamaServerProcess server = LlamaServerProcess.start(
+          binary, gguf, slots, 256, Integer.getInteger("icm4j.llamaThreads", 2), dir.resolve("server.log"), exact);
+      return new LlamaServerFixture(dir, gguf, List.of(server));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Starts {@code count} replicas of the same GGUF file, each with {@code slots} slots of 256
+   * tokens, the exact flags and {@code threads} CPU threads, logging to {@code server-<i>.log}; or
+   * skips (fails under CI) without a binary. {@link #server} is replica 0.
+   */
+  static LlamaServerFixture startReplicas(int count, int slots, int threads) {
+    Path binary = binaryOrSkip();
+    List<LlamaServerProcess> started = new ArrayList<>();
+    try {
+      Path dir = Files.createTempDirectory("icm4j-llama-replicas-it");
+      Path gguf = dir.resolve("world-model.gguf");
+      ExportGgufCommand.writeWorldModel(null, gguf);
+      for (int i = 0; i < count; i++) {
+        started.add(LlamaServerProcess.start(binary, gguf, slots, 256, threads, dir.resolve("server-" + i + ".log"), true));
+      }
+      return new LlamaServerFixture(dir, gguf, started);
+    } catch (IOException | RuntimeException e) {
+      started.forEach(LlamaServerProcess::close);
+      if (e instanceof IOException io) {
+        throw new UncheckedIOException(io);
+      }
+      throw (RuntimeException) e;
+    }
+  }
+
+  /** The binary, or a skipped test (a failed one under CI) without it. */
+  private static Path binaryOrSkip() {
     Optional<Path> binary = LlamaServerProcess.binary();
     if (binary.isEmpty()) {
       String message = "no llama-server binary: build it with scripts/build-llama-server.sh (about 16 min, cached"
@@ -54,16 +99,7 @@ final class LlamaServerFixture implements AutoCloseable {
       }
       assumeTrue(false, message + "; real-server tests skipped");
     }
-    try {
-      Path dir = Files.createTempDirectory("icm4j-llama-it");
-      Path gguf = dir.resolve("world-model.gguf");
-      ExportGgufCommand.writeWorldModel(null, gguf);
-      LlamaServerProcess server = LlamaServerProcess.start(
-          binary.get(), gguf, slots, 256, Integer.getInteger("icm4j.llamaThreads", 2), dir.resolve("server.log"), exact);
-      return new LlamaServerFixture(dir, gguf, server);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return binary.get();
   }
 
   /** The world's prompt layout for HTTP scoring: the one {@link WorldProbe#template()} gives DJL. */
@@ -79,8 +115,13 @@ final class LlamaServerFixture implements AutoCloseable {
 
   /** A scorer with the world's layout and tokenizer, checked against the server at start. */
   HttpScorer.Builder scorer() {
+    return scorer(server.url());
+  }
+
+  /** As {@link #scorer()}, against {@code endpoint} (a replica, or a router in front of them). */
+  HttpScorer.Builder scorer(String endpoint) {
     return HttpScorer.builder()
-        .endpoint(server.url())
+        .endpoint(endpoint)
         .engine(Engine.LLAMA_CPP)
         .layout(layout())
         .tokenizer(tokenizer())
@@ -96,7 +137,7 @@ final class LlamaServerFixture implements AutoCloseable {
 
   @Override
   public void close() {
-    server.close();
+    replicas.forEach(LlamaServerProcess::close);
     try (var files = Files.list(dir)) {
       for (Path f : (Iterable<Path>) files::iterator) {
         Files.deleteIfExists(f);

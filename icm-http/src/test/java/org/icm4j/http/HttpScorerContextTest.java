@@ -1,5 +1,6 @@
 package org.icm4j.http;
 
+import static org.icm4j.http.StubContracts.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -59,7 +60,7 @@ class HttpScorerContextTest {
       stub.contextLength(40);
       try (HttpScorer s = StubContracts.scorer(stub, Engine.LLAMA_CPP).maxInFlight(1).build()) {
         int before = stub.hits("/completion");
-        IcmException e = catchIcm(() -> s.checkBatch(BINARY, EXAMPLES));
+        IcmException e = failure(() -> s.checkBatch(BINARY, EXAMPLES));
 
         assertThat(e.getMessage())
             .contains("a batch of 7 examples can need a context of ")
@@ -132,14 +133,5 @@ class HttpScorerContextTest {
   void builder_rejectsATinyContextLength() {
     assertThatThrownBy(() -> HttpScorer.builder().contextLength(1))
         .hasMessage("contextLength must be >= 2, but was 1");
-  }
-
-  private static IcmException catchIcm(Runnable r) {
-    try {
-      r.run();
-    } catch (IcmException e) {
-      return e;
-    }
-    throw new AssertionError("no IcmException");
   }
 }

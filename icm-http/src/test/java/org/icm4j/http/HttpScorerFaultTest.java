@@ -1,5 +1,7 @@
 package org.icm4j.http;
 
+import static org.icm4j.http.StubContracts.request;
+import static org.icm4j.http.StubContracts.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -23,21 +25,6 @@ class HttpScorerFaultTest {
 
   private static final LabelSpace BINARY = LabelSpace.binary();
   private static final List<Example> EXAMPLES = StubContracts.examples();
-
-  private static ScoreRequest request() {
-    return new ScoreRequest(
-        EXAMPLES.get(2),
-        List.of(new LabelledExample(EXAMPLES.get(0), "True"), new LabelledExample(EXAMPLES.get(1), "False")));
-  }
-
-  private static IcmException failure(Runnable r) {
-    try {
-      r.run();
-    } catch (IcmException e) {
-      return e;
-    }
-    throw new AssertionError("no IcmException");
-  }
 
   // ---------------------------------------------------------------- 1: a server that stalls
 

@@ -1,5 +1,6 @@
 package org.icm4j.http;
 
+import static org.icm4j.http.StubContracts.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -26,12 +27,6 @@ class HttpScorerTest {
 
   private static final LabelSpace BINARY = LabelSpace.binary();
   private static final List<Example> EXAMPLES = StubContracts.examples();
-
-  private static ScoreRequest request() {
-    return new ScoreRequest(
-        EXAMPLES.get(2),
-        List.of(new LabelledExample(EXAMPLES.get(0), "True"), new LabelledExample(EXAMPLES.get(1), "False")));
-  }
 
   /** The toy model's log-probability of {@code label} after the layout written out by hand. */
   private static double expected(ToyLm lm, String text, String label) {

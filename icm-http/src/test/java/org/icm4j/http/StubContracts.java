@@ -4,8 +4,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import org.icm4j.Example;
+import org.icm4j.IcmException;
+import org.icm4j.LabelledExample;
+import org.icm4j.spi.ScoreRequest;
 
-/** Shared fixtures of the stub tests: a stub per engine and a scorer on it. */
+/**
+ * Shared set-up of the stub tests (HttpScorerTest, HttpScorerFaultTest, HttpScorerContextTest, ...):
+ * a stub per engine, a scorer on it, the toy examples, one request and how a failure is caught.
+ */
 final class StubContracts {
   private StubContracts() {}
 
@@ -45,5 +51,23 @@ final class StubContracts {
       case SGLANG: return "/generate";
       default: throw new AssertionError(engine);
     }
+  }
+
+  /** Example c3 asked with c1 (True) and c2 (False) as its context. */
+  static ScoreRequest request() {
+    List<Example> examples = examples();
+    return new ScoreRequest(
+        examples.get(2),
+        List.of(new LabelledExample(examples.get(0), "True"), new LabelledExample(examples.get(1), "False")));
+  }
+
+  /** The {@link IcmException} {@code r} throws; fails the test when it throws none. */
+  static IcmException failure(Runnable r) {
+    try {
+      r.run();
+    } catch (IcmException e) {
+      return e;
+    }
+    throw new AssertionError("no IcmException");
   }
 }
