@@ -18,6 +18,11 @@ import java.util.Optional;
  * @param batches the batches in plan order; together they hold every example once
  */
 public record BatchPlan(List<PlannedBatch> batches) {
+  /**
+   * Checks the components and copies the collections.
+   *
+   * @param batches the batches in plan order; together they hold every example once
+   */
   public BatchPlan {
     batches = List.copyOf(requireNonNull(batches, "batches"));
     for (int i = 0; i < batches.size(); i++) {
@@ -30,18 +35,31 @@ public record BatchPlan(List<PlannedBatch> batches) {
     }
   }
 
-  /** The number of batches. */
+  /**
+   * The number of batches.
+   *
+   * @return the number of batches
+   */
   public int size() {
     return batches.size();
   }
 
-  /** The batch with this key, if the plan has it. */
+  /**
+   * The batch with this key, if the plan has it.
+   *
+   * @param key the key
+   * @return the batch with this key, if the plan has it
+   */
   public Optional<PlannedBatch> batch(String key) {
     requireNonNull(key, "key");
     return batches.stream().filter(b -> b.key().equals(key)).findFirst();
   }
 
-  /** The key of the batch that holds each example, by example id. */
+  /**
+   * The key of the batch that holds each example, by example id.
+   *
+   * @return the key of the batch that holds each example, by example id
+   */
   public Map<String, String> keyOf() {
     Map<String, String> out = new HashMap<>();
     for (PlannedBatch b : batches) {

@@ -17,7 +17,11 @@ public final class CancellationToken {
     cancelled.set(true);
   }
 
-  /** Whether cancellation was requested. */
+  /**
+   * Whether cancellation was requested.
+   *
+   * @return whether cancellation was requested
+   */
   public boolean isCancelled() {
     return cancelled.get();
   }

@@ -72,7 +72,11 @@ public final class Icm {
     this.config = config;
   }
 
-  /** A builder with the official code's defaults; {@link Builder#scorer} and {@link Builder#seed} are required. */
+  /**
+   * A builder with the official code's defaults; {@link Builder#scorer} and {@link Builder#seed} are required.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -92,6 +96,10 @@ public final class Icm {
   /**
    * Runs ICM; cancelling the token (or interrupting the thread) stops the run at the end of the
    * current iteration and returns a partial result with status {@link RunStatus#CANCELLED}.
+   *
+   * @param examples the examples
+   * @param cancellation the cancellation
+   * @return runs ICM
    */
   public IcmResult run(List<Example> examples, CancellationToken cancellation) {
     return Engine.run(config, requireNonNull(examples, "examples"), requireNonNull(cancellation, "cancellation"));
@@ -106,6 +114,8 @@ public final class Icm {
    * @param examples the whole data set: non-empty, distinct ids; their order does not matter
    * @throws IllegalArgumentException for an empty data set, duplicate ids, a group larger than the
    *     batch size, or trusted labels that contradict the rules or name missing examples
+   *
+   * @return how {@link #run} would split these examples into batches
    */
   public BatchPlan plan(List<Example> examples) {
     return Engine.plan(config, requireNonNull(examples, "examples"));
@@ -130,7 +140,15 @@ public final class Icm {
     return runBatch(batch, examples, new CancellationToken());
   }
 
-  /** {@link #runBatch(PlannedBatch, List)}, cancellable as {@link #run(List, CancellationToken)}. */
+  /**
+   * {@link #runBatch(PlannedBatch, List)}, cancellable as {@link #run(List, CancellationToken)}.
+   *
+   * @param batch the batch
+   * @param examples the examples
+   * @param cancellation the cancellation
+   * @return {@link #runBatch(PlannedBatch, List)}, cancellable as {@link #run(List,
+   *     CancellationToken)}
+   */
   public IcmResult runBatch(PlannedBatch batch, List<Example> examples, CancellationToken cancellation) {
     return Engine.runBatch(
         config,
@@ -146,6 +164,10 @@ public final class Icm {
    *
    * @throws IllegalArgumentException when no part is given, a batch appears twice, or a part was
    *     labelled with another configuration (its provenance differs from {@link #configuration()})
+   *
+   * @param parts the parts
+   * @return joins the results of {@link #runBatch} into one result, as {@link #run} would have
+   *     returned it for these batches
    */
   public IcmResult merge(List<IcmResult> parts) {
     return Engine.merge(config, requireNonNull(parts, "parts"));
@@ -163,12 +185,19 @@ public final class Icm {
    *     space
    * @throws IllegalArgumentException for an empty batch, duplicate ids, a labeling in another
    *     label space, or a labelled id that is not among the examples
+   *
+   * @return the energy of a given labeling of these examples, computed as the search computes it
+   *     (same scorer, rules, alpha and measure
    */
   public Energy energy(List<Example> examples, Labeling labeling) {
     return Engine.energy(config, requireNonNull(examples, "examples"), requireNonNull(labeling, "labeling"));
   }
 
-  /** The configuration as recorded in provenance. */
+  /**
+   * The configuration as recorded in provenance.
+   *
+   * @return the configuration as recorded in provenance
+   */
   public Map<String, String> configuration() {
     return java.util.Collections.unmodifiableMap(config.describe());
   }
@@ -201,19 +230,34 @@ public final class Icm {
 
     private Builder() {}
 
-    /** The model to ask (required). */
+    /**
+     * The model to ask (required).
+     *
+     * @param scorer the model to ask (required)
+     * @return this builder
+     */
     public Builder scorer(LabelScorer scorer) {
       this.scorer = requireNonNull(scorer, "scorer");
       return this;
     }
 
-    /** The labels to choose from; default {@link LabelSpace#binary()}. */
+    /**
+     * The labels to choose from; default {@link LabelSpace#binary()}.
+     *
+     * @param labelSpace the labels to choose from
+     * @return this builder
+     */
     public Builder labelSpace(LabelSpace labelSpace) {
       this.labelSpace = requireNonNull(labelSpace, "labelSpace");
       return this;
     }
 
-    /** Adds a consistency rule (see {@link Rules} for built-ins). */
+    /**
+     * Adds a consistency rule (see {@link Rules} for built-ins).
+     *
+     * @param rule adds a consistency rule (see {@link Rules} for built-ins)
+     * @return this builder
+     */
     public Builder rule(ConsistencyRule rule) {
       requireNonNull(rule, "rule");
       checkArgument(
@@ -224,13 +268,23 @@ public final class Icm {
       return this;
     }
 
-    /** Adds consistency rules. */
+    /**
+     * Adds consistency rules.
+     *
+     * @param rules adds consistency rules
+     * @return this builder
+     */
     public Builder rules(List<ConsistencyRule> rules) {
       requireNonNull(rules, "rules").forEach(this::rule);
       return this;
     }
 
-    /** Weight of mutual predictability in U; default 50 (try 20-30 if the search stalls). */
+    /**
+     * Weight of mutual predictability in U; default 50 (try 20-30 if the search stalls).
+     *
+     * @param alpha weight of mutual predictability in U
+     * @return this builder
+     */
     public Builder alpha(double alpha) {
       checkArgument(alpha > 0 && Double.isFinite(alpha), "alpha must be > 0 and finite, but was %s", alpha);
       this.alpha = alpha;
@@ -240,6 +294,9 @@ public final class Icm {
     /**
      * K, examples given random balanced labels at the start; default 8. Checked against the data
      * set's size; a batch smaller than K starts with all its examples labelled.
+     *
+     * @param k K, examples given random balanced labels at the start
+     * @return this builder
      */
     public Builder initialLabels(int k) {
       checkArgument(k >= 1, "initialLabels (K) must be >= 1, but was %s", k);
@@ -247,7 +304,12 @@ public final class Icm {
       return this;
     }
 
-    /** How P(D) is computed; default the official mean signed log-odds. */
+    /**
+     * How P(D) is computed; default the official mean signed log-odds.
+     *
+     * @param measure how P(D) is computed
+     * @return this builder
+     */
     public Builder mutualPredictability(MutualPredictability measure) {
       this.measure = requireNonNull(measure, "measure");
       return this;
@@ -257,6 +319,9 @@ public final class Icm {
      * Search strategy; default {@link Searches#multiStart()}, which labels every example and treats
      * rules as constraints. {@link Searches#paper()} is the paper's annealing, configured by its own
      * {@code with...} methods ({@code Searches.paper().withIterations(2000)}).
+     *
+     * @param search search strategy
+     * @return this builder
      */
     public Builder search(SearchStrategy search) {
       this.search = requireNonNull(search, "search");
@@ -270,6 +335,9 @@ public final class Icm {
      * takes the assignment that breaks the fewest rules, then the most likely one ({@link
      * LabelSource#COMPLETION} in {@link IcmResult#details()}). {@code false} returns what the search
      * labelled, as the paper does. A cancelled run is never completed.
+     *
+     * @param labelEveryExample whether every example gets a label (default {@code true})
+     * @return this builder
      */
     public Builder labelEveryExample(boolean labelEveryExample) {
       this.labelEveryExample = labelEveryExample;
@@ -279,6 +347,9 @@ public final class Icm {
     /**
      * Independent chains per batch (restarts with derived seeds); the one of highest U is kept,
      * and every chain's U is reported. Default 1.
+     *
+     * @param chains independent chains per batch (restarts with derived seeds)
+     * @return this builder
      */
     public Builder chains(int chains) {
       checkArgument(chains >= 1, "chains must be >= 1, but was %s", chains);
@@ -297,6 +368,9 @@ public final class Icm {
      * a prediction; with the default size and a batch of 1,000 examples, about 5 MB per chain.
      * {@code 0} turns it off (for a scorer that is not deterministic). Recorded in the
      * provenance, not in a checkpoint's fingerprint. Default {@value Icm#DEFAULT_SCORE_MEMO}.
+     *
+     * @param entries how many scores each chain remembers (least recently used first out)
+     * @return this builder
      */
     public Builder scoreMemo(int entries) {
       checkArgument(entries >= 0, "scoreMemo must be >= 0 entries, but was %s", entries);
@@ -307,6 +381,10 @@ public final class Icm {
     /**
      * Runs the chains of a batch in parallel on this executor (the library creates no threads).
      * The scorer and listener must then be thread-safe. Results do not depend on the executor.
+     *
+     * @param executor runs the chains of a batch in parallel on this executor (the library creates
+     *     no threads)
+     * @return this builder
      */
     public Builder executor(Executor executor) {
       this.executor = requireNonNull(executor, "executor");
@@ -316,6 +394,9 @@ public final class Icm {
     /**
      * Largest batch, in examples: the data set is split into batches of whole groups that are
      * searched one after another (so that contexts fit the model). Default: one batch.
+     *
+     * @param batchSize largest batch, in examples
+     * @return this builder
      */
     public Builder batchSize(int batchSize) {
       checkArgument(batchSize >= 1, "batchSize must be >= 1, but was %s", batchSize);
@@ -323,13 +404,23 @@ public final class Icm {
       return this;
     }
 
-    /** Called between batches; may swap the scorer (e.g. after fine-tuning). */
+    /**
+     * Called between batches; may swap the scorer (e.g. after fine-tuning).
+     *
+     * @param hook called between batches
+     * @return this builder
+     */
     public Builder batchHook(BatchHook hook) {
       this.batchHook = requireNonNull(hook, "hook");
       return this;
     }
 
-    /** Receives progress events. */
+    /**
+     * Receives progress events.
+     *
+     * @param listener receives progress events
+     * @return this builder
+     */
     public Builder listener(IcmListener listener) {
       this.listener = requireNonNull(listener, "listener");
       return this;
@@ -360,6 +451,10 @@ public final class Icm {
      * short inside its header or written by another run fails with a {@link CheckpointException}
      * naming the file and the line (a last line cut short by a crash is ignored). See
      * docs/architecture.md, "Checkpoints".
+     *
+     * @param file the file
+     * @param everyIterations the every iterations
+     * @return this builder
      */
     public Builder checkpoint(Path file, int everyIterations) {
       requireNonNull(file, "file");
@@ -386,6 +481,8 @@ public final class Icm {
      *
      * @param labels trusted labels, in the label space of {@link #labelSpace} (checked at build)
      * @throws IllegalArgumentException when an example already has another trusted label
+     *
+     * @return this builder
      */
     public Builder trustedLabels(Labeling labels) {
       requireNonNull(labels, "labels");
@@ -414,7 +511,12 @@ public final class Icm {
       return this;
     }
 
-    /** The seed (required): the same seed, data and scorer give the same result, bit for bit. */
+    /**
+     * The seed (required): the same seed, data and scorer give the same result, bit for bit.
+     *
+     * @param seed the seed (required)
+     * @return this builder
+     */
     public Builder seed(long seed) {
       this.seed = seed;
       return this;
@@ -425,6 +527,8 @@ public final class Icm {
      *
      * @throws IllegalStateException when the scorer or seed is missing, or annealing options were
      *     set for another search strategy
+     *
+     * @return builds the pipeline
      */
     public Icm build() {
       checkState(scorer != null, "no scorer set: call scorer(LabelScorer), e.g. a DjlScorer from icm-djl");

@@ -10,14 +10,24 @@ import org.jspecify.annotations.Nullable;
 public class IcmException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** The example id this failure names; serialized with it. */
   private final @Nullable String exampleId;
 
-  /** A failure not tied to one example. */
+  /**
+   * A failure not tied to one example.
+   *
+   * @param message the message
+   */
   public IcmException(String message) {
     this(message, null, null);
   }
 
-  /** A failure with a cause, not tied to one example. */
+  /**
+   * A failure with a cause, not tied to one example.
+   *
+   * @param message the message
+   * @param cause the cause
+   */
   public IcmException(String message, @Nullable Throwable cause) {
     this(message, null, cause);
   }
@@ -34,7 +44,11 @@ public class IcmException extends RuntimeException {
     this.exampleId = exampleId;
   }
 
-  /** The id of the example involved, when there is one. */
+  /**
+   * The id of the example involved, when there is one.
+   *
+   * @return the id of the example involved, when there is one
+   */
   public @Nullable String exampleId() {
     return exampleId;
   }

@@ -18,6 +18,11 @@ public record LabelSpace(List<String> names) {
 
   private static final LabelSpace BINARY = new LabelSpace(List.of("True", "False"));
 
+  /**
+   * Checks the components and copies the collections.
+   *
+   * @param names the label names, distinct and non-blank, at least two
+   */
   public LabelSpace {
     names = List.copyOf(requireNonNull(names, "names"));
     checkArgument(names.size() >= 2, "a label space needs at least two labels, but was %s", names);
@@ -28,22 +33,40 @@ public record LabelSpace(List<String> names) {
     }
   }
 
-  /** {@code ["True", "False"]}. */
+  /**
+   * {@code ["True", "False"]}.
+   *
+   * @return {@code ["True", "False"]}
+   */
   public static LabelSpace binary() {
     return BINARY;
   }
 
-  /** A label space of the given names, in order. */
+  /**
+   * A label space of the given names, in order.
+   *
+   * @param names the names
+   * @return A label space of the given names, in order
+   */
   public static LabelSpace of(String... names) {
     return new LabelSpace(List.of(names));
   }
 
-  /** Number of labels. */
+  /**
+   * Number of labels.
+   *
+   * @return number of labels
+   */
   public int size() {
     return names.size();
   }
 
-  /** The name of label {@code index}. */
+  /**
+   * The name of label {@code index}.
+   *
+   * @param index the index
+   * @return the name of label {@code index}
+   */
   public String name(int index) {
     return names.get(index);
   }
@@ -52,6 +75,9 @@ public record LabelSpace(List<String> names) {
    * The index of a label name.
    *
    * @throws IllegalArgumentException naming the unknown label and the known ones
+   *
+   * @param name the name
+   * @return the index of a label name
    */
   public int indexOf(String name) {
     int i = names.indexOf(requireNonNull(name, "name"));
@@ -62,7 +88,12 @@ public record LabelSpace(List<String> names) {
     return i;
   }
 
-  /** Whether the name is one of this space's labels. */
+  /**
+   * Whether the name is one of this space's labels.
+   *
+   * @param name the name
+   * @return whether the name is one of this space's labels
+   */
   public boolean contains(String name) {
     return names.contains(name);
   }

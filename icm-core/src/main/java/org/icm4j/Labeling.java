@@ -123,37 +123,66 @@ public final class Labeling {
     return copy;
   }
 
-  /** The label space. */
+  /**
+   * The label space.
+   *
+   * @return the label space
+   */
   public LabelSpace labelSpace() {
     return labelSpace;
   }
 
-  /** The label of an example, empty when it is unlabelled. */
+  /**
+   * The label of an example, empty when it is unlabelled.
+   *
+   * @param id the id
+   * @return the label of an example, empty when it is unlabelled
+   */
   public Optional<String> label(String id) {
     return Optional.ofNullable(labels.get(requireNonNull(id, "id")));
   }
 
-  /** Labelled example ids to label names, in id order. */
+  /**
+   * Labelled example ids to label names, in id order.
+   *
+   * @return labelled example ids to label names, in id order
+   */
   public Map<String, String> asMap() {
     return labels;
   }
 
-  /** Ids of the examples left unlabelled, in id order. */
+  /**
+   * Ids of the examples left unlabelled, in id order.
+   *
+   * @return ids of the examples left unlabelled, in id order
+   */
   public List<String> unlabelledIds() {
     return unlabelled;
   }
 
-  /** Number of examples, labelled or not. */
+  /**
+   * Number of examples, labelled or not.
+   *
+   * @return number of examples, labelled or not
+   */
   public int size() {
     return labels.size() + unlabelled.size();
   }
 
-  /** Number of labelled examples. */
+  /**
+   * Number of labelled examples.
+   *
+   * @return number of labelled examples
+   */
   public int labelledCount() {
     return labels.size();
   }
 
-  /** Whether every example has a label. */
+  /**
+   * Whether every example has a label.
+   *
+   * @return whether every example has a label
+   */
   public boolean isComplete() {
     return unlabelled.isEmpty();
   }

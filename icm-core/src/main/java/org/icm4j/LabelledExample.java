@@ -10,6 +10,12 @@ import static java.util.Objects.requireNonNull;
  * @param label the label's name, one of the run's {@link LabelSpace}
  */
 public record LabelledExample(Example example, String label) {
+  /**
+   * Checks the components and copies the collections.
+   *
+   * @param example the example
+   * @param label the label's name, one of the run's {@link LabelSpace}
+   */
   public LabelledExample {
     requireNonNull(example, "example");
     requireNonNull(label, "label");

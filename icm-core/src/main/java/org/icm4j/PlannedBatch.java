@@ -18,6 +18,14 @@ import java.util.List;
  * @param exampleIds the batch's example ids in id order: whole groups
  */
 public record PlannedBatch(int index, int planSize, String key, List<String> exampleIds) {
+  /**
+   * Checks the components and copies the collections.
+   *
+   * @param index the batch's place in the plan, from 0
+   * @param planSize how many batches the plan has
+   * @param key the stable key (16 lower-case hex digits)
+   * @param exampleIds the batch's example ids in id order: whole groups
+   */
   public PlannedBatch {
     requireNonNull(key, "key");
     exampleIds = List.copyOf(requireNonNull(exampleIds, "exampleIds"));

@@ -23,12 +23,20 @@ public final class Rules {
    * and two with equal keys must have the same label.
    *
    * @param attribute the attribute holding the answer key (e.g. {@code "answer"})
+   *
+   * @return GSM8K-style answers
    */
   public static ConsistencyRule answerKey(String attribute) {
     return answerKey(attribute, TRUE);
   }
 
-  /** {@link #answerKey(String)} with another name for the True label. */
+  /**
+   * {@link #answerKey(String)} with another name for the True label.
+   *
+   * @param attribute the attribute
+   * @param trueLabel the true label
+   * @return {@link #answerKey(String)} with another name for the True label
+   */
   public static ConsistencyRule answerKey(String attribute, String trueLabel) {
     requireNonNull(attribute, "attribute");
     return pairRule(
@@ -50,12 +58,22 @@ public final class Rules {
   /**
    * Claims of one group with different answer keys cannot both be True (the exclusion half of
    * {@link #answerKey}).
+   *
+   * @param attribute the attribute
+   * @return claims of one group with different answer keys cannot both be True (the exclusion half
+   *     of {@link #answerKey})
    */
   public static ConsistencyRule exclusion(String attribute) {
     return exclusion(attribute, TRUE);
   }
 
-  /** {@link #exclusion(String)} with another name for the True label. */
+  /**
+   * {@link #exclusion(String)} with another name for the True label.
+   *
+   * @param attribute the attribute
+   * @param trueLabel the true label
+   * @return {@link #exclusion(String)} with another name for the True label
+   */
   public static ConsistencyRule exclusion(String attribute, String trueLabel) {
     requireNonNull(attribute, "attribute");
     return pairRule(
@@ -71,7 +89,12 @@ public final class Rules {
         });
   }
 
-  /** Claims of one group with equal values of {@code attribute} must have the same label. */
+  /**
+   * Claims of one group with equal values of {@code attribute} must have the same label.
+   *
+   * @param attribute the attribute
+   * @return claims of one group with equal values of {@code attribute} must have the same label
+   */
   public static ConsistencyRule equivalence(String attribute) {
     requireNonNull(attribute, "attribute");
     return ConsistencyRule.pairwise(
@@ -86,12 +109,19 @@ public final class Rules {
    * Comparison pairs (Alpaca-style): of two claims "A is better than B" and "B is better than A",
    * exactly one is True. Relates every two examples of a group; use {@link #asymmetry(String,
    * String)} when a group holds more than one comparison.
+   *
+   * @return comparison pairs (Alpaca-style)
    */
   public static ConsistencyRule asymmetry() {
     return asymmetryWith(TRUE);
   }
 
-  /** {@link #asymmetry()} with another name for the True label. */
+  /**
+   * {@link #asymmetry()} with another name for the True label.
+   *
+   * @param trueLabel the true label
+   * @return {@link #asymmetry()} with another name for the True label
+   */
   public static ConsistencyRule asymmetryWith(String trueLabel) {
     return pairRule(
         "asymmetry", trueLabel, (a, la, b, lb) -> la.equals(trueLabel) != lb.equals(trueLabel));
@@ -101,12 +131,23 @@ public final class Rules {
    * Comparison pairs identified by attributes: examples {@code a} and {@code b} are the two orders
    * of one comparison when {@code a.left == b.right} and {@code a.right == b.left}; then exactly one
    * is True.
+   *
+   * @param leftAttribute the left attribute
+   * @param rightAttribute the right attribute
+   * @return comparison pairs identified by attributes
    */
   public static ConsistencyRule asymmetry(String leftAttribute, String rightAttribute) {
     return asymmetry(leftAttribute, rightAttribute, TRUE);
   }
 
-  /** {@link #asymmetry(String, String)} with another name for the True label. */
+  /**
+   * {@link #asymmetry(String, String)} with another name for the True label.
+   *
+   * @param leftAttribute the left attribute
+   * @param rightAttribute the right attribute
+   * @param trueLabel the true label
+   * @return {@link #asymmetry(String, String)} with another name for the True label
+   */
   public static ConsistencyRule asymmetry(
       String leftAttribute, String rightAttribute, String trueLabel) {
     requireNonNull(leftAttribute, "leftAttribute");
@@ -126,12 +167,21 @@ public final class Rules {
         });
   }
 
-  /** At most one True per group: two Trues in one group violate it. */
+  /**
+   * At most one True per group: two Trues in one group violate it.
+   *
+   * @return at most one True per group
+   */
   public static ConsistencyRule atMostOne() {
     return atMostOne(TRUE);
   }
 
-  /** {@link #atMostOne()} with another name for the True label. */
+  /**
+   * {@link #atMostOne()} with another name for the True label.
+   *
+   * @param trueLabel the true label
+   * @return {@link #atMostOne()} with another name for the True label
+   */
   public static ConsistencyRule atMostOne(String trueLabel) {
     return pairRule(
         "atMostOne", trueLabel, (a, la, b, lb) -> !(la.equals(trueLabel) && lb.equals(trueLabel)));
@@ -142,12 +192,19 @@ public final class Rules {
    * Trues violate it (one violation per pair), and so does a fully labelled group of two or more
    * with no True (one violation). Removes the degenerate all-False labeling that {@link
    * #atMostOne()} allows. A group of one is never violated.
+   *
+   * @return exactly one True per group, for groups that hold every candidate answer to one question
    */
   public static ConsistencyRule exactlyOne() {
     return exactlyOne(TRUE);
   }
 
-  /** {@link #exactlyOne()} with another name for the True label. */
+  /**
+   * {@link #exactlyOne()} with another name for the True label.
+   *
+   * @param trueLabel the true label
+   * @return {@link #exactlyOne()} with another name for the True label
+   */
   public static ConsistencyRule exactlyOne(String trueLabel) {
     return new ExactlyOne(requireNonNull(trueLabel, "trueLabel"));
   }

@@ -104,7 +104,11 @@ public final class FineTuningEvaluation implements FineTuningListener {
     return any ? Evaluation.agreement(labels, gold) : Double.NaN;
   }
 
-  /** The rounds measured so far, in order. */
+  /**
+   * The rounds measured so far, in order.
+   *
+   * @return the rounds measured so far, in order
+   */
   public List<Score> scores() {
     return List.copyOf(scores);
   }

@@ -60,7 +60,11 @@ public final class GoldLabels {
     return new GoldLabels(labelSpace, copy.buildOrThrow());
   }
 
-  /** The label space of the gold labels. */
+  /**
+   * The label space of the gold labels.
+   *
+   * @return the label space of the gold labels
+   */
   public LabelSpace labelSpace() {
     return labelSpace;
   }
@@ -75,12 +79,20 @@ public final class GoldLabels {
     return Optional.ofNullable(labels.get(requireNonNull(id, "id")));
   }
 
-  /** Example id to gold label name, unmodifiable, in id order. */
+  /**
+   * Example id to gold label name, unmodifiable, in id order.
+   *
+   * @return example id to gold label name, unmodifiable, in id order
+   */
   public Map<String, String> asMap() {
     return labels;
   }
 
-  /** Number of examples with a gold label. */
+  /**
+   * Number of examples with a gold label.
+   *
+   * @return number of examples with a gold label
+   */
   public int size() {
     return labels.size();
   }

@@ -16,6 +16,7 @@ import java.util.List;
 public final class FineTuningException extends IcmException {
   private static final long serialVersionUID = 1L;
 
+  /** The round this failure names; serialized with it. */
   private final int round;
   private final transient List<FineTuningRound> completedRounds;
   private final transient Labeling labels;
@@ -35,17 +36,30 @@ public final class FineTuningException extends IcmException {
     this.labels = requireNonNull(labels, "labels");
   }
 
-  /** The 0-based round whose fine-tuning failed. */
+  /**
+   * The 0-based round whose fine-tuning failed.
+   *
+   * @return the 0-based round whose fine-tuning failed
+   */
   public int round() {
     return round;
   }
 
-  /** The rounds finished before the failure, in order. */
+  /**
+   * The rounds finished before the failure, in order.
+   *
+   * @return the rounds finished before the failure, in order
+   */
   public List<FineTuningRound> completedRounds() {
     return completedRounds;
   }
 
-  /** ICM's labels of every batch labelled before the failure (the failed round's batch included). */
+  /**
+   * ICM's labels of every batch labelled before the failure (the failed round's batch included).
+   *
+   * @return ICM's labels of every batch labelled before the failure (the failed round's batch
+   *     included)
+   */
   public Labeling labels() {
     return labels;
   }

@@ -41,7 +41,23 @@ public record FineTuningRound(
     Duration fineTuningTime,
     Map<String, String> fineTuningDetails) {
 
-  /** Validates and copies. */
+  /**
+   * Validates and copies.
+   *
+   * @param index the 0-based round, the same as the batch's index
+   * @param labelledWith the round whose model labelled this batch ({@code -1}: the base model)
+   * @param batch ICM's summary of the batch (U, P, I and every chain)
+   * @param batchLabels ICM's labels of the batch's examples (some may be unlabelled)
+   * @param labellingCost the work of labelling the batch: iterations and accepted moves of its
+   *     chains, and the scorer calls, scored queries and tokens the scorer was asked for
+   * @param labellingTime wall-clock time of ICM on the batch
+   * @param fineTuned whether a model was fine-tuned after this batch (false when no example of the
+   *     batches so far had a label; the current model then stays)
+   * @param trainedOn the labelled examples the model was fine-tuned on (all batches so far)
+   * @param fineTuningTime wall-clock time of the fine-tuning ({@link Duration#ZERO} when none)
+   * @param fineTuningDetails what the fine-tuner reported ({@link
+   *     org.icm4j.spi.finetune.FineTunedModel#details()}), in its order
+   */
   public FineTuningRound {
     checkArgument(index >= 0, "index must be >= 0, but was %s", index);
     checkArgument(labelledWith >= -1 && labelledWith < index, "labelledWith must be in [-1, %s), but was %s", index, labelledWith);

@@ -108,12 +108,21 @@ public final class IterativeFineTuning {
     this.labelSpace = labelSpace;
   }
 
-  /** ICM's checkpoint of a loop whose state file is {@code file}: {@code <file>.icm}. */
+  /**
+   * ICM's checkpoint of a loop whose state file is {@code file}: {@code <file>.icm}.
+   *
+   * @param file the file
+   * @return ICM's checkpoint of a loop whose state file is {@code file}
+   */
   public static Path icmCheckpoint(Path file) {
     return file.resolveSibling(file.getFileName() + ".icm");
   }
 
-  /** A builder; {@link Builder#fineTuner}, {@link Builder#batchSize} and {@link Builder#seed} are required. */
+  /**
+   * A builder; {@link Builder#fineTuner}, {@link Builder#batchSize} and {@link Builder#seed} are required.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -474,6 +483,8 @@ public final class IterativeFineTuning {
      *
      * @param file the loop's state file (its directory is created if needed)
      * @param everyIterations ICM's chain checkpoint interval, as {@link Icm.Builder#checkpoint}
+     *
+     * @return this builder
      */
     public Builder checkpoint(Path file, int everyIterations) {
       requireNonNull(file, "file");
@@ -484,20 +495,35 @@ public final class IterativeFineTuning {
       return this;
     }
 
-    /** The trainer (required). */
+    /**
+     * The trainer (required).
+     *
+     * @param fineTuner the trainer (required)
+     * @return this builder
+     */
     public Builder fineTuner(FineTuner fineTuner) {
       this.fineTuner = requireNonNull(fineTuner, "fineTuner");
       return this;
     }
 
-    /** Examples per batch (required): at most what fits the model's context with a query. */
+    /**
+     * Examples per batch (required): at most what fits the model's context with a query.
+     *
+     * @param batchSize examples per batch (required)
+     * @return this builder
+     */
     public Builder batchSize(int batchSize) {
       checkArgument(batchSize >= 1, "batchSize must be >= 1, but was %s", batchSize);
       this.batchSize = batchSize;
       return this;
     }
 
-    /** The seed of ICM and of the fine-tuning requests (required). */
+    /**
+     * The seed of ICM and of the fine-tuning requests (required).
+     *
+     * @param seed the seed of ICM and of the fine-tuning requests (required)
+     * @return this builder
+     */
     public Builder seed(long seed) {
       this.seed = seed;
       return this;
@@ -509,13 +535,22 @@ public final class IterativeFineTuning {
      * effects. The scorer, seed, batch size and batch hook it sets are replaced by the loop's.
      * A checkpoint set here is refused: use {@link #checkpoint(Path, int)}, which also keeps the
      * rounds.
+     *
+     * @param settings ICM's settings (rules, alpha, iterations, chains, listener, ...), applied to
+     *     a new {@link Icm.Builder} on every run and once by {@link #build()} to check them
+     * @return this builder
      */
     public Builder icm(Consumer<Icm.Builder> settings) {
       this.icmSettings = requireNonNull(settings, "settings");
       return this;
     }
 
-    /** Receives each round (for example {@link org.icm4j.eval.FineTuningEvaluation}). */
+    /**
+     * Receives each round (for example {@link org.icm4j.eval.FineTuningEvaluation}).
+     *
+     * @param listener receives each round (for example {@link org.icm4j.eval.FineTuningEvaluation})
+     * @return this builder
+     */
     public Builder listener(FineTuningListener listener) {
       this.listener = requireNonNull(listener, "listener");
       return this;
@@ -527,6 +562,8 @@ public final class IterativeFineTuning {
      * @throws IllegalStateException when the fine-tuner, batch size or seed is missing
      * @throws IllegalArgumentException when the ICM settings configure checkpoints (use {@link
      *     #checkpoint(Path, int)}), or are invalid
+     *
+     * @return builds the loop, checking the ICM settings on a builder of their own
      */
     public IterativeFineTuning build() {
       checkState(fineTuner != null, "no fine-tuner set: call fineTuner(FineTuner), e.g. icm-djl's BlockLmFineTuner");

@@ -16,7 +16,9 @@ import org.jspecify.annotations.Nullable;
 public final class MalformedInputException extends IcmException {
   private static final long serialVersionUID = 1L;
 
+  /** The source this failure names; serialized with it. */
   private final String source;
+  /** The line this failure names; serialized with it. */
   private final int line;
 
   /**
@@ -49,12 +51,20 @@ public final class MalformedInputException extends IcmException {
     return line;
   }
 
-  /** The file or source name the bad line came from. */
+  /**
+   * The file or source name the bad line came from.
+   *
+   * @return the file or source name the bad line came from
+   */
   public String source() {
     return source;
   }
 
-  /** The 1-based number of the bad line. */
+  /**
+   * The 1-based number of the bad line.
+   *
+   * @return the 1-based number of the bad line
+   */
   public int line() {
     return line;
   }

@@ -49,6 +49,29 @@ public record IcmResult(
     List<LabelDetail> details,
     List<IcmWarning> warnings,
     List<LabelSuggestion> suggestions) {
+  /**
+   * Checks the components and copies the collections.
+   *
+   * @param labels the labels found (examples of batches not reached when cancelled stay unlabelled)
+   * @param utility U = alpha * P - I
+   * @param mutualPredictability P
+   * @param inconsistency I
+   * @param status complete, or cancelled (partial)
+   * @param counts iterations, accepted moves, scorer calls, queries and tokens
+   * @param history the kept chains' iterations, batch after batch
+   * @param batches per-batch summaries, including every chain's U
+   * @param provenance library version, configuration, seed, Java, OS/arch
+   * @param elapsed wall-clock time of this call (excluding work restored from a checkpoint)
+   * @param details every labelled example's label with its source and the model's probability of
+   *     it, in id order
+   * @param warnings what may make the result wrong, found without gold labels (an empty list when
+   *     nothing was found)
+   * @param suggestions the examples whose labels, given as {@link Icm.Builder#trustedLabels trusted
+   *     labels} in another run, would best decide between the kept labeling and the others the search
+   *     met ({@link BatchSummary#alternatives()}), most decisive first, each with the reason; empty
+   *     when the search met no other labeling that disagrees with the kept one on a real share of the
+   *     examples
+   */
   public IcmResult {
     requireNonNull(labels, "labels");
     requireNonNull(status, "status");
@@ -62,7 +85,12 @@ public record IcmResult(
     suggestions = List.copyOf(requireNonNull(suggestions, "suggestions"));
   }
 
-  /** The detail of one example, if it is labelled. */
+  /**
+   * The detail of one example, if it is labelled.
+   *
+   * @param exampleId the example id
+   * @return the detail of one example, if it is labelled
+   */
   public java.util.Optional<LabelDetail> detail(String exampleId) {
     requireNonNull(exampleId, "exampleId");
     int lo = 0;
@@ -82,7 +110,11 @@ public record IcmResult(
     return java.util.Optional.empty();
   }
 
-  /** Whether the run completed (not cancelled). */
+  /**
+   * Whether the run completed (not cancelled).
+   *
+   * @return whether the run completed (not cancelled)
+   */
   public boolean isComplete() {
     return status == RunStatus.COMPLETE;
   }

@@ -12,6 +12,13 @@ import static java.util.Objects.requireNonNull;
  * @param message what was found and what to do, for people
  */
 public record IcmWarning(Kind kind, int batch, String message) {
+  /**
+   * Checks the components and copies the collections.
+   *
+   * @param kind what kind of doubt
+   * @param batch the batch it concerns
+   * @param message what was found and what to do, for people
+   */
   public IcmWarning {
     requireNonNull(kind, "kind");
     requireNonNull(message, "message");

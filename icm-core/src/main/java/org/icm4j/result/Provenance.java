@@ -21,6 +21,16 @@ public record Provenance(
     String javaVersion,
     String os,
     String arch) {
+  /**
+   * Checks the components and copies the collections.
+   *
+   * @param libraryVersion icm4j's version
+   * @param configuration every setting of the run, by name (sorted)
+   * @param seed the run's seed
+   * @param javaVersion {@code java.version}
+   * @param os {@code os.name} and {@code os.version}
+   * @param arch {@code os.arch}
+   */
   public Provenance {
     requireNonNull(libraryVersion, "libraryVersion");
     configuration =

@@ -12,7 +12,12 @@ package org.icm4j.result;
 public record RunCounts(
     long iterations, long accepted, long scorerCalls, long scoredQueries, long tokens) {
 
-  /** The element-wise sum. */
+  /**
+   * The element-wise sum.
+   *
+   * @param o the o
+   * @return the element-wise sum
+   */
   public RunCounts plus(RunCounts o) {
     return new RunCounts(
         iterations + o.iterations,
@@ -22,7 +27,11 @@ public record RunCounts(
         tokens + o.tokens);
   }
 
-  /** All zero. */
+  /**
+   * All zero.
+   *
+   * @return all zero
+   */
   public static RunCounts zero() {
     return new RunCounts(0, 0, 0, 0, 0);
   }

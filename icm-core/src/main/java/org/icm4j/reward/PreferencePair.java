@@ -32,7 +32,18 @@ public record PreferencePair(
     double chosenProbability,
     double rejectedProbability) {
 
-  /** Validates; see the record description for the rules. */
+  /**
+   * Validates; see the record description for the rules.
+   *
+   * @param group the question both responses answer: the {@link Example#group()} they share
+   * @param chosen the preferred response
+   * @param rejected the other response, with another id
+   * @param source where the preference comes from, for reports (for example {@code "ICM labels,
+   *     seed 1"}); not blank
+   * @param chosenProbability how sure the labeller was of {@code chosen}'s label, in {@code [0, 1]}
+   *     ({@link LabelDetail#probability()} for ICM's labels), or {@code NaN} when unknown
+   * @param rejectedProbability the same for {@code rejected}'s label
+   */
   public PreferencePair {
     requireNonNull(group, "group");
     requireNonNull(chosen, "chosen");
@@ -69,12 +80,20 @@ public record PreferencePair(
     return new PreferencePair(chosen.group(), chosen, rejected, source, Double.NaN, Double.NaN);
   }
 
-  /** A stable name of the pair: {@code group: chosenId > rejectedId}. */
+  /**
+   * A stable name of the pair: {@code group: chosenId > rejectedId}.
+   *
+   * @return A stable name of the pair
+   */
   public String id() {
     return group + ": " + chosen.id() + " > " + rejected.id();
   }
 
-  /** The same two responses with the preference the other way round (probabilities swapped). */
+  /**
+   * The same two responses with the preference the other way round (probabilities swapped).
+   *
+   * @return the same two responses with the preference the other way round (probabilities swapped)
+   */
   public PreferencePair reversed() {
     return new PreferencePair(group, rejected, chosen, source, rejectedProbability, chosenProbability);
   }

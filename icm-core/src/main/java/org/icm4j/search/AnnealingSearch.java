@@ -59,32 +59,56 @@ public final class AnnealingSearch implements SearchStrategy {
     this.keepBest = keepBest;
   }
 
-  /** N, iterations per chain and batch; the paper's {@value Icm#DEFAULT_ITERATIONS}. */
+  /**
+   * N, iterations per chain and batch; the paper's {@value Icm#DEFAULT_ITERATIONS}.
+   *
+   * @return N, iterations per chain and batch
+   */
   public int iterations() {
     return iterations;
   }
 
-  /** M, ConsistencyFix rounds per iteration; the paper's {@value Icm#DEFAULT_FIX_ROUNDS}. */
+  /**
+   * M, ConsistencyFix rounds per iteration; the paper's {@value Icm#DEFAULT_FIX_ROUNDS}.
+   *
+   * @return M, ConsistencyFix rounds per iteration
+   */
   public int fixRounds() {
     return fixRounds;
   }
 
-  /** How a label is proposed; the paper's {@link ProposalMode#ARGMAX}. */
+  /**
+   * How a label is proposed; the paper's {@link ProposalMode#ARGMAX}.
+   *
+   * @return how a label is proposed
+   */
   public ProposalMode proposal() {
     return proposal;
   }
 
-  /** The temperature schedule; the official {@code officialLog(10, 0.01)}. */
+  /**
+   * The temperature schedule; the official {@code officialLog(10, 0.01)}.
+   *
+   * @return the temperature schedule
+   */
   public TemperatureSchedule schedule() {
     return schedule;
   }
 
-  /** Picks the example of each iteration; the official {@code groupMatesFirst(100)}. */
+  /**
+   * Picks the example of each iteration; the official {@code groupMatesFirst(100)}.
+   *
+   * @return picks the example of each iteration
+   */
   public ExampleSampler sampler() {
     return sampler;
   }
 
-  /** Whether each chain returns the best labeling it visited; the paper returns its final one. */
+  /**
+   * Whether each chain returns the best labeling it visited; the paper returns its final one.
+   *
+   * @return whether each chain returns the best labeling it visited
+   */
   public boolean keepBest() {
     return keepBest;
   }
@@ -93,6 +117,9 @@ public final class AnnealingSearch implements SearchStrategy {
    * With N iterations per chain and batch.
    *
    * @throws IllegalArgumentException when {@code iterations < 0}
+   *
+   * @param iterations the iterations
+   * @return with N iterations per chain and batch
    */
   public AnnealingSearch withIterations(int iterations) {
     checkArgument(iterations >= 0, "iterations must be >= 0, but was %s", iterations);
@@ -103,25 +130,43 @@ public final class AnnealingSearch implements SearchStrategy {
    * With M ConsistencyFix rounds per iteration (0 turns ConsistencyFix off).
    *
    * @throws IllegalArgumentException when {@code fixRounds < 0}
+   *
+   * @param fixRounds the fix rounds
+   * @return with M ConsistencyFix rounds per iteration (0 turns ConsistencyFix off)
    */
   public AnnealingSearch withFixRounds(int fixRounds) {
     checkArgument(fixRounds >= 0, "fixRounds (M) must be >= 0, but was %s", fixRounds);
     return new AnnealingSearch(iterations, fixRounds, proposal, schedule, sampler, keepBest);
   }
 
-  /** With another proposal mode. */
+  /**
+   * With another proposal mode.
+   *
+   * @param proposal the proposal
+   * @return with another proposal mode
+   */
   public AnnealingSearch withProposal(ProposalMode proposal) {
     return new AnnealingSearch(
         iterations, fixRounds, requireNonNull(proposal, "proposal"), schedule, sampler, keepBest);
   }
 
-  /** With another temperature schedule. */
+  /**
+   * With another temperature schedule.
+   *
+   * @param schedule the schedule
+   * @return with another temperature schedule
+   */
   public AnnealingSearch withSchedule(TemperatureSchedule schedule) {
     return new AnnealingSearch(
         iterations, fixRounds, proposal, requireNonNull(schedule, "schedule"), sampler, keepBest);
   }
 
-  /** With another example sampler. */
+  /**
+   * With another example sampler.
+   *
+   * @param sampler the sampler
+   * @return with another example sampler
+   */
   public AnnealingSearch withSampler(ExampleSampler sampler) {
     return new AnnealingSearch(
         iterations, fixRounds, proposal, schedule, requireNonNull(sampler, "sampler"), keepBest);
@@ -131,6 +176,10 @@ public final class AnnealingSearch implements SearchStrategy {
    * Whether each chain returns the labeling of highest U it visited (true) or its final labeling
    * (false, as in the paper). At the official schedule's temperatures (which stay near 1 for
    * hundreds of accepted moves) the final labeling can be a step away from the best one.
+   *
+   * @param keepBest the keep best
+   * @return whether each chain returns the labeling of highest U it visited (true) or its final
+   *     labeling (false, as in the paper)
    */
   public AnnealingSearch withKeepBest(boolean keepBest) {
     return new AnnealingSearch(iterations, fixRounds, proposal, schedule, sampler, keepBest);

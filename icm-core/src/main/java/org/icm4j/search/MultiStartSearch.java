@@ -52,12 +52,20 @@ public final class MultiStartSearch implements SearchStrategy {
     this.rules = rules;
   }
 
-  /** Starts per chain. */
+  /**
+   * Starts per chain.
+   *
+   * @return starts per chain
+   */
   public int starts() {
     return starts;
   }
 
-  /** How rules are treated. */
+  /**
+   * How rules are treated.
+   *
+   * @return how rules are treated
+   */
   public RuleHandling rules() {
     return rules;
   }
@@ -67,13 +75,21 @@ public final class MultiStartSearch implements SearchStrategy {
    * about linearly with it.
    *
    * @throws IllegalArgumentException when {@code starts < 1}
+   *
+   * @param starts the starts
+   * @return this search with another number of starts (default {@value #DEFAULT_STARTS})
    */
   public MultiStartSearch withStarts(int starts) {
     checkArgument(starts >= 1, "starts must be >= 1, but was %s", starts);
     return new MultiStartSearch(starts, rules);
   }
 
-  /** This search with rules treated as constraints (default) or as the paper's penalties. */
+  /**
+   * This search with rules treated as constraints (default) or as the paper's penalties.
+   *
+   * @param rules the rules
+   * @return this search with rules treated as constraints (default) or as the paper's penalties
+   */
   public MultiStartSearch withRules(RuleHandling rules) {
     return new MultiStartSearch(starts, requireNonNull(rules, "rules"));
   }

@@ -29,12 +29,18 @@ import org.jspecify.annotations.Nullable;
  */
 public interface ConsistencyRule {
 
-  /** A short name for provenance and messages; distinct rules of one pipeline need distinct names. */
+  /**
+   * A short name for provenance and messages; distinct rules of one pipeline need distinct names.
+   *
+   * @return A short name for provenance and messages
+   */
   String name();
 
   /**
    * The label names this rule refers to (compares labels with), for {@link #validate}. A rule that
    * only compares labels with each other ({@code la.equals(lb)}) uses none. Default: none.
+   *
+   * @return the label names this rule refers to (compares labels with), for {@link #validate}
    */
   default Set<String> labelsUsed() {
     return Set.of();
@@ -46,6 +52,8 @@ public interface ConsistencyRule {
    * in the space.
    *
    * @throws IllegalArgumentException naming the rule, the missing label and the space
+   *
+   * @param labelSpace the label space
    */
   default void validate(LabelSpace labelSpace) {
     for (String label : labelsUsed()) {
@@ -66,6 +74,13 @@ public interface ConsistencyRule {
   /**
    * Whether labels {@code la} of {@code a} and {@code lb} of {@code b}, two labelled examples of one
    * group, are consistent with this rule. The default relates no pair.
+   *
+   * @param a the a
+   * @param la the la
+   * @param b the b
+   * @param lb the lb
+   * @return whether labels {@code la} of {@code a} and {@code lb} of {@code b}, two labelled
+   *     examples of one group, are consistent with this rule
    */
   default boolean pairConsistent(Example a, String la, Example b, String lb) {
     return true;
@@ -77,17 +92,28 @@ public interface ConsistencyRule {
    *
    * @param members the group's examples, in id order
    * @param labels their labels in the same order, {@code null} for unlabelled members
+   *
+   * @return whether the labelled members of one group are consistent with this rule as a whole (for
+   *     constraints that no pair can express, such as "at least one True once all are labelled")
    */
   default boolean groupConsistent(List<Example> members, List<@Nullable String> labels) {
     return true;
   }
 
-  /** Whether this rule has a group-level part ({@link #groupConsistent}); lets the engine skip it. */
+  /**
+   * Whether this rule has a group-level part ({@link #groupConsistent}); lets the engine skip it.
+   *
+   * @return whether this rule has a group-level part ({@link #groupConsistent})
+   */
   default boolean hasGroupPart() {
     return false;
   }
 
-  /** Whether this rule has a pair part ({@link #pairConsistent}); lets the engine skip it. */
+  /**
+   * Whether this rule has a pair part ({@link #pairConsistent}); lets the engine skip it.
+   *
+   * @return whether this rule has a pair part ({@link #pairConsistent})
+   */
   default boolean hasPairPart() {
     return true;
   }
@@ -95,14 +121,28 @@ public interface ConsistencyRule {
   /** The pair test of a {@link #pairwise} rule. */
   @FunctionalInterface
   interface PairPredicate {
-    /** Whether the two labelled group-mates are consistent. */
+    /**
+     * Whether the two labelled group-mates are consistent.
+     *
+     * @param a the a
+     * @param la the la
+     * @param b the b
+     * @param lb the lb
+     * @return whether the two labelled group-mates are consistent
+     */
     boolean consistent(Example a, String la, Example b, String lb);
   }
 
   /** The group test of a {@link #group} rule. */
   @FunctionalInterface
   interface GroupPredicate {
-    /** Whether the group's labels ({@code null}: unlabelled) are consistent. */
+    /**
+     * Whether the group's labels ({@code null}: unlabelled) are consistent.
+     *
+     * @param members the members
+     * @param labels the labels
+     * @return whether the group's labels ({@code null}
+     */
     boolean consistent(List<Example> members, List<@Nullable String> labels);
   }
 
@@ -110,6 +150,11 @@ public interface ConsistencyRule {
    * A rule relating pairs of group-mates whose predicate names no label (it compares labels with
    * each other, or reads only attributes). The predicate must be symmetric. A predicate that
    * compares with label names should declare them: {@link #pairwise(String, Set, PairPredicate)}.
+   *
+   * @param name the name
+   * @param predicate the predicate
+   * @return A rule relating pairs of group-mates whose predicate names no label (it compares labels
+   *     with each other, or reads only attributes)
    */
   static ConsistencyRule pairwise(String name, PairPredicate predicate) {
     return pairwise(name, Set.of(), predicate);
@@ -123,6 +168,9 @@ public interface ConsistencyRule {
    * @param name the rule's name
    * @param labelsUsed every label name the predicate compares with, e.g. {@code Set.of("True")}
    * @param predicate the pair test
+   *
+   * @return A rule relating pairs of group-mates, which compares labels with the names in {@code
+   *     labelsUsed}
    */
   static ConsistencyRule pairwise(String name, Set<String> labelsUsed, PairPredicate predicate) {
     requireNonNull(name, "name");
@@ -154,6 +202,10 @@ public interface ConsistencyRule {
   /**
    * A rule on a whole group whose predicate names no label. A predicate that compares with label
    * names should declare them: {@link #group(String, Set, GroupPredicate)}.
+   *
+   * @param name the name
+   * @param predicate the predicate
+   * @return A rule on a whole group whose predicate names no label
    */
   static ConsistencyRule group(String name, GroupPredicate predicate) {
     return group(name, Set.of(), predicate);
@@ -166,6 +218,8 @@ public interface ConsistencyRule {
    * @param name the rule's name
    * @param labelsUsed every label name the predicate compares with, e.g. {@code Set.of("True")}
    * @param predicate the group test
+   *
+   * @return A rule on a whole group, which compares labels with the names in {@code labelsUsed}
    */
   static ConsistencyRule group(String name, Set<String> labelsUsed, GroupPredicate predicate) {
     requireNonNull(name, "name");

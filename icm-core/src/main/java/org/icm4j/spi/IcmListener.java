@@ -11,7 +11,13 @@ import org.icm4j.result.IterationRecord;
  */
 public interface IcmListener {
 
-  /** A batch starts. */
+  /**
+   * A batch starts.
+   *
+   * @param batchIndex the batch index
+   * @param batchCount the batch count
+   * @param examples the examples
+   */
   default void onBatchStart(int batchIndex, int batchCount, int examples) {}
 
   /**
@@ -32,11 +38,21 @@ public interface IcmListener {
    *
    * @param utilityBefore U of the candidate before the fix
    * @param utilityAfter U after
+   *
+   * @param batchIndex the batch index
+   * @param chainIndex the chain index
+   * @param iteration the iteration
    */
   default void onFix(
       int batchIndex, int chainIndex, int iteration, double utilityBefore, double utilityAfter) {}
 
-  /** An iteration ended: accepted or rejected, with the energy after the decision. */
+  /**
+   * An iteration ended: accepted or rejected, with the energy after the decision.
+   *
+   * @param batchIndex the batch index
+   * @param chainIndex the chain index
+   * @param record the record
+   */
   default void onIteration(int batchIndex, int chainIndex, IterationRecord record) {}
 
   /**
@@ -68,15 +84,33 @@ public interface IcmListener {
    *
    * @param done units done
    * @param total units the chain will do
+   *
+   * @param batchIndex the batch index
+   * @param chainIndex the chain index
    */
   default void onProgress(int batchIndex, int chainIndex, int done, int total) {}
 
-  /** A chain ended. */
+  /**
+   * A chain ended.
+   *
+   * @param batchIndex the batch index
+   * @param chainIndex the chain index
+   * @param utility the utility
+   * @param cancelled the cancelled
+   */
   default void onChainEnd(int batchIndex, int chainIndex, double utility, boolean cancelled) {}
 
-  /** A batch ended (best chain chosen). */
+  /**
+   * A batch ended (best chain chosen).
+   *
+   * @param summary the summary
+   */
   default void onBatchEnd(BatchSummary summary) {}
 
-  /** A checkpoint was written. */
+  /**
+   * A checkpoint was written.
+   *
+   * @param file the file
+   */
   default void onCheckpoint(java.nio.file.Path file) {}
 }

@@ -14,6 +14,12 @@ import org.icm4j.LabelledExample;
  * @param context the labelled demonstrations placed before the query, in order (copied)
  */
 public record ScoreRequest(Example query, List<LabelledExample> context) {
+  /**
+   * Checks the components and copies the collections.
+   *
+   * @param query the example to label
+   * @param context the labelled demonstrations placed before the query, in order (copied)
+   */
   public ScoreRequest {
     requireNonNull(query, "query");
     context = List.copyOf(requireNonNull(context, "context"));

@@ -17,6 +17,14 @@ import java.util.List;
  * @param tokens token-forwards the scorer spent, as it counts them (0 when it does not count)
  */
 public record ScoreResult(List<double[]> logProbs, long tokens) {
+  /**
+   * Checks the components and copies the collections.
+   *
+   * @param logProbs one array per request, in request order, with one log-probability per label of
+   *     the label space (in its order). Values must be finite. They need not be normalized over the
+   *     label space (e.g. log-probabilities of label tokens under a full vocabulary).
+   * @param tokens token-forwards the scorer spent, as it counts them (0 when it does not count)
+   */
   public ScoreResult {
     requireNonNull(logProbs, "logProbs");
     checkArgument(tokens >= 0, "tokens must be >= 0, but was %s", tokens);
@@ -27,17 +35,31 @@ public record ScoreResult(List<double[]> logProbs, long tokens) {
     logProbs = Collections.unmodifiableList(copy);
   }
 
-  /** A result that reports no token count. */
+  /**
+   * A result that reports no token count.
+   *
+   * @param logProbs the log probs
+   * @return A result that reports no token count
+   */
   public static ScoreResult of(List<double[]> logProbs) {
     return new ScoreResult(logProbs, 0);
   }
 
-  /** The log-probabilities of request {@code i} (a copy). */
+  /**
+   * The log-probabilities of request {@code i} (a copy).
+   *
+   * @param i the i
+   * @return the log-probabilities of request {@code i} (a copy)
+   */
   public double[] row(int i) {
     return logProbs.get(i).clone();
   }
 
-  /** Number of rows. */
+  /**
+   * Number of rows.
+   *
+   * @return number of rows
+   */
   public int size() {
     return logProbs.size();
   }

@@ -58,7 +58,14 @@ public final class LeaveOneOutPlan {
    *     at least one
    */
   public record Extend(int state, int parent, List<Integer> examples) implements Step {
-    /** Copies the list. */
+    /**
+     * Copies the list.
+     *
+     * @param state the new state's number (greater than every earlier state's)
+     * @param parent the state read before (or {@link #EMPTY})
+     * @param examples indices (into the leave-one-out list) of the demonstrations, in reading
+     *     order; at least one
+     */
     public Extend {
       examples = List.copyOf(examples);
       if (examples.isEmpty() || state <= parent) {
@@ -78,7 +85,14 @@ public final class LeaveOneOutPlan {
    * @param examples indices of demonstrations read for this query only, in order; may be empty
    */
   public record Query(int query, int parent, List<Integer> examples) implements Step {
-    /** Copies the list. */
+    /**
+     * Copies the list.
+     *
+     * @param query the index of the query example
+     * @param parent the state read before (or {@link #EMPTY})
+     * @param examples indices (into the leave-one-out list) of the demonstrations, in reading
+     *     order; at least one
+     */
     public Query {
       examples = List.copyOf(examples);
     }
@@ -208,17 +222,29 @@ public final class LeaveOneOutPlan {
     return List.copyOf(contexts);
   }
 
-  /** The order this plan runs. */
+  /**
+   * The order this plan runs.
+   *
+   * @return the order this plan runs
+   */
   public LeaveOneOutOrder order() {
     return order;
   }
 
-  /** The number of examples. */
+  /**
+   * The number of examples.
+   *
+   * @return the number of examples
+   */
   public int size() {
     return n;
   }
 
-  /** The steps, in execution order. */
+  /**
+   * The steps, in execution order.
+   *
+   * @return the steps, in execution order
+   */
   public List<Step> steps() {
     return steps;
   }
@@ -226,6 +252,8 @@ public final class LeaveOneOutPlan {
   /**
    * What the steps give each query: element {@code i} is the context of query {@code i}, the
    * indices of its demonstrations in reading order.
+   *
+   * @return what the steps give each query
    */
   public List<List<Integer>> contexts() {
     return contexts;
@@ -260,6 +288,8 @@ public final class LeaveOneOutPlan {
   /**
    * The demonstrations forwarded when the plan runs on a model that keeps keys and values: every
    * extension's and every query's own examples, counted once each time they are read.
+   *
+   * @return the demonstrations forwarded when the plan runs on a model that keeps keys and values
    */
   public long demonstrationsForwarded() {
     long total = 0;

@@ -22,7 +22,13 @@ import org.icm4j.Example;
  */
 public record PromptLayout(Map<String, String> verbalizers, String separator) {
 
-  /** Copies the map; rejects an empty verbalizer. */
+  /**
+   * Copies the map; rejects an empty verbalizer.
+   *
+   * @param verbalizers the text of each label (label name to text); labels not in the map are
+   *     written as their name
+   * @param separator text after each demonstration
+   */
   public PromptLayout {
     verbalizers = Map.copyOf(requireNonNull(verbalizers, "verbalizers"));
     requireNonNull(separator, "separator");
@@ -36,7 +42,12 @@ public record PromptLayout(Map<String, String> verbalizers, String separator) {
         });
   }
 
-  /** Verbalizers {@code " True"} and {@code " False"} and a blank line between demonstrations. */
+  /**
+   * Verbalizers {@code " True"} and {@code " False"} and a blank line between demonstrations.
+   *
+   * @return verbalizers {@code " True"} and {@code " False"} and a blank line between
+   *     demonstrations
+   */
   public static PromptLayout official() {
     return new PromptLayout(Map.of("True", " True", "False", " False"), "\n\n");
   }

@@ -83,17 +83,29 @@ public final class PromptTokens {
     return new PromptTokens(layout, tokenizer, 0);
   }
 
-  /** The layout. */
+  /**
+   * The layout.
+   *
+   * @return the layout
+   */
   public PromptLayout layout() {
     return layout;
   }
 
-  /** The tokenizer. */
+  /**
+   * The tokenizer.
+   *
+   * @return the tokenizer
+   */
   public Tokenizer tokenizer() {
     return tokenizer;
   }
 
-  /** The ids of the separator (a copy; possibly empty). */
+  /**
+   * The ids of the separator (a copy; possibly empty).
+   *
+   * @return the ids of the separator (a copy
+   */
   public long[] separator() {
     return separator.clone();
   }
@@ -131,7 +143,12 @@ public final class PromptTokens {
     return ids;
   }
 
-  /** The most tokens of any label of {@code space}. */
+  /**
+   * The most tokens of any label of {@code space}.
+   *
+   * @param space the space
+   * @return the most tokens of any label of {@code space}
+   */
   public int longestLabel(LabelSpace space) {
     int longest = 0;
     for (String l : space.names()) {

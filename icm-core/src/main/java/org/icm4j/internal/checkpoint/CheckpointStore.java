@@ -78,6 +78,20 @@ public final class CheckpointStore implements AutoCloseable {
       long seed,
       int maxIterations,
       boolean historyIsIterations) {
+    /**
+     * Checks the components and copies the collections.
+     *
+     * @param fingerprint the fingerprint
+     * @param configuration the configuration
+     * @param examples the examples
+     * @param batches the batches
+     * @param labelSpace the label space
+     * @param chains the chains
+     * @param alpha the alpha
+     * @param seed the seed
+     * @param maxIterations the max iterations
+     * @param historyIsIterations the history is iterations
+     */
     public Expected {
       configuration = Map.copyOf(configuration);
       examples = List.copyOf(examples);
@@ -133,48 +147,89 @@ public final class CheckpointStore implements AutoCloseable {
     /**
      * A chain's entry from what its strategy saved, its generator's state and its counters; a done
      * chain's {@code saved} holds where its starts ended, {@code bestEnd} the one it returned.
+     *
+     * @param chain the chain
+     * @param seed the seed
+     * @param done the done
+     * @param cp the cp
+     * @param bestEnd the best end
+     * @param rng the rng
+     * @param counters the counters
+     * @return A chain's entry from what its strategy saved, its generator's state and its counters
      */
     public static ChainData of(
         int chain, long seed, boolean done, ChainCheckpoint cp, int bestEnd, long rng, long[] counters) {
       return new ChainData(chain, seed, done, cp, bestEnd, rng, counters[0], counters[1], counters[2]);
     }
 
-    /** Iterations completed. */
+    /**
+     * Iterations completed.
+     *
+     * @return iterations completed
+     */
     public int iteration() {
       return checkpoint.iteration();
     }
 
-    /** Accepted moves so far. */
+    /**
+     * Accepted moves so far.
+     *
+     * @return accepted moves so far
+     */
     public int accepted() {
       return checkpoint.accepted();
     }
 
-    /** The current labeling (a copy). */
+    /**
+     * The current labeling (a copy).
+     *
+     * @return the current labeling (a copy)
+     */
     public int[] labels() {
       return checkpoint.labels();
     }
 
-    /** P of the current labeling. */
+    /**
+     * P of the current labeling.
+     *
+     * @return P of the current labeling
+     */
     public double mutualPredictability() {
       return checkpoint.mutualPredictability();
     }
 
-    /** The iterations so far. */
+    /**
+     * The iterations so far.
+     *
+     * @return the iterations so far
+     */
     public List<IterationRecord> history() {
       return checkpoint.history();
     }
 
-    /** The best labeling visited (a copy; empty when the strategy keeps none). */
+    /**
+     * The best labeling visited (a copy; empty when the strategy keeps none).
+     *
+     * @return the best labeling visited (a copy
+     */
     public int[] bestLabels() {
       return checkpoint.bestLabels();
     }
 
-    /** P of the best labeling visited. */
+    /**
+     * P of the best labeling visited.
+     *
+     * @return P of the best labeling visited
+     */
     public double bestMutualPredictability() {
       return checkpoint.bestMutualPredictability();
     }
 
-    /** The labelings the strategy saved. */
+    /**
+     * The labelings the strategy saved.
+     *
+     * @return the labelings the strategy saved
+     */
     public List<ChainCheckpoint.Saved> saved() {
       return checkpoint.saved();
     }
@@ -208,6 +263,10 @@ public final class CheckpointStore implements AutoCloseable {
   /**
    * Opens a checkpoint: removes temporary files a crashed write of it left, loads and checks the
    * file when it exists, else creates it with its header.
+   *
+   * @param file the file
+   * @param expected the expected
+   * @return opens a checkpoint
    */
   public static CheckpointStore open(Path file, Expected expected) {
     CheckpointStore store = new CheckpointStore(file, expected);
@@ -229,11 +288,22 @@ public final class CheckpointStore implements AutoCloseable {
     return store;
   }
 
+  /**
+   * See the class description.
+   *
+   * @return see the class description
+   */
   public synchronized List<FinishedBatch> finished() {
     return List.copyOf(finished);
   }
 
-  /** The saved state of a chain of the given batch, if any. */
+  /**
+   * The saved state of a chain of the given batch, if any.
+   *
+   * @param batch the batch
+   * @param chain the chain
+   * @return the saved state of a chain of the given batch, if any
+   */
   public synchronized @Nullable ChainData chain(int batch, int chain) {
     return batch == currentBatch ? chains.get(chain) : null;
   }
@@ -241,6 +311,10 @@ public final class CheckpointStore implements AutoCloseable {
   /**
    * Appends a chain's state (what changed since its previous record); forced to disk when {@code
    * durable} (a cancelled chain).
+   *
+   * @param batch the batch
+   * @param data the data
+   * @param durable the durable
    */
   public synchronized void updateChain(int batch, ChainData data, boolean durable) {
     if (batch != currentBatch) {
@@ -254,7 +328,11 @@ public final class CheckpointStore implements AutoCloseable {
     append(ChainLine.of(nextSeq, batch, data, historyFrom, savedFrom), durable);
   }
 
-  /** Appends a finished batch and forces the file to disk; compacts after the last batch. */
+  /**
+   * Appends a finished batch and forces the file to disk; compacts after the last batch.
+   *
+   * @param batch the batch
+   */
   public synchronized void finishBatch(FinishedBatch batch) {
     finished.add(batch);
     chains.clear();
@@ -295,6 +373,11 @@ public final class CheckpointStore implements AutoCloseable {
     }
   }
 
+  /**
+   * See the class description.
+   *
+   * @return see the class description
+   */
   public Path file() {
     return file;
   }

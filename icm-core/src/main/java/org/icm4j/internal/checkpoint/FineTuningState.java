@@ -61,7 +61,18 @@ public final class FineTuningState implements AutoCloseable {
       int trainedOn,
       long fineTuningNanos,
       Map<String, String> details) {
-    /** Copies. */
+    /**
+     * Copies.
+     *
+     * @param index the round
+     * @param labelledWith the round whose model labelled its batch ({@code -1}: the base model)
+     * @param cost the work of labelling the batch
+     * @param labellingNanos wall-clock time of the labelling
+     * @param fineTuned whether a model was fine-tuned after the batch
+     * @param trainedOn the labelled examples it was fine-tuned on
+     * @param fineTuningNanos wall-clock time of the fine-tuning
+     * @param details what the fine-tuner reported
+     */
     public Round {
       details = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(details));
     }
@@ -150,12 +161,20 @@ public final class FineTuningState implements AutoCloseable {
     return state;
   }
 
-  /** The rounds the file holds, in order. */
+  /**
+   * The rounds the file holds, in order.
+   *
+   * @return the rounds the file holds, in order
+   */
   public List<Round> rounds() {
     return List.copyOf(rounds);
   }
 
-  /** Adds a finished round and writes the file (atomically). */
+  /**
+   * Adds a finished round and writes the file (atomically).
+   *
+   * @param round the round
+   */
   public void add(Round round) {
     if (round.index() != rounds.size()) {
       throw new IllegalStateException("round " + round.index() + " finished after " + rounds.size() + " rounds");
@@ -164,7 +183,11 @@ public final class FineTuningState implements AutoCloseable {
     write();
   }
 
-  /** The file. */
+  /**
+   * The file.
+   *
+   * @return the file
+   */
   public Path file() {
     return file;
   }

@@ -33,7 +33,16 @@ import org.icm4j.LabelledExample;
  */
 public record FineTuneRequest(int round, List<Example> examples, Labeling labels, long seed) {
 
-  /** Validates and copies; see the record description for the rules. */
+  /**
+   * Validates and copies; see the record description for the rules.
+   *
+   * @param round the 0-based round: the index of the last batch whose labels are included ({@code
+   *     0} for a one-off fine-tuning)
+   * @param examples the examples, at least one, distinct ids; copied and sorted by id
+   * @param labels their labels, in any label space; every labelled id must be among {@code
+   *     examples}, and at least one of the examples must be labelled
+   * @param seed the seed of the training run (data order, splits, initialization of new weights)
+   */
   public FineTuneRequest {
     checkArgument(round >= 0, "round must be >= 0, but was %s", round);
     requireNonNull(examples, "examples");
@@ -77,12 +86,20 @@ public record FineTuneRequest(int round, List<Example> examples, Labeling labels
     return new FineTuneRequest(0, examples, labels, seed);
   }
 
-  /** The label space of the labels. */
+  /**
+   * The label space of the labels.
+   *
+   * @return the label space of the labels
+   */
   public LabelSpace labelSpace() {
     return labels.labelSpace();
   }
 
-  /** The labelled examples with their labels, in id order: what a fine-tuner trains on. */
+  /**
+   * The labelled examples with their labels, in id order: what a fine-tuner trains on.
+   *
+   * @return the labelled examples with their labels, in id order
+   */
   public List<LabelledExample> labelled() {
     List<LabelledExample> out = new ArrayList<>(labels.labelledCount());
     Map<String, String> map = labels.asMap();

@@ -18,7 +18,13 @@ import org.icm4j.reward.PreferencePair;
  */
 public record RewardTrainingRequest(List<PreferencePair> pairs, long seed) {
 
-  /** Validates and copies; see the record description for the rules. */
+  /**
+   * Validates and copies; see the record description for the rules.
+   *
+   * @param pairs the pairs, at least one, copied in the order given; two pairs that use the same
+   *     example id must use the same example (same prompt, group and attributes)
+   * @param seed the seed of the training run (data order, validation split)
+   */
   public RewardTrainingRequest {
     requireNonNull(pairs, "pairs");
     checkArgument(!pairs.isEmpty(), "a reward-training request needs at least one preference pair");
@@ -39,7 +45,11 @@ public record RewardTrainingRequest(List<PreferencePair> pairs, long seed) {
     pairs = List.copyOf(pairs);
   }
 
-  /** The distinct responses of the pairs, in order of first use. */
+  /**
+   * The distinct responses of the pairs, in order of first use.
+   *
+   * @return the distinct responses of the pairs, in order of first use
+   */
   public List<Example> responses() {
     Map<String, Example> byId = new java.util.LinkedHashMap<>();
     for (PreferencePair p : pairs) {

@@ -24,6 +24,9 @@ public interface ExampleSampler {
    * The paper's sampler (default with weight 100): every example has weight 1, except unlabelled
    * examples with a labelled group-mate, which have weight {@code boost}; so a group, once started,
    * is labelled before new groups are opened and consistency rules can act early.
+   *
+   * @param boost the boost
+   * @return the paper's sampler (default with weight 100)
    */
   static ExampleSampler groupMatesFirst(double boost) {
     checkArgument(boost >= 1 && Double.isFinite(boost), "boost must be >= 1, but was %s", boost);
@@ -53,7 +56,11 @@ public interface ExampleSampler {
     };
   }
 
-  /** Every example equally likely. */
+  /**
+   * Every example equally likely.
+   *
+   * @return every example equally likely
+   */
   static ExampleSampler uniform() {
     return new ExampleSampler() {
       @Override

@@ -15,6 +15,14 @@ import org.icm4j.MutualPredictability;
  * @param measure how mutual predictability is computed
  */
 public record SearchSettings(int initialLabels, double alpha, MutualPredictability measure) {
+  /**
+   * Checks the components and copies the collections.
+   *
+   * @param initialLabels K, examples labelled at the start (the annealing's random seed labels; the
+   *     default search's smallest seed)
+   * @param alpha weight of mutual predictability in U
+   * @param measure how mutual predictability is computed
+   */
   public SearchSettings {
     requireNonNull(measure, "measure");
   }

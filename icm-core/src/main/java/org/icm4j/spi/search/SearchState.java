@@ -6,21 +6,46 @@ package org.icm4j.spi.search;
  */
 public interface SearchState {
 
-  /** Label index of example {@code i}, {@code -1} when unlabelled. */
+  /**
+   * Label index of example {@code i}, {@code -1} when unlabelled.
+   *
+   * @param i the i
+   * @return label index of example {@code i}, {@code -1} when unlabelled
+   */
   int label(int i);
 
-  /** All label indices ({@code -1}: unlabelled), a fresh copy. */
+  /**
+   * All label indices ({@code -1}: unlabelled), a fresh copy.
+   *
+   * @return all label indices ({@code -1}
+   */
   int[] labels();
 
-  /** Number of labelled examples. */
+  /**
+   * Number of labelled examples.
+   *
+   * @return number of labelled examples
+   */
   int labelledCount();
 
-  /** U = alpha * mutualPredictability - inconsistency. */
+  /**
+   * U = alpha * mutualPredictability - inconsistency.
+   *
+   * @return U = alpha * mutualPredictability - inconsistency
+   */
   double utility();
 
-  /** Mutual predictability P(D). */
+  /**
+   * Mutual predictability P(D).
+   *
+   * @return mutual predictability P(D)
+   */
   double mutualPredictability();
 
-  /** Inconsistency I(D): violated pairs and groups. */
+  /**
+   * Inconsistency I(D): violated pairs and groups.
+   *
+   * @return inconsistency I(D)
+   */
   int inconsistency();
 }

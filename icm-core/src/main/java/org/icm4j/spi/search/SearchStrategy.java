@@ -19,7 +19,12 @@ import java.util.Map;
 @FunctionalInterface
 public interface SearchStrategy {
 
-  /** Runs one chain on the problem. */
+  /**
+   * Runs one chain on the problem.
+   *
+   * @param problem the problem
+   * @return runs one chain on the problem
+   */
   ChainOutcome search(SearchProblem problem);
 
   /**
@@ -28,6 +33,8 @@ public interface SearchStrategy {
    * override {@code toString} or this method so that two strategies that search differently
    * describe themselves differently (a checkpoint is resumed only by a run that describes itself
    * the same).
+   *
+   * @return this strategy's settings by name, for provenance and checkpoint fingerprints
    */
   default Map<String, String> describe() {
     return Map.of("search", toString());
@@ -37,6 +44,9 @@ public interface SearchStrategy {
    * Checks, before any work, that this strategy can run on a data set of {@code examples} examples
    * with these settings. Throws {@link IllegalArgumentException} naming the setting and what to do.
    * The default accepts every data set.
+   *
+   * @param examples the examples
+   * @param settings the settings
    */
   default void validate(int examples, SearchSettings settings) {}
 
@@ -46,12 +56,19 @@ public interface SearchStrategy {
    * (...)"}. The default suggests more starts or chains.
    *
    * @param chains the run's chains per batch
+   *
+   * @return the end of the warning given when few starts reached the kept labeling (the result is
+   *     then not confirmed)
    */
   default String adviceWhenUnconfirmed(int chains) {
     return "search again with more starts or chains";
   }
 
-  /** The end of the warning given when the kept labels break rules: why, and what to do. */
+  /**
+   * The end of the warning given when the kept labels break rules: why, and what to do.
+   *
+   * @return the end of the warning given when the kept labels break rules
+   */
   default String adviceWhenRulesBroken() {
     return "no assignment of some group satisfies every rule; check the rules";
   }
@@ -59,6 +76,9 @@ public interface SearchStrategy {
   /**
    * The most iterations one chain of this strategy makes, which a resumed checkpoint is checked
    * against; {@link Integer#MAX_VALUE} (the default) when there is no bound.
+   *
+   * @return the most iterations one chain of this strategy makes, which a resumed checkpoint is
+   *     checked against
    */
   default int maxIterations() {
     return Integer.MAX_VALUE;
@@ -67,6 +87,9 @@ public interface SearchStrategy {
   /**
    * Whether a chain's history holds exactly one record per iteration, numbered from 1, which a
    * resumed checkpoint is checked against. The default {@code false} checks nothing.
+   *
+   * @return whether a chain's history holds exactly one record per iteration, numbered from 1,
+   *     which a resumed checkpoint is checked against
    */
   default boolean historyCountsIterations() {
     return false;

@@ -20,6 +20,10 @@ public interface TemperatureSchedule {
 
   /**
    * The official code's schedule (default): {@code max(tMin, t0 / (1 + 2 ln(1 + accepted)))}.
+   *
+   * @param t0 the t0
+   * @param tMin the t min
+   * @return the official code's schedule (default)
    */
   static TemperatureSchedule officialLog(double t0, double tMin) {
     checkPositive(t0, tMin);
@@ -28,7 +32,14 @@ public interface TemperatureSchedule {
         (it, acc) -> Math.max(tMin, t0 / (1 + 2 * Math.log1p(acc))));
   }
 
-  /** The paper's schedule: {@code max(tMin, t0 / (1 + beta ln n))} at iteration n. */
+  /**
+   * The paper's schedule: {@code max(tMin, t0 / (1 + beta ln n))} at iteration n.
+   *
+   * @param t0 the t0
+   * @param beta the beta
+   * @param tMin the t min
+   * @return the paper's schedule
+   */
   static TemperatureSchedule paperLog(double t0, double beta, double tMin) {
     checkPositive(t0, tMin);
     checkArgument(beta >= 0 && Double.isFinite(beta), "beta must be >= 0, but was %s", beta);
@@ -37,7 +48,14 @@ public interface TemperatureSchedule {
         (it, acc) -> Math.max(tMin, t0 / (1 + beta * Math.log(it))));
   }
 
-  /** Exponential cooling: {@code max(tMin, t0 * rate^(n-1))} at iteration n, {@code 0 < rate <= 1}. */
+  /**
+   * Exponential cooling: {@code max(tMin, t0 * rate^(n-1))} at iteration n, {@code 0 < rate <= 1}.
+   *
+   * @param t0 the t0
+   * @param rate the rate
+   * @param tMin the t min
+   * @return exponential cooling
+   */
   static TemperatureSchedule exponential(double t0, double rate, double tMin) {
     checkPositive(t0, tMin);
     checkArgument(rate > 0 && rate <= 1, "rate must be in (0, 1], but was %s", rate);
