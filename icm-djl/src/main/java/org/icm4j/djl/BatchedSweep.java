@@ -187,7 +187,7 @@ final class BatchedSweep {
       NDManager call, List<Node> batch, double[][] rows, long[][] labels, String[] ids, LabelSpace space) {
     int b = batch.size();
     long[][] toks = new long[b][];
-    GptBlock.Segment[] parents = new GptBlock.Segment[b];
+    GptBlock.@Nullable Segment[] parents = new GptBlock.Segment[b];
     NDManager[] managers = new NDManager[b];
     int[][] read = new int[b][];
     for (int s = 0; s < b; s++) {
