@@ -40,13 +40,8 @@ final class AtomicFiles {
         o.write(bytes);
         o.getFD().sync();
       }
-      try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
+      replace(tmp, file, dir);
       tmp = null;
-      forceDirectory(dir);
     } catch (IOException e) {
       if (tmp != null) {
         try {
@@ -58,6 +53,24 @@ final class AtomicFiles {
       throw new CheckpointException(
           "cannot write " + file + ": " + e + " (check the directory exists and is writable)", e);
     }
+  }
+
+  /**
+   * Moves a finished temporary file over {@code file} with {@code ATOMIC_MOVE} ({@code
+   * REPLACE_EXISTING} where the file system cannot), then forces the directory {@code dir}.
+   *
+   * @param tmp the temporary file, forced to disk, in {@code dir}
+   * @param file the file it replaces
+   * @param dir their directory
+   * @throws IOException when the move or the directory's force fails
+   */
+  static void replace(Path tmp, Path file, Path dir) throws IOException {
+    try {
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+    }
+    forceDirectory(dir);
   }
 
   /**

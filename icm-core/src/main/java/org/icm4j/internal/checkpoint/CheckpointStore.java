@@ -3,10 +3,8 @@ package org.icm4j.internal.checkpoint;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
@@ -493,13 +491,8 @@ public final class CheckpointStore implements AutoCloseable {
         }
         o.getFD().sync();
       }
-      try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
+      AtomicFiles.replace(tmp, file, dir);
       tmp = null;
-      AtomicFiles.forceDirectory(dir);
       nextSeq = seq;
       compactedBytes = bytes;
       appendedBytes = 0;
