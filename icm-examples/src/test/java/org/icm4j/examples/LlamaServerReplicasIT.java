@@ -81,7 +81,7 @@ class LlamaServerReplicasIT {
     try (HttpScorer direct = fleet.scorer(fleet.server.url()).build()) {
       singleServerLabels = labelsOf(run(direct), "single");
     }
-    singleServerJob = settled(() -> ServerLog.read(fleet.server.log()).minus(before));
+    singleServerJob = ServerLog.settled(() -> ServerLog.read(fleet.server.log()).minus(before));
     System.out.printf("single server (replica 0 directly): %d requests, %d tokens evaluated, %.1f s%n",
         singleServerJob.requests(), singleServerJob.evaluatedTokens(), (System.nanoTime() - t0) / 1e9);
   }
@@ -110,57 +110,10 @@ class LlamaServerReplicasIT {
     }
   }
 
-  private static ServerLog[] replicaLogs() {
-    ServerLog[] logs = new ServerLog[fleet.replicas.size()];
-    for (int i = 0; i < logs.length; i++) {
-      logs[i] = ServerLog.read(fleet.replicas.get(i).log());
-    }
-    return logs;
-  }
-
-  /** A server writes its log a moment after it answers: reads until two reads 200 ms apart agree. */
-  private static <T> T settled(Supplier<T> read) {
-    T last = read.get();
-    for (int i = 0; i < 25; i++) {
-      sleep(200);
-      T now = read.get();
-      if (java.util.Objects.deepEquals(now, last)) { // arrays of counts compare by content
-        return now;
-      }
-      last = now;
-    }
-    return last;
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static ServerLog[] minus(ServerLog[] after, ServerLog[] before) {
-    ServerLog[] out = new ServerLog[after.length];
-    for (int i = 0; i < after.length; i++) {
-      out[i] = after[i].minus(before[i]);
-    }
-    return out;
-  }
-
-  private static ServerLog total(ServerLog[] logs) {
-    ServerLog sum = new ServerLog(0, 0);
-    for (ServerLog l : logs) {
-      sum = sum.plus(l);
-    }
-    return sum;
-  }
-
   @Test
   @Order(1)
   void everyRequestOfABatchReachesOneReplicaAndTheLabelsAreASingleServers() {
-    ServerLog[] before = replicaLogs();
+    ServerLog[] before = ServerLog.ofReplicas(fleet);
     int logged = router.requests().size();
     long t0 = System.nanoTime();
     byte[] routed;
@@ -168,7 +121,7 @@ class LlamaServerReplicasIT {
       routed = labelsOf(run(scorer), "routed");
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    ServerLog[] job = minus(settled(LlamaServerReplicasIT::replicaLogs), before);
+    ServerLog[] job = ServerLog.minus(ServerLog.settled(() -> ServerLog.ofReplicas(fleet)), before);
     List<HaproxyProcess.Routed> requests = router.requests();
     requests = requests.subList(logged, requests.size());
 
@@ -198,7 +151,7 @@ class LlamaServerReplicasIT {
       assertThat(job[i].requests()).as("replica r%d's own log vs HAProxy's", i)
           .isEqualTo(perReplica.getOrDefault(HaproxyProcess.replicaName(i), 0).longValue());
     }
-    assertThat(total(job).requests()).as("requests: routed over two replicas vs one server").isEqualTo(singleServerJob.requests());
+    assertThat(ServerLog.total(job).requests()).as("requests: routed over two replicas vs one server").isEqualTo(singleServerJob.requests());
   }
 
   @Test
@@ -227,22 +180,22 @@ class LlamaServerReplicasIT {
   /** The tokens both replicas' logs say they evaluated for a second rescore, after a first. */
   private static long rescoreCost(HttpScorer scorer, List<LabelledExample> labelled) {
     scorer.scoreLeaveOneOut(LabelSpace.binary(), labelled);
-    ServerLog[] before = settled(LlamaServerReplicasIT::replicaLogs);
+    ServerLog[] before = ServerLog.settled(() -> ServerLog.ofReplicas(fleet));
     scorer.scoreLeaveOneOut(LabelSpace.binary(), labelled);
-    return total(minus(settled(LlamaServerReplicasIT::replicaLogs), before)).evaluatedTokens();
+    return ServerLog.total(ServerLog.minus(ServerLog.settled(() -> ServerLog.ofReplicas(fleet)), before)).evaluatedTokens();
   }
 
   @Test
   @Order(3)
   void theJobWithoutARoutingKeyGivesTheSameLabelsAtAHigherCost() {
-    ServerLog[] before = replicaLogs();
+    ServerLog[] before = ServerLog.ofReplicas(fleet);
     long t0 = System.nanoTime();
     byte[] unrouted;
     try (HttpScorer scorer = fleet.scorer(router.url()).build()) {
       unrouted = labelsOf(run(scorer), "unrouted");
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    ServerLog job = total(minus(settled(LlamaServerReplicasIT::replicaLogs), before));
+    ServerLog job = ServerLog.total(ServerLog.minus(ServerLog.settled(() -> ServerLog.ofReplicas(fleet)), before));
     System.out.printf("unrouted job (round-robin): %.1f s, %d requests, %d tokens evaluated (%.2fx one server's %d)%n",
         seconds, job.requests(), job.evaluatedTokens(), (double) job.evaluatedTokens() / singleServerJob.evaluatedTokens(),
         singleServerJob.evaluatedTokens());
@@ -272,7 +225,7 @@ class LlamaServerReplicasIT {
 
     long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (!router.loggedDown(victim) && System.nanoTime() < until) {
-      sleep(100);
+      ServerLog.sleep(100);
     }
     assertThat(router.loggedDown(victim)).as("HAProxy's health check took %s out", victim).isTrue();
     int logged = router.requests().size();

@@ -48,4 +48,55 @@ record ServerLog(long requests, long evaluatedTokens) {
   ServerLog plus(ServerLog other) {
     return new ServerLog(requests + other.requests, evaluatedTokens + other.evaluatedTokens);
   }
+
+  /** Each replica's log of the fleet as it is now, in replica order. */
+  static ServerLog[] ofReplicas(LlamaServerFixture fleet) {
+    ServerLog[] logs = new ServerLog[fleet.replicas.size()];
+    for (int i = 0; i < logs.length; i++) {
+      logs[i] = read(fleet.replicas.get(i).log());
+    }
+    return logs;
+  }
+
+  /** A server writes its log a moment after it answers: reads until two reads 200 ms apart agree. */
+  static <T> T settled(java.util.function.Supplier<T> read) {
+    T last = read.get();
+    for (int i = 0; i < 25; i++) {
+      sleep(200);
+      T now = read.get();
+      if (java.util.Objects.deepEquals(now, last)) { // arrays of counts compare by content
+        return now;
+      }
+      last = now;
+    }
+    return last;
+  }
+
+  /** Sleeps; an interrupt fails the test. */
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Each replica's {@code after} minus its {@code before}. */
+  static ServerLog[] minus(ServerLog[] after, ServerLog[] before) {
+    ServerLog[] out = new ServerLog[after.length];
+    for (int i = 0; i < after.length; i++) {
+      out[i] = after[i].minus(before[i]);
+    }
+    return out;
+  }
+
+  /** The sum over replicas. */
+  static ServerLog total(ServerLog[] logs) {
+    ServerLog sum = new ServerLog(0, 0);
+    for (ServerLog l : logs) {
+      sum = sum.plus(l);
+    }
+    return sum;
+  }
 }

@@ -80,7 +80,7 @@ class LlamaServerSparkIT {
       Jsonl.writeLabels(file, pipeline(direct).run(claims.examples()).labels());
       sequential = Files.readAllBytes(file);
     }
-    sequentialCost = settled(() -> ServerLog.read(fleet.server.log()).minus(before));
+    sequentialCost = ServerLog.settled(() -> ServerLog.read(fleet.server.log()).minus(before));
     System.out.printf("sequential Icm.run against one replica: %.1f s, %d requests, %d tokens evaluated%n",
         (System.nanoTime() - t0) / 1e9, sequentialCost.requests(), sequentialCost.evaluatedTokens());
     spark = SparkSession.builder()
@@ -126,47 +126,17 @@ class LlamaServerSparkIT {
     return Files.readAllBytes(file);
   }
 
-  private static ServerLog[] replicaLogs() {
-    ServerLog[] logs = new ServerLog[fleet.replicas.size()];
-    for (int i = 0; i < logs.length; i++) {
-      logs[i] = ServerLog.read(fleet.replicas.get(i).log());
-    }
-    return logs;
-  }
-
-  private static <T> T settled(java.util.function.Supplier<T> read) {
-    T last = read.get();
-    for (int i = 0; i < 25; i++) {
-      sleep(200);
-      T now = read.get();
-      if (java.util.Objects.deepEquals(now, last)) { // arrays of counts compare by content
-        return now;
-      }
-      last = now;
-    }
-    return last;
-  }
-
-  static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
-
   @Test
   @Order(1)
   void sparkTasksThroughTheRouterGiveTheSequentialLabelsAndEachBatchStaysOnOneReplica() throws IOException {
-    ServerLog[] before = replicaLogs();
+    ServerLog[] before = ServerLog.ofReplicas(fleet);
     int logged = router.requests().size();
     long t0 = System.nanoTime();
     SparkIcm job = SparkIcm.builder().icm(LlamaServerSparkIT::pipeline).scorers(() -> routed(6)).build();
     assertThat(job.plan(examples()).size()).isEqualTo(8);
     byte[] labels = label(job, "spark");
     double seconds = (System.nanoTime() - t0) / 1e9;
-    ServerLog[] after = settled(LlamaServerSparkIT::replicaLogs);
+    ServerLog[] after = ServerLog.settled(() -> ServerLog.ofReplicas(fleet));
     Map<String, Set<String>> replicasOfKey = new LinkedHashMap<>();
     Map<String, Integer> perReplica = new TreeMap<>();
     for (HaproxyProcess.Routed r : router.requests().subList(logged, router.requests().size())) {
@@ -283,7 +253,7 @@ class LlamaServerSparkIT {
           FAILED_CALLS.incrementAndGet();
           long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
           while (killed >= 0 && !router.loggedDown(HaproxyProcess.replicaName(killed)) && System.nanoTime() < until) {
-            sleep(100);
+            ServerLog.sleep(100);
           }
         }
         throw e;
