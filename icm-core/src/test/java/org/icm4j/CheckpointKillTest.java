@@ -14,7 +14,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.icm4j.testing.ChildJvm;
 import org.icm4j.testing.KillableRun;
+import org.icm4j.testing.SlowScorer;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,23 +32,15 @@ class CheckpointKillTest {
   @TempDir Path dir;
 
   private static Process start(Path file, boolean paper, long delayMicros) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx128m");
-    cmd.add("-XX:TieredStopAtLevel=1");
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(KillableRun.class.getName());
-    cmd.add(file.toString());
-    cmd.add(paper ? "paper" : "default");
-    cmd.add(Long.toString(delayMicros));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(file.resolveSibling(file.getFileName() + ".log").toFile()).start();
+    return ChildJvm.start(
+        KillableRun.class, file.resolveSibling(file.getFileName() + ".log"), file.toString(),
+        paper ? "paper" : "default", Long.toString(delayMicros));
   }
 
   @ParameterizedTest(name = "paper annealing: {0}")
   @ValueSource(booleans = {true, false})
   void aRunKilledAtRandomMoments_resumesToTheUninterruptedResult(boolean paper) throws Exception {
-    IcmResult expected = KillableRun.builder(paper, new KillableRun.SlowScorer(0)).build().run(KillableRun.WORLD.examples());
+    IcmResult expected = KillableRun.builder(paper, new SlowScorer(KillableRun.WORLD, 0)).build().run(KillableRun.WORLD.examples());
     // the child's scorer waits so that its run lasts seconds: the kills land inside it
     long delayMicros = paper ? 400 : 6000;
     SplittableRandom random = new SplittableRandom(paper ? 17 : 18);
@@ -94,7 +88,7 @@ class CheckpointKillTest {
     }
     for (Path file : files) {
       IcmResult resumed =
-          KillableRun.builder(paper, new KillableRun.SlowScorer(0)).checkpoint(file, KillableRun.EVERY).build()
+          KillableRun.builder(paper, new SlowScorer(KillableRun.WORLD, 0)).checkpoint(file, KillableRun.EVERY).build()
               .run(KillableRun.WORLD.examples());
       assertThat(resumed.status()).isEqualTo(RunStatus.COMPLETE);
       if (paper) {

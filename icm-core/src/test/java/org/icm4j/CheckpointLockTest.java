@@ -9,11 +9,12 @@ import static org.icm4j.RunAssertions.assertSameSearch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.icm4j.spi.IcmListener;
+import org.icm4j.testing.ChildJvm;
 import org.icm4j.testing.KillableRun;
+import org.icm4j.testing.SlowScorer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,21 +30,12 @@ class CheckpointLockTest {
   @TempDir Path dir;
 
   private static Process start(Path file, String log) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx128m");
-    cmd.add("-XX:TieredStopAtLevel=1");
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(KillableRun.class.getName());
-    cmd.add(file.toString());
-    cmd.add("default");
-    cmd.add(Long.toString(SLOW_MICROS));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(file.resolveSibling(log).toFile()).start();
+    return ChildJvm.start(
+        KillableRun.class, file.resolveSibling(log), file.toString(), "default", Long.toString(SLOW_MICROS));
   }
 
   private static Icm.Builder run() {
-    return KillableRun.builder(false, new KillableRun.SlowScorer(0));
+    return KillableRun.builder(false, new SlowScorer(KillableRun.WORLD, 0));
   }
 
   private static void awaitFile(Path file, Process child) throws InterruptedException {

@@ -12,12 +12,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.icm4j.testing.KillableFineTuning;
-import org.icm4j.testing.KillableFineTuning.SlowScorer;
+import org.icm4j.testing.ChildJvm;
+import org.icm4j.testing.SlowScorer;
 import org.icm4j.testing.KillableFineTuning.SlowTuner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +34,7 @@ class IterativeFineTuningResumeTest {
   @TempDir Path dir;
 
   private static IterativeFineTuningResult uninterrupted() {
-    return KillableFineTuning.loop(new SlowTuner(0, -1), null).run(new SlowScorer(0), POOL);
+    return KillableFineTuning.loop(new SlowTuner(0, -1), null).run(new SlowScorer(KillableFineTuning.WORLD, 0), POOL);
   }
 
   /** The same labels, batches and rounds (times aside), and a final model of the same details. */
@@ -68,7 +68,7 @@ class IterativeFineTuningResumeTest {
     IterativeFineTuningResult expected = uninterrupted();
     Path file = dir.resolve("loop.state");
     SlowTuner failing = new SlowTuner(0, 2);
-    assertThatThrownBy(() -> KillableFineTuning.loop(failing, file).run(new SlowScorer(0), POOL))
+    assertThatThrownBy(() -> KillableFineTuning.loop(failing, file).run(new SlowScorer(KillableFineTuning.WORLD, 0), POOL))
         .isInstanceOf(FineTuningException.class)
         .hasMessage(
             "fine-tuning failed in round 2 (after batch 2, on " + expected.rounds().get(2).trainedOn()
@@ -77,13 +77,13 @@ class IterativeFineTuningResumeTest {
         .hasCauseInstanceOf(IllegalStateException.class);
     assertThat(failing.requests()).hasSize(2);
     SlowTuner resumedTuner = new SlowTuner(0, -1);
-    IterativeFineTuningResult resumed = KillableFineTuning.loop(resumedTuner, file).run(new SlowScorer(0), POOL);
+    IterativeFineTuningResult resumed = KillableFineTuning.loop(resumedTuner, file).run(new SlowScorer(KillableFineTuning.WORLD, 0), POOL);
     assertSameLoop(expected, resumed);
     // rounds 0 and 1 were not done again: the model of round 1 once (to label batch 2), rounds 2 and 3
     assertThat(resumedTuner.requests()).extracting(r -> r.round()).containsExactly(1, 2, 3);
     // a complete checkpoint: the final model is fine-tuned again, nothing else
     SlowTuner again = new SlowTuner(0, -1);
-    assertSameLoop(expected, KillableFineTuning.loop(again, file).run(new SlowScorer(0), POOL));
+    assertSameLoop(expected, KillableFineTuning.loop(again, file).run(new SlowScorer(KillableFineTuning.WORLD, 0), POOL));
     assertThat(again.requests()).extracting(r -> r.round()).containsExactly(3);
   }
 
@@ -91,19 +91,19 @@ class IterativeFineTuningResumeTest {
   void aCheckpointOfOtherSettingsOrExamples_isRefused_sayingWhatDiffers() {
     Path file = dir.resolve("loop.state");
     // a run that fails in round 1 leaves the checkpoint
-    assertThatThrownBy(() -> KillableFineTuning.loop(new SlowTuner(0, 1), file).run(new SlowScorer(0), POOL))
+    assertThatThrownBy(() -> KillableFineTuning.loop(new SlowTuner(0, 1), file).run(new SlowScorer(KillableFineTuning.WORLD, 0), POOL))
         .isInstanceOf(FineTuningException.class);
     assertThatThrownBy(
             () -> IterativeFineTuning.builder().fineTuner(new SlowTuner(0, -1)).batchSize(12)
                 .icm(i -> i.rule(Rules.exactlyOne())).seed(6).checkpoint(file, 2).build()
-                .run(new SlowScorer(0), POOL))
+                .run(new SlowScorer(KillableFineTuning.WORLD, 0), POOL))
         .isInstanceOf(CheckpointException.class)
         .hasMessage(
             "fine-tuning checkpoint " + file + " was written by another run: setting 'loop.seed' is 5 in the"
                 + " checkpoint, 6 in this run; resume with the same settings, fine-tuner and examples, or"
                 + " delete it and loop.state.icm to start afresh");
     assertThatThrownBy(
-            () -> KillableFineTuning.loop(new SlowTuner(0, -1), file).run(new SlowScorer(0), POOL.subList(0, 44)))
+            () -> KillableFineTuning.loop(new SlowTuner(0, -1), file).run(new SlowScorer(KillableFineTuning.WORLD, 0), POOL.subList(0, 44)))
         .isInstanceOf(CheckpointException.class)
         .hasMessageContaining("the checkpoint has 48 examples, this run 44; '");
   }
@@ -111,10 +111,10 @@ class IterativeFineTuningResumeTest {
   @Test
   void aStateFileWhoseIcmCheckpointWasDeleted_isRefused() throws IOException {
     Path file = dir.resolve("loop.state");
-    assertThatThrownBy(() -> KillableFineTuning.loop(new SlowTuner(0, 2), file).run(new SlowScorer(0), POOL))
+    assertThatThrownBy(() -> KillableFineTuning.loop(new SlowTuner(0, 2), file).run(new SlowScorer(KillableFineTuning.WORLD, 0), POOL))
         .isInstanceOf(FineTuningException.class);
     Files.delete(IterativeFineTuning.icmCheckpoint(file));
-    assertThatThrownBy(() -> KillableFineTuning.loop(new SlowTuner(0, -1), file).run(new SlowScorer(0), POOL))
+    assertThatThrownBy(() -> KillableFineTuning.loop(new SlowTuner(0, -1), file).run(new SlowScorer(KillableFineTuning.WORLD, 0), POOL))
         .isInstanceOf(CheckpointException.class)
         .hasMessage(
             "fine-tuning checkpoint " + file + " holds 2 finished rounds, but ICM's checkpoint " + file
@@ -123,17 +123,9 @@ class IterativeFineTuningResumeTest {
   }
 
   private static Process start(Path file, long scorerMicros, long tunerMillis) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx128m");
-    cmd.add("-XX:TieredStopAtLevel=1");
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(KillableFineTuning.class.getName());
-    cmd.add(file.toString());
-    cmd.add(Long.toString(scorerMicros));
-    cmd.add(Long.toString(tunerMillis));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(file.resolveSibling(file.getFileName() + ".log").toFile()).start();
+    return ChildJvm.start(
+        KillableFineTuning.class, file.resolveSibling(file.getFileName() + ".log"), file.toString(),
+        Long.toString(scorerMicros), Long.toString(tunerMillis));
   }
 
   /** Rounds the state file holds: its "labelledWith" entries, one per round. */
@@ -170,7 +162,7 @@ class IterativeFineTuningResumeTest {
     int recorded = roundsIn(file);
     assertThat(recorded).isBetween(2, 3);
     SlowTuner tuner = new SlowTuner(0, -1);
-    assertSameLoop(expected, KillableFineTuning.loop(tuner, file).run(new SlowScorer(0), POOL));
+    assertSameLoop(expected, KillableFineTuning.loop(tuner, file).run(new SlowScorer(KillableFineTuning.WORLD, 0), POOL));
     assertThat(tuner.requests().get(0).round()).as("resumed from the last finished round").isEqualTo(recorded - 1);
     try (Stream<Path> left = Files.list(dir)) {
       assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));

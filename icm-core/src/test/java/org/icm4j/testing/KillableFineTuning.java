@@ -6,15 +6,10 @@ import java.util.concurrent.locks.LockSupport;
 import org.icm4j.Example;
 import org.icm4j.finetune.IterativeFineTuning;
 import org.icm4j.finetune.IterativeFineTuningResult;
-import org.icm4j.LabelSpace;
-import org.icm4j.LabelledExample;
 import org.icm4j.Rules;
 import org.icm4j.spi.finetune.FineTuneRequest;
 import org.icm4j.spi.finetune.FineTunedModel;
 import org.icm4j.spi.finetune.FineTuner;
-import org.icm4j.spi.LabelScorer;
-import org.icm4j.spi.ScoreRequest;
-import org.icm4j.spi.ScoreResult;
 
 /**
  * A resumable iterative fine-tuning for a child JVM to be killed in: the planted world's scorer and
@@ -61,33 +56,6 @@ public final class KillableFineTuning {
     }
   }
 
-  /** The planted world's scorer, waiting before each call. Thread-safe. */
-  public static final class SlowScorer implements LabelScorer {
-    private final long delayNanos;
-
-    public SlowScorer(long delayMicros) {
-      this.delayNanos = delayMicros * 1000;
-    }
-
-    @Override
-    public ScoreResult score(LabelSpace labels, List<ScoreRequest> requests) {
-      pause();
-      return WORLD.scorer().score(labels, requests);
-    }
-
-    @Override
-    public ScoreResult scoreLeaveOneOut(LabelSpace labels, List<LabelledExample> labelled) {
-      pause();
-      return WORLD.scorer().scoreLeaveOneOut(labels, labelled);
-    }
-
-    private void pause() {
-      if (delayNanos > 0) {
-        LockSupport.parkNanos(delayNanos);
-      }
-    }
-  }
-
   /** The loop, with a checkpoint when {@code file} is not null. */
   public static IterativeFineTuning loop(FineTuner tuner, Path file) {
     IterativeFineTuning.Builder b =
@@ -104,7 +72,7 @@ public final class KillableFineTuning {
     long tunerDelay = Long.parseLong(args[2]);
     int failAt = args.length > 3 ? Integer.parseInt(args[3]) : -1;
     try (IterativeFineTuningResult r =
-        loop(new SlowTuner(tunerDelay, failAt), file).run(new SlowScorer(scorerDelay), POOL)) {
+        loop(new SlowTuner(tunerDelay, failAt), file).run(new SlowScorer(WORLD, scorerDelay), POOL)) {
       System.out.println("finished " + r.rounds().size());
     }
   }

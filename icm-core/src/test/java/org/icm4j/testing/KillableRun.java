@@ -1,16 +1,10 @@
 package org.icm4j.testing;
 
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.locks.LockSupport;
 import org.icm4j.Icm;
-import org.icm4j.LabelSpace;
-import org.icm4j.LabelledExample;
 import org.icm4j.Rules;
 import org.icm4j.search.Searches;
 import org.icm4j.spi.LabelScorer;
-import org.icm4j.spi.ScoreRequest;
-import org.icm4j.spi.ScoreResult;
 
 /**
  * A small run with a checkpoint, for a child JVM to be killed in: the planted world's scorer made
@@ -22,33 +16,6 @@ public final class KillableRun {
 
   /** The world of the run. */
   public static final PlantedWorld WORLD = PlantedWorld.generate(PlantedWorld.Spec.standard(12, 21));
-
-  /** The planted world's scorer, waiting a fixed time before each call. Thread-safe. */
-  public static final class SlowScorer implements LabelScorer {
-    private final long delayNanos;
-
-    public SlowScorer(long delayMicros) {
-      this.delayNanos = delayMicros * 1000;
-    }
-
-    @Override
-    public ScoreResult score(LabelSpace labels, List<ScoreRequest> requests) {
-      pause();
-      return WORLD.scorer().score(labels, requests);
-    }
-
-    @Override
-    public ScoreResult scoreLeaveOneOut(LabelSpace labels, List<LabelledExample> labelled) {
-      pause();
-      return WORLD.scorer().scoreLeaveOneOut(labels, labelled);
-    }
-
-    private void pause() {
-      if (delayNanos > 0) {
-        LockSupport.parkNanos(delayNanos);
-      }
-    }
-  }
 
   /** The run: three batches of 16, two chains; the paper's annealing without a score memo. */
   public static Icm.Builder builder(boolean paper, LabelScorer scorer) {
@@ -65,7 +32,7 @@ public final class KillableRun {
     Path file = Path.of(args[0]);
     boolean paper = args[1].equals("paper");
     long delay = Long.parseLong(args[2]);
-    builder(paper, new SlowScorer(delay)).checkpoint(file, EVERY).build().run(WORLD.examples());
+    builder(paper, new SlowScorer(WORLD, delay)).checkpoint(file, EVERY).build().run(WORLD.examples());
     System.out.println("finished");
   }
 }
