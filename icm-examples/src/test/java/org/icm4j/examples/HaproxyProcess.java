@@ -46,6 +46,15 @@ final class HaproxyProcess implements AutoCloseable {
     this.port = port;
   }
 
+  /** {@link #start(List, String, Path)} in front of every replica of the fleet, in replica order. */
+  static HaproxyProcess start(LlamaServerFixture fleet, String header, Path dir) {
+    List<String> backends = new ArrayList<>();
+    for (LlamaServerProcess r : fleet.replicas) {
+      backends.add(r.url().substring("http://".length()));
+    }
+    return start(backends, header, dir);
+  }
+
   /**
    * Starts HAProxy on a free port of 127.0.0.1 in front of {@code backends} ({@code host:port}),
    * hashing on {@code header}, and waits until it accepts connections.

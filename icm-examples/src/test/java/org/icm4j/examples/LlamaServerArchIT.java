@@ -1,8 +1,6 @@
 package org.icm4j.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,7 +12,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.icm4j.Example;
 import org.icm4j.LabelSpace;
 import org.icm4j.LabelledExample;
@@ -66,7 +63,7 @@ class LlamaServerArchIT {
     "qwen2-tiny, model.qwen2.gguf"
   })
   void servedGgufGivesTheReferenceLabelLogProbs(String fixture, String file, @TempDir Path tmp) {
-    Path binary = binaryOrSkip();
+    Path binary = LlamaServerFixture.binaryOrSkip();
     JsonNode ref = read(ARCH.resolve(fixture).resolve("reference.json"));
     List<LabelledExample> labelled = labelled(ref);
     Tokenizer local = Tokenizer.huggingFace(ARCH.resolve(fixture).resolve("tokenizer.json"));
@@ -124,20 +121,6 @@ class LlamaServerArchIT {
       }
       System.out.printf("%s %s: max |label log-prob difference| over all layouts and orders = %.2e%n", fixture, file, worst);
     }
-  }
-
-  /** The binary, or a skip (a failure under CI) naming how to get one, as {@link LlamaServerFixture}. */
-  private static Path binaryOrSkip() {
-    Optional<Path> binary = LlamaServerProcess.binary();
-    if (binary.isEmpty()) {
-      String message = "no llama-server binary: build it with scripts/build-llama-server.sh (about 16 min, cached"
-          + " outside the repository) or pass -D" + LlamaServerProcess.BINARY_PROPERTY + "=PATH";
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        fail(message + " (CI must run the real-server tests: .ci/run builds the binary)");
-      }
-      assumeTrue(false, message + "; real-server tests skipped");
-    }
-    return binary.orElseThrow();
   }
 
   /**

@@ -89,7 +89,7 @@ final class LlamaServerFixture implements AutoCloseable {
   }
 
   /** The binary, or a skipped test (a failed one under CI) without it. */
-  private static Path binaryOrSkip() {
+  static Path binaryOrSkip() {
     Optional<Path> binary = LlamaServerProcess.binary();
     if (binary.isEmpty()) {
       String message = "no llama-server binary: build it with scripts/build-llama-server.sh (about 16 min, cached"

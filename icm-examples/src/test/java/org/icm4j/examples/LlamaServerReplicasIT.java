@@ -8,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,11 +69,7 @@ class LlamaServerReplicasIT {
   static void start() throws IOException {
     fleet = LlamaServerFixture.startReplicas(2, 1, 1);
     dir = Files.createTempDirectory("icm4j-routing-it");
-    List<String> backends = new ArrayList<>();
-    for (LlamaServerProcess r : fleet.replicas) {
-      backends.add(r.url().substring("http://".length()));
-    }
-    router = HaproxyProcess.start(backends, HEADER, dir);
+    router = HaproxyProcess.start(fleet, HEADER, dir);
     claims = fleet.world.truthTask(24, 21); // 48 claims, 6 batches of 8 (whole questions)
     long t0 = System.nanoTime();
     ServerLog before = ServerLog.read(fleet.server.log());

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,11 +66,7 @@ class LlamaServerSparkIT {
   static void start() throws IOException {
     fleet = LlamaServerFixture.startReplicas(2, 2, 1);
     dir = Files.createTempDirectory("icm4j-spark-it");
-    List<String> backends = new ArrayList<>();
-    for (LlamaServerProcess r : fleet.replicas) {
-      backends.add(r.url().substring("http://".length()));
-    }
-    router = HaproxyProcess.start(backends, HEADER, dir);
+    router = HaproxyProcess.start(fleet, HEADER, dir);
     claims = fleet.world.truthTask(32, 23); // 64 claims: 8 batches of 8
     long t0 = System.nanoTime();
     ServerLog before = ServerLog.read(fleet.server.log());
