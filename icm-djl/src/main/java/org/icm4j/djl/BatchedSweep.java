@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.TreeSet;
 import org.icm4j.IcmException;
 import org.icm4j.LabelSpace;
+import org.icm4j.text.LabelLogProbs;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -219,13 +220,14 @@ final class BatchedSweep {
         Node n = batch.get(s);
         n.segment = out.segments()[s];
         if (n.firstLabelTokens) {
-          double[] lsm = DjlScorer.logSoftmax(logits, row++);
+          float[] r = logits.get(row++).toFloatArray();
           for (int k = 0; k < labels.length; k++) {
-            rows[n.query][k] += lsm[(int) labels[k][0]];
+            rows[n.query][k] += LabelLogProbs.logSoftmax(r, 0, r.length, (int) labels[k][0]);
           }
         } else if (n.labelTokens != null) {
           for (int j = 1; j < n.labelTokens.length; j++) {
-            rows[n.query][n.label] += DjlScorer.logSoftmax(logits, row++)[(int) n.labelTokens[j]];
+            float[] r = logits.get(row++).toFloatArray();
+            rows[n.query][n.label] += LabelLogProbs.logSoftmax(r, 0, r.length, (int) n.labelTokens[j]);
           }
         }
       }

@@ -3,7 +3,6 @@ package org.icm4j.djl;
 import static com.google.common.base.Preconditions.checkState;
 import static java.util.Objects.requireNonNull;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
@@ -21,6 +20,7 @@ import org.icm4j.spi.ScoreResult;
 import org.icm4j.text.LeaveOneOutOrder;
 import org.icm4j.text.LeaveOneOutPlan;
 import org.icm4j.text.PromptLayout;
+import org.icm4j.text.LabelLogProbs;
 import org.icm4j.text.PromptTokens;
 import org.jspecify.annotations.Nullable;
 
@@ -202,24 +202,6 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
     return ids.length == 0 ? cache : forward(manager, ids, cache).cache();
   }
 
-  static double[] logSoftmax(NDArray logits, int row) {
-    float[] v = logits.get(row).toFloatArray();
-    double max = Double.NEGATIVE_INFINITY;
-    for (float x : v) {
-      max = Math.max(max, x);
-    }
-    double z = 0;
-    for (float x : v) {
-      z += Math.exp(x - max);
-    }
-    double log = max + Math.log(z);
-    double[] out = new double[v.length];
-    for (int i = 0; i < v.length; i++) {
-      out[i] = v[i] - log;
-    }
-    return out;
-  }
-
   /** The label row of {@code query} after the tokens {@code cache} covers (plus {@code before}). */
   private double[] scoreQuery(
       NDManager parent, @Nullable KvCache cache, long[] before, Example query, LabelSpace space) {
@@ -239,27 +221,9 @@ public final class DjlScorer implements LabelScorer, AutoCloseable {
             null);
       }
       CausalLm.Step step = forward(m, q, cache);
-      double[] first = logSoftmax(step.logits(), q.length - 1);
-      double[] row = new double[space.size()];
-      for (int k = 0; k < space.size(); k++) {
-        long[] lt = labelTokens(space.name(k));
-        double lp = first[(int) lt[0]];
-        if (lt.length > 1) {
-          CausalLm.Step rest = forward(m, Arrays.copyOf(lt, lt.length - 1), step.cache());
-          for (int j = 1; j < lt.length; j++) {
-            lp += logSoftmax(rest.logits(), j - 1)[(int) lt[j]];
-          }
-        }
-        if (!Double.isFinite(lp)) {
-          throw new IcmException(
-              "the model gave label '" + space.name(k) + "' of example '" + query.id()
-                  + "' a log-probability of " + lp + ": the model's logits are not finite",
-              query.id(),
-              null);
-        }
-        row[k] = lp;
-      }
-      return row;
+      return LabelLogProbs.row(
+          query, space, text, model.vocabularySize(), step.logits().get(q.length - 1).toFloatArray(), 0,
+          labelPrefix -> forward(m, labelPrefix, step.cache()).logits().toFloatArray());
     }
   }
 
