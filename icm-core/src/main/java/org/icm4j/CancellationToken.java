@@ -1,8 +1,8 @@
 package org.icm4j;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.icm4j.result.IcmResult;
 import org.icm4j.result.RunStatus;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Cancels a running {@link Icm#run} from another thread. The run stops at the end of its current

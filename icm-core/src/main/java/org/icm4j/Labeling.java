@@ -1,6 +1,5 @@
 package org.icm4j;
 
-import org.icm4j.result.Energy;
 import static java.util.Objects.requireNonNull;
 
 import com.google.common.collect.ImmutableList;
@@ -9,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.icm4j.result.Energy;
 
 /**
  * Labels chosen by ICM for a data set: each example id either has a label of the {@link

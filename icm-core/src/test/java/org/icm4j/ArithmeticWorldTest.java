@@ -1,12 +1,12 @@
 package org.icm4j;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.icm4j.eval.Evaluation;
 import org.icm4j.result.IcmResult;
 import org.icm4j.result.IcmWarning;
 import org.icm4j.result.LabelSource;
 import org.icm4j.search.Searches;
-import static org.assertj.core.api.Assertions.assertThat;
-
-import org.icm4j.eval.Evaluation;
 import org.icm4j.testing.ArithmeticWorld;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,6 +1,5 @@
 package org.icm4j;
 
-import org.icm4j.result.IcmResult;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.icm4j.RunAssertions.assertSameRun;
@@ -14,6 +13,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.icm4j.result.IcmResult;
 import org.icm4j.testing.PlantedWorld;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,7 +1,5 @@
 package org.icm4j;
 
-import org.icm4j.result.IcmResult;
-import org.icm4j.result.RunStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.icm4j.RunAssertions.assertSameRun;
 import static org.icm4j.RunAssertions.assertSameSearch;
@@ -14,6 +12,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.RunStatus;
 import org.icm4j.testing.ChildJvm;
 import org.icm4j.testing.KillableRun;
 import org.icm4j.testing.SlowScorer;

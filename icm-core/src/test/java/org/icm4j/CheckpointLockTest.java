@@ -1,7 +1,5 @@
 package org.icm4j;
 
-import org.icm4j.result.IcmResult;
-import org.icm4j.result.RunStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.icm4j.RunAssertions.assertSameSearch;
@@ -11,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.RunStatus;
 import org.icm4j.spi.IcmListener;
 import org.icm4j.testing.ChildJvm;
 import org.icm4j.testing.KillableRun;

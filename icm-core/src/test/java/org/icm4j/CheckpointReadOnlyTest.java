@@ -1,9 +1,5 @@
 package org.icm4j;
 
-import org.icm4j.result.BatchSummary;
-import org.icm4j.result.IcmResult;
-import org.icm4j.result.RunStatus;
-import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.icm4j.RunAssertions.assertSameRun;
 
@@ -12,6 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.icm4j.result.BatchSummary;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.RunStatus;
+import org.icm4j.search.Searches;
 import org.icm4j.spi.IcmListener;
 import org.icm4j.testing.PlantedWorld;
 import org.junit.jupiter.api.Test;

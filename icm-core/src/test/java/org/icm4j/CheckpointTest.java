@@ -1,10 +1,5 @@
 package org.icm4j;
 
-import org.icm4j.result.IcmResult;
-import org.icm4j.result.IterationRecord;
-import org.icm4j.result.RunStatus;
-import org.icm4j.search.ProposalMode;
-import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.icm4j.RunAssertions.assertSameRun;
@@ -15,6 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.IterationRecord;
+import org.icm4j.result.RunStatus;
+import org.icm4j.search.ProposalMode;
+import org.icm4j.search.Searches;
 import org.icm4j.spi.IcmListener;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreRequest;

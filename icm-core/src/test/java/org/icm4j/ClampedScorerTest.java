@@ -1,11 +1,11 @@
 package org.icm4j;
 
-import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.icm4j.search.Searches;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreResult;
 import org.icm4j.spi.search.SearchStrategy;

@@ -1,10 +1,5 @@
 package org.icm4j;
 
-import org.icm4j.result.AlternativeLabeling;
-import org.icm4j.result.BatchSummary;
-import org.icm4j.result.IcmResult;
-import org.icm4j.result.IcmWarning;
-import org.icm4j.result.LabelSuggestion;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -12,6 +7,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.icm4j.eval.Evaluation;
+import org.icm4j.result.AlternativeLabeling;
+import org.icm4j.result.BatchSummary;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.IcmWarning;
+import org.icm4j.result.LabelSuggestion;
 import org.icm4j.testing.ArithmeticWorld;
 import org.icm4j.testing.MajorityScorer;
 import org.icm4j.testing.OptimumStudy;

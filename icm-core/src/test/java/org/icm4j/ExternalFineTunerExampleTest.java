@@ -1,8 +1,5 @@
 package org.icm4j;
 
-import org.icm4j.finetune.FineTuningRound;
-import org.icm4j.finetune.IterativeFineTuning;
-import org.icm4j.finetune.IterativeFineTuningResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,11 +13,14 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import org.icm4j.finetune.FineTuningRound;
+import org.icm4j.finetune.IterativeFineTuning;
+import org.icm4j.finetune.IterativeFineTuningResult;
 import org.icm4j.io.Jsonl;
+import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.finetune.FineTuneRequest;
 import org.icm4j.spi.finetune.FineTunedModel;
 import org.icm4j.spi.finetune.FineTuner;
-import org.icm4j.spi.LabelScorer;
 import org.icm4j.testing.PlantedFineTuner;
 import org.icm4j.testing.PlantedWorld;
 import org.junit.jupiter.api.Test;

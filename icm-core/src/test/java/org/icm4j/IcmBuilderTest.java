@@ -1,8 +1,5 @@
 package org.icm4j;
 
-import org.icm4j.search.AnnealingSearch;
-import org.icm4j.search.ProposalMode;
-import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -14,10 +11,13 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
+import org.icm4j.search.AnnealingSearch;
+import org.icm4j.search.ProposalMode;
+import org.icm4j.search.Searches;
 import org.icm4j.spi.ConsistencyRule;
-import org.icm4j.spi.search.ExampleSampler;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreResult;
+import org.icm4j.spi.search.ExampleSampler;
 import org.icm4j.spi.search.TemperatureSchedule;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

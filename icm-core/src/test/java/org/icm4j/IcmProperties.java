@@ -1,10 +1,5 @@
 package org.icm4j;
 
-import org.icm4j.result.BatchSummary;
-import org.icm4j.result.ChainSummary;
-import org.icm4j.result.Energy;
-import org.icm4j.result.IcmResult;
-import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.icm4j.RunAssertions.assertSameRun;
@@ -22,6 +17,11 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.icm4j.eval.Evaluation;
 import org.icm4j.eval.GoldLabels;
+import org.icm4j.result.BatchSummary;
+import org.icm4j.result.ChainSummary;
+import org.icm4j.result.Energy;
+import org.icm4j.result.IcmResult;
+import org.icm4j.search.Searches;
 import org.icm4j.spi.ConsistencyRule;
 import org.icm4j.testing.PlantedWorld;
 import org.icm4j.testing.ReferenceEnergy;

@@ -1,11 +1,5 @@
 package org.icm4j;
 
-import org.icm4j.result.ChainSummary;
-import org.icm4j.result.Energy;
-import org.icm4j.result.IcmResult;
-import org.icm4j.result.IterationRecord;
-import org.icm4j.result.RunStatus;
-import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.icm4j.RunAssertions.assertSameRun;
 import static org.icm4j.RunAssertions.assertSameSearch;
@@ -23,6 +17,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import org.icm4j.result.ChainSummary;
+import org.icm4j.result.Energy;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.IterationRecord;
+import org.icm4j.result.RunStatus;
+import org.icm4j.search.Searches;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreRequest;
 import org.icm4j.spi.ScoreResult;

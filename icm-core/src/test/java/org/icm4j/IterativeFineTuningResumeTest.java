@@ -1,11 +1,5 @@
 package org.icm4j;
 
-import org.icm4j.finetune.FineTuningException;
-import org.icm4j.finetune.FineTuningRound;
-import org.icm4j.finetune.IterativeFineTuning;
-import org.icm4j.finetune.IterativeFineTuningResult;
-import org.icm4j.result.BatchSummary;
-import org.icm4j.result.RunStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,10 +9,16 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.icm4j.testing.KillableFineTuning;
+import org.icm4j.finetune.FineTuningException;
+import org.icm4j.finetune.FineTuningRound;
+import org.icm4j.finetune.IterativeFineTuning;
+import org.icm4j.finetune.IterativeFineTuningResult;
+import org.icm4j.result.BatchSummary;
+import org.icm4j.result.RunStatus;
 import org.icm4j.testing.ChildJvm;
-import org.icm4j.testing.SlowScorer;
 import org.icm4j.testing.KillableFineTuning.SlowTuner;
+import org.icm4j.testing.KillableFineTuning;
+import org.icm4j.testing.SlowScorer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

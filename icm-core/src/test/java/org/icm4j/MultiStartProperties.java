@@ -1,11 +1,5 @@
 package org.icm4j;
 
-import org.icm4j.result.IcmResult;
-import org.icm4j.result.IterationRecord;
-import org.icm4j.result.LabelDetail;
-import org.icm4j.result.LabelSource;
-import org.icm4j.result.RunStatus;
-import org.icm4j.search.MultiStartSearch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.icm4j.RunAssertions.assertSameRun;
@@ -22,6 +16,12 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.IterationRecord;
+import org.icm4j.result.LabelDetail;
+import org.icm4j.result.LabelSource;
+import org.icm4j.result.RunStatus;
+import org.icm4j.search.MultiStartSearch;
 import org.icm4j.spi.ConsistencyRule;
 import org.icm4j.spi.IcmListener;
 import org.icm4j.testing.PlantedWorld;

@@ -1,11 +1,11 @@
 package org.icm4j;
 
-import org.icm4j.search.ProposalMode;
-import org.icm4j.search.RuleHandling;
-import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import org.icm4j.search.ProposalMode;
+import org.icm4j.search.RuleHandling;
+import org.icm4j.search.Searches;
 import org.icm4j.spi.search.TemperatureSchedule;
 import org.icm4j.testing.OptimumStudy;
 import org.junit.jupiter.api.Test;

@@ -1,12 +1,12 @@
 package org.icm4j;
 
-import org.icm4j.reward.PreferencePair;
-import org.icm4j.reward.PreferencePairs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Map;
+import org.icm4j.reward.PreferencePair;
+import org.icm4j.reward.PreferencePairs;
 import org.junit.jupiter.api.Test;
 
 /** Preference pairs of more than two labels, in a label order (helpful > unhelpful > harmful). */

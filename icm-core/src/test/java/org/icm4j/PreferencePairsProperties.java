@@ -1,7 +1,5 @@
 package org.icm4j;
 
-import org.icm4j.reward.PreferencePair;
-import org.icm4j.reward.PreferencePairs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
@@ -15,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import org.icm4j.reward.PreferencePair;
+import org.icm4j.reward.PreferencePairs;
 import org.junit.jupiter.api.Test;
 
 /** Invariants of {@link PreferencePairs} on random groups and labelings. */

@@ -1,9 +1,5 @@
 package org.icm4j;
 
-import org.icm4j.result.IcmResult;
-import org.icm4j.result.IcmWarning;
-import org.icm4j.result.LabelSource;
-import org.icm4j.result.LabelSuggestion;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -16,6 +12,10 @@ import java.util.Map;
 import java.util.function.Function;
 import org.icm4j.eval.Evaluation;
 import org.icm4j.eval.GoldLabels;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.IcmWarning;
+import org.icm4j.result.LabelSource;
+import org.icm4j.result.LabelSuggestion;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.testing.PlantedWorld;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,8 @@
 package org.icm4j;
 
-import org.icm4j.result.IcmResult;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import org.icm4j.result.IcmResult;
 
 /** Comparisons of two runs' results, shared by the property and checkpoint tests. */
 final class RunAssertions {

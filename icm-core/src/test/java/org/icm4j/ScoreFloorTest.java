@@ -1,12 +1,12 @@
 package org.icm4j;
 
-import org.icm4j.result.Energy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.icm4j.result.Energy;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreResult;
 import org.junit.jupiter.api.Test;

@@ -1,10 +1,5 @@
 package org.icm4j;
 
-import org.icm4j.result.IcmResult;
-import org.icm4j.result.IterationRecord;
-import org.icm4j.result.LabelSource;
-import org.icm4j.search.RuleHandling;
-import org.icm4j.search.Searches;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.icm4j.RunAssertions.assertSameRun;
 import static org.icm4j.RunAssertions.assertSameSearch;
@@ -21,6 +16,11 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.IterationRecord;
+import org.icm4j.result.LabelSource;
+import org.icm4j.search.RuleHandling;
+import org.icm4j.search.Searches;
 import org.icm4j.spi.IcmListener;
 import org.icm4j.testing.PlantedWorld;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,5 @@
 package org.icm4j;
 
-import org.icm4j.result.BatchSummary;
-import org.icm4j.result.IcmResult;
-import org.icm4j.result.LabelSource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,6 +8,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.icm4j.eval.Evaluation;
+import org.icm4j.result.BatchSummary;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.LabelSource;
 import org.icm4j.testing.PlantedWorld;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -9,11 +9,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import org.icm4j.Example;
-import org.icm4j.finetune.FineTuningRound;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
-import org.icm4j.spi.finetune.FineTuningListener;
+import org.icm4j.finetune.FineTuningRound;
 import org.icm4j.spi.LabelScorer;
+import org.icm4j.spi.finetune.FineTuningListener;
 
 /**
  * Measures each round of {@link org.icm4j.finetune.IterativeFineTuning} against gold labels the loop never

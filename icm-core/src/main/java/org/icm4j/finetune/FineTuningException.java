@@ -1,10 +1,10 @@
 package org.icm4j.finetune;
 
-import org.icm4j.IcmException;
-import org.icm4j.Labeling;
 import static java.util.Objects.requireNonNull;
 
 import java.util.List;
+import org.icm4j.IcmException;
+import org.icm4j.Labeling;
 
 /**
  * A fine-tuner failed during {@link IterativeFineTuning#run}: the message names the round, the

@@ -1,8 +1,5 @@
 package org.icm4j.finetune;
 
-import org.icm4j.Labeling;
-import org.icm4j.result.BatchSummary;
-import org.icm4j.result.RunCounts;
 import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 
@@ -10,6 +7,9 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.icm4j.Labeling;
+import org.icm4j.result.BatchSummary;
+import org.icm4j.result.RunCounts;
 
 /**
  * One round of {@link IterativeFineTuning}: ICM labelled one batch with the current model, then a

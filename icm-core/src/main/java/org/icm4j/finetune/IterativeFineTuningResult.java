@@ -1,11 +1,11 @@
 package org.icm4j.finetune;
 
-import org.icm4j.Labeling;
-import org.icm4j.result.IcmResult;
 import static java.util.Objects.requireNonNull;
 
 import java.util.List;
 import java.util.Optional;
+import org.icm4j.Labeling;
+import org.icm4j.result.IcmResult;
 import org.icm4j.spi.finetune.FineTunedModel;
 import org.jspecify.annotations.Nullable;
 

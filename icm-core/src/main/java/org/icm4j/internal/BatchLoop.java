@@ -1,6 +1,5 @@
 package org.icm4j.internal;
 
-import org.icm4j.internal.checkpoint.CheckpointStore;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -8,15 +7,16 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
-import org.icm4j.result.BatchSummary;
 import org.icm4j.Example;
-import org.icm4j.result.IcmResult;
-import org.icm4j.result.LabelDetail;
-import org.icm4j.result.LabelSource;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
 import org.icm4j.MutualPredictability;
 import org.icm4j.PlannedBatch;
+import org.icm4j.internal.checkpoint.CheckpointStore;
+import org.icm4j.result.BatchSummary;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.LabelDetail;
+import org.icm4j.result.LabelSource;
 import org.icm4j.result.RunCounts;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.search.SearchState;

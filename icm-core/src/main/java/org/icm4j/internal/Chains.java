@@ -1,16 +1,16 @@
 package org.icm4j.internal;
 
-import org.icm4j.internal.checkpoint.CheckpointStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import org.icm4j.internal.checkpoint.CheckpointStore;
 import org.icm4j.result.ChainSummary;
 import org.icm4j.result.IterationRecord;
 import org.icm4j.result.RunCounts;
+import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.search.ChainCheckpoint;
 import org.icm4j.spi.search.ChainOutcome;
-import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.search.SearchState;
 import org.jspecify.annotations.Nullable;
 

@@ -1,11 +1,11 @@
 package org.icm4j.internal;
 
-import org.icm4j.internal.checkpoint.CheckpointStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.icm4j.IcmException;
+import org.icm4j.internal.checkpoint.CheckpointStore;
 import org.icm4j.spi.LabelScorer;
 import org.jspecify.annotations.Nullable;
 

@@ -1,6 +1,5 @@
 package org.icm4j.internal;
 
-import org.icm4j.internal.checkpoint.CheckpointStore;
 import com.google.common.hash.Hasher;
 import com.google.common.hash.Hashing;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.icm4j.Example;
+import org.icm4j.internal.checkpoint.CheckpointStore;
 import org.icm4j.spi.LabelScorer;
 
 /** What identifies a run, so that a checkpoint is only resumed by the same run. */

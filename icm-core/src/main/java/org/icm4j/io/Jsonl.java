@@ -11,8 +11,8 @@ import java.util.List;
 import org.icm4j.Example;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
-import org.icm4j.reward.PreferencePair;
 import org.icm4j.eval.GoldLabels;
+import org.icm4j.reward.PreferencePair;
 
 /**
  * Reads and writes icm4j data as JSON Lines: UTF-8, one JSON object per line, lines ending in

@@ -1,9 +1,9 @@
 package org.icm4j.result;
 
-import org.icm4j.MutualPredictability;
 import static java.util.Objects.requireNonNull;
 
 import java.util.List;
+import org.icm4j.MutualPredictability;
 
 /**
  * A labeling of a batch that the search met and did not keep, compared with the kept one: what the

@@ -1,9 +1,9 @@
 package org.icm4j.result;
 
-import org.icm4j.search.MultiStartSearch;
 import static java.util.Objects.requireNonNull;
 
 import java.util.List;
+import org.icm4j.search.MultiStartSearch;
 
 /**
  * One batch of a run: its examples, every chain's outcome, and the chain kept (the one of highest

@@ -1,12 +1,12 @@
 package org.icm4j.result;
 
-import org.icm4j.Icm;
-import org.icm4j.Labeling;
-import org.icm4j.MutualPredictability;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
 import java.util.List;
+import org.icm4j.Icm;
+import org.icm4j.Labeling;
+import org.icm4j.MutualPredictability;
 
 /**
  * The outcome of {@link Icm#run}. Immutable and thread-safe.

@@ -1,7 +1,8 @@
 package org.icm4j.result;
 
-import org.icm4j.Icm;
 import static java.util.Objects.requireNonNull;
+
+import org.icm4j.Icm;
 
 /**
  * Something about a result that may make it wrong, found without gold labels. Immutable and

@@ -1,7 +1,8 @@
 package org.icm4j.result;
 
-import org.icm4j.search.ProposalMode;
 import static java.util.Objects.requireNonNull;
+
+import org.icm4j.search.ProposalMode;
 
 /**
  * What one annealing iteration did. Immutable and thread-safe.

@@ -1,9 +1,10 @@
 package org.icm4j.reward;
 
-import org.icm4j.Example;
-import org.icm4j.result.LabelDetail;
 import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
+
+import org.icm4j.Example;
+import org.icm4j.result.LabelDetail;
 
 /**
  * One preference between two responses to the same question: {@code chosen} is preferred over

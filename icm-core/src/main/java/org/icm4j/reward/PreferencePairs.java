@@ -1,11 +1,5 @@
 package org.icm4j.reward;
 
-import org.icm4j.Example;
-import org.icm4j.LabelSpace;
-import org.icm4j.Labeling;
-import org.icm4j.Rules;
-import org.icm4j.result.IcmResult;
-import org.icm4j.result.LabelDetail;
 import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 
@@ -16,6 +10,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.icm4j.Example;
+import org.icm4j.LabelSpace;
+import org.icm4j.Labeling;
+import org.icm4j.Rules;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.LabelDetail;
 
 /**
  * Preference pairs from a labelling: within each group (a question), every response labelled with

@@ -1,11 +1,11 @@
 package org.icm4j.search;
 
-import org.icm4j.Icm;
 import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.icm4j.Icm;
 import org.icm4j.internal.Annealing;
 import org.icm4j.spi.search.ChainOutcome;
 import org.icm4j.spi.search.ExampleSampler;

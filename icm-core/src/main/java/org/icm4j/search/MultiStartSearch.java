@@ -1,12 +1,12 @@
 package org.icm4j.search;
 
-import org.icm4j.Icm;
-import org.icm4j.Rules;
-import org.icm4j.result.BatchSummary;
 import static com.google.common.base.Preconditions.checkArgument;
 import static java.util.Objects.requireNonNull;
 
+import org.icm4j.Icm;
+import org.icm4j.Rules;
 import org.icm4j.internal.GroupSearch;
+import org.icm4j.result.BatchSummary;
 import org.icm4j.spi.search.ChainOutcome;
 import org.icm4j.spi.search.SearchProblem;
 import org.icm4j.spi.search.SearchStrategy;

@@ -1,7 +1,7 @@
 package org.icm4j.spi;
 
-import org.icm4j.result.BatchSummary;
 import org.icm4j.Labeling;
+import org.icm4j.result.BatchSummary;
 
 /**
  * Called between batches of a large run, on the thread that runs ICM: the place where iterative

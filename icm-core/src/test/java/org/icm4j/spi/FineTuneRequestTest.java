@@ -1,6 +1,5 @@
 package org.icm4j.spi;
 
-import org.icm4j.spi.finetune.FineTuneRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,6 +10,7 @@ import org.icm4j.Example;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
 import org.icm4j.LabelledExample;
+import org.icm4j.spi.finetune.FineTuneRequest;
 import org.junit.jupiter.api.Test;
 
 class FineTuneRequestTest {

@@ -1,12 +1,12 @@
 package org.icm4j.spi;
 
-import org.icm4j.spi.reward.RewardTrainingRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import org.icm4j.Example;
 import org.icm4j.reward.PreferencePair;
+import org.icm4j.spi.reward.RewardTrainingRequest;
 import org.junit.jupiter.api.Test;
 
 class RewardTrainingRequestTest {

@@ -3,13 +3,13 @@ package org.icm4j.testing;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.icm4j.result.AlternativeLabeling;
-import org.icm4j.result.BatchSummary;
 import org.icm4j.Icm;
-import org.icm4j.result.IcmResult;
-import org.icm4j.result.IcmWarning;
 import org.icm4j.Rules;
 import org.icm4j.eval.Evaluation;
+import org.icm4j.result.AlternativeLabeling;
+import org.icm4j.result.BatchSummary;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.IcmWarning;
 
 /**
  * The competing-concept world at several saliences of the second concept: where each default run

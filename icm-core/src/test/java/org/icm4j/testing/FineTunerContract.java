@@ -12,11 +12,11 @@ import org.icm4j.Example;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
 import org.icm4j.LabelledExample;
+import org.icm4j.spi.ScoreRequest;
+import org.icm4j.spi.ScoreResult;
 import org.icm4j.spi.finetune.FineTuneRequest;
 import org.icm4j.spi.finetune.FineTunedModel;
 import org.icm4j.spi.finetune.FineTuner;
-import org.icm4j.spi.ScoreRequest;
-import org.icm4j.spi.ScoreResult;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 

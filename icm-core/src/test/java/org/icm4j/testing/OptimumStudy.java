@@ -4,12 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.icm4j.Icm;
-import org.icm4j.result.IcmResult;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
+import org.icm4j.Rules;
+import org.icm4j.result.IcmResult;
 import org.icm4j.search.ProposalMode;
 import org.icm4j.search.RuleHandling;
-import org.icm4j.Rules;
 import org.icm4j.search.Searches;
 
 /**

@@ -9,12 +9,12 @@ import java.util.List;
 import java.util.Map;
 import org.icm4j.LabelSpace;
 import org.icm4j.LabelledExample;
-import org.icm4j.spi.finetune.FineTuneRequest;
-import org.icm4j.spi.finetune.FineTunedModel;
-import org.icm4j.spi.finetune.FineTuner;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreRequest;
 import org.icm4j.spi.ScoreResult;
+import org.icm4j.spi.finetune.FineTuneRequest;
+import org.icm4j.spi.finetune.FineTunedModel;
+import org.icm4j.spi.finetune.FineTuner;
 
 /**
  * A fine-tuner for {@link PlantedWorld} without a model: "fine-tuning" learns, for each pattern of

@@ -5,10 +5,10 @@ import java.util.Collections;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.icm4j.Icm;
-import org.icm4j.result.IcmResult;
 import org.icm4j.Rules;
-import org.icm4j.search.Searches;
 import org.icm4j.eval.Evaluation;
+import org.icm4j.result.IcmResult;
+import org.icm4j.search.Searches;
 
 /**
  * Prints the planted-concept table of docs/benchmarks.md: for each search (the default, the same

@@ -1,6 +1,5 @@
 package org.icm4j.djl;
 
-import org.icm4j.spi.ModelDigest;
 import static java.util.Objects.requireNonNull;
 
 import ai.djl.Device;
@@ -31,6 +30,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import org.icm4j.IcmException;
+import org.icm4j.spi.ModelDigest;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -17,10 +17,10 @@ import org.icm4j.LabelledExample;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreRequest;
 import org.icm4j.spi.ScoreResult;
+import org.icm4j.text.LabelLogProbs;
 import org.icm4j.text.LeaveOneOutOrder;
 import org.icm4j.text.LeaveOneOutPlan;
 import org.icm4j.text.PromptLayout;
-import org.icm4j.text.LabelLogProbs;
 import org.icm4j.text.PromptTokens;
 import org.jspecify.annotations.Nullable;
 

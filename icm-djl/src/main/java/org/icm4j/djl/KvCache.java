@@ -1,8 +1,9 @@
 package org.icm4j.djl;
 
+import static java.util.Objects.requireNonNull;
+
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import static java.util.Objects.requireNonNull;
 
 /**
  * The state a {@link CausalLm} keeps for tokens it has already read, so that later tokens can

@@ -1,6 +1,5 @@
 package org.icm4j.djl;
 
-import org.icm4j.spi.ModelDigest;
 import static java.util.Objects.requireNonNull;
 
 import ai.djl.Device;
@@ -11,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import org.icm4j.IcmException;
+import org.icm4j.spi.ModelDigest;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.icm4j.Example;
 import org.icm4j.Icm;
-import org.icm4j.result.IcmResult;
 import org.icm4j.Rules;
+import org.icm4j.result.IcmResult;
 
 /**
  * docs/djl.md's first example, as written there (between the markers; {@link DjlDocExampleTest}

@@ -12,13 +12,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.icm4j.text.PromptLayout;
 import org.icm4j.Example;
 import org.icm4j.IcmException;
 import org.icm4j.LabelSpace;
 import org.icm4j.LabelledExample;
 import org.icm4j.spi.ScoreRequest;
 import org.icm4j.spi.ScoreResult;
+import org.icm4j.text.PromptLayout;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 

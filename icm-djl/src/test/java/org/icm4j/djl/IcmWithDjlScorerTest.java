@@ -7,8 +7,8 @@ import java.util.List;
 import org.icm4j.Example;
 import org.icm4j.Icm;
 import org.icm4j.IcmException;
-import org.icm4j.result.IcmResult;
 import org.icm4j.Rules;
+import org.icm4j.result.IcmResult;
 import org.icm4j.search.Searches;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,5 @@
 package org.icm4j.djl;
 
-import org.icm4j.spi.ModelDigest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
@@ -14,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.icm4j.spi.ModelDigest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -11,13 +11,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.icm4j.result.BatchSummary;
 import org.icm4j.Example;
-import org.icm4j.finetune.FineTuningRound;
 import org.icm4j.Icm;
-import org.icm4j.result.IcmResult;
-import org.icm4j.finetune.IterativeFineTuning;
-import org.icm4j.finetune.IterativeFineTuningResult;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
 import org.icm4j.Rules;
@@ -28,11 +23,16 @@ import org.icm4j.djl.train.FineTuneOptions;
 import org.icm4j.eval.Evaluation;
 import org.icm4j.eval.FineTuningEvaluation;
 import org.icm4j.eval.GoldLabels;
+import org.icm4j.finetune.FineTuningRound;
+import org.icm4j.finetune.IterativeFineTuning;
+import org.icm4j.finetune.IterativeFineTuningResult;
+import org.icm4j.result.BatchSummary;
+import org.icm4j.result.IcmResult;
+import org.icm4j.spi.IcmListener;
+import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.finetune.FineTuneRequest;
 import org.icm4j.spi.finetune.FineTunedModel;
 import org.icm4j.spi.finetune.FineTuningListener;
-import org.icm4j.spi.IcmListener;
-import org.icm4j.spi.LabelScorer;
 
 /**
  * The paper's Fig. 1 in miniature on the {@link SyntheticWorld}'s truth task: the embedded model

@@ -11,14 +11,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.icm4j.Example;
+import org.icm4j.LabelSpace;
+import org.icm4j.Labeling;
+import org.icm4j.eval.GoldLabels;
 import org.icm4j.result.IcmResult;
 import org.icm4j.result.LabelDetail;
-import org.icm4j.LabelSpace;
 import org.icm4j.result.LabelSuggestion;
-import org.icm4j.Labeling;
 import org.icm4j.reward.PreferencePair;
 import org.icm4j.reward.PreferencePairs;
-import org.icm4j.eval.GoldLabels;
 
 /**
  * The k labels a careful person gives for the "ICM + k trusted labels" and "k labels alone" arms.

@@ -8,15 +8,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.icm4j.result.Energy;
 import org.icm4j.Example;
 import org.icm4j.Icm;
-import org.icm4j.result.IcmResult;
-import org.icm4j.result.IterationRecord;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
 import org.icm4j.eval.Evaluation;
 import org.icm4j.eval.GoldLabels;
+import org.icm4j.result.Energy;
+import org.icm4j.result.IcmResult;
+import org.icm4j.result.IterationRecord;
 import org.icm4j.spi.IcmListener;
 import org.icm4j.spi.LabelScorer;
 

@@ -13,13 +13,13 @@ import org.icm4j.LabelSpace;
 import org.icm4j.LabelledExample;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.DjlScorer;
-import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
 import org.icm4j.eval.Evaluation;
 import org.icm4j.eval.GoldLabels;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreRequest;
 import org.icm4j.spi.ScoreResult;
+import org.icm4j.text.PromptLayout;
 
 /**
  * Checks a trained world model before any ICM run (toy-world-findings: judge in-context learning

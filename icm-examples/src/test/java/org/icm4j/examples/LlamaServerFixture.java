@@ -16,8 +16,8 @@ import org.icm4j.djl.GgufReference;
 import org.icm4j.djl.TextTokenizer;
 import org.icm4j.http.Engine;
 import org.icm4j.http.HttpScorer;
-import org.icm4j.text.PromptLayout;
 import org.icm4j.http.Tokenizer;
+import org.icm4j.text.PromptLayout;
 
 /**
  * The embedded world model exported to GGUF and served by a real {@code llama-server} on

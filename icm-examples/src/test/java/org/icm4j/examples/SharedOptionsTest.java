@@ -8,8 +8,8 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.icm4j.Icm;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine;
 
 /**
  * The options the commands share ({@link SharedOptions}): one declaration each, the same in every

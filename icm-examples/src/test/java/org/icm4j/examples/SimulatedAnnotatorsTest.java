@@ -10,9 +10,9 @@ import java.util.Map;
 import org.icm4j.Example;
 import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
-import org.icm4j.reward.PreferencePair;
 import org.icm4j.examples.SimulatedAnnotators.Annotation;
 import org.icm4j.examples.SimulatedAnnotators.Mistake;
+import org.icm4j.reward.PreferencePair;
 import org.junit.jupiter.api.Test;
 
 /** The simulated annotators: how often they are right, which mistakes they make, and where. */

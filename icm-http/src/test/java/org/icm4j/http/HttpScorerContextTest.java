@@ -1,8 +1,8 @@
 package org.icm4j.http;
 
-import static org.icm4j.http.StubContracts.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.icm4j.http.StubContracts.failure;
 
 import java.util.Comparator;
 import java.util.List;

@@ -1,9 +1,9 @@
 package org.icm4j.http;
 
-import static org.icm4j.http.StubContracts.request;
-import static org.icm4j.http.StubContracts.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.icm4j.http.StubContracts.failure;
+import static org.icm4j.http.StubContracts.request;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.time.Duration;

@@ -1,9 +1,9 @@
 package org.icm4j.http;
 
-import static org.icm4j.http.StubContracts.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.icm4j.http.StubContracts.request;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
-import org.icm4j.IcmException;
-import org.icm4j.result.IcmResult;
 import org.icm4j.Icm;
+import org.icm4j.IcmException;
 import org.icm4j.LabelSpace;
+import org.icm4j.result.IcmResult;
 import org.icm4j.text.PromptLayout;
 import org.junit.jupiter.api.Test;
 

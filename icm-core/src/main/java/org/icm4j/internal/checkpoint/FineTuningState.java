@@ -17,9 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import org.icm4j.result.BatchSummary;
 import org.icm4j.CheckpointException;
 import org.icm4j.Example;
+import org.icm4j.result.BatchSummary;
 import org.icm4j.result.RunCounts;
 
 /**

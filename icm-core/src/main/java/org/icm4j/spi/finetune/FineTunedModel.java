@@ -1,7 +1,7 @@
 package org.icm4j.spi.finetune;
 
-import org.icm4j.spi.LabelScorer;
 import java.util.Map;
+import org.icm4j.spi.LabelScorer;
 
 /**
  * A model a {@link FineTuner} returned: a scorer over it, what the training did, and the resources

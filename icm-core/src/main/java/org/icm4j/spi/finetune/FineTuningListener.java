@@ -1,7 +1,7 @@
 package org.icm4j.spi.finetune;
 
-import org.icm4j.spi.LabelScorer;
 import org.icm4j.finetune.FineTuningRound;
+import org.icm4j.spi.LabelScorer;
 
 /**
  * Receives the rounds of {@link org.icm4j.finetune.IterativeFineTuning}, on the thread that runs it: for

@@ -1,10 +1,10 @@
 package org.icm4j.spi.search;
 
-import org.icm4j.spi.IcmListener;
 import java.util.List;
 import java.util.random.RandomGenerator;
 import org.icm4j.Example;
 import org.icm4j.LabelSpace;
+import org.icm4j.spi.IcmListener;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -16,9 +16,9 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
-import org.icm4j.result.IterationRecord;
 import org.icm4j.LabelSpace;
 import org.icm4j.internal.SplitMix64;
+import org.icm4j.result.IterationRecord;
 import org.icm4j.spi.search.ChainCheckpoint;
 
 /**

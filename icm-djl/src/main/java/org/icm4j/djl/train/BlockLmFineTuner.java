@@ -13,10 +13,10 @@ import org.icm4j.IcmException;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.DjlScorer;
 import org.icm4j.djl.GptConfig;
-import org.icm4j.text.PromptLayout;
 import org.icm4j.spi.finetune.FineTuneRequest;
 import org.icm4j.spi.finetune.FineTunedModel;
 import org.icm4j.spi.finetune.FineTuner;
+import org.icm4j.text.PromptLayout;
 import org.jspecify.annotations.Nullable;
 
 /**

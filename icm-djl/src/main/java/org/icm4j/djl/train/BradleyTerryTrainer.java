@@ -21,13 +21,13 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.icm4j.IcmException;
 import org.icm4j.LabelSpace;
-import org.icm4j.reward.PreferencePair;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.GptConfig;
-import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
+import org.icm4j.reward.PreferencePair;
 import org.icm4j.spi.reward.RewardTrainer;
 import org.icm4j.spi.reward.RewardTrainingRequest;
+import org.icm4j.text.PromptLayout;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Map;
 import org.icm4j.Example;
 import org.icm4j.LabelledExample;
-import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
+import org.icm4j.text.PromptLayout;
 
 /**
  * Batches of {@link ChoiceQuestion}s for a {@link ChoicePolicy}: every choice of every question

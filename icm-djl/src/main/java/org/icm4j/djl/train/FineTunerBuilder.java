@@ -6,8 +6,8 @@ import static java.util.Objects.requireNonNull;
 import java.nio.file.Path;
 import org.icm4j.djl.CausalLm;
 import org.icm4j.djl.DjlScorer;
-import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
+import org.icm4j.text.PromptLayout;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -28,9 +28,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.icm4j.IcmException;
 import org.icm4j.LabelledExample;
-import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
 import org.icm4j.spi.finetune.FineTuneRequest;
+import org.icm4j.text.PromptLayout;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -27,11 +27,11 @@ import org.icm4j.IcmException;
 import org.icm4j.LabelSpace;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.DjlScorer;
-import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
-import org.icm4j.spi.reward.RewardModel;
 import org.icm4j.spi.ScoreRequest;
 import org.icm4j.spi.ScoreResult;
+import org.icm4j.spi.reward.RewardModel;
+import org.icm4j.text.PromptLayout;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -7,8 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.icm4j.djl.CausalLm;
 import org.icm4j.djl.DjlScorer;
-import org.icm4j.spi.finetune.FineTunedModel;
 import org.icm4j.spi.LabelScorer;
+import org.icm4j.spi.finetune.FineTunedModel;
 
 /**
  * A fine-tuned (or base) model with the {@link DjlScorer} over it: closing it closes the scorer

@@ -25,11 +25,11 @@ import org.icm4j.Labeling;
 import org.icm4j.LabelledExample;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.DjlScorer;
-import org.icm4j.spi.finetune.FineTuneRequest;
-import org.icm4j.spi.finetune.FineTunedModel;
 import org.icm4j.spi.LabelScorer;
 import org.icm4j.spi.ScoreRequest;
 import org.icm4j.spi.ScoreResult;
+import org.icm4j.spi.finetune.FineTuneRequest;
+import org.icm4j.spi.finetune.FineTunedModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,8 +1,8 @@
 package org.icm4j.djl.train;
 
 import java.util.List;
-import org.icm4j.reward.PreferencePair;
 import org.icm4j.djl.BlockLm;
+import org.icm4j.reward.PreferencePair;
 import org.icm4j.spi.reward.RewardTrainer;
 import org.icm4j.testing.RewardTrainerContract;
 import org.junit.jupiter.api.AfterAll;

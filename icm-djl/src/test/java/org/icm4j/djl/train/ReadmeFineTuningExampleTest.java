@@ -6,13 +6,13 @@ import ai.djl.Device;
 import java.nio.file.Path;
 import java.util.List;
 import org.icm4j.Example;
-import org.icm4j.finetune.IterativeFineTuning;
-import org.icm4j.finetune.IterativeFineTuningResult;
 import org.icm4j.Rules;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.DjlScorer;
-import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
+import org.icm4j.finetune.IterativeFineTuning;
+import org.icm4j.finetune.IterativeFineTuningResult;
+import org.icm4j.text.PromptLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

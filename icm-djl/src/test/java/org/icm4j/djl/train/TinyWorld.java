@@ -10,8 +10,8 @@ import org.icm4j.LabelSpace;
 import org.icm4j.Labeling;
 import org.icm4j.djl.BlockLm;
 import org.icm4j.djl.GptConfig;
-import org.icm4j.text.PromptLayout;
 import org.icm4j.djl.TextTokenizer;
+import org.icm4j.text.PromptLayout;
 
 /**
  * A world small enough to fine-tune in a test: claims {@code "aN"} in groups of two ({@code a0,
