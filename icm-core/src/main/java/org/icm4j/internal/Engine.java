@@ -212,10 +212,7 @@ public final class Engine {
   public static IcmResult run(Config config, List<Example> examples, CancellationToken token) {
     long started = System.nanoTime();
     List<Example> sorted = validate(config, examples);
-    TrustedLabels.check(sorted, config.trusted(), config.labelSpace(), config.rules());
-    List<List<Example>> batches =
-        Batches.partition(
-            sorted, config.batchSize(), config.seed(), TrustedLabels.groups(sorted, config.trusted()));
+    List<List<Example>> batches = partition(config, sorted);
     RunLimits.check(batches, config.batchSize()); // a batch too large for the heap fails before any work
     BooleanSupplier cancelled = cancellation(token);
     List<PlannedBatch> planned = plan(batches).batches();
@@ -235,11 +232,14 @@ public final class Engine {
 
   /** {@link org.icm4j.Icm#plan}. */
   public static BatchPlan plan(Config config, List<Example> examples) {
-    List<Example> sorted = validate(config, examples);
+    return plan(partition(config, validate(config, examples)));
+  }
+
+  /** The run's batches of whole groups, after the trusted labels were checked against the data set. */
+  private static List<List<Example>> partition(Config config, List<Example> sorted) {
     TrustedLabels.check(sorted, config.trusted(), config.labelSpace(), config.rules());
-    return plan(
-        Batches.partition(
-            sorted, config.batchSize(), config.seed(), TrustedLabels.groups(sorted, config.trusted())));
+    return Batches.partition(
+        sorted, config.batchSize(), config.seed(), TrustedLabels.groups(sorted, config.trusted()));
   }
 
   private static BatchPlan plan(List<List<Example>> batches) {

@@ -65,6 +65,8 @@ final class CheckpointReader {
 
   private final Path file;
   private final CheckpointStore.Expected expected;
+  /** Each batch's key, which its chains' seeds derive from: hashed once, not on every line. */
+  private final List<String> batchKeys;
   private final MessageDigest sha256 = CheckpointLines.sha256();
   private final List<CheckpointStore.FinishedBatch> finished = new ArrayList<>();
   private int currentBatch;
@@ -90,6 +92,7 @@ final class CheckpointReader {
   private CheckpointReader(Path file, CheckpointStore.Expected expected) {
     this.file = file;
     this.expected = expected;
+    this.batchKeys = expected.batches().stream().map(Batches::key).toList();
   }
 
   /**
@@ -236,7 +239,7 @@ final class CheckpointReader {
     if (c.chain() < 0 || c.chain() >= expected.chains()) {
       throw invalidLine(lineNo, what + " names chain " + c.chain() + ", but the run has " + expected.chains() + " chains");
     }
-    if (c.seed() != Batches.chainSeed(expected.seed(), Batches.key(expected.batches().get(c.batch())), c.chain())) {
+    if (c.seed() != Batches.chainSeed(expected.seed(), batchKeys.get(c.batch()), c.chain())) {
       throw invalidLine(lineNo, what + " has seed " + c.seed() + ", not the one the run's seed derives");
     }
     labels(lineNo, what + " labeling", c.labels(), n, false);
@@ -312,7 +315,7 @@ final class CheckpointReader {
     for (int c = 0; c < s.chains().size(); c++) {
       ChainSummary cs = s.chains().get(c);
       String chain = what + " chain " + c;
-      if (cs.chain() != c || cs.seed() != Batches.chainSeed(expected.seed(), Batches.key(expected.batches().get(line.batch())), c)) {
+      if (cs.chain() != c || cs.seed() != Batches.chainSeed(expected.seed(), batchKeys.get(line.batch()), c)) {
         throw invalidLine(lineNo, chain + " has index " + cs.chain() + " and seed " + cs.seed() + ", not its own");
       }
       if (cs.cancelled()) {
