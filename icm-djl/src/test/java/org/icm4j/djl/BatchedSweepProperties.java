@@ -121,6 +121,40 @@ class BatchedSweepProperties {
   }
 
   @Test
+  void leaveOneOut_anyAttentionBlocks_equalsOneReadAtATime() {
+    // Blocks down to one score and one key: every split of the own tokens (by sequences, by rows
+    // with the later keys skipped) and of a segment (by rows, by keys) is taken.
+    try (BlockLm blocked = BlockLm.create(CONFIG, Device.cpu())) {
+      qt().withExamples(6)
+          .forAll(integers().between(2, 14), integers().between(0, 3), integers().between(0, 2), longs().all())
+          .checkAssert(
+              (n, floatsChoice, keysChoice, seed) -> {
+                int floats = new int[] {1, 40, 600, 5000}[floatsChoice];
+                int keys = new int[] {1, 7, 64}[keysChoice];
+                int budget = new int[] {16, 40, 1024}[(int) Math.floorMod(seed, 3L)];
+                blocked.block().attentionBlocks(floats, keys);
+                List<LabelledExample> l = labelled(n, LabelSpace.of("A", "B"), seed);
+                try (DjlScorer one = scorer(false, DjlScorer.LeaveOneOut.DIVIDE_AND_CONQUER, budget);
+                    DjlScorer many = DjlScorer.builder().model(blocked).tokenizer(tokenizer()).template(LAYOUT)
+                        .maxBatchTokens(budget).ownsResources(false).build()) {
+                  ScoreResult a = one.scoreLeaveOneOut(LabelSpace.of("A", "B"), l);
+                  ScoreResult b = many.scoreLeaveOneOut(LabelSpace.of("A", "B"), l);
+                  assertThat(maxDifference(a.logProbs(), b.logProbs()))
+                      .as("n=%s floats=%s keys=%s budget=%s", n, floats, keys, budget)
+                      .isLessThanOrEqualTo(TOLERANCE);
+                }
+              });
+    }
+  }
+
+  @Test
+  void attentionBlocks_rejectsZero() {
+    assertThatThrownBy(() -> lm.block().attentionBlocks(0, 5))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("attention blocks must be >= 1, but were 0 and 5");
+  }
+
+  @Test
   void score_batchedEqualsOneReadAtATime() {
     qt().withExamples(8)
         .forAll(integers().between(1, 12), longs().all())
