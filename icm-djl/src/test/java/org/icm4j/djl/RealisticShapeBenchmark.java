@@ -82,6 +82,12 @@ public final class RealisticShapeBenchmark {
       memory(args.length > 1 ? Integer.parseInt(args[1]) : 256);
       return;
     }
+    if (shape.equals("llama")) {
+      llama(
+          Path.of(args[1]), Integer.parseInt(args[2]),
+          Arrays.stream(args, 3, args.length).mapToInt(Integer::parseInt).toArray());
+      return;
+    }
     int reps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     int[] sizes =
         args.length > 2
@@ -238,8 +244,32 @@ public final class RealisticShapeBenchmark {
     return t;
   }
 
+  /**
+   * What the model FLOPs of a read depend on.
+   *
+   * @param layers transformer blocks
+   * @param width the hidden width d
+   * @param attentionWidth query heads times head size (scores and weighted values per attended
+   *     position: {@code 4 x attentionWidth} FLOPs per layer)
+   * @param matrixWeights weights of the attention and MLP matrices of all layers
+   * @param vocabularySize rows of the LM head
+   */
+  record Widths(int layers, int width, int attentionWidth, double matrixWeights, int vocabularySize) {
+    static Widths of(GptConfig c) {
+      double d = c.embedding();
+      return new Widths(
+          c.layers(), c.embedding(), c.embedding(), c.layers() * (4 * d * d + 2 * d * c.mlpHidden()),
+          c.vocabularySize());
+    }
+  }
+
   /** Model FLOPs of one divide-and-conquer sweep, from its plan (see the class comment). */
   static double sweepFlops(GptConfig c, List<LabelledExample> labelled, WordTokenizer tok) {
+    return sweepFlops(Widths.of(c), labelled, tok);
+  }
+
+  /** Model FLOPs of one divide-and-conquer sweep of a model of these widths. */
+  static double sweepFlops(Widths c, List<LabelledExample> labelled, WordTokenizer tok) {
     org.icm4j.text.PromptTokens text =
         org.icm4j.text.PromptTokens.of(org.icm4j.text.PromptLayout.official(), tok, c.vocabularySize());
     LabelSpace space = LabelSpace.binary();
@@ -270,11 +300,10 @@ public final class RealisticShapeBenchmark {
   }
 
   /** FLOPs of reading t tokens after c cached ones, with the LM head on {@code headRows} rows. */
-  static double readFlops(GptConfig c, long cached, long t, int headRows) {
-    double d = c.embedding();
-    double matrices = c.layers() * (4 * d * d + 2 * d * c.mlpHidden());
+  static double readFlops(Widths c, long cached, long t, int headRows) {
     double attended = t * (double) cached + t * (t + 1) / 2.0; // positions attended by the t tokens
-    return 2 * matrices * t + 4 * d * c.layers() * attended + 2 * d * c.vocabularySize() * headRows;
+    return 2 * c.matrixWeights() * t + 4.0 * c.attentionWidth() * c.layers() * attended
+        + 2.0 * c.width() * c.vocabularySize() * headRows;
   }
 
   /**
@@ -354,6 +383,82 @@ public final class RealisticShapeBenchmark {
           "n=%d, default maxBatchTokens %d: at most %d tokens' keys and values kept at once: %.0f MB on"
               + " the GPT-2-small shape (12 layers x keys and values x 768 floats per token)%n",
           n, DjlScorer.DEFAULT_MAX_BATCH_TOKENS, peak, bytes / 1e6);
+    }
+  }
+
+  /** The Llama-style model of scripts/make-llama-bench.py (about GPT-2-small size). */
+  static final Widths LLAMA = new Widths(12, 768, 12 * 64, 12 * (2.0 * 768 * 768 + 2.0 * 768 * 256 + 3.0 * 768 * 2048), 32000);
+
+  /**
+   * Leave-one-out sweeps on the random-weight Llama-style model of {@code scripts/make-llama-bench.py}
+   * as TorchScript (made by that script in {@code dir} when it has no model.pt): one read at a time,
+   * the only path of a TorchScript model, against the matmul peak of its own shapes.
+   */
+  static void llama(Path dir, int reps, int[] sizes) throws IOException {
+    if (!Files.exists(dir.resolve("model.pt"))) {
+      Path script = Path.of("scripts", "make-llama-bench.py");
+      if (!Files.exists(script)) {
+        script = Path.of("..", "scripts", "make-llama-bench.py");
+      }
+      Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), dir.toString()).inheritIO().start();
+      try {
+        if (p.waitFor() != 0) {
+          throw new IOException(script + " failed (exit " + p.exitValue() + "): it needs Debian's python3-torch");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while " + script + " ran", e);
+      }
+    }
+    PyTorchThreads.applyDefaults();
+    GptConfig shapes = new GptConfig(LLAMA.vocabularySize(), 16384, 12, 12, 768, 2048, 1); // for the peak only
+    try (TorchScriptLm lm = TorchScriptLm.builder(dir).build()) {
+      System.out.printf(
+          Locale.ROOT, "model: Llama-style TorchScript %s (12 layers, d 768, 12 query / 4 key-value heads,"
+              + " SwiGLU 2048, vocabulary 32,000); intra-op threads %d; load average %s%n",
+          dir, PyTorchThreads.intraOpThreads(), load());
+      double peakBefore = matmulPeak(shapes, true);
+      System.out.printf(Locale.ROOT, "matmul peak (median) by thread CPU time: %.1f GFLOP/s%n", peakBefore / 1e9);
+      List<double[]> rows = new ArrayList<>();
+      for (int n : sizes) {
+        List<LabelledExample> labelled = examples(n, n);
+        WordTokenizer tok = new WordTokenizer(LLAMA.vocabularySize());
+        tok.encode(" True False\n\n");
+        for (LabelledExample l : labelled) {
+          tok.encode(l.example().prompt());
+        }
+        double flops = sweepFlops(LLAMA, labelled, tok);
+        List<Long> cpu = new ArrayList<>();
+        long tokens = 0;
+        long forwards = 0;
+        for (int rep = 0; rep < reps; rep++) {
+          try (DjlScorer s =
+              DjlScorer.builder().model(lm).tokenizer(tok).batched(false).ownsResources(false).build()) {
+            long c0 = THREADS.getCurrentThreadCpuTime();
+            long t0 = System.nanoTime();
+            ScoreResult r = s.scoreLeaveOneOut(LabelSpace.binary(), labelled);
+            long c = THREADS.getCurrentThreadCpuTime() - c0;
+            cpu.add(c);
+            tokens = r.tokens();
+            forwards = s.forwards();
+            System.out.printf(
+                Locale.ROOT, "n=%d rep %d one at a time: %.2f s (thread CPU %.2f s), %d tokens, %d forwards;"
+                    + " peak RSS so far %d MB; load %s%n",
+                n, rep, (System.nanoTime() - t0) / 1e9, c / 1e9, tokens, forwards, peakRssKbQuietly() / 1024, load());
+          }
+        }
+        rows.add(new double[] {n, tokens, flops, median(cpu) / 1e9, forwards});
+      }
+      double peak = Math.max(peakBefore, matmulPeak(shapes, true));
+      System.out.printf(Locale.ROOT, "matmul peak by thread CPU time, higher of before and after: %.1f GFLOP/s%n", peak / 1e9);
+      System.out.println("| n | tokens per sweep | model GFLOP per sweep | one at a time: CPU s | tokens/s | fraction of matmul peak | forwards |");
+      System.out.println("|---|---|---|---|---|---|---|");
+      for (double[] r : rows) {
+        System.out.printf(
+            Locale.ROOT, "| %.0f | %.0f | %.0f | %.1f | %.0f | %.2f | %.0f |%n",
+            r[0], r[1], r[2] / 1e9, r[3], r[1] / r[3], r[2] / r[3] / peak, r[4]);
+      }
+      System.out.printf(Locale.ROOT, "peak RSS of the process (VmHWM): %d MB%n", peakRssKb() / 1024);
     }
   }
 

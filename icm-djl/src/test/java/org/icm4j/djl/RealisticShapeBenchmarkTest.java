@@ -31,8 +31,18 @@ class RealisticShapeBenchmarkTest {
   void readFlops_oneTokenWithTheHead_countsMatricesAttentionAndHead() {
     // d = 32, 2 layers, MLP 128, vocabulary 512: per layer 4 d^2 + 2 d mlp = 12,288 weights
     // (x 2 layers x 2 FLOPs = 49,152), attention 4 d x 2 layers x 1 position = 256, head 2 d V = 32,768
-    assertThat(RealisticShapeBenchmark.readFlops(RealisticShapeBenchmark.TINY, 0, 1, 1))
+    assertThat(RealisticShapeBenchmark.readFlops(
+            RealisticShapeBenchmark.Widths.of(RealisticShapeBenchmark.TINY), 0, 1, 1))
         .isEqualTo(49_152 + 256 + 32_768);
+  }
+
+  @Test
+  void readFlops_llamaShape_countsGroupedQueryAttentionAndTheGatedMlp() {
+    // per layer q and o 768 x 768, k and v 768 x 256, gate, up and down 768 x 2048: 6,291,456
+    // weights, x 12 layers x 2 FLOPs = 150,994,944 per token; 2 tokens after 10 cached attend to
+    // 11 + 12 = 23 positions (themselves included), 4 x 768 x 12 each = 847,872; no head
+    assertThat(RealisticShapeBenchmark.readFlops(RealisticShapeBenchmark.LLAMA, 10, 2, 0))
+        .isEqualTo(2 * 150_994_944.0 + 847_872);
   }
 
   @Test
