@@ -36,7 +36,9 @@ import org.icm4j.text.LeaveOneOutPlan;
  * It also prints the paper's annealing's iterations, scorer calls and requests per final label, and
  * each search's agreement with the planted concept. Run with {@code mvn -B -q -pl icm-core
  * test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=org.icm4j.testing.CostStudy
- * -Dexec.args="3"} (the number of run seeds on world 1000).
+ * -Dexec.args="8 1000 0"} (the number of run seeds on world 1000, the annealing's iterations,
+ * the first seed; give it a large heap, {@code MAVEN_OPTS=-Xmx17g}: the ideal cache's set of
+ * prefixes holds hundreds of millions of hashes when the annealing does not settle).
  */
 public final class CostStudy {
   private CostStudy() {}
@@ -162,7 +164,7 @@ public final class CostStudy {
     }
 
     private void add(long key) {
-      if (2 * (size + 1) > slots.length) {
+      if (10L * (size + 1) > 7L * slots.length) { // load factor 0.7: seeds 1 and 2 need > 2^29 prefixes
         long[] old = slots;
         slots = new long[old.length * 2];
         size = 0;
@@ -195,16 +197,17 @@ public final class CostStudy {
   public static void main(String[] args) {
     int seeds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
     int iterations = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
+    int first = args.length > 2 ? Integer.parseInt(args[2]) : 0;
     PlantedWorld w = PlantedWorld.generate(PlantedWorld.Spec.standard(64, 1000));
     int n = w.examples().size();
     System.out.printf(
-        Locale.ROOT, "planted world 1000, n = %d, rules exactlyOne + answerKey, run seeds 0..%d%n", n, seeds - 1);
+        Locale.ROOT, "planted world 1000, n = %d, rules exactlyOne + answerKey, run seeds %d..%d%n", n, first, first + seeds - 1);
     System.out.println(
         "| search, served as | seed | agreement | labels | scorer calls per label | requests (queries)"
             + " per label | iterations per label | example encodings per label |");
     System.out.println("|---|---|---|---|---|---|---|---|");
     List<double[]> sums = new ArrayList<>();
-    for (int s = 0; s < seeds; s++) {
+    for (int s = first; s < first + seeds; s++) {
       Counting official = new Counting(w.scorer(), true);
       IcmResult a =
           Icm.builder().scorer(official).rule(Rules.exactlyOne()).rule(Rules.answerKey("answer"))
