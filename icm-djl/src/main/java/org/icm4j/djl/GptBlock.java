@@ -238,9 +238,7 @@ public final class GptBlock extends AbstractBlock {
 
   /**
    * Reads a batch of token sequences, each after its own chain of cached {@link Segment}s, in one
-   * forward (inference only; no autograd). The sequences' rows are packed, without padding (the
-   * matrices multiply only real tokens); only the attention among a sequence's own tokens is
-   * computed in a padded layout, gathered from and back to the packed rows. A sequence's new
+   * forward (inference only; no autograd). Sequences are padded to the longest; a sequence's new
    * tokens attend causally to each other and to every token of its parent chain. Attention to a
    * segment that several sequences share is computed for their rows at once, and partial softmaxes
    * are merged exactly (the log-sum-exp of each part, as in flash attention), so no context is
@@ -281,28 +279,18 @@ public final class GptBlock extends AbstractBlock {
       width = Math.max(width, tokens[s].length);
       rowsRead += readRows[s].length;
     }
-    // Rows are packed: sequence s has rows first[s] .. first[s + 1] - 1, no padding. Only the
-    // attention among a sequence's own tokens uses a padded layout [batch, width] (gathered).
-    int[] first = new int[batch + 1];
-    for (int s = 0; s < batch; s++) {
-      first[s + 1] = first[s] + tokens[s].length;
-    }
-    int rows = first[batch];
+    int rows = batch * width;
     long[] ids = new long[rows];
     long[] positions = new long[rows];
-    long[] padded = new long[batch * width]; // packed row of each padded place (padding: the first)
     float[] ownMask = new float[batch * width * width];
     long[] read = new long[rowsRead];
     int r = 0;
     for (int s = 0; s < batch; s++) {
       int start = parents[s] == null ? 0 : parents[s].end();
       int len = tokens[s].length;
-      for (int j = 0; j < len; j++) {
-        ids[first[s] + j] = tokens[s][j];
-        positions[first[s] + j] = start + j;
-      }
       for (int j = 0; j < width; j++) {
-        padded[s * width + j] = first[s] + (j < len ? j : 0);
+        ids[s * width + j] = j < len ? tokens[s][j] : 0;
+        positions[s * width + j] = Math.min(start + j, config.maxLength() - 1);
         for (int k = 0; k < width; k++) {
           if (k > j || k >= len) {
             ownMask[(s * width + j) * width + k] = MASKED;
@@ -310,7 +298,7 @@ public final class GptBlock extends AbstractBlock {
         }
       }
       for (int row : readRows[s]) {
-        read[r++] = (long) first[s] + row;
+        read[r++] = (long) s * width + row;
       }
     }
     // The distinct segments of the parent chains, each with the (sorted) sequences that read it.
@@ -360,45 +348,36 @@ public final class GptBlock extends AbstractBlock {
           NDArray q = parts.get(0).mul(scale).reshape(rows, heads, headSize).transpose(1, 0, 2);
           NDArray k = parts.get(1).reshape(rows, heads, headSize).transpose(1, 0, 2);
           NDArray v = parts.get(2).reshape(rows, heads, headSize).transpose(1, 0, 2);
-          // Attention to each sequence's own tokens (causal; padded, padding masked), then to each segment
+          // Attention to the sequence's own tokens (causal, padding masked), then to each segment
           // of the parent chains, merged into a running softmax. Every block of scores is at most
           // attentionBlockFloats and lives in a manager of its own, closed at the block's end:
           // the scores then stay in the processor's cache and their memory is reused (one block
           // of a whole batch's rows against a long segment, 64 MiB, ran at 0.12 of the matmul
           // speed; blocks of 8 MiB at 0.8-0.9).
+          NDArray q4 = q.reshape(heads, batch, width, headSize);
+          NDArray k4 = k.reshape(heads, batch, width, headSize);
+          NDArray v4 = v.reshape(heads, batch, width, headSize);
           NDArray runMax = layer.zeros(new Shape(heads, rows, 1));
-          NDArray runSum = layer.ones(new Shape(heads, rows, 1));
+          NDArray runSum = layer.ones(new Shape(heads, rows, 1)); // padding rows: 0 / 1, finite
           NDArray runOut = layer.zeros(new Shape(heads, rows, headSize));
           long ownFloats = (long) heads * width * width;
           if (ownFloats <= attentionBlockFloats) {
             int per = (int) Math.max(1, attentionBlockFloats / ownFloats);
             for (int b0 = 0; b0 < batch; b0 += per) {
               int b1 = Math.min(batch, b0 + per);
-              int bb = b1 - b0;
               try (NDManager block = layer.newSubManager()) {
-                // the sequences' rows in the padded layout [heads, bb, width, headSize]
-                NDIndex gather =
-                    new NDIndex(":, {}", block.create(Arrays.copyOfRange(padded, b0 * width, b1 * width)));
+                NDIndex seqs = new NDIndex(":, {}:{}", b0, b1);
                 NDArray scores =
-                    in(block, q.get(gather)).reshape(heads, bb, width, headSize)
-                        .matMul(in(block, k.get(gather)).reshape(heads, bb, width, headSize).transpose(0, 1, 3, 2))
-                        .add(in(block, mask.get(new NDIndex(":, {}:{}", b0, b1)))); // [heads, bb, w, w]
+                    in(block, q4.get(seqs))
+                        .matMul(in(block, k4.get(seqs)).transpose(0, 1, 3, 2))
+                        .add(in(block, mask.get(seqs))); // [heads, b, w, w]
                 NDArray max = scores.max(new int[] {-1}, true);
                 NDArray weights = scores.sub(max).exp();
-                NDArray sum = weights.sum(new int[] {-1}, true);
-                NDArray own = weights.matMul(in(block, v.get(gather)).reshape(heads, bb, width, headSize));
-                // back to the packed rows: the places j < length of each sequence
-                long[] places = new long[first[b1] - first[b0]];
-                for (int s = b0, i = 0; s < b1; s++) {
-                  for (int j = 0; j < tokens[s].length; j++) {
-                    places[i++] = (long) (s - b0) * width + j;
-                  }
-                }
-                NDIndex back = new NDIndex(":, {}", block.create(places));
-                NDIndex slice = new NDIndex(":, {}:{}", first[b0], first[b1]);
-                runMax.set(slice, max.reshape(heads, bb * width, 1).get(back));
-                runSum.set(slice, sum.reshape(heads, bb * width, 1).get(back));
-                runOut.set(slice, own.reshape(heads, bb * width, headSize).get(back));
+                int n = (b1 - b0) * width;
+                NDIndex slice = new NDIndex(":, {}:{}", b0 * width, b1 * width);
+                runMax.set(slice, max.reshape(heads, n, 1));
+                runSum.set(slice, weights.sum(new int[] {-1}, true).reshape(heads, n, 1));
+                runOut.set(slice, weights.matMul(in(block, v4.get(seqs))).reshape(heads, n, headSize));
               }
             }
           } else {
@@ -407,19 +386,20 @@ public final class GptBlock extends AbstractBlock {
               for (int j0 = 0; j0 < tokens[s].length; j0 += per) {
                 int j1 = Math.min(tokens[s].length, j0 + per); // later keys are masked: skipped
                 try (NDManager block = layer.newSubManager()) {
-                  NDIndex keys = new NDIndex(":, {}:{}", first[s], first[s] + j1);
                   NDArray scores =
-                      in(block, q.get(new NDIndex(":, {}:{}", first[s] + j0, first[s] + j1)))
-                          .matMul(in(block, k.get(keys)).transpose(0, 2, 1))
+                      in(block, q4.get(new NDIndex(":, {}, {}:{}, :", s, j0, j1)))
+                          .matMul(in(block, k4.get(new NDIndex(":, {}, :{}, :", s, j1))).transpose(0, 2, 1))
                           .add(in(block, mask.get(new NDIndex("0, {}, {}:{}, :{}", s, j0, j1, j1))));
                   NDArray max = scores.max(new int[] {-1}, true);
                   NDArray weights = scores.sub(max).exp();
-                  NDIndex slice = new NDIndex(":, {}:{}", first[s] + j0, first[s] + j1);
+                  NDIndex slice = new NDIndex(":, {}:{}", s * width + j0, s * width + j1);
                   runMax.set(slice, max);
                   runSum.set(slice, weights.sum(new int[] {-1}, true));
-                  runOut.set(slice, weights.matMul(in(block, v.get(keys))));
+                  runOut.set(
+                      slice, weights.matMul(in(block, v4.get(new NDIndex(":, {}, :{}, :", s, j1)))));
                 }
               }
+              // Padding rows (j >= the sequence's length) keep a finite 0 / 1; they are never read.
             }
           }
           for (java.util.Map.Entry<Segment, List<Integer>> e : readers.entrySet()) {
@@ -431,8 +411,8 @@ public final class GptBlock extends AbstractBlock {
                 int k1 = Math.min(length, k0 + attentionKeyBlock);
                 NDIndex keyBlock = new NDIndex(":, {}:{}, :", k0, k1);
                 int chunkRows = (int) Math.max(1, attentionBlockFloats / ((long) heads * (k1 - k0)));
-                for (int from = first[run[0]]; from < first[run[1]]; from += chunkRows) {
-                  int to = Math.min(first[run[1]], from + chunkRows);
+                for (int from = run[0] * width; from < run[1] * width; from += chunkRows) {
+                  int to = Math.min(run[1] * width, from + chunkRows);
                   NDIndex slice = new NDIndex(":, {}:{}", from, to);
                   try (NDManager block = layer.newSubManager()) {
                     NDArray scores =
@@ -480,9 +460,9 @@ public final class GptBlock extends AbstractBlock {
           x.attach(scratch);
           for (int s = 0; s < batch; s++) {
             if (kept[s] != null) {
-              NDIndex own = new NDIndex(":, {}:{}, :", first[s], first[s + 1]);
-              NDArray ks = k.get(own).duplicate(); // compact [heads, length, headSize]
-              NDArray vs = v.get(own).duplicate();
+              NDIndex own4 = new NDIndex(":, {}, :{}, :", s, tokens[s].length);
+              NDArray ks = k4.get(own4).duplicate(); // compact [heads, length, headSize]
+              NDArray vs = v4.get(own4).duplicate();
               ks.attach(segmentManagers[s]);
               vs.attach(segmentManagers[s]);
               kept[s].add(ks);
