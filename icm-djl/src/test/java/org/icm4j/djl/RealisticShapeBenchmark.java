@@ -46,7 +46,11 @@ import org.icm4j.text.LeaveOneOutPlan;
  * </pre>
  *
  * The first argument names the shape ({@code gpt2}, or {@code tiny} for the smoke test) and
- * whether the one-read-at-a-time path runs too ({@code -batched}: only the batched one).
+ * whether the one-read-at-a-time path runs too ({@code -batched}: only the batched one); {@code
+ * memory n} runs a batched sweep's schedule without the model; {@code llama DIR reps n...} runs
+ * the Llama-style model of {@code scripts/make-llama-bench.py} as TorchScript from {@code DIR}
+ * (made there by that script, with Debian's python3-torch, when {@code DIR} has no model.pt), one
+ * read at a time (TorchScript's only path).
  */
 public final class RealisticShapeBenchmark {
   private RealisticShapeBenchmark() {}
