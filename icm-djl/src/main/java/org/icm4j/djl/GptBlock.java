@@ -231,9 +231,63 @@ public final class GptBlock extends AbstractBlock {
   }
 
   /** {@code a}, moved to {@code m}: the operations on it then put their results in {@code m}. */
-  private static NDArray in(NDManager m, NDArray a) {
+  static NDArray in(NDManager m, NDArray a) {
     a.attach(m);
     return a;
+  }
+
+  /**
+   * The attention of rows computed part by part (as in flash attention): for each row the largest
+   * score seen, the sum of the exponentials of its scores less that maximum, and the sum of the
+   * values they weight, {@code [heads, rows, 1]}, {@code [heads, rows, 1]} and {@code [heads, rows,
+   * headSize]}; the attention is {@code out / sum}. Starts with every row at {@code 0 / 1} (finite,
+   * for rows no part is given to).
+   */
+  static final class RunningSoftmax {
+    final NDArray max;
+    final NDArray sum;
+    final NDArray out;
+
+    RunningSoftmax(NDManager manager, int heads, int rows, int headSize) {
+      max = manager.zeros(new Shape(heads, rows, 1));
+      sum = manager.ones(new Shape(heads, rows, 1));
+      out = manager.zeros(new Shape(heads, rows, headSize));
+    }
+
+    /**
+     * Sets {@code rows} from their first part: {@code scores} {@code [heads, ..., keys]} (masked
+     * keys at {@link #MASKED}) and {@code values} {@code [heads, ..., keys, headSize]}, the leading
+     * axes after the heads flattening to the rows in order; the results belong to {@code scores}'s
+     * manager.
+     */
+    void start(NDIndex rows, NDArray scores, NDArray values) {
+      long heads = scores.getShape().get(0);
+      NDArray rowMax = scores.max(new int[] {-1}, true);
+      NDArray weights = scores.sub(rowMax).exp();
+      max.set(rows, rowMax.reshape(heads, -1, 1));
+      sum.set(rows, weights.sum(new int[] {-1}, true).reshape(heads, -1, 1));
+      out.set(rows, weights.matMul(values).reshape(heads, -1, out.getShape().get(2)));
+    }
+
+    /**
+     * Merges a further part into {@code rows}: {@code scores} {@code [heads, rows, keys]} and
+     * {@code values} {@code [heads, keys, headSize]}, both in {@code block}, which receives every
+     * intermediate array.
+     */
+    void merge(NDManager block, NDIndex rows, NDArray scores, NDArray values) {
+      NDArray oldMax = in(block, max.get(rows));
+      NDArray newMax = scores.max(new int[] {-1}, true).maximum(oldMax);
+      NDArray part = scores.sub(newMax).exp();
+      NDArray decay = oldMax.sub(newMax).exp();
+      sum.set(rows, in(block, sum.get(rows)).mul(decay).add(part.sum(new int[] {-1}, true)));
+      out.set(rows, in(block, out.get(rows)).mul(decay).add(part.matMul(values)));
+      max.set(rows, newMax);
+    }
+
+    /** The attention of every row, {@code [heads, rows, headSize]}. */
+    NDArray attention() {
+      return out.div(sum);
+    }
   }
 
   /**
@@ -357,9 +411,7 @@ public final class GptBlock extends AbstractBlock {
           NDArray q4 = q.reshape(heads, batch, width, headSize);
           NDArray k4 = k.reshape(heads, batch, width, headSize);
           NDArray v4 = v.reshape(heads, batch, width, headSize);
-          NDArray runMax = layer.zeros(new Shape(heads, rows, 1));
-          NDArray runSum = layer.ones(new Shape(heads, rows, 1)); // padding rows: 0 / 1, finite
-          NDArray runOut = layer.zeros(new Shape(heads, rows, headSize));
+          RunningSoftmax run = new RunningSoftmax(layer, heads, rows, headSize);
           long ownFloats = (long) heads * width * width;
           if (ownFloats <= attentionBlockFloats) {
             int per = (int) Math.max(1, attentionBlockFloats / ownFloats);
@@ -371,13 +423,8 @@ public final class GptBlock extends AbstractBlock {
                     in(block, q4.get(seqs))
                         .matMul(in(block, k4.get(seqs)).transpose(0, 1, 3, 2))
                         .add(in(block, mask.get(seqs))); // [heads, b, w, w]
-                NDArray max = scores.max(new int[] {-1}, true);
-                NDArray weights = scores.sub(max).exp();
-                int n = (b1 - b0) * width;
-                NDIndex slice = new NDIndex(":, {}:{}", b0 * width, b1 * width);
-                runMax.set(slice, max.reshape(heads, n, 1));
-                runSum.set(slice, weights.sum(new int[] {-1}, true).reshape(heads, n, 1));
-                runOut.set(slice, weights.matMul(in(block, v4.get(seqs))).reshape(heads, n, headSize));
+                run.start(
+                    new NDIndex(":, {}:{}", b0 * width, b1 * width), scores, in(block, v4.get(seqs)));
               }
             }
           } else {
@@ -390,13 +437,9 @@ public final class GptBlock extends AbstractBlock {
                       in(block, q4.get(new NDIndex(":, {}, {}:{}, :", s, j0, j1)))
                           .matMul(in(block, k4.get(new NDIndex(":, {}, :{}, :", s, j1))).transpose(0, 2, 1))
                           .add(in(block, mask.get(new NDIndex("0, {}, {}:{}, :{}", s, j0, j1, j1))));
-                  NDArray max = scores.max(new int[] {-1}, true);
-                  NDArray weights = scores.sub(max).exp();
-                  NDIndex slice = new NDIndex(":, {}:{}", s * width + j0, s * width + j1);
-                  runMax.set(slice, max);
-                  runSum.set(slice, weights.sum(new int[] {-1}, true));
-                  runOut.set(
-                      slice, weights.matMul(in(block, v4.get(new NDIndex(":, {}, :{}, :", s, j1)))));
+                  run.start(
+                      new NDIndex(":, {}:{}", s * width + j0, s * width + j1), scores,
+                      in(block, v4.get(new NDIndex(":, {}, :{}, :", s, j1))));
                 }
               }
               // Padding rows (j >= the sequence's length) keep a finite 0 / 1; they are never read.
@@ -406,34 +449,25 @@ public final class GptBlock extends AbstractBlock {
             NDArray keys = e.getKey().kv.get(2 * l);
             NDArray values = e.getKey().kv.get(2 * l + 1);
             int length = e.getKey().length;
-            for (int[] run : runs(e.getValue())) {
+            for (int[] readRun : runs(e.getValue())) {
               for (int k0 = 0; k0 < length; k0 += attentionKeyBlock) {
                 int k1 = Math.min(length, k0 + attentionKeyBlock);
                 NDIndex keyBlock = new NDIndex(":, {}:{}, :", k0, k1);
                 int chunkRows = (int) Math.max(1, attentionBlockFloats / ((long) heads * (k1 - k0)));
-                for (int from = run[0] * width; from < run[1] * width; from += chunkRows) {
-                  int to = Math.min(run[1] * width, from + chunkRows);
+                for (int from = readRun[0] * width; from < readRun[1] * width; from += chunkRows) {
+                  int to = Math.min(readRun[1] * width, from + chunkRows);
                   NDIndex slice = new NDIndex(":, {}:{}", from, to);
                   try (NDManager block = layer.newSubManager()) {
                     NDArray scores =
                         in(block, q.get(slice))
                             .matMul(in(block, keys.get(keyBlock)).transpose(0, 2, 1)); // [heads, R, L]
-                    NDArray oldMax = in(block, runMax.get(slice));
-                    NDArray newMax = scores.max(new int[] {-1}, true).maximum(oldMax);
-                    NDArray part = scores.sub(newMax).exp();
-                    NDArray decay = oldMax.sub(newMax).exp();
-                    runSum.set(
-                        slice, in(block, runSum.get(slice)).mul(decay).add(part.sum(new int[] {-1}, true)));
-                    runOut.set(
-                        slice,
-                        in(block, runOut.get(slice)).mul(decay).add(part.matMul(in(block, values.get(keyBlock)))));
-                    runMax.set(slice, newMax);
+                    run.merge(block, slice, scores, in(block, values.get(keyBlock)));
                   }
                 }
               }
             }
           }
-          NDArray merged = runOut.div(runSum).transpose(1, 0, 2).reshape(rows, d);
+          NDArray merged = run.attention().transpose(1, 0, 2).reshape(rows, d);
           NDArray x1 =
               in.add(
                   Linear.linear(

@@ -9,13 +9,12 @@ import java.util.Locale;
 
 /**
  * The probe behind {@link GptBlock#ATTENTION_BLOCK_FLOATS} (docs/benchmarks.md, "Realistic shape"):
- * one layer's attention of R rows (12 heads of 64) against L keys, computed the way {@link
- * GptBlock#forwardSegments} merges a segment into its running softmax, in blocks of a given number
- * of rows and keys, each block's arrays freed at its end; the thread CPU time (median of 5) as a
- * fraction of the matmul peak of {@link RealisticShapeBenchmark} (GPT-2-small's shapes) on the same
- * thread. Without
- * per-block managers (as before 7020e59) the blocks' arrays stay alive until the end, which the
- * "kept" rows show.
+ * one layer's attention of R rows (12 heads of 64) against L keys, merged into a running softmax by
+ * {@link GptBlock.RunningSoftmax#merge} (the code {@link GptBlock#forwardSegments} runs), in blocks
+ * of a given number of rows and keys, each block's arrays freed at its end; the thread CPU time
+ * (median of 5) as a fraction of the matmul peak of {@link RealisticShapeBenchmark} (GPT-2-small's
+ * shapes) on the same thread. Without per-block managers (as before 7020e59) the blocks' arrays stay
+ * alive until the end, which the "kept" rows show.
  *
  * <pre>
  * mvn -B -q -pl icm-djl exec:java -Dexec.mainClass=org.icm4j.djl.AttentionBlockProbe \
@@ -77,33 +76,22 @@ public final class AttentionBlockProbe {
     }
   }
 
-  private static NDArray in(NDManager m, NDArray a) {
-    a.attach(m);
-    return a;
-  }
-
   private static void attention(
       NDManager m, NDArray q, NDArray k, NDArray v, int rowBlock, int keyBlock, boolean freed) {
     int heads = (int) q.getShape().get(0);
     int rows = (int) q.getShape().get(1);
     int length = (int) k.getShape().get(1);
-    try (NDManager run = m.newSubManager()) {
-      NDArray runMax = run.full(new Shape(heads, rows, 1), -1e30f);
-      NDArray runSum = run.zeros(new Shape(heads, rows, 1));
-      NDArray runOut = run.zeros(new Shape(heads, rows, q.getShape().get(2)));
+    try (NDManager all = m.newSubManager()) {
+      // GptBlock's own merge; the state starts at 0 / 1 as there (there the own tokens come first)
+      GptBlock.RunningSoftmax run = new GptBlock.RunningSoftmax(all, heads, rows, (int) q.getShape().get(2));
       for (int from = 0; from < rows; from += rowBlock) {
         NDIndex slice = new NDIndex(":, {}:{}", from, Math.min(rows, from + rowBlock));
         for (int k0 = 0; k0 < length; k0 += keyBlock) {
           NDIndex keys = new NDIndex(":, {}:{}, :", k0, Math.min(length, k0 + keyBlock));
-          NDManager block = freed ? run.newSubManager() : run;
-          NDArray scores = in(block, q.get(slice)).matMul(in(block, k.get(keys)).transpose(0, 2, 1));
-          NDArray oldMax = in(block, runMax.get(slice));
-          NDArray newMax = scores.max(new int[] {-1}, true).maximum(oldMax);
-          NDArray part = scores.sub(newMax).exp();
-          NDArray decay = oldMax.sub(newMax).exp();
-          runSum.set(slice, in(block, runSum.get(slice)).mul(decay).add(part.sum(new int[] {-1}, true)));
-          runOut.set(slice, in(block, runOut.get(slice)).mul(decay).add(part.matMul(in(block, v.get(keys)))));
-          runMax.set(slice, newMax);
+          NDManager block = freed ? all.newSubManager() : all;
+          NDArray scores =
+              GptBlock.in(block, q.get(slice)).matMul(GptBlock.in(block, k.get(keys)).transpose(0, 2, 1));
+          run.merge(block, slice, scores, GptBlock.in(block, v.get(keys)));
           if (freed) {
             block.close();
           }

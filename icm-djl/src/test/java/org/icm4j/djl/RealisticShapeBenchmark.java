@@ -240,7 +240,12 @@ public final class RealisticShapeBenchmark {
 
   /** A word tokenizer over the model's vocabulary that has seen every word of the examples. */
   static WordTokenizer tokenizer(GptConfig config, List<LabelledExample> labelled) {
-    WordTokenizer t = new WordTokenizer(config.vocabularySize());
+    return tokenizer(config.vocabularySize(), labelled);
+  }
+
+  /** A word tokenizer over a vocabulary of this size that has seen every word of the examples. */
+  static WordTokenizer tokenizer(int vocabularySize, List<LabelledExample> labelled) {
+    WordTokenizer t = new WordTokenizer(vocabularySize);
     t.encode(" True False\n\n");
     for (LabelledExample l : labelled) {
       t.encode(l.example().prompt());
@@ -426,11 +431,7 @@ public final class RealisticShapeBenchmark {
       List<double[]> rows = new ArrayList<>();
       for (int n : sizes) {
         List<LabelledExample> labelled = examples(n, n);
-        WordTokenizer tok = new WordTokenizer(LLAMA.vocabularySize());
-        tok.encode(" True False\n\n");
-        for (LabelledExample l : labelled) {
-          tok.encode(l.example().prompt());
-        }
+        WordTokenizer tok = tokenizer(LLAMA.vocabularySize(), labelled);
         double flops = sweepFlops(LLAMA, labelled, tok);
         List<Long> cpu = new ArrayList<>();
         long tokens = 0;
